@@ -1,0 +1,1 @@
+"""Roads: OpenStreetMap networks, travel matrices, paths and places."""

@@ -1,0 +1,209 @@
+"""One way to solve a PuLP model: HiGHS (through highspy) by default, CBC as fallback.
+
+Every solve has a time limit and a relative gap, and every outcome maps to a
+:class:`~optimizer.results.Status` with the solver's own objective, best bound and gap.
+PuLP's own ``status`` is not enough: it says "Optimal" when HiGHS stops at its time limit
+with a plan that is still some way from optimal, so the solver is asked directly.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+import os
+import re
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Literal
+
+import pulp
+
+from optimizer.results import SolverReport, Status, relative_gap
+
+__all__ = ["DEFAULT_GAP", "DEFAULT_TIME_LIMIT_S", "SolverName", "available_solvers", "solve"]
+
+SolverName = Literal["auto", "highs", "cbc"]
+DEFAULT_TIME_LIMIT_S = 60.0
+DEFAULT_GAP = 1e-4
+
+
+def available_solvers() -> list[str]:
+    """The MILP solvers this installation can use, preferred first."""
+    found = pulp.listSolvers(onlyAvailable=True)
+    names = []
+    if "HiGHS" in found:
+        names.append("highs")
+    if "PULP_CBC_CMD" in found:
+        names.append("cbc")
+    return names
+
+
+def solve(
+    problem: pulp.LpProblem,
+    *,
+    solver: SolverName = "auto",
+    time_limit: float = DEFAULT_TIME_LIMIT_S,
+    gap: float = DEFAULT_GAP,
+    threads: int | None = None,
+    msg: bool = False,
+) -> SolverReport:
+    """Solve ``problem`` in place and report how it went.
+
+    Parameters
+    ----------
+    problem
+        A PuLP model; its variables hold the plan afterwards when the status has one.
+    solver
+        ``"highs"``, ``"cbc"``, or ``"auto"`` (HiGHS when installed, otherwise CBC; CBC also
+        when HiGHS fails with an error).
+    time_limit
+        Seconds the solver may run.
+    gap
+        Relative MIP gap at which the solver may stop and call the plan optimal.
+    """
+    if time_limit <= 0:
+        raise ValueError(f"time_limit must be positive, got {time_limit}")
+    if not 0 <= gap < 1:
+        raise ValueError(f"gap must be in [0, 1), got {gap}")
+    names = available_solvers()
+    if solver == "auto":
+        order = names
+    elif solver in names:
+        order = [solver]
+    else:
+        return SolverReport(solver, Status.ERROR, 0.0, message=f"solver {solver} is not installed")
+    if not order:
+        return SolverReport(solver, Status.ERROR, 0.0, message="no MILP solver is installed")
+    report = SolverReport(order[0], Status.ERROR, 0.0, message="not run")
+    for name in order:
+        run = _solve_highs if name == "highs" else _solve_cbc
+        report = run(problem, time_limit=time_limit, gap=gap, threads=threads, msg=msg)
+        if report.status is not Status.ERROR:
+            break
+    return report
+
+
+def _solve_highs(
+    problem: pulp.LpProblem, *, time_limit: float, gap: float, threads: int | None, msg: bool
+) -> SolverReport:
+    import highspy
+
+    command = pulp.HiGHS(msg=msg, timeLimit=time_limit, gapRel=gap, threads=threads)
+    start = time.perf_counter()
+    try:
+        with contextlib.nullcontext() if msg else _quiet_stdout():
+            problem.solve(command)
+    except Exception as exc:  # the solver's own failure becomes a status, not a crash
+        return SolverReport("highs", Status.ERROR, time.perf_counter() - start, message=str(exc))
+    runtime = time.perf_counter() - start
+    model = problem.solverModel
+    status = model.getModelStatus()
+    info = model.getInfo()
+    has_plan = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    objective = _objective(problem) if has_plan else math.nan
+    is_mip = any(v.cat == pulp.LpInteger for v in problem.variables())
+    bound = float(info.mip_dual_bound) if is_mip else objective
+    if is_mip and problem.sense == pulp.LpMaximize:
+        bound = -bound  # PuLP hands HiGHS the negated objective of a maximisation
+    kind = highspy.HighsModelStatus
+    if status == kind.kOptimal:
+        result = Status.OPTIMAL
+    elif status in (kind.kInfeasible, kind.kUnboundedOrInfeasible):
+        result = Status.INFEASIBLE
+    elif status == kind.kUnbounded:
+        result = Status.UNBOUNDED
+    elif status in (
+        kind.kTimeLimit,
+        kind.kIterationLimit,
+        kind.kInterrupt,
+        kind.kSolutionLimit,
+        kind.kObjectiveBound,
+        kind.kObjectiveTarget,
+    ):
+        result = Status.FEASIBLE if has_plan else Status.NO_SOLUTION
+    else:
+        return SolverReport("highs", Status.ERROR, runtime, message=model.modelStatusToString(status))
+    if not result.has_solution:
+        return SolverReport("highs", result, runtime, message=model.modelStatusToString(status))
+    if not math.isfinite(bound):
+        bound = objective if result is Status.OPTIMAL else math.nan
+    return SolverReport(
+        "highs", result, runtime, objective, bound, _gap(result, objective, bound),
+        message=model.modelStatusToString(status),
+    )
+
+
+_CBC_NUMBER = r"(-?[0-9.eE+-]+)"
+
+
+def _solve_cbc(
+    problem: pulp.LpProblem, *, time_limit: float, gap: float, threads: int | None, msg: bool
+) -> SolverReport:
+    with tempfile.TemporaryDirectory(prefix="coop-cbc-") as tmp:
+        log = Path(tmp) / "cbc.log"
+        command = pulp.PULP_CBC_CMD(
+            msg=msg, timeLimit=time_limit, gapRel=gap, threads=threads, logPath=str(log)
+        )
+        start = time.perf_counter()
+        try:
+            problem.solve(command)
+        except Exception as exc:
+            return SolverReport("cbc", Status.ERROR, time.perf_counter() - start, message=str(exc))
+        runtime = time.perf_counter() - start
+        text = log.read_text(errors="replace") if log.exists() else ""
+    result_line = next((ln for ln in text.splitlines() if ln.startswith("Result - ")), "")
+    sol = problem.sol_status
+    if sol == pulp.LpSolutionInfeasible or "infeasible" in result_line.lower():
+        return SolverReport("cbc", Status.INFEASIBLE, runtime, message=result_line)
+    if sol == pulp.LpSolutionUnbounded or "unbounded" in result_line.lower():
+        return SolverReport("cbc", Status.UNBOUNDED, runtime, message=result_line)
+    if sol == pulp.LpSolutionNoSolutionFound:
+        status = Status.NO_SOLUTION if "time" in result_line.lower() else Status.ERROR
+        return SolverReport("cbc", status, runtime, message=result_line or "no solution")
+    objective = _objective(problem)
+    stopped = "stopped" in result_line.lower()
+    result = Status.FEASIBLE if (sol == pulp.LpSolutionIntegerFeasible or stopped) else Status.OPTIMAL
+    bound = objective
+    found = re.search(r"^(?:Lower|Upper) bound:\s+" + _CBC_NUMBER, text, re.MULTILINE)
+    if found and result is Status.FEASIBLE:
+        bound = float(found.group(1))
+    elif result is Status.FEASIBLE:
+        bound = math.nan
+    return SolverReport(
+        "cbc", result, runtime, objective, bound, _gap(result, objective, bound),
+        message=result_line,
+    )
+
+
+@contextlib.contextmanager
+def _quiet_stdout() -> Iterator[None]:
+    """Silence the C library's banner, which highspy prints straight to file descriptor 1."""
+    try:
+        fd = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(fd)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), fd)
+        yield
+    finally:
+        os.dup2(saved, fd)
+        os.close(saved)
+
+
+def _objective(problem: pulp.LpProblem) -> float:
+    value = pulp.value(problem.objective) if problem.objective is not None else 0.0
+    return float(value) if value is not None else 0.0
+
+
+def _gap(status: Status, objective: float, bound: float) -> float:
+    gap = relative_gap(objective, bound)
+    if status is Status.OPTIMAL and not math.isfinite(gap):
+        return 0.0
+    return gap
