@@ -20,7 +20,8 @@ class Problem:
     """One thing wrong with the input, located as precisely as it can be.
 
     ``row`` is the row number a spreadsheet shows (the header is row 1), or ``None`` when
-    the problem concerns the whole file or table.
+    the problem concerns the whole file or table; ``key`` is a dotted settings key
+    (``parameters.fuel_price_factor``) for problems in YAML settings.
     """
 
     file: str
@@ -29,6 +30,7 @@ class Problem:
     column: str | None = None
     value: Any = None
     sheet: str | None = None
+    key: str | None = None
 
     def __str__(self) -> str:
         where = [self.file]
@@ -38,6 +40,8 @@ class Problem:
             where.append(f"row {self.row}")
         if self.column:
             where.append(f"column '{self.column}'")
+        if self.key:
+            where.append(f"key '{self.key}'")
         got = "" if self.value is None else f"got {_show(self.value)}, "
         return f"{', '.join(where)}: {got}expected {self.expected}"
 

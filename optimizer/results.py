@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from enum import Enum
+from enum import StrEnum
 
 __all__ = ["SolverReport", "Status"]
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """How a solve ended, in the words a result reports."""
 
     OPTIMAL = "optimal"
@@ -47,7 +47,8 @@ class SolverReport:
 
     def summary(self) -> str:
         if not self.status.has_solution:
-            return f"{self.status.value} ({self.solver}, {self.runtime_s:.2f} s) {self.message}".strip()
+            text = f"{self.status.value} ({self.solver}, {self.runtime_s:.2f} s) {self.message}"
+            return text.strip()
         gap = "" if self.status is Status.OPTIMAL else f", gap {self.gap:.3%}"
         return (
             f"{self.status.value}: objective {self.objective:,.2f}{gap} "

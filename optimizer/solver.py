@@ -125,13 +125,20 @@ def _solve_highs(
     ):
         result = Status.FEASIBLE if has_plan else Status.NO_SOLUTION
     else:
-        return SolverReport("highs", Status.ERROR, runtime, message=model.modelStatusToString(status))
+        return SolverReport(
+            "highs", Status.ERROR, runtime, message=model.modelStatusToString(status)
+        )
     if not result.has_solution:
         return SolverReport("highs", result, runtime, message=model.modelStatusToString(status))
     if not math.isfinite(bound):
         bound = objective if result is Status.OPTIMAL else math.nan
     return SolverReport(
-        "highs", result, runtime, objective, bound, _gap(result, objective, bound),
+        "highs",
+        result,
+        runtime,
+        objective,
+        bound,
+        _gap(result, objective, bound),
         message=model.modelStatusToString(status),
     )
 
@@ -165,7 +172,9 @@ def _solve_cbc(
         return SolverReport("cbc", status, runtime, message=result_line or "no solution")
     objective = _objective(problem)
     stopped = "stopped" in result_line.lower()
-    result = Status.FEASIBLE if (sol == pulp.LpSolutionIntegerFeasible or stopped) else Status.OPTIMAL
+    result = (
+        Status.FEASIBLE if (sol == pulp.LpSolutionIntegerFeasible or stopped) else Status.OPTIMAL
+    )
     bound = objective
     found = re.search(r"^(?:Lower|Upper) bound:\s+" + _CBC_NUMBER, text, re.MULTILINE)
     if found and result is Status.FEASIBLE:
@@ -173,7 +182,12 @@ def _solve_cbc(
     elif result is Status.FEASIBLE:
         bound = math.nan
     return SolverReport(
-        "cbc", result, runtime, objective, bound, _gap(result, objective, bound),
+        "cbc",
+        result,
+        runtime,
+        objective,
+        bound,
+        _gap(result, objective, bound),
         message=result_line,
     )
 

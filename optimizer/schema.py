@@ -1,0 +1,241 @@
+"""The scenario's building blocks: one frozen pydantic model per table row and per settings block.
+
+Field names are the column names of the CSV files and workbook sheets
+(see ``docs/scenario-format.md``); a field without a default is a required column.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    StringConstraints,
+    field_validator,
+    model_validator,
+)
+
+__all__ = [
+    "TABLE_MODELS",
+    "Bracket",
+    "Buyer",
+    "BuyerPrice",
+    "Closure",
+    "Cooperative",
+    "Demand",
+    "Hub",
+    "Member",
+    "NetworkSettings",
+    "Offer",
+    "Parameters",
+    "Product",
+    "Supplier",
+    "Supply",
+    "Vehicle",
+]
+
+Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+Latitude = Annotated[float, Field(ge=-90, le=90)]
+Longitude = Annotated[float, Field(ge=-180, le=180)]
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+
+
+class _Row(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Product(_Row):
+    """Something bought (``input``) or sold (``produce``), in its own unit."""
+
+    id: Id
+    name: Text
+    unit: Id
+    weight_kg: Positive
+    kind: Literal["input", "produce"]
+    perishability_h: Positive | None = None
+
+
+class Cooperative(_Row):
+    id: Id
+    name: Text
+    kind: Text = ""
+
+
+class Member(_Row):
+    """A farm or workshop: where it is, whose cooperative, and when it can be visited."""
+
+    id: Id
+    name: Text
+    cooperative: Id
+    lat: Latitude
+    lon: Longitude
+    tags: tuple[Id, ...] = ()
+    service_min: NonNegative = 10.0
+    window_open_h: Annotated[float, Field(ge=0, le=48)] = 0.0
+    window_close_h: Annotated[float, Field(gt=0, le=48)] = 24.0
+
+    @field_validator("tags", mode="before")
+    @classmethod
+    def _split_tags(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(t.strip() for t in value.split(";") if t.strip())
+        return value
+
+    @model_validator(mode="after")
+    def _window_order(self) -> Member:
+        if self.window_close_h <= self.window_open_h:
+            raise ValueError("window_close_h must come after window_open_h")
+        return self
+
+
+class Demand(_Row):
+    """How much of an input a member needs per period, and its price at the local dealer."""
+
+    member: Id
+    product: Id
+    quantity: Positive
+    local_price: Positive
+
+
+class Supply(_Row):
+    """How much produce a member sells per period, and what a middleman pays at the farm gate."""
+
+    member: Id
+    product: Id
+    quantity: Positive
+    farm_gate_price: NonNegative
+
+
+class Supplier(_Row):
+    id: Id
+    name: Text
+    lat: Latitude
+    lon: Longitude
+    truck_payload_kg: Positive
+    cost_per_trip: NonNegative
+    cost_per_km: NonNegative
+
+
+class Offer(_Row):
+    """A supplier's terms for one product; its prices are the rows of ``brackets``."""
+
+    supplier: Id
+    product: Id
+    discount: Literal["all_units", "incremental"]
+    min_order: NonNegative = 0.0
+    capacity: Positive
+
+
+class Bracket(_Row):
+    """From ``threshold`` units on, the unit price is ``unit_price``."""
+
+    supplier: Id
+    product: Id
+    threshold: NonNegative
+    unit_price: Positive
+
+
+class Buyer(_Row):
+    id: Id
+    name: Text
+    kind: Id
+    lat: Latitude
+    lon: Longitude
+
+
+class BuyerPrice(_Row):
+    buyer: Id
+    product: Id
+    price: Positive
+    min_contract: NonNegative = 0.0
+    max_intake: Positive
+    handling_fee: NonNegative = 0.0
+
+
+class Hub(_Row):
+    """A collection or drop point, open already (``existing``) or a candidate."""
+
+    id: Id
+    name: Text
+    lat: Latitude
+    lon: Longitude
+    cooperative: Id | None = None
+    fixed_cost: NonNegative
+    capacity: Positive
+    handling_cost: NonNegative = 0.0
+    existing: bool = False
+
+
+class Vehicle(_Row):
+    id: Id
+    name: Text
+    depot: Id
+    count: Annotated[int, Field(ge=1, le=10_000)]
+    payload_kg: Positive
+    cost_per_km: NonNegative
+    fixed_cost: NonNegative = 0.0
+    max_route_h: Annotated[float, Field(gt=0, le=48)]
+    speed_factor: Positive = 1.0
+    end_buyer: Id | None = None
+
+
+class Closure(_Row):
+    """A road closure: OSM way ids, a road name or ref pattern, or a polygon of (lat, lon)."""
+
+    way_ids: tuple[int, ...] = ()
+    name: Text | None = None
+    polygon: tuple[tuple[Latitude, Longitude], ...] | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> Closure:
+        given = sum([bool(self.way_ids), bool(self.name), self.polygon is not None])
+        if given != 1:
+            raise ValueError("a closure needs exactly one of way_ids, name or polygon")
+        if self.polygon is not None and len(self.polygon) < 3:
+            raise ValueError("a closure polygon needs at least 3 corners")
+        return self
+
+
+class NetworkSettings(_Row):
+    """Where the roads come from and how fast trucks move on them."""
+
+    file: Path | None = None
+    speeds_kmh: dict[str, Positive] = Field(default_factory=dict)
+    season: Literal["dry", "rainy"] = "dry"
+    seasonal_factors: dict[str, Annotated[float, Field(gt=0, le=1)]] = Field(
+        default_factory=lambda: {"unpaved": 0.5}
+    )
+    speed_factor: Annotated[float, Field(gt=0, le=2)] = 1.0
+    closures: tuple[Closure, ...] = ()
+
+
+class Parameters(_Row):
+    currency: Annotated[str, StringConstraints(min_length=1, max_length=8)] = "EUR"
+    planning_period: Id = "month"
+    collection_days: Annotated[float, Field(gt=0, le=366)] = 30.0
+    fuel_price_factor: Annotated[float, Field(gt=0, le=10)] = 1.0
+    drop_point: Literal["hub", "farm_gate"] = "hub"
+    detour_factor: Annotated[float, Field(ge=1, le=5)] = 1.3
+    time_limit_s: Annotated[float, Field(gt=0, le=86_400)] = 60.0
+    mip_gap: Annotated[float, Field(ge=0, lt=1)] = 0.001
+
+
+TABLE_MODELS: dict[str, type[_Row]] = {
+    "products": Product,
+    "cooperatives": Cooperative,
+    "members": Member,
+    "demand": Demand,
+    "supply": Supply,
+    "suppliers": Supplier,
+    "offers": Offer,
+    "brackets": Bracket,
+    "buyers": Buyer,
+    "buyer_prices": BuyerPrice,
+    "hubs": Hub,
+    "vehicles": Vehicle,
+}
