@@ -1,0 +1,211 @@
+"""Build the pooled-procurement MILP in PuLP from :class:`ProcurementData` arrays.
+
+The formulation is written out in :mod:`optimizer.models.procurement`; the symbols here
+are the same. Two modes share one builder:
+
+* fixed coalition (``active`` members must be served, the others are absent), used by
+  :func:`~optimizer.models.procurement.solve_procurement`;
+* switched coalition (``players`` and ``shares``): a 0/1 ``z[g]`` per player says whether
+  its members are in the coalition, and the objective is ``C(S) - sum_{g in S} share[g]``;
+  used by the core check.
+
+Members are aggregated into *classes* ``c = (d, p, l, g)``: members at drop point ``d``
+who need product ``p``, pay the local price ``l`` and belong to player ``g``. Within a class
+it does not matter whose units the pool buys, so one variable ``y[c]`` carries them all.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import TypeAlias
+
+import numpy as np
+import pulp
+
+from optimizer.models._procurement_data import ProcurementData
+
+__all__ = ["BuiltModel", "build_model"]
+
+Var: TypeAlias = pulp.LpVariable
+
+
+@dataclass
+class BuiltModel:
+    """The PuLP problem and handles to read the plan back."""
+
+    problem: pulp.LpProblem
+    ship: list[tuple[int, int, int, Var]] = field(default_factory=list)  # s, p, d, x
+    brackets: list[tuple[int, int, int, Var, Var]] = field(default_factory=list)  # s,p,b,q,u
+    trucks: list[tuple[int, int, Var]] = field(default_factory=list)  # s, d, n
+    pooled: dict[int, Var] = field(default_factory=dict)  # class -> y
+    switch: list[Var] = field(default_factory=list)  # player -> z
+    class_drop: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    class_product: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    class_price: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    class_player: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    class_demand: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    class_of_row: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    row_member: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    row_product: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    local_cost_all: float = 0.0  # cost if every class bought locally
+
+    @property
+    def n_variables(self) -> int:
+        return len(self.problem.variables())
+
+
+def _expr(terms: list[tuple[Var, float]]) -> pulp.LpAffineExpression:
+    return pulp.LpAffineExpression(terms)
+
+
+def bracket_bounds(
+    data: ProcurementData, s: int, p: int, total: float
+) -> list[tuple[int, float, float, float, float]]:
+    """Usable brackets of offer ``(s, p)`` for at most ``total`` units.
+
+    Returns ``(b, L, U, c, k)``: quantity range ``[L, U]`` of bracket ``b``, unit price
+    ``c`` and the fixed term ``k`` (0 for all-units; for incremental discounts the cost of
+    the first ``t[b]`` units minus ``c * t[b]``, so that cost = ``c q + k``).
+    """
+    t = data.thresholds[s, p]
+    c = data.unit_price[s, p]
+    count = int(np.sum(~np.isnan(t)))
+    cap = float(data.capacity[s, p])
+    low = float(data.min_order[s, p])
+    usable = []
+    before = 0.0  # cost of the first t[b] units in an incremental offer
+    for b in range(count):
+        upper_t = float(t[b + 1]) if b + 1 < count else math.inf
+        lo = max(float(t[b]), low)
+        hi = min(upper_t, cap, total)
+        k = before - float(c[b]) * float(t[b]) if data.incremental[s, p] else 0.0
+        if lo <= hi + 1e-9 and hi > 0:
+            usable.append((b, lo, max(hi, lo), float(c[b]), k))
+        if b + 1 < count:
+            before += float(c[b]) * (upper_t - float(t[b]))
+    return usable
+
+
+def build_model(
+    data: ProcurementData,
+    *,
+    active: np.ndarray | None = None,
+    players: np.ndarray | None = None,
+    shares: np.ndarray | None = None,
+    name: str = "procurement",
+) -> BuiltModel:
+    """Build the MILP for the ``active`` members, or the switched model for ``players``."""
+    switched = players is not None
+    if active is None:
+        active = np.ones(data.n_members, dtype=bool)
+    player = np.zeros(data.n_members, np.int64) if players is None else np.asarray(players)
+    rows_m, rows_p = np.nonzero((data.demand > 0) & active[:, None])
+    row_drop = data.drop_point[rows_m]
+    row_price = data.local_price[rows_m, rows_p]
+    keys = np.stack(
+        [row_drop.astype(float), rows_p.astype(float), row_price, player[rows_m].astype(float)],
+        axis=1,
+    )
+    if len(keys):
+        unique, inverse = np.unique(keys, axis=0, return_inverse=True)
+        inverse = inverse.ravel()
+    else:
+        unique, inverse = np.zeros((0, 4)), np.zeros(0, np.int64)
+    n_classes = len(unique)
+    class_demand = np.bincount(inverse, weights=data.demand[rows_m, rows_p], minlength=n_classes)
+    built = BuiltModel(
+        problem=pulp.LpProblem(name, pulp.LpMinimize),
+        class_drop=unique[:, 0].astype(np.int64),
+        class_product=unique[:, 1].astype(np.int64),
+        class_price=unique[:, 2],
+        class_player=unique[:, 3].astype(np.int64),
+        class_demand=class_demand,
+        class_of_row=inverse,
+        row_member=rows_m,
+        row_product=rows_p,
+        local_cost_all=float(np.dot(unique[:, 2], class_demand)) if n_classes else 0.0,
+    )
+    objective: list[tuple[Var, float]] = []
+    n_p, n_d = data.n_products, data.n_drop_points
+    drop_demand = np.zeros((n_d, n_p))
+    np.add.at(drop_demand, (built.class_drop, built.class_product), class_demand)
+    total_demand = drop_demand.sum(axis=0)
+
+    if switched:
+        n_players = int(player.max()) + 1 if len(player) else 0
+        share = np.zeros(n_players) if shares is None else np.asarray(shares, float)
+        built.switch = [pulp.LpVariable(f"z_{g}", cat=pulp.LpBinary) for g in range(n_players)]
+        switch_cost = -share.copy()
+        np.add.at(switch_cost, built.class_player, built.class_price * class_demand)
+        objective += [(z, float(v)) for z, v in zip(built.switch, switch_cost, strict=True)]
+    elif n_classes:
+        one = pulp.LpVariable("local_all", lowBound=1, upBound=1)
+        objective.append((one, built.local_cost_all))
+
+    ship_at: dict[tuple[int, int], list[Var]] = {}  # (d, p) -> x
+    load: dict[tuple[int, int], list[tuple[Var, float]]] = {}  # (s, d) -> weight terms
+    trip_cost = data.trip_cost
+    reachable = np.isfinite(trip_cost)
+    constraints: list[pulp.LpConstraint] = []
+    for s_, p_ in zip(*np.nonzero(data.offered), strict=True):
+        s, p = int(s_), int(p_)
+        usable = bracket_bounds(data, s, p, float(total_demand[p]))
+        drops = [int(d) for d in np.nonzero(drop_demand[:, p] > 0)[0] if reachable[s, d]]
+        if not usable or not drops:
+            continue
+        cap = float(data.capacity[s, p])
+        flow: list[tuple[Var, float]] = []
+        for d in drops:
+            x = pulp.LpVariable(f"x_{s}_{p}_{d}", 0, min(cap, float(drop_demand[d, p])))
+            built.ship.append((s, p, d, x))
+            ship_at.setdefault((d, p), []).append(x)
+            load.setdefault((s, d), []).append((x, float(data.weight_kg[p])))
+            flow.append((x, 1.0))
+        choose: list[tuple[Var, float]] = []
+        for b, lo, hi, price, fixed in usable:
+            q = pulp.LpVariable(f"q_{s}_{p}_{b}", 0, hi)
+            u = pulp.LpVariable(f"u_{s}_{p}_{b}", cat=pulp.LpBinary)
+            built.brackets.append((s, p, b, q, u))
+            objective.append((q, price))
+            if fixed:
+                objective.append((u, fixed))
+            constraints.append(_expr([(q, 1.0), (u, -hi)]) <= 0)
+            if lo > 0:
+                constraints.append(_expr([(q, 1.0), (u, -lo)]) >= 0)
+            choose.append((u, 1.0))
+            flow.append((q, -1.0))
+        if len(choose) > 1:
+            constraints.append(_expr(choose) <= 1)
+        constraints.append(_expr(flow) == 0)
+
+    for (s, d), terms in load.items():
+        payload = float(data.payload_kg[s])
+        most = sum(float(v.upBound) * w for v, w in terms)
+        n = pulp.LpVariable(f"n_{s}_{d}", 0, math.ceil(most / payload - 1e-9), pulp.LpInteger)
+        built.trucks.append((s, d, n))
+        objective.append((n, float(trip_cost[s, d])))
+        constraints.append(_expr([*terms, (n, -payload)]) <= 0)
+
+    for c in range(n_classes):
+        d, p = int(built.class_drop[c]), int(built.class_product[c])
+        if (d, p) not in ship_at:
+            continue
+        y = pulp.LpVariable(f"y_{c}", 0, float(class_demand[c]))
+        built.pooled[c] = y
+        objective.append((y, -float(built.class_price[c])))
+        if switched:
+            z = built.switch[int(built.class_player[c])]
+            constraints.append(_expr([(y, 1.0), (z, -float(class_demand[c]))]) <= 0)
+    classes_at: dict[tuple[int, int], list[tuple[Var, float]]] = {}
+    for c, y in built.pooled.items():
+        key = (int(built.class_drop[c]), int(built.class_product[c]))
+        classes_at.setdefault(key, []).append((y, -1.0))
+    for key, xs in ship_at.items():
+        constraints.append(_expr([(x, 1.0) for x in xs] + classes_at.get(key, [])) == 0)
+
+    problem = built.problem
+    problem.setObjective(_expr(objective))
+    for i, constraint in enumerate(constraints):
+        problem.addConstraint(constraint, f"c{i}")
+    return built

@@ -1,0 +1,540 @@
+r"""Split a pooled cost among players, and check that no group would do better alone.
+
+The splits work with any cost function ``C(S)`` over coalitions ``S`` of players (a
+:class:`CoalitionGame`), so the procurement model (members or cooperatives buying together)
+and the hubs model (cooperatives sharing hubs) use the same code:
+
+* **proportional**: ``x_i = C(N) w_i / sum_j w_j`` with weights ``w`` (standalone cost
+  ``C({i})`` by default, or volume);
+* **Shapley**: ``x_i = sum_{S not containing i} |S|! (n-|S|-1)! / n! (C(S + i) - C(S))``,
+  exact over all ``2^n`` coalitions up to ``exact_limit`` players, otherwise the mean of
+  the marginal costs over random orders, with its standard error;
+* **least core**: minimise ``eps`` subject to ``sum_{i in S} x_i <= C(S) + eps`` for every
+  proper coalition ``S`` and ``sum_i x_i = C(N)``; then, with ``eps`` fixed, the point closest
+  (L1) to the proportional split. Coalition constraints are generated: solve the LP on the
+  coalitions known so far, ask an *oracle* for the coalition with the largest gain
+  ``sum_{i in S} x_i - C(S)``, add it, repeat until no gain exceeds ``eps``.
+
+**Core check**: a split ``x`` is stable when no coalition gains by leaving:
+``max_S (sum_{i in S} x_i - C(S)) <= tolerance``. The oracle answers it: by enumeration for
+small games, or, for procurement, by one MILP (:mod:`optimizer.models._procurement_core`).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from typing import Literal
+
+import numpy as np
+import pandas as pd
+from scipy.optimize import linprog
+
+from optimizer.models._procurement_core import find_blocking_coalition
+from optimizer.models._procurement_data import ProcurementData
+from optimizer.models.procurement import solve_procurement
+from optimizer.results import Status
+from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S
+
+__all__ = [
+    "CoalitionGame",
+    "CoreCheck",
+    "CostFunction",
+    "Oracle",
+    "SharingResult",
+    "Split",
+    "check_core",
+    "enumeration_oracle",
+    "least_core_split",
+    "procurement_game",
+    "procurement_oracle",
+    "proportional_split",
+    "shapley_split",
+    "split_procurement",
+]
+
+CostFunction = Callable[[frozenset[int]], float]
+Oracle = Callable[[np.ndarray], frozenset[int]]  # shares -> the coalition gaining most
+EXACT_LIMIT = 12
+
+
+class CoalitionGame:
+    """Players and the cost ``C(S)`` of each coalition, computed once and remembered.
+
+    Parameters
+    ----------
+    players
+        Player names, in index order.
+    cost
+        ``C(S)`` for a frozenset of player indices; ``C(empty) = 0`` is not asked.
+    currency, noun
+        Words for reports ("EUR", "members").
+    """
+
+    def __init__(
+        self,
+        players: Sequence[str],
+        cost: CostFunction,
+        *,
+        currency: str = "EUR",
+        noun: str = "members",
+    ) -> None:
+        self.players = tuple(str(p) for p in players)
+        self._cost = cost
+        self._known: dict[frozenset[int], float] = {frozenset(): 0.0}
+        self.currency = currency
+        self.noun = noun
+
+    @property
+    def n(self) -> int:
+        return len(self.players)
+
+    @property
+    def evaluations(self) -> int:
+        """How many coalition costs were computed."""
+        return len(self._known) - 1
+
+    def cost(self, coalition: Iterable[int]) -> float:
+        key = frozenset(int(i) for i in coalition)
+        if key not in self._known:
+            self._known[key] = float(self._cost(key))
+        return self._known[key]
+
+    @property
+    def grand_cost(self) -> float:
+        return self.cost(range(self.n))
+
+    def standalone(self) -> np.ndarray:
+        return np.array([self.cost([i]) for i in range(self.n)])
+
+    def names(self, coalition: Iterable[int]) -> list[str]:
+        return [self.players[i] for i in sorted(coalition)]
+
+
+@dataclass(frozen=True, eq=False)
+class Split:
+    """Shares of the grand coalition's cost ``total``, one per player."""
+
+    method: str
+    players: tuple[str, ...]
+    shares: np.ndarray
+    total: float
+    standalone: np.ndarray
+    std_error: np.ndarray | None = None
+    epsilon: float = math.nan
+    iterations: int = 0
+    runtime_s: float = 0.0
+    currency: str = "EUR"
+
+    def table(self) -> pd.DataFrame:
+        """player, standalone_cost, share, savings, savings_pct (and std_error if sampled)."""
+        savings = self.standalone - self.shares
+        frame = pd.DataFrame(
+            {
+                "player": list(self.players),
+                "standalone_cost": self.standalone,
+                "share": self.shares,
+                "savings": savings,
+                "savings_pct": np.divide(
+                    savings, self.standalone, out=np.zeros_like(savings), where=self.standalone != 0
+                )
+                * 100,
+            }
+        )
+        if self.std_error is not None:
+            frame["std_error"] = self.std_error
+        return frame
+
+    def summary(self) -> str:
+        saved = float(np.sum(self.standalone) - self.total)
+        better = int(np.sum(self.shares <= self.standalone + 1e-9))
+        lines = [
+            f"{self.method} split of {self.total:,.2f} {self.currency} among "
+            f"{len(self.players)} players (savings {saved:,.2f} {self.currency}); "
+            f"{better} of {len(self.players)} pay no more than alone"
+        ]
+        if math.isfinite(self.epsilon):
+            lines.append(f"  least-core epsilon {self.epsilon:,.4f} ({self.iterations} rounds)")
+        if self.std_error is not None and len(self.std_error):
+            lines.append(f"  sampled: largest standard error {np.max(self.std_error):,.2f}")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class CoreCheck:
+    """Whether a split is stable, and the coalition that would gain most by leaving."""
+
+    stable: bool
+    gain: float
+    coalition: tuple[str, ...]
+    message: str
+    proven: bool = True
+    runtime_s: float = 0.0
+
+    def summary(self) -> str:
+        return self.message
+
+
+def proportional_split(
+    game: CoalitionGame,
+    weights: Sequence[float] | np.ndarray | None = None,
+    *,
+    method: str = "proportional",
+) -> Split:
+    """Split ``C(N)`` in proportion to ``weights`` (default: the standalone costs)."""
+    start = time.perf_counter()
+    alone = game.standalone()
+    w = alone if weights is None else np.asarray(weights, float)
+    if len(w) != game.n or np.any(w < 0) or w.sum() <= 0:
+        raise ValueError("weights must be one non-negative number per player, not all 0")
+    total = game.grand_cost
+    return Split(
+        method,
+        game.players,
+        total * w / w.sum(),
+        total,
+        alone,
+        runtime_s=time.perf_counter() - start,
+        currency=game.currency,
+    )
+
+
+def shapley_split(
+    game: CoalitionGame,
+    *,
+    exact_limit: int = EXACT_LIMIT,
+    samples: int = 200,
+    seed: int = 0,
+) -> Split:
+    """The Shapley value: exact up to ``exact_limit`` players, else ``samples`` random orders."""
+    start = time.perf_counter()
+    n = game.n
+    shares = np.zeros(n)
+    error: np.ndarray | None = None
+    if n <= exact_limit:
+        weight = [
+            math.factorial(k) * math.factorial(n - k - 1) / math.factorial(n) for k in range(n)
+        ]
+        for i in range(n):
+            others = [j for j in range(n) if j != i]
+            for k in range(n):
+                for subset in itertools.combinations(others, k):
+                    shares[i] += weight[k] * (game.cost([*subset, i]) - game.cost(subset))
+        method = "shapley"
+    else:
+        rng = np.random.default_rng(seed)
+        marginal = np.zeros((samples, n))
+        for r in range(samples):
+            order = rng.permutation(n)
+            before = 0.0
+            for k in range(n):
+                after = game.cost(order[: k + 1])
+                marginal[r, order[k]] = after - before
+                before = after
+        shares = marginal.mean(axis=0)
+        error = marginal.std(axis=0, ddof=1) / math.sqrt(samples) if samples > 1 else None
+        method = f"shapley (sampled, {samples} orders)"
+    return Split(
+        method,
+        game.players,
+        shares,
+        game.grand_cost,
+        game.standalone(),
+        std_error=error,
+        runtime_s=time.perf_counter() - start,
+        currency=game.currency,
+    )
+
+
+def enumeration_oracle(game: CoalitionGame, *, proper: bool = True) -> Oracle:
+    """An oracle that tries every coalition (``2^n`` costs, remembered by the game)."""
+    if game.n > 20:
+        raise ValueError(f"enumerating coalitions of {game.n} players is too slow; give an oracle")
+    sizes = range(1, game.n) if proper else range(1, game.n + 1)
+    everyone = [frozenset(c) for k in sizes for c in itertools.combinations(range(game.n), k)]
+
+    def oracle(shares: np.ndarray) -> frozenset[int]:
+        return max(everyone, key=lambda s: float(sum(shares[i] for i in s)) - game.cost(s))
+
+    return oracle
+
+
+def least_core_split(
+    game: CoalitionGame,
+    *,
+    oracle: Oracle | None = None,
+    reference: np.ndarray | None = None,
+    tolerance: float = 1e-6,
+    max_iterations: int = 500,
+) -> Split:
+    """A least-core split by constraint generation (see the module docstring).
+
+    Parameters
+    ----------
+    oracle
+        Returns the proper coalition with the largest gain against given shares; by
+        default every coalition is tried (small games only).
+    reference
+        The split to stay closest to among least-core splits (default: proportional to
+        standalone cost).
+    tolerance
+        Relative to ``C(N)``: gains up to this are not violations.
+    """
+    start = time.perf_counter()
+    n, total = game.n, game.grand_cost
+    alone = game.standalone()
+    if n == 1:
+        return Split(
+            "least core",
+            game.players,
+            np.array([total]),
+            total,
+            alone,
+            epsilon=0.0,
+            currency=game.currency,
+        )
+    find = oracle or enumeration_oracle(game, proper=True)
+    ref = alone * total / alone.sum() if reference is None else np.asarray(reference, float)
+    slack = tolerance * max(1.0, abs(total))
+    known: list[frozenset[int]] = [frozenset([i]) for i in range(n)]
+    shares, epsilon = ref, math.inf
+    iteration = 0
+    while iteration < max_iterations:
+        iteration += 1
+        rows = np.zeros((len(known), n))
+        for r, s in enumerate(known):
+            rows[r, list(s)] = 1.0
+        costs = np.array([game.cost(s) for s in known])
+        epsilon, shares = _least_core_lp(rows, costs, total, ref, slack)
+        found = find(shares)
+        gain = float(shares[list(found)].sum()) - game.cost(found) if found else -math.inf
+        if gain <= epsilon + slack or found in known:
+            break
+        known.append(found)
+    return Split(
+        "least core",
+        game.players,
+        shares,
+        total,
+        alone,
+        epsilon=epsilon,
+        iterations=iteration,
+        runtime_s=time.perf_counter() - start,
+        currency=game.currency,
+    )
+
+
+def _least_core_lp(
+    rows: np.ndarray, costs: np.ndarray, total: float, ref: np.ndarray, slack: float
+) -> tuple[float, np.ndarray]:
+    """min eps, then the least-core point closest to ``ref``; rows are coalitions."""
+    k, n = rows.shape
+    free = [(None, None)] * (n + 1)
+    first = linprog(
+        c=np.r_[np.zeros(n), 1.0],
+        A_ub=np.c_[rows, -np.ones(k)],
+        b_ub=costs,
+        A_eq=np.r_[np.ones(n), 0.0][None, :],
+        b_eq=[total],
+        bounds=free,
+        method="highs",
+    )
+    if first.status != 0:
+        raise RuntimeError(f"least-core LP failed: {first.message}")
+    epsilon = float(first.x[n])
+    # variables: x (n), t (n) with t >= |x - ref|
+    eye = np.eye(n)
+    second = linprog(
+        c=np.r_[np.zeros(n), np.ones(n)],
+        A_ub=np.r_[np.c_[rows, np.zeros((k, n))], np.c_[eye, -eye], np.c_[-eye, -eye]],
+        b_ub=np.r_[costs + epsilon + slack / 10, ref, -ref],
+        A_eq=np.r_[np.ones(n), np.zeros(n)][None, :],
+        b_eq=[total],
+        bounds=[(None, None)] * n + [(0, None)] * n,
+        method="highs",
+    )
+    shares = second.x[:n] if second.status == 0 else first.x[:n]
+    return epsilon, np.asarray(shares, float)
+
+
+def check_core(
+    game: CoalitionGame,
+    shares: Sequence[float] | np.ndarray,
+    *,
+    oracle: Oracle | None = None,
+    tolerance: float = 1e-4,
+) -> CoreCheck:
+    """Is the split stable? Finds the coalition with the largest gain by leaving.
+
+    ``tolerance`` is relative to the total bill; a coalition's gain is recomputed from its
+    own cost ``C(S)`` whatever the oracle says.
+    """
+    start = time.perf_counter()
+    x = np.asarray(shares, float)
+    find = oracle or enumeration_oracle(game, proper=False)
+    found = find(x)
+    gain = float(x[list(found)].sum()) - game.cost(found) if found else 0.0
+    tol = tolerance * max(1.0, abs(float(x.sum())))
+    return _verdict(
+        game, found=found, gain=gain, tol=tol, proven=True, runtime_s=time.perf_counter() - start
+    )
+
+
+def _verdict(
+    game: CoalitionGame,
+    *,
+    found: frozenset[int],
+    gain: float,
+    tol: float,
+    proven: bool,
+    runtime_s: float,
+) -> CoreCheck:
+    names = tuple(game.names(found))
+    if gain <= tol:
+        message = f"stable: no group of {game.noun} can buy cheaper alone"
+        if not proven:
+            message += " (none found; not proven within the time limit)"
+        return CoreCheck(
+            True, max(gain, 0.0), names if gain > 0 else (), message, proven, runtime_s
+        )
+    who = ", ".join(names)
+    noun = game.noun if len(names) > 1 else game.noun.rstrip("s")
+    message = (
+        f"{noun} {who} would save {gain:,.0f} {game.currency} by ordering alone under this split"
+    )
+    return CoreCheck(False, gain, names, message, proven, runtime_s)
+
+
+# ---------------------------------------------------------------------------------------
+# procurement
+# ---------------------------------------------------------------------------------------
+Level = Literal["member", "cooperative"]
+
+
+def _players(
+    data: ProcurementData, level: Level, groups: Sequence[str] | None
+) -> tuple[list[str], np.ndarray]:
+    if level == "member":
+        return list(data.member_ids), np.arange(data.n_members)
+    if groups is None or len(groups) != data.n_members:
+        raise ValueError("level='cooperative' needs one group (cooperative id) per member")
+    names = list(dict.fromkeys(str(g) for g in groups))
+    index = {g: i for i, g in enumerate(names)}
+    return names, np.array([index[str(g)] for g in groups], np.int64)
+
+
+def procurement_game(
+    data: ProcurementData,
+    *,
+    level: Level = "member",
+    groups: Sequence[str] | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT_S,
+    gap: float = DEFAULT_GAP,
+) -> CoalitionGame:
+    """The cost game of pooled procurement: ``C(S)`` = the optimal pooled cost of ``S``."""
+    names, player = _players(data, level, groups)
+
+    def cost(coalition: frozenset[int]) -> float:
+        members = [int(m) for m in np.nonzero(np.isin(player, list(coalition)))[0]]
+        result = solve_procurement(
+            data, members=members, standalone=False, time_limit=time_limit, gap=gap
+        )
+        if not result.status.has_solution:
+            raise RuntimeError(f"coalition {sorted(coalition)}: {result.status.value}")
+        return result.pooled_cost
+
+    noun = "members" if level == "member" else "cooperatives"
+    return CoalitionGame(names, cost, currency=data.currency, noun=noun)
+
+
+def procurement_oracle(
+    data: ProcurementData,
+    *,
+    level: Level = "member",
+    groups: Sequence[str] | None = None,
+    proper: bool = True,
+    time_limit: float = DEFAULT_TIME_LIMIT_S,
+    gap: float = DEFAULT_GAP,
+) -> Oracle:
+    """The core-check MILP as an oracle: the coalition that gains most under given shares."""
+    _, player = _players(data, level, groups)
+
+    def oracle(shares: np.ndarray) -> frozenset[int]:
+        found = find_blocking_coalition(
+            data, shares, players=player, proper=proper, time_limit=time_limit, gap=gap
+        )
+        return frozenset(found.coalition)
+
+    return oracle
+
+
+@dataclass(frozen=True, eq=False)
+class SharingResult:
+    """A split of the pooled procurement bill and its stability verdict."""
+
+    split: Split
+    core: CoreCheck
+
+    def table(self) -> pd.DataFrame:
+        return self.split.table()
+
+    def summary(self) -> str:
+        return f"{self.split.summary()}\n  {self.core.message}"
+
+
+Method = Literal["shapley", "least_core", "proportional", "volume"]
+
+
+def split_procurement(
+    data: ProcurementData,
+    *,
+    method: Method = "shapley",
+    level: Level = "member",
+    groups: Sequence[str] | None = None,
+    samples: int = 100,
+    seed: int = 0,
+    tolerance: float = 1e-4,
+    time_limit: float = DEFAULT_TIME_LIMIT_S,
+    gap: float = DEFAULT_GAP,
+) -> SharingResult:
+    """Split the pooled bill among members (or cooperatives) and check that it is stable.
+
+    The core check is one MILP over all players (:func:`find_blocking_coalition`); the
+    least core generates its coalitions with the same MILP.
+    """
+    game = procurement_game(data, level=level, groups=groups, time_limit=time_limit, gap=gap)
+    _, player = _players(data, level, groups)
+    if method == "shapley":
+        split = shapley_split(game, samples=samples, seed=seed)
+    elif method == "least_core":
+        oracle = procurement_oracle(
+            data, level=level, groups=groups, proper=True, time_limit=time_limit, gap=gap
+        )
+        split = least_core_split(game, oracle=oracle)
+    elif method == "proportional":
+        split = proportional_split(game)
+    elif method == "volume":
+        kg = data.demand @ data.weight_kg
+        volume = np.bincount(player, weights=kg, minlength=game.n)
+        split = proportional_split(game, volume, method="volume")
+    else:
+        raise ValueError(f"unknown split method {method!r}")
+    start = time.perf_counter()
+    found = find_blocking_coalition(
+        data, split.shares, players=player, time_limit=time_limit, gap=gap
+    )
+    if not found.status.has_solution:
+        core = CoreCheck(
+            False, math.nan, (), f"core check: {found.status.value}", False, found.runtime_s
+        )
+        return SharingResult(split, core)
+    coalition = frozenset(found.coalition)
+    gain = float(split.shares[list(coalition)].sum()) - game.cost(coalition) if coalition else 0.0
+    tol = tolerance * max(1.0, abs(split.total))
+    proven = found.status is Status.OPTIMAL or found.gain_bound <= tol or gain > tol
+    runtime = found.runtime_s + time.perf_counter() - start
+    core = _verdict(game, found=coalition, gain=gain, tol=tol, proven=proven, runtime_s=runtime)
+    return SharingResult(split, core)
