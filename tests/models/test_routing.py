@@ -25,7 +25,7 @@ from optimizer.models.routing import (
 from optimizer.results import Status
 
 ENGINES = ["pyvrp", "ortools"]
-LIMIT_S = 0.5
+LIMIT_S = 0.3
 HUB, N, NE, E = 0, 1, 2, 3
 
 
