@@ -247,15 +247,44 @@ def _file_cost(instance: Instance, k: int, seq: list[int]) -> float:
     return instance.fixed[k] + instance.rates[k] * length
 
 
+def summarise(files: list[Path]) -> str:
+    """A markdown table, one row per results file: gaps to the best known and times."""
+    lines = [
+        "| file | engine | instances | feasible & checked | mean gap % | max gap % | mean time s |",
+        "|---|---|---:|---:|---:|---:|---:|",
+    ]
+    for file in files:
+        records = json.loads(file.read_text())
+        if not records:
+            continue
+        gaps = [r["gap_pct"] for r in records if r.get("gap_pct") is not None]
+        ok = sum(1 for r in records if r["check_ok"])
+        mean = f"{np.mean(gaps):.2f}" if gaps else "-"
+        worst = f"{np.max(gaps):.2f}" if gaps else "-"
+        lines.append(
+            f"| {file.stem} | {records[0]['engine']} | {len(records)} | {ok} | {mean} | {worst} "
+            f"| {np.mean([r['runtime_s'] for r in records]):.1f} |"
+        )
+    return "\n".join(lines)
+
+
 def main(name: str, argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog=f"run.py {name}")
-    parser.add_argument("--data", type=Path, required=True, help="folder of instance files")
+    parser.add_argument("--data", type=Path, help="folder of instance files")
     parser.add_argument("--time-limit", type=float, default=10.0, help="seconds per instance")
     parser.add_argument("--engine", choices=("pyvrp", "ortools"), default="pyvrp")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--out", type=Path, help="JSON file for the records")
     parser.add_argument("--only", nargs="*", help="instance names to run (default: all)")
+    parser.add_argument(
+        "--table", nargs="+", type=Path, help="print a markdown table of JSON files"
+    )
     args = parser.parse_args(argv)
+    if args.table:
+        print(summarise(args.table))
+        return 0
+    if args.data is None:
+        parser.error("--data is required to run instances")
     reader, patterns = READERS[name]
     files = sorted({f for pattern in patterns for f in args.data.rglob(pattern)})
     if args.only:
