@@ -111,6 +111,26 @@ def test_max_duration_splits_route(engine: str) -> None:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
+def test_shift_window_splits_routes(engine: str) -> None:
+    # Trucks leave at t >= 5 and are back by t = 35: the full tour (40) and any two corners
+    # (34) take too long, so each corner gets its own truck: 20 + 28 + 20 = 68.
+    vehicle = VehicleType(count=3, payload=10, shift_start=5, shift_end=35)
+    result = _solve(_problem(_corners(), [vehicle]), engine)
+    assert result.objective == 68
+    assert (result.routes["start_time"] >= 5).all()
+    assert (result.routes["end_time"] <= 35).all()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+def test_service_time_counts_in_duration(engine: str) -> None:
+    # Service of 3 at each corner: the tour takes 40 + 9 = 49 > 45, so two routes (54).
+    vehicle = VehicleType(count=2, payload=10, max_duration=45)
+    result = _solve(_problem(_corners(service_time=3), [vehicle]), engine)
+    assert result.objective == 54
+    assert (result.routes["duration"] <= 45).all()
+
+
+@pytest.mark.parametrize("engine", ENGINES)
 def test_far_client_skipped_at_penalty(engine: str) -> None:
     # A member at (100, 0) adds at least 2 * 90 - 10 = 170 to the tour; skipping costs 50.
     far = Client(4, pickup=1, skip_penalty=50.0, name="far")
@@ -214,6 +234,14 @@ def test_bad_client_rejected(change: object, column: str) -> None:
     clients[0] = change(clients[0])  # type: ignore[operator]
     with pytest.raises(InputError, match=column):
         _problem(clients, [VehicleType(count=1, payload=10)])
+
+
+def test_bad_options_rejected() -> None:
+    problem = _problem(_corners(), [VehicleType(count=1, payload=10)])
+    with pytest.raises(InputError, match="engine"):
+        solve_routes(problem, engine="gurobi")  # type: ignore[arg-type]
+    with pytest.raises(InputError, match="time_limit"):
+        solve_routes(problem, time_limit=0)
 
 
 def test_bad_matrix_rejected() -> None:
