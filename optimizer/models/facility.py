@@ -1,0 +1,532 @@
+r"""Capacitated facility location and the capacitated p-median problem.
+
+The numeric core of the hub model's first stage, also benchmarked on its own against the
+OR-Library ``cap`` and ``pmedcap`` instances.
+
+Formulation
+-----------
+Sets: candidate sites :math:`i \in I`, customers :math:`j \in J` with demand :math:`d_j > 0`
+(customers without demand need nothing and get no variables).
+
+Data: fixed cost :math:`f_i` (``fixed_cost``), capacity :math:`Q_i` (``capacity``), demand
+:math:`d_j` (``demand``), cost per unit shipped :math:`c_{ij}` (``unit_cost``; ``inf`` means the
+site cannot serve the customer), the set :math:`E \subseteq I` of existing sites (``existing``),
+and optionally the number :math:`p` of sites to open (``n_open``).
+
+Variables: :math:`y_i \in \{0, 1\}` site open; :math:`z_{ij} \in [0, 1]` the share of customer
+:math:`j`'s demand served from site :math:`i` (binary when ``single_source``). The shipped
+quantity is :math:`x_{ij} = d_j z_{ij}`.
+
+.. math::
+
+    \min \; & \sum_i f_i y_i + \sum_{i,j} c_{ij} d_j z_{ij} \\
+    \text{s.t.} \; & \sum_i z_{ij} = 1 & \forall j \quad \text{(demand met)} \\
+    & \sum_j d_j z_{ij} \le Q_i y_i & \forall i \quad \text{(capacity)} \\
+    & z_{ij} \le \min(1, Q_i / d_j)\, y_i & \forall i, j \quad \text{(strong linking)} \\
+    & \sum_i Q_i y_i \ge \sum_j d_j & \text{(enough capacity opened)} \\
+    & y_i = 1 & \forall i \in E \\
+    & \sum_i y_i = p & \text{(only with } p\text{)}
+
+The linking rows :math:`z_{ij} \le y_i` are implied by the others for integer :math:`y` but make
+the LP relaxation far tighter (they are what lets the OR-Library instances close at the root or
+nearly). With single sourcing, pairs with :math:`d_j > Q_i` are left out.
+
+The capacitated p-median problem (Osman & Christofides) is the special case with sites =
+customers, :math:`f = 0`, single sourcing, exactly :math:`p` medians, and a cost per
+*assignment* (the distance, whatever the demand): :math:`c_{ij} d_j = \text{dist}_{ij}`.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+from typing import cast
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from optimizer.errors import InputError, Problem
+from optimizer.results import SolverReport, Status
+from optimizer.solver import SolverName, solve
+
+__all__ = [
+    "CheckReport",
+    "FacilityData",
+    "FacilityResult",
+    "check_facility_location",
+    "solve_facility_location",
+    "solve_p_median_capacitated",
+]
+
+_SOURCE = "facility data"
+_FLOW_TOL = 1e-9
+
+
+@dataclass(frozen=True)
+class CheckReport:
+    """What an independent checker found: the problems (none when feasible) and the cost it
+    recomputed from the decisions alone, beside the objective the solver claimed."""
+
+    problems: tuple[str, ...]
+    cost: float
+    claimed: float
+
+    @property
+    def ok(self) -> bool:
+        """True when no constraint is violated and the cost matches the claimed objective."""
+        return not self.problems
+
+    def summary(self) -> str:
+        head = "feasible" if self.ok else f"{len(self.problems)} problems"
+        lines = [f"check: {head}; recomputed cost {self.cost:,.4f} (claimed {self.claimed:,.4f})"]
+        lines += [f"  - {p}" for p in self.problems[:20]]
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True, eq=False)
+class FacilityData:
+    """A capacitated facility location instance, validated on creation.
+
+    Parameters
+    ----------
+    fixed_cost
+        Cost of opening each site, shape ``(I,)``.
+    capacity
+        Most each site can ship, shape ``(I,)``, in the demand's unit.
+    demand
+        Each customer's demand, shape ``(J,)``.
+    unit_cost
+        Cost per unit shipped from site ``i`` to customer ``j``, shape ``(I, J)``; ``inf``
+        where the site cannot serve the customer.
+    single_source
+        Each customer served by exactly one site.
+    existing
+        Sites already open (kept open), boolean shape ``(I,)``; none when omitted.
+    n_open
+        Exactly this many sites open, when given (the p-median case).
+    """
+
+    fixed_cost: np.ndarray
+    capacity: np.ndarray
+    demand: np.ndarray
+    unit_cost: np.ndarray
+    single_source: bool = False
+    existing: np.ndarray | None = None
+    n_open: int | None = None
+
+    def __post_init__(self) -> None:
+        fixed = _vector("fixed_cost", self.fixed_cost)
+        n_sites = fixed.size
+        capacity = _vector("capacity", self.capacity, size=n_sites, nonnegative=True)
+        demand = _vector("demand", self.demand, nonnegative=True)
+        unit_cost = np.asarray(self.unit_cost, dtype=float)
+        if unit_cost.shape != (n_sites, demand.size):
+            raise InputError(
+                Problem(
+                    _SOURCE,
+                    f"an array of shape (sites, customers) = ({n_sites}, {demand.size})",
+                    column="unit_cost",
+                    value=f"shape {unit_cost.shape}",
+                )
+            )
+        if np.isnan(unit_cost).any() or np.isneginf(unit_cost).any():
+            raise InputError(
+                Problem(_SOURCE, "numbers or +inf (no link)", column="unit_cost", value="NaN")
+            )
+        if self.existing is None:
+            existing = np.zeros(n_sites, dtype=bool)
+        else:
+            existing = np.asarray(self.existing, dtype=bool)
+            if existing.shape != (n_sites,):
+                raise InputError(
+                    Problem(
+                        _SOURCE,
+                        f"one true/false per site ({n_sites})",
+                        column="existing",
+                        value=f"shape {existing.shape}",
+                    )
+                )
+        if self.n_open is not None and not 0 <= self.n_open <= n_sites:
+            raise InputError(
+                Problem(
+                    _SOURCE,
+                    f"a number of sites between 0 and {n_sites}",
+                    column="n_open",
+                    value=self.n_open,
+                )
+            )
+        for name, value in (
+            ("fixed_cost", fixed),
+            ("capacity", capacity),
+            ("demand", demand),
+            ("unit_cost", unit_cost),
+            ("existing", existing),
+        ):
+            value.setflags(write=False)
+            object.__setattr__(self, name, value)
+
+    @property
+    def existing_mask(self) -> np.ndarray:
+        """Boolean per site: already open (all false when ``existing`` was omitted)."""
+        return cast(np.ndarray, self.existing)
+
+    @property
+    def n_sites(self) -> int:
+        return int(self.fixed_cost.size)
+
+    @property
+    def n_customers(self) -> int:
+        return int(self.demand.size)
+
+
+@dataclass(frozen=True, eq=False)
+class FacilityResult:
+    """A facility location plan and how the solve went.
+
+    ``open_sites`` are 0-based site indices; ``flows`` has one row per served pair with columns
+    ``site``, ``customer``, ``quantity`` and ``cost`` (quantity × unit cost).
+    """
+
+    status: Status
+    objective: float
+    bound: float
+    gap: float
+    runtime_s: float
+    open_sites: tuple[int, ...] = ()
+    flows: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(
+            {"site": [], "customer": [], "quantity": [], "cost": []}
+        )
+    )
+    fixed_cost_total: float = math.nan
+    transport_cost_total: float = math.nan
+    solver: str = ""
+    message: str = ""
+
+    def assignment(self) -> pd.Series:
+        """Each served customer's main site (its only site when single-sourced)."""
+        if self.flows.empty:
+            return pd.Series(dtype=int, name="site")
+        main = self.flows.sort_values("quantity", ascending=False).drop_duplicates("customer")
+        return main.set_index("customer")["site"].sort_index()
+
+    def summary(self) -> str:
+        if not self.status.has_solution:
+            return f"facility location: {self.status.value}. {self.message}".strip()
+        gap = "" if self.status is Status.OPTIMAL else f", gap {self.gap:.3%}"
+        return (
+            f"facility location: {self.status.value}, cost {self.objective:,.2f}{gap} "
+            f"(fixed {self.fixed_cost_total:,.2f} + transport {self.transport_cost_total:,.2f}); "
+            f"{len(self.open_sites)} sites open; {self.runtime_s:.2f} s ({self.solver})"
+        )
+
+
+def solve_facility_location(
+    fixed_cost: np.ndarray,
+    capacity: np.ndarray,
+    demand: np.ndarray,
+    unit_cost: np.ndarray,
+    *,
+    single_source: bool = False,
+    existing: np.ndarray | None = None,
+    time_limit: float = 60.0,
+    gap: float = 1e-6,
+    solver: SolverName = "auto",
+) -> FacilityResult:
+    """Choose the sites to open and the flows that meet all demand at least cost.
+
+    Parameters
+    ----------
+    fixed_cost, capacity, demand, unit_cost, single_source, existing
+        As in :class:`FacilityData`.
+    time_limit
+        Seconds the solver may run.
+    gap
+        Relative gap at which a plan is accepted as optimal.
+    solver
+        ``"auto"``, ``"highs"`` or ``"cbc"``.
+
+    Returns
+    -------
+    FacilityResult
+        Infeasible instances come back with status ``INFEASIBLE`` and the reason in ``message``.
+    """
+    data = FacilityData(
+        fixed_cost, capacity, demand, unit_cost, single_source=single_source, existing=existing
+    )
+    return solve_facility_data(data, time_limit=time_limit, gap=gap, solver=solver)
+
+
+def solve_p_median_capacitated(
+    distance: np.ndarray,
+    demand: np.ndarray,
+    capacity: float | np.ndarray,
+    n_medians: int,
+    *,
+    time_limit: float = 60.0,
+    gap: float = 1e-6,
+    solver: SolverName = "auto",
+) -> FacilityResult:
+    """Choose ``n_medians`` medians among the points and assign every point to one of them.
+
+    Minimises the sum of distances from each point to its median, each median serving at most
+    ``capacity`` demand. ``open_sites`` are the medians; :meth:`FacilityResult.assignment`
+    gives each point's median.
+
+    Parameters
+    ----------
+    distance
+        Point-to-point distances, shape ``(n, n)``.
+    demand
+        Each point's demand (positive), shape ``(n,)``.
+    capacity
+        Each median's capacity (one number, or one per point).
+    n_medians
+        How many medians to open (``p``).
+    """
+    data = p_median_data(distance, demand, capacity, n_medians)
+    return solve_facility_data(data, time_limit=time_limit, gap=gap, solver=solver)
+
+
+def p_median_data(
+    distance: np.ndarray, demand: np.ndarray, capacity: float | np.ndarray, n_medians: int
+) -> FacilityData:
+    """The capacitated p-median instance as :class:`FacilityData` (cost per unit = distance /
+    demand, so that serving a point's whole demand costs its distance)."""
+    dist = np.asarray(distance, dtype=float)
+    dem = _vector("demand", demand, nonnegative=True)
+    if dist.shape != (dem.size, dem.size):
+        raise InputError(
+            Problem(
+                _SOURCE,
+                f"a square distance matrix of size {dem.size}",
+                column="distance",
+                value=f"shape {dist.shape}",
+            )
+        )
+    if (dem <= 0).any():
+        raise InputError(
+            Problem(_SOURCE, "a positive demand at every point", column="demand", value=0)
+        )
+    cap = np.broadcast_to(np.asarray(capacity, dtype=float), dem.shape).copy()
+    return FacilityData(
+        np.zeros(dem.size), cap, dem, dist / dem[None, :], single_source=True, n_open=n_medians
+    )
+
+
+def solve_facility_data(
+    data: FacilityData,
+    *,
+    time_limit: float = 60.0,
+    gap: float = 1e-6,
+    solver: SolverName = "auto",
+) -> FacilityResult:
+    """Solve a validated :class:`FacilityData` instance (see the module's formulation)."""
+    reason = diagnose_infeasibility(data)
+    if reason:
+        return FacilityResult(Status.INFEASIBLE, math.nan, math.nan, math.inf, 0.0, message=reason)
+    start = time.perf_counter()
+    problem, y, z = _build(data)
+    build_s = time.perf_counter() - start
+    report = solve(problem, solver=solver, time_limit=time_limit, gap=gap)
+    runtime = build_s + report.runtime_s
+    if not report.status.has_solution:
+        return FacilityResult(
+            report.status,
+            math.nan,
+            math.nan,
+            math.inf,
+            runtime,
+            solver=report.solver,
+            message=report.message,
+        )
+    return _read_plan(data, report, y, z, runtime)
+
+
+def diagnose_infeasibility(data: FacilityData) -> str:
+    """A sentence saying why the instance is infeasible, or ``""`` when no obvious reason."""
+    total_demand = float(data.demand.sum())
+    total_capacity = float(data.capacity.sum())
+    if total_capacity < total_demand:
+        return f"total capacity {total_capacity:g} is smaller than total demand {total_demand:g}"
+    if data.n_open is not None:
+        n_existing = int(data.existing_mask.sum())
+        if n_existing > data.n_open:
+            return f"{n_existing} sites are existing but only {data.n_open} may be open"
+        best = float(np.sort(data.capacity)[::-1][: data.n_open].sum())
+        if best < total_demand:
+            return (
+                f"the {data.n_open} largest capacities add up to {best:g}, "
+                f"smaller than total demand {total_demand:g}"
+            )
+    reachable = np.isfinite(data.unit_cost) & (data.capacity[:, None] > 0)
+    if data.single_source:
+        reachable &= data.capacity[:, None] >= data.demand[None, :]
+    for j in np.flatnonzero(data.demand > 0):
+        if not reachable[:, j].any():
+            if data.single_source and np.isfinite(data.unit_cost[:, j]).any():
+                return (
+                    f"customer {j}'s demand {data.demand[j]:g} is larger than the capacity "
+                    f"of every site that can serve it (single sourcing)"
+                )
+            return f"no site can serve customer {j}"
+        cap_j = float(data.capacity[np.isfinite(data.unit_cost[:, j])].sum())
+        if cap_j < data.demand[j]:
+            return (
+                f"customer {j}'s demand {data.demand[j]:g} is larger than the total capacity "
+                f"{cap_j:g} of the sites that can serve it"
+            )
+    return ""
+
+
+def check_facility_location(data: FacilityData, result: FacilityResult) -> CheckReport:
+    """Verify a plan from its decisions alone and recompute its cost.
+
+    Checks that every customer's demand is met, no site ships more than its capacity, flows
+    leave open sites only over allowed links, existing sites are open, the number of open
+    sites (p-median), single sourcing when asked, and that the recomputed cost matches the
+    objective the solver reported.
+    """
+    problems: list[str] = []
+    open_mask = np.zeros(data.n_sites, dtype=bool)
+    open_mask[list(result.open_sites)] = True
+    flows = result.flows
+    site = flows["site"].to_numpy(dtype=int)
+    customer = flows["customer"].to_numpy(dtype=int)
+    quantity = flows["quantity"].to_numpy(dtype=float)
+    tol = 1e-6
+    if (quantity < -tol).any():
+        problems.append("negative flow")
+    shipped = np.bincount(customer, weights=quantity, minlength=data.n_customers)
+    for j in np.flatnonzero(np.abs(shipped - data.demand) > tol * np.maximum(1, data.demand)):
+        problems.append(f"customer {j} receives {shipped[j]:g}, demand is {data.demand[j]:g}")
+    out = np.bincount(site, weights=quantity, minlength=data.n_sites)
+    for i in np.flatnonzero(out > data.capacity * (1 + tol) + tol):
+        problems.append(f"site {i} ships {out[i]:g}, capacity is {data.capacity[i]:g}")
+    for i in sorted(set(site[~open_mask[site]].tolist())):
+        problems.append(f"site {i} ships but is not open")
+    for i in np.flatnonzero(data.existing_mask & ~open_mask):
+        problems.append(f"existing site {i} is not open")
+    if data.n_open is not None and int(open_mask.sum()) != data.n_open:
+        problems.append(f"{int(open_mask.sum())} sites open, expected exactly {data.n_open}")
+    link = data.unit_cost[site, customer]
+    if not np.isfinite(link).all():
+        problems.append("a flow uses a link that does not exist")
+    if data.single_source:
+        served_by = pd.Series(site).groupby(customer).nunique()
+        for j in served_by.index[served_by.to_numpy() > 1]:
+            problems.append(f"customer {j} is served by {served_by[j]} sites (single sourcing)")
+    cost = float(data.fixed_cost[open_mask].sum()) + float(
+        np.sum(np.where(np.isfinite(link), link, 0.0) * quantity)
+    )
+    claimed = result.objective
+    if math.isfinite(claimed) and abs(cost - claimed) > 1e-6 * max(1.0, abs(cost)):
+        problems.append(f"recomputed cost {cost:,.6f} differs from the reported {claimed:,.6f}")
+    return CheckReport(tuple(problems), cost, claimed)
+
+
+def _build(
+    data: FacilityData,
+) -> tuple[pulp.LpProblem, list[pulp.LpVariable], dict[tuple[int, int], pulp.LpVariable]]:
+    problem = pulp.LpProblem("facility_location", pulp.LpMinimize)
+    y = [
+        problem.add_variable(f"y_{i}", 1 if data.existing_mask[i] else 0, 1, cat="Integer")
+        for i in range(data.n_sites)
+    ]
+    cat = "Integer" if data.single_source else "Continuous"
+    demand, capacity = data.demand, data.capacity
+    allowed = np.isfinite(data.unit_cost) & (demand[None, :] > 0) & (capacity[:, None] > 0)
+    if data.single_source:
+        allowed &= capacity[:, None] >= demand[None, :]
+    pairs = np.argwhere(allowed)
+    assign_cost = data.unit_cost[allowed] * demand[pairs[:, 1]]
+    z: dict[tuple[int, int], pulp.LpVariable] = {
+        (int(i), int(j)): problem.add_variable(f"z_{i}_{j}", 0, 1, cat=cat) for i, j in pairs
+    }
+    objective = [(y[i], float(data.fixed_cost[i])) for i in range(data.n_sites)]
+    objective += [(var, float(c)) for var, c in zip(z.values(), assign_cost, strict=True)]
+    problem += pulp.LpAffineExpression(objective)
+    by_customer: dict[int, list[tuple[pulp.LpVariable, float]]] = {}
+    by_site: dict[int, list[tuple[pulp.LpVariable, float]]] = {}
+    for (i, j), var in z.items():
+        by_customer.setdefault(j, []).append((var, 1.0))
+        by_site.setdefault(i, []).append((var, float(demand[j])))
+        share = min(1.0, float(capacity[i] / demand[j]))
+        problem += pulp.LpConstraint(
+            pulp.LpAffineExpression([(var, 1.0), (y[i], -share)]), pulp.LpConstraintLE, rhs=0
+        )
+    for terms in by_customer.values():
+        problem += pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, rhs=1)
+    for i, terms in by_site.items():
+        problem += pulp.LpConstraint(
+            pulp.LpAffineExpression([*terms, (y[i], -float(capacity[i]))]),
+            pulp.LpConstraintLE,
+            rhs=0,
+        )
+    problem += pulp.LpConstraint(
+        pulp.LpAffineExpression([(y[i], float(capacity[i])) for i in range(data.n_sites)]),
+        pulp.LpConstraintGE,
+        rhs=float(demand.sum()),
+    )
+    if data.n_open is not None:
+        problem += pulp.LpConstraint(
+            pulp.LpAffineExpression([(v, 1.0) for v in y]), pulp.LpConstraintEQ, rhs=data.n_open
+        )
+    return problem, y, z
+
+
+def _read_plan(
+    data: FacilityData,
+    report: SolverReport,
+    y: list[pulp.LpVariable],
+    z: dict[tuple[int, int], pulp.LpVariable],
+    runtime_s: float,
+) -> FacilityResult:
+    open_sites = tuple(i for i, v in enumerate(y) if (v.varValue or 0.0) > 0.5)
+    rows = []
+    for (i, j), var in z.items():
+        share = var.varValue or 0.0
+        if share > _FLOW_TOL:
+            if data.single_source:
+                share = 1.0 if share > 0.5 else 0.0
+                if share == 0.0:
+                    continue
+            rows.append((i, j, share * float(data.demand[j])))
+    flows = pd.DataFrame(rows, columns=["site", "customer", "quantity"])
+    flows = flows.astype({"site": int, "customer": int, "quantity": float})
+    flows["cost"] = (
+        data.unit_cost[flows["site"].to_numpy(), flows["customer"].to_numpy()]
+        * flows["quantity"].to_numpy()
+    )
+    fixed = float(data.fixed_cost[list(open_sites)].sum())
+    transport = float(flows["cost"].sum())
+    return FacilityResult(
+        status=report.status,
+        objective=report.objective,
+        bound=report.bound,
+        gap=report.gap,
+        runtime_s=runtime_s,
+        open_sites=open_sites,
+        flows=flows,
+        fixed_cost_total=fixed,
+        transport_cost_total=transport,
+        solver=report.solver,
+        message=report.message,
+    )
+
+
+def _vector(
+    name: str, values: np.ndarray, *, size: int | None = None, nonnegative: bool = False
+) -> np.ndarray:
+    array = np.asarray(values, dtype=float)
+    if array.ndim != 1 or (size is not None and array.size != size):
+        want = f"one number per site ({size})" if size is not None else "a one-dimensional array"
+        raise InputError(Problem(_SOURCE, want, column=name, value=f"shape {array.shape}"))
+    if not np.isfinite(array).all():
+        raise InputError(Problem(_SOURCE, "finite numbers", column=name, value="NaN or inf"))
+    if nonnegative and (array < 0).any():
+        bad = float(array[array < 0][0])
+        raise InputError(Problem(_SOURCE, "numbers ≥ 0", column=name, value=bad))
+    return array.copy()
