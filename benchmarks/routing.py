@@ -58,17 +58,22 @@ def _euclid(xy: np.ndarray) -> np.ndarray:
 
 
 def read_cvrplib(path: Path) -> Instance:
-    """A CVRPLIB ``.vrp`` file; unlimited fleet; distance ``round(Euclidean)``."""
+    """A CVRPLIB ``.vrp`` file; distance ``round(Euclidean)``.
+
+    Fleet: ``k`` trucks for the classic sets (A, B, E, P: the ``k`` in ``A-nN-kK``, the fleet
+    their best known values use), unlimited for the X set (its ``k`` is only a lower bound).
+    """
     data = vrplib.read_instance(path)
     xy = np.asarray(data["node_coord"], dtype=float)
     depot = int(np.asarray(data["depot"]).ravel()[0])
     distance = np.round(_euclid(xy)).astype(np.int64)
     others = [i for i in range(len(xy)) if i != depot]
     demand = np.asarray(data["demand"])
+    fleet = len(others) if path.stem.startswith("X-") else int(path.stem.rsplit("-k", 1)[1])
     problem = RoutingProblem(
         depots=(Depot(depot),),
         clients=tuple(Client(i, pickup=int(demand[i])) for i in others),
-        vehicle_types=(VehicleType(count=len(others), payload=int(data["capacity"])),),
+        vehicle_types=(VehicleType(count=fleet, payload=int(data["capacity"])),),
         distance=distance,
         time=np.zeros_like(distance),
         coordinates=xy,
