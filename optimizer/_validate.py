@@ -7,7 +7,7 @@ every problem in a scenario is reported at once.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 from pydantic import BaseModel, ValidationError
@@ -153,9 +153,15 @@ def row_problems(raw: RawTable, model: type[BaseModel]) -> tuple[list[Any], list
 
 
 def check_links(
-    tables: Mapping[str, RawTable], rows: Mapping[str, tuple[Any, ...]]
+    tables: Mapping[str, RawTable],
+    rows: Mapping[str, tuple[Any, ...]],
+    broken: Collection[str] = (),
 ) -> list[Problem]:
-    """Duplicates, references between tables, product kinds, and price-bracket order."""
+    """Duplicates, references between tables, product kinds, and price-bracket order.
+
+    References into a ``broken`` table (one that could not be read at all) are not checked:
+    every row would point at nothing, and the table's own problem says why.
+    """
     problems: list[Problem] = []
     ids: dict[str, set[str]] = {}
     for name in _ID_TABLES:
@@ -180,7 +186,7 @@ def check_links(
     kinds = {p.id: p.kind for p in rows.get("products", ())}
     for (name, column), (target, kind) in _REFERENCES.items():
         raw = tables.get(name)
-        if raw is None or column not in raw.columns:
+        if raw is None or column not in raw.columns or target in broken:
             continue
         for index, row in enumerate(raw.rows):
             value = row.get(column, "").strip()
@@ -260,8 +266,18 @@ def _offer_problems(
     for index, bracket in enumerate(brackets):
         by_offer[(bracket.supplier, bracket.product)].append((index, bracket))
     offer_keys = {(o.supplier, o.product): o for o in offers}
+    # offers as written, so that a bad cell in an offer is not also a missing offer
+    written = {
+        (r.get("supplier", "").strip(), r.get("product", "").strip())
+        for r in (offers_raw.rows if offers_raw else ())
+    }
+    suppliers = {
+        r.get("id", "").strip() for r in (tables["suppliers"].rows if "suppliers" in tables else ())
+    }
     for key, items in by_offer.items():
         if key not in offer_keys:
+            if key in written or key[0] not in suppliers:
+                continue
             at = _index_of(brackets_raw, items[0][1], ("supplier", "product"))
             problems.append(
                 brackets_raw.problem(

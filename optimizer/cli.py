@@ -102,8 +102,12 @@ def print_summary(scenario: Scenario) -> None:
     counts.add_row("buyers", str(summary["buyers"]))
     counts.add_row("hubs (existing)", f"{summary['hubs']} ({summary['existing_hubs']})")
     counts.add_row("vehicles", str(summary["vehicles"]))
-    counts.add_row("road network", Path(summary["network_file"]).name if summary["network_file"]
-                   else "none (straight lines x detour factor)")
+    counts.add_row(
+        "road network",
+        Path(summary["network_file"]).name
+        if summary["network_file"]
+        else "none (straight lines x detour factor)",
+    )
     console.print(counts)
     totals = Table(title=f"Quantities per {scenario.parameters.planning_period}")
     totals.add_column("product")
@@ -126,9 +130,9 @@ def print_summary(scenario: Scenario) -> None:
 
 @app.command()
 def demo(
-    out: Annotated[
-        Path, typer.Option("--out", help="Folder for the results.")
-    ] = Path("demo-output"),
+    out: Annotated[Path, typer.Option("--out", help="Folder for the results.")] = Path(
+        "demo-output"
+    ),
     scenario: Annotated[
         Path | None,
         typer.Option("--scenario", help="Another scenario instead of the bundled default."),

@@ -24,8 +24,9 @@ def run_demo(scenario: Scenario, out: Path, *, console: Console | None = None) -
     written: list[Path] = []
     started = time.perf_counter()
     tables = {name: scenario.table(name) for name in TABLE_MODELS}
-    written += write_tables({k: v for k, v in tables.items() if not v.empty}, out / "scenario",
-                            workbook="scenario.xlsx")
+    written += write_tables(
+        {k: v for k, v in tables.items() if not v.empty}, out / "scenario", workbook="scenario.xlsx"
+    )
     written.append(write_geojson(places_geojson(scenario), out / "places.geojson", roads=False))
     summary = {"scenario": scenario.summary(), "runtime_s": time.perf_counter() - started}
     written.append(write_json(summary, out / "summary.json"))

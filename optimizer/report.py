@@ -75,18 +75,39 @@ def places_geojson(scenario: Scenario) -> list[dict[str, Any]]:
     """Members, suppliers, buyers and hubs as GeoJSON point features with their roles."""
     features = []
     for member in scenario.members:
-        features.append(_point(member.lon, member.lat, role="member", id=member.id,
-                               name=member.name, cooperative=member.cooperative,
-                               tags=";".join(member.tags)))
+        features.append(
+            _point(
+                member.lon,
+                member.lat,
+                role="member",
+                id=member.id,
+                name=member.name,
+                cooperative=member.cooperative,
+                tags=";".join(member.tags),
+            )
+        )
     for supplier in scenario.suppliers:
-        features.append(_point(supplier.lon, supplier.lat, role="supplier", id=supplier.id,
-                               name=supplier.name))
+        features.append(
+            _point(supplier.lon, supplier.lat, role="supplier", id=supplier.id, name=supplier.name)
+        )
     for buyer in scenario.buyers:
-        features.append(_point(buyer.lon, buyer.lat, role="buyer", id=buyer.id, name=buyer.name,
-                               kind=buyer.kind))
+        features.append(
+            _point(
+                buyer.lon, buyer.lat, role="buyer", id=buyer.id, name=buyer.name, kind=buyer.kind
+            )
+        )
     for hub in scenario.hubs:
-        features.append(_point(hub.lon, hub.lat, role="hub", id=hub.id, name=hub.name,
-                               existing=hub.existing, cooperative=hub.cooperative))
+        features.append(
+            _point(
+                hub.lon,
+                hub.lat,
+                role="hub",
+                id=hub.id,
+                name=hub.name,
+                existing=hub.existing,
+                cooperative=hub.cooperative,
+            )
+        )
     return features
 
 

@@ -264,17 +264,20 @@ def _load_folder(folder: Path) -> Scenario:
         )
         files = {}
     tables: dict[str, RawTable] = {}
+    broken: list[str] = []
     for name in TABLE_MODELS:
         given = files.get(name)
         file = folder / (str(given) if given else f"{name}.csv")
         if not file.exists():
             if given or name in REQUIRED_TABLES:
                 problems.append(Problem(str(file), f"the file of table '{name}' (not found)"))
+                broken.append(name)
             continue
         try:
             tables[name] = read_csv_table(file, name, str(file))
         except InputError as exc:
             problems.extend(exc.problems)
+            broken.append(name)
     for name in files:
         if name not in TABLE_MODELS:
             problems.append(
@@ -285,7 +288,12 @@ def _load_folder(folder: Path) -> Scenario:
                 )
             )
     return build_scenario(
-        settings, tables, base_dir=folder, settings_file=shown_settings, problems=problems
+        settings,
+        tables,
+        base_dir=folder,
+        settings_file=shown_settings,
+        problems=problems,
+        broken=broken,
     )
 
 
@@ -315,15 +323,16 @@ def _load_workbook(path: Path) -> Scenario:
                     value=name,
                 )
             )
-    for name in REQUIRED_TABLES:
-        if name not in sheets:
-            problems.append(Problem(shown, f"a sheet named '{name}' (not found)", sheet=name))
+    broken = [name for name in REQUIRED_TABLES if name not in sheets]
+    for name in broken:
+        problems.append(Problem(shown, f"a sheet named '{name}' (not found)", sheet=name))
     return build_scenario(
         settings,
         sheets,
         base_dir=path.resolve().parent,
         settings_file=f"{shown}, sheet '{SETTINGS_SHEET}'",
         problems=problems,
+        broken=broken,
     )
 
 
@@ -334,6 +343,7 @@ def build_scenario(
     base_dir: Path,
     settings_file: str,
     problems: Iterable[Problem] = (),
+    broken: Iterable[str] = (),
 ) -> Scenario:
     """Validate settings and raw tables together into a :class:`Scenario`.
 
@@ -343,6 +353,7 @@ def build_scenario(
     found = list(problems)
     name, description, parameters, network = _settings(settings, base_dir, settings_file, found)
     rows: dict[str, tuple[Any, ...]] = {}
+    unreadable = set(broken)
     for table_name, model in TABLE_MODELS.items():
         raw = tables.get(table_name)
         if raw is None:
@@ -350,8 +361,10 @@ def build_scenario(
             continue
         parsed, table_problems = row_problems(raw, model)
         found.extend(table_problems)
+        if table_problems and not parsed:
+            unreadable.add(table_name)
         rows[table_name] = tuple(parsed)
-    found.extend(check_links(tables, rows))
+    found.extend(check_links(tables, rows, unreadable))
     if found:
         raise InputError(_unique(found)[: MAX_PROBLEMS * 4])
     return Scenario(

@@ -15,6 +15,7 @@ import re
 import sys
 import tempfile
 import time
+import warnings
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
@@ -151,9 +152,12 @@ def _solve_cbc(
 ) -> SolverReport:
     with tempfile.TemporaryDirectory(prefix="coop-cbc-") as tmp:
         log = Path(tmp) / "cbc.log"
-        command = pulp.PULP_CBC_CMD(
-            msg=msg, timeLimit=time_limit, gapRel=gap, threads=threads, logPath=str(log)
-        )
+        with warnings.catch_warnings():
+            # PuLP 3 warns that its bundled CBC goes away in PuLP 4; the project pins PuLP < 4
+            warnings.simplefilter("ignore", DeprecationWarning)
+            command = pulp.PULP_CBC_CMD(
+                msg=msg, timeLimit=time_limit, gapRel=gap, threads=threads, logPath=str(log)
+            )
         start = time.perf_counter()
         try:
             problem.solve(command)

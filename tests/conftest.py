@@ -1,0 +1,29 @@
+"""Shared fixtures: the bundled scenarios and a hand-made tiny one, copied where tests may edit."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = ROOT / "tests" / "data" / "tiny"
+MECKLENBURG = ROOT / "scenarios" / "mecklenburg"
+LIECHTENSTEIN = ROOT / "scenarios" / "liechtenstein"
+SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture
+def tiny_dir(tmp_path: Path) -> Path:
+    """A fresh, editable copy of the tiny scenario."""
+    target = tmp_path / "tiny"
+    shutil.copytree(TINY, target)
+    return target
+
+
+def replace_in(path: Path, old: str, new: str) -> None:
+    """Edit a test file in place, failing loudly if ``old`` is not there."""
+    text = path.read_text(encoding="utf-8")
+    assert old in text, f"{old!r} not in {path.name}"
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")

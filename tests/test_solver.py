@@ -1,0 +1,112 @@
+"""The solver layer: known optima with both solvers, and every outcome mapped to a status."""
+
+from __future__ import annotations
+
+import math
+import random
+
+import pulp
+import pytest
+
+from optimizer import Status, available_solvers, solve
+from optimizer.results import SolverReport, relative_gap
+
+SOLVERS = ["highs", "cbc"]
+
+
+def knapsack() -> tuple[pulp.LpProblem, list[pulp.LpVariable]]:
+    """Values 10, 13, 7, 8; weights 4, 6, 3, 4; capacity 10.
+
+    By hand: {1, 2} weighs 10 for 23, {0, 1} 10 for 23, {0, 2} 7 for 17, {0, 2, 3} 11 (too
+    heavy), {1, 3} 10 for 21, {0, 3} 8 for 18, {2, 3} 7 for 15 ... the optimum is 23
+    (either {0, 1} or {1, 2}).
+    """
+    problem = pulp.LpProblem("knapsack", pulp.LpMaximize)
+    x = [problem.add_variable(f"x{i}", cat=pulp.LpBinary) for i in range(4)]
+    problem += 10 * x[0] + 13 * x[1] + 7 * x[2] + 8 * x[3]
+    problem += 4 * x[0] + 6 * x[1] + 3 * x[2] + 4 * x[3] <= 10
+    return problem, x
+
+
+def check_knapsack(x: list[pulp.LpVariable]) -> float:
+    """Independent check: the chosen items fit, and their value recomputed."""
+    chosen = [i for i, v in enumerate(x) if round(v.value()) == 1]
+    weight = sum([4, 6, 3, 4][i] for i in chosen)
+    assert weight <= 10
+    return float(sum([10, 13, 7, 8][i] for i in chosen))
+
+
+def test_both_solvers_are_installed() -> None:
+    assert available_solvers() == ["highs", "cbc"]
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_known_optimum(solver: str) -> None:
+    problem, x = knapsack()
+    report = solve(problem, solver=solver, time_limit=10)  # type: ignore[arg-type]
+    assert report.solver == solver
+    assert report.status is Status.OPTIMAL
+    assert report.objective == pytest.approx(23)
+    assert report.bound == pytest.approx(23) and report.gap == pytest.approx(0, abs=1e-9)
+    assert check_knapsack(x) == pytest.approx(report.objective)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_minimisation_with_continuous_variables(solver: str) -> None:
+    # min 2a + 3b with a + b >= 4, a <= 1.5: a = 1.5, b = 2.5, cost 10.5
+    problem = pulp.LpProblem("lp", pulp.LpMinimize)
+    a = problem.add_variable("a", 0, 1.5)
+    b = problem.add_variable("b", 0)
+    problem += 2 * a + 3 * b
+    problem += a + b >= 4
+    report = solve(problem, solver=solver, time_limit=10)  # type: ignore[arg-type]
+    assert report.status is Status.OPTIMAL and report.objective == pytest.approx(10.5)
+    assert 2 * a.value() + 3 * b.value() == pytest.approx(10.5)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_infeasible(solver: str) -> None:
+    problem = pulp.LpProblem("infeasible", pulp.LpMinimize)
+    x = problem.add_variable("x", 0, 1, cat=pulp.LpInteger)
+    problem += x
+    problem += x >= 2
+    report = solve(problem, solver=solver, time_limit=10)  # type: ignore[arg-type]
+    assert report.status is Status.INFEASIBLE
+    assert not report.status.has_solution and math.isnan(report.objective)
+
+
+def hard_multi_knapsack(n: int = 70, m: int = 30, seed: int = 3) -> pulp.LpProblem:
+    """Correlated multi-dimensional knapsack: far too hard to prove optimal in 1 s."""
+    rng = random.Random(seed)
+    problem = pulp.LpProblem("hard", pulp.LpMaximize)
+    x = [problem.add_variable(f"x{i}", cat=pulp.LpBinary) for i in range(n)]
+    weights = [[rng.randint(1000, 2000) for _ in range(n)] for _ in range(m)]
+    problem += pulp.lpSum((weights[0][i] + rng.randint(0, 9)) * x[i] for i in range(n))
+    for row in weights:
+        problem += pulp.lpSum(row[i] * x[i] for i in range(n)) <= 20_000
+    return problem
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_time_limit_with_a_plan_is_feasible_with_its_gap(solver: str) -> None:
+    problem = hard_multi_knapsack()
+    report = solve(problem, solver=solver, time_limit=1, gap=0)  # type: ignore[arg-type]
+    assert report.status is Status.FEASIBLE
+    assert report.bound >= report.objective > 0  # a maximisation: the bound is above
+    assert report.gap == pytest.approx(relative_gap(report.objective, report.bound))
+    assert report.gap > 0
+    assert report.runtime_s < 30
+
+
+def test_summary_words() -> None:
+    report = SolverReport("highs", Status.FEASIBLE, 1.0, 100.0, 101.0, 0.01)
+    assert "gap 1.000%" in report.summary()
+    assert SolverReport("cbc", Status.NO_SOLUTION, 2.0).summary().startswith("no_solution")
+
+
+def test_bad_arguments() -> None:
+    problem, _ = knapsack()
+    with pytest.raises(ValueError, match="time_limit"):
+        solve(problem, time_limit=0)
+    with pytest.raises(ValueError, match="gap"):
+        solve(problem, gap=1.5)
