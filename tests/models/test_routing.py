@@ -185,11 +185,19 @@ def test_fixed_cost_picks_small_trucks(engine: str) -> None:
 
 
 @pytest.mark.parametrize("engine", ENGINES)
-def test_fractional_cost_rate(engine: str) -> None:
-    # Cost 0.35 per distance unit: the square tour costs 0.35 * 40 = 14.
-    vehicle = VehicleType(count=1, payload=10, cost_per_distance=0.35)
+@pytest.mark.parametrize(
+    "rate",
+    [
+        0.35,  # a cost per km
+        0.00135,  # a cost per metre: the engines must not round it to zero
+    ],
+)
+def test_fractional_cost_rate(engine: str, rate: float) -> None:
+    # The square tour is 40 long whatever the rate, with a fixed cost of 2.5 on top.
+    vehicle = VehicleType(count=1, payload=10, cost_per_distance=rate, fixed_cost=2.5)
     result = _solve(_problem(_corners(), [vehicle]), engine)
-    assert result.objective == pytest.approx(14.0)
+    assert result.objective == pytest.approx(2.5 + 40 * rate)
+    assert result.total_distance == 40
 
 
 @pytest.mark.parametrize("engine", ENGINES)
