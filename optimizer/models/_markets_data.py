@@ -314,8 +314,11 @@ class MarketResult:
 
     ``objective`` is the members' total income (buyers' net prices × quantities, plus what
     is left sold at the farm gate); ``bound`` the best proven upper bound on it; ``gap`` the
-    relative difference. ``flows`` has one row per member × product × buyer (or
-    ``"farm_gate"``) with a positive quantity, columns :data:`FLOW_COLUMNS`.
+    relative difference. With contracts or one buyer per member the bound is the MILP's
+    over its candidate pairs, and ``relaxation_bound`` the contract-free, split-allowed
+    optimum (a bound always valid for the whole problem). ``flows`` has one row per
+    member × product × buyer (or ``"farm_gate"``) with a positive quantity, columns
+    :data:`FLOW_COLUMNS`.
     """
 
     status: Status
@@ -329,6 +332,7 @@ class MarketResult:
     message: str = ""
     farm_gate_income: float = math.nan
     stranded: tuple[tuple[str, str], ...] = field(default=())
+    relaxation_bound: float = math.nan
 
     @property
     def gain(self) -> float:
@@ -339,7 +343,7 @@ class MarketResult:
         if not self.status.has_solution:
             text = f"markets: {self.status.value} ({self.solver}, {self.runtime_s:.2f} s)"
             return f"{text} {self.message}".strip()
-        gap = "" if self.status is Status.OPTIMAL else f", gap {self.gap:.3%}"
+        gap = f", gap {self.gap:.3%}" if self.gap > 5e-6 else ""  # 0.000 % not shown
         sold = self.flows[self.flows["buyer"] != FARM_GATE]
         lines = [
             f"markets: {self.status.value}{gap} ({self.solver}, {self.runtime_s:.2f} s)",

@@ -105,12 +105,16 @@ def _solve(data: MarketData, *, lower: np.ndarray | None, closed: np.ndarray | N
         if plan is not None:
             quantity = zero.copy()
             quantity[arcs] = plan
-            # Each of the rounded limits (supplies, intakes, minimums) costs at most one
-            # quantity unit at the largest margin; each rounded margin is off by at most half
-            # a cost unit on every unit moved, counted twice (the plan and the optimum).
-            limits = np.count_nonzero(data.supply) + 2 * np.count_nonzero(intake)
-            rounding = max_margin * limits / quantity_scale + total_supply / cost_scale
-            return FlowPlan(Status.OPTIMAL, quantity, rounding=float(rounding))
+            rounding = _rounding_bound(
+                data,
+                arcs,
+                quantity,
+                low=low,
+                intake=intake,
+                quantity_scale=quantity_scale,
+                cost_scale=cost_scale,
+            )
+            return FlowPlan(Status.OPTIMAL, quantity, rounding=rounding)
         quantity_scale /= 100  # the cost range overflowed: coarser quantities
     return FlowPlan(Status.ERROR, zero, "the min-cost flow's cost range overflowed")
 
@@ -186,6 +190,41 @@ def _run(
     result = np.zeros(arcs.size)
     result[keep] = flows
     return result
+
+
+def _rounding_bound(
+    data: MarketData,
+    arcs: np.ndarray,
+    quantity: np.ndarray,
+    *,
+    low: np.ndarray,
+    intake: np.ndarray,
+    quantity_scale: float,
+    cost_scale: float,
+) -> float:
+    """An upper bound on the income the integer scaling may have cost against the optimum.
+
+    Each limit rounded inward (supplies and intakes down, minimums up) by ``δ`` can cost at
+    most ``δ`` units at the best margin of the arcs that touch it; each rounded margin is off
+    by at most half a cost unit on every unit moved, by the plan and by the optimum (at most
+    the total supply).
+    """
+    pairs = data.pairs
+    n_p = data.n_products
+    best_seller = np.zeros(data.supply.size)
+    best_market = np.zeros(intake.size)
+    seller = pairs.member[arcs] * n_p + pairs.product[arcs]
+    market = pairs.buyer[arcs] * n_p + pairs.product[arcs]
+    margin = np.abs(pairs.margin[arcs])
+    np.maximum.at(best_seller, seller, margin)
+    np.maximum.at(best_market, market, margin)
+    supply = data.supply.ravel()
+    cut_supply = supply - np.floor(supply * quantity_scale) / quantity_scale
+    cut_intake = intake.ravel() - np.floor(intake.ravel() * quantity_scale) / quantity_scale
+    cut_low = np.ceil(low.ravel() * quantity_scale) / quantity_scale - low.ravel()
+    limits = best_seller @ cut_supply + best_market @ (cut_intake + cut_low)
+    costs = 0.5 / cost_scale * (float(quantity.sum()) + float(supply.sum()))
+    return float(limits + costs)
 
 
 class _Infeasible(Exception):

@@ -13,7 +13,10 @@ The MILP is built from arrays over a *candidate* subset of the feasible pairs, t
    beats what its member earns per unit now (moving supply there would pay).
 
 Rounds repeat while pairs are added and time is left. The reported bound is the MILP's
-bound over the candidates, capped by the relaxation's value (always valid). The solver
+bound over the candidates, capped by the relaxation's value. The relaxation's value is a
+bound for the whole problem; the candidates' bound is one too when every left-out pair
+would carry nothing in an optimum, which steps 3–4 test but do not prove (a left-out pair
+into a full buyer could still pay through a chain of exchanges). Both are reported. The solver
 works on the margin ``Σ g x``; its relative gap is rescaled so that it stops at ``gap``
 relative to the income ``Σ f s + Σ g x``, the objective the result reports.
 """
@@ -50,6 +53,7 @@ class MilpPlan:
     message: str
     rounds: int
     candidates: int
+    relaxation_bound: float
 
 
 def income_of(data: MarketData, quantity: np.ndarray) -> float:
@@ -75,7 +79,9 @@ def solve_milp(
     pairs = data.pairs
     n_p = data.n_products
     relaxed = solve_flow(data)
-    relax_income = income_of(data, relaxed.quantity) if relaxed.status.has_solution else math.inf
+    relax_income = math.inf
+    if relaxed.status.has_solution:
+        relax_income = income_of(data, relaxed.quantity) + relaxed.rounding
 
     group = pairs.member * n_p + pairs.product
     chosen = _rank_in_group(group, pairs.margin) < candidates
@@ -103,7 +109,7 @@ def solve_milp(
             data,
             idx,
             single_buyer=single_buyer,
-            time_limit=max(left, 1.0),
+            deadline=start + time_limit,
             gap=min(gap * gap_factor, 0.5),
             solver=solver,
         )
@@ -147,6 +153,7 @@ def solve_milp(
             message,
             rounds,
             int(chosen.sum()),
+            relax_income,
         )
     bound = max(min(bound, relax_income), best_income)
     result = Status.OPTIMAL if converged and status is Status.OPTIMAL else Status.FEASIBLE
@@ -154,7 +161,9 @@ def solve_milp(
         result = Status.OPTIMAL
     if not converged:
         message = f"{message}; candidate pairs still growing when time ran out".strip("; ")
-    return MilpPlan(result, best_x, best_income, bound, name, message, rounds, int(chosen.sum()))
+    return MilpPlan(
+        result, best_x, best_income, bound, name, message, rounds, int(chosen.sum()), relax_income
+    )
 
 
 def _rank_in_group(group: np.ndarray, margin: np.ndarray) -> np.ndarray:
@@ -213,7 +222,7 @@ def _solve_restricted(
     idx: np.ndarray,
     *,
     single_buyer: bool,
-    time_limit: float,
+    deadline: float,
     gap: float,
     solver: SolverName,
 ) -> tuple[_Report, np.ndarray, np.ndarray]:
@@ -253,7 +262,8 @@ def _solve_restricted(
         elif float(upper[rows].sum()) > cap:
             problem += total <= cap
 
-    report = solve(problem, solver=solver, time_limit=time_limit, gap=gap)
+    left = max(deadline - time.perf_counter(), 1.0)  # the build counts against the limit
+    report = solve(problem, solver=solver, time_limit=left, gap=gap)
     is_open = np.zeros((n_b, n_p), dtype=bool)
     if not report.status.has_solution:
         return (

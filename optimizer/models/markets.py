@@ -35,8 +35,9 @@ as a minimum-cost flow with OR-Tools (pairs with ``g ≤ 0`` are never worth usi
 left out); quantities and margins are scaled to integers, and the bound reported beside
 the plan adds what that rounding may have cost (about 1e-8 of the income). Otherwise a
 MILP with PuLP and HiGHS over candidate pairs, widened until no left-out pair improves the
-plan (:mod:`optimizer.models._markets_milp`); its LP
-relaxation equals the contract-free flow, whose value is a valid upper bound.
+plan (:mod:`optimizer.models._markets_milp`). Its LP relaxation equals the contract-free
+flow, whose value (``relaxation_bound``) is an upper bound valid for the whole problem;
+``bound`` is the MILP's bound over the candidate pairs.
 """
 
 from __future__ import annotations
@@ -136,6 +137,7 @@ def solve_markets(
             candidates=candidates,
         )
         status, quantity, bound = plan.status, plan.quantity, plan.bound
+        relaxation = plan.relaxation_bound
         solver_name = plan.solver
         message = f"{plan.message} ({plan.rounds} rounds, {plan.candidates} candidate pairs)"
     else:
@@ -147,6 +149,7 @@ def solve_markets(
             (flow.message),
         )
         bound = income_of(data, quantity) + flow.rounding if status.has_solution else float("nan")
+        relaxation = bound
     runtime = time.perf_counter() - start
     if not status.has_solution:
         return MarketResult(
@@ -176,6 +179,7 @@ def solve_markets(
         message=message.strip(),
         farm_gate_income=data.farm_gate_income,
         stranded=stranded,
+        relaxation_bound=relaxation,
     )
 
 

@@ -264,6 +264,7 @@ def test_contracts_on_a_random_instance_respect_the_relaxation() -> None:
     # The contract-free flow is the LP relaxation: its bound is never below the contract plan.
     assert relaxed.bound >= with_contracts.objective
     assert with_contracts.bound <= relaxed.bound + 1e-6
+    assert with_contracts.relaxation_bound == pytest.approx(relaxed.bound, rel=1e-9)
     assert with_contracts.objective > data.farm_gate_income
 
 
