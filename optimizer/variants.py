@@ -21,12 +21,14 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import pandas as pd
+
 from optimizer._tables import RawTable, read_yaml_mapping
 from optimizer.errors import InputError, Problem
 from optimizer.scenario import Scenario, build_scenario, load_scenario
 from optimizer.schema import TABLE_MODELS
 
-__all__ = ["OPERATIONS", "apply_overrides", "load_variant"]
+__all__ = ["OPERATIONS", "apply_overrides", "load_variant", "replace_tables"]
 
 OPERATIONS = ("set", "add", "remove", "update", "scale")
 _VARIANT_KEYS = {"base", "name", "description", *OPERATIONS}
@@ -124,6 +126,43 @@ def apply_overrides(
         if rows
     }
     return build_scenario(settings, raw, base_dir=base_dir or Path.cwd(), settings_file=source)
+
+
+def replace_tables(
+    base: Scenario, tables: Mapping[str, pd.DataFrame], *, source: str = "edited scenario"
+) -> Scenario:
+    """A new scenario: ``base`` with whole tables replaced by edited DataFrames.
+
+    The tables are validated as if read from files (problems name ``source`` and the table).
+    """
+    unknown = [name for name in tables if name not in TABLE_MODELS]
+    if unknown:
+        raise InputError(
+            Problem(source, f"tables among {', '.join(TABLE_MODELS)}", value=", ".join(unknown))
+        )
+    raw = {}
+    for name in TABLE_MODELS:
+        shown = f"{source} (table '{name}')"
+        if name in tables:
+            frame = tables[name]
+            rows = tuple(
+                {str(k): _text(_none_if_missing(v)) for k, v in record.items()}
+                for record in frame.to_dict(orient="records")
+            )
+            raw[name] = RawTable(name, shown, tuple(str(c) for c in frame.columns), rows)
+        elif getattr(base, name):
+            columns = tuple(TABLE_MODELS[name].model_fields)
+            rows = tuple(_row_cells(r) for r in getattr(base, name))
+            raw[name] = RawTable(name, shown, columns, rows)
+    return build_scenario(base.settings(), raw, base_dir=Path.cwd(), settings_file=source)
+
+
+def _none_if_missing(value: Any) -> Any:
+    if value is None or value is pd.NA or value is pd.NaT:
+        return None
+    if isinstance(value, float) and math.isnan(value):
+        return None
+    return value
 
 
 def _set(

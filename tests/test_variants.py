@@ -109,3 +109,17 @@ def test_variant_cycle_is_refused(tmp_path: Path) -> None:
     path = _variant(tmp_path, "base: variant.yaml\n")
     with pytest.raises(InputError, match="without a cycle"):
         load_scenario(path)
+
+
+def test_edited_tables_replace_and_validate() -> None:
+    from optimizer.variants import replace_tables
+
+    base = load_scenario(TINY)
+    demand = base.table("demand")
+    demand.loc[0, "quantity"] = 2000
+    edited = replace_tables(base, {"demand": demand})
+    assert edited.demand[0].quantity == 2000 and edited.members == base.members
+    members = base.table("members")
+    members.loc[1, "lat"] = 99
+    with pytest.raises(InputError, match=r"table 'members'\), row 3, column 'lat'"):
+        replace_tables(base, {"members": members})
