@@ -162,10 +162,12 @@ def read_osm(path: Path, *, vehicle: str) -> RawRoads:
 def read_graph(graph: Any, *, name: str) -> RawRoads:
     """Segments from an osmnx-style networkx MultiDiGraph (GraphML or a download).
 
-    Edge geometries, when present, become extra nodes so that paths follow the road.
+    Edge geometries, when present, become extra nodes so that paths follow the road. An
+    edge is priced by its (first) ``highway`` class: osmnx merges ways, so an edge made of
+    a street and a track is priced as one of them.
     """
     builder = _Builder()
-    synthetic = -1
+    synthetic: dict[tuple[float, float], int] = {}
     for node, data in graph.nodes(data=True):
         try:
             builder.node(_node_key(node), float(data["y"]), float(data["x"]))
@@ -185,8 +187,9 @@ def read_graph(graph: Any, *, name: str) -> RawRoads:
         geometry = data.get("geometry")
         if geometry is not None and hasattr(geometry, "coords"):
             for lon, lat in list(geometry.coords)[1:-1]:
-                chain.append(builder.node(synthetic, float(lat), float(lon)))
-                synthetic -= 1
+                # Both directions of a road share their shape points.
+                key = synthetic.setdefault((float(lat), float(lon)), -1 - len(synthetic))
+                chain.append(builder.node(key, float(lat), float(lon)))
         chain.append(builder.index[_node_key(v)])
         way_id = _first(data.get("osmid"))
         builder.way(int(way_id) if way_id not in (None, "") else 0, tags, chain)
