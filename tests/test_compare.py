@@ -1,0 +1,156 @@
+"""compare_runs on hand-made runs (deltas computed by hand) and, when a model is registered,
+compare_scenarios end to end on the small scenario with a fuel price variant."""
+
+from __future__ import annotations
+
+import math
+
+import pandas as pd
+import pytest
+
+from optimizer import apply_overrides, load_scenario
+from optimizer.compare import change_columns, compare_runs, compare_scenarios, higher_is_better
+from optimizer.errors import InputError
+from optimizer.pipeline import MODELS, ModelRun, _load_models
+from optimizer.results import Status
+from tests.conftest import LIECHTENSTEIN
+
+
+def make_run(
+    kpis: dict[str, float], members: dict[str, tuple[str, float]], **kw: object
+) -> ModelRun:
+    per_member = pd.DataFrame(
+        [(m, c, v) for m, (c, v) in members.items()], columns=["member", "cooperative", "value"]
+    )
+    return ModelRun(
+        model=str(kw.pop("model", "toy")),
+        scenario="toy",
+        status=kw.pop("status", Status.OPTIMAL),  # type: ignore[arg-type]
+        summary="",
+        kpis=kpis,
+        units={"cost": "EUR", "km": "km", "new": ""},
+        tables={},
+        per_member=per_member,
+        value_label=str(kw.pop("value_label", "savings (EUR)")),
+    )
+
+
+@pytest.fixture
+def three_runs() -> list[ModelRun]:
+    base = make_run(
+        {"cost": 1000.0, "km": 200.0, "zero": 0.0},
+        {"m1": ("A", 10.0), "m2": ("A", 20.0), "m3": ("B", 30.0)},
+    )
+    dear = make_run(
+        {"cost": 1100.0, "km": 200.0, "zero": 5.0},
+        {"m1": ("A", 15.0), "m2": ("A", 5.0), "m3": ("B", 30.0)},
+    )
+    cheap = make_run(
+        {"cost": 900.0, "km": 150.0, "zero": 0.0, "new": 7.0},
+        {"m1": ("A", 10.0), "m3": ("B", 40.0), "m4": ("B", 1.0)},
+    )
+    return [base, dear, cheap]
+
+
+def test_kpi_table_has_hand_computed_changes(three_runs: list[ModelRun]) -> None:
+    comparison = compare_runs(three_runs, ["base", "dear", "cheap"])
+    table = comparison.kpis.set_index("kpi")
+    assert list(table.index) == ["cost", "km", "zero", "new"]
+    assert table.loc["cost", "unit"] == "EUR"
+    # dear: 1100 - 1000 = +100, +100 / 1000 = +10 %
+    change, percent = change_columns("dear")
+    assert table.loc["cost", change] == pytest.approx(100.0)
+    assert table.loc["cost", percent] == pytest.approx(10.0)
+    # cheap: 150 - 200 = -50 km, -25 %
+    change, percent = change_columns("cheap")
+    assert table.loc["km", change] == pytest.approx(-50.0)
+    assert table.loc["km", percent] == pytest.approx(-25.0)
+    # a base of 0: relative change 0 when unchanged, undefined (NaN) otherwise
+    assert table.loc["zero", percent] == 0.0
+    assert math.isnan(table.loc["zero", change_columns("dear")[1]])
+    # a KPI only the variant has: no base value, so no change either
+    assert math.isnan(table.loc["new", "base"])
+    assert table.loc["new", "cheap"] == 7.0
+    assert math.isnan(table.loc["new", change])
+
+
+def test_members_joined_with_winners_and_losers(three_runs: list[ModelRun]) -> None:
+    comparison = compare_runs(three_runs, ["base", "dear", "cheap"])
+    members = comparison.per_member.set_index("member")
+    assert list(members.index) == ["m1", "m2", "m3", "m4"]
+    assert members.loc["m2", "dear: change"] == pytest.approx(-15.0)
+    assert math.isnan(members.loc["m4", "base"])  # only in the cheap variant
+    assert members.loc["m4", "cooperative"] == "B"
+    # dear, savings (higher is better): m1 +5 gains, m2 -15 loses, m3 unchanged
+    winners = comparison.winners("dear")
+    losers = comparison.losers("dear")
+    assert winners[["member", "gain"]].values.tolist() == [["m1", 5.0]]
+    assert losers[["member", "gain"]].values.tolist() == [["m2", -15.0]]
+    # cheap: m3 +10; m2 and m4 are on one side only, so neither winner nor loser
+    assert comparison.winners("cheap")["member"].tolist() == ["m3"]
+    assert comparison.losers("cheap").empty
+    text = comparison.summary()
+    assert "'dear'" in text and "1,000 -> 1,100 EUR" in text and "+10.0 %" in text
+    assert "m1 (A) +5.00" in text and "m2 (A) -15.00" in text
+
+
+def test_a_bill_is_better_when_it_falls() -> None:
+    # the value is what the member pays: paying 8 instead of 10 is a gain of 2
+    base = make_run({"cost": 10.0}, {"m1": ("A", 10.0), "m2": ("A", 5.0)}, value_label="bill")
+    other = make_run({"cost": 12.0}, {"m1": ("A", 8.0), "m2": ("A", 9.0)}, value_label="bill")
+    comparison = compare_runs([base, other], ["now", "then"])
+    assert comparison.member_gain_sign == -1
+    assert comparison.winners()[["member", "gain"]].values.tolist() == [["m1", 2.0]]
+    assert comparison.losers()[["member", "gain"]].values.tolist() == [["m2", -4.0]]
+    # the explicit option wins over the label
+    flipped = compare_runs([base, other], ["now", "then"], higher_better=True)
+    assert flipped.winners()["member"].tolist() == ["m2"]
+
+
+@pytest.mark.parametrize(
+    ("label", "expected"),
+    [
+        ("savings (EUR)", True),  # more saved is better
+        ("income gain", True),
+        ("bill (EUR)", False),  # a bill: less is better
+        ("cost share", False),
+        ("value", True),  # neutral labels count as gains
+    ],
+)
+def test_direction_read_from_the_label(label: str, expected: bool) -> None:
+    assert higher_is_better(label) is expected
+
+
+def test_bad_names_and_mixed_models_are_input_errors(three_runs: list[ModelRun]) -> None:
+    with pytest.raises(InputError, match="distinct names"):
+        compare_runs(three_runs, ["a", "a", "b"])
+    with pytest.raises(InputError, match="one name per run"):
+        compare_runs(three_runs, ["a", "b"])
+    other = make_run({"cost": 1.0}, {}, model="other")
+    with pytest.raises(InputError, match="runs of one model"):
+        compare_runs([three_runs[0], other], ["a", "b"])
+
+
+def test_runs_without_a_solution_are_named_in_the_summary(three_runs: list[ModelRun]) -> None:
+    failed = make_run({}, {}, status=Status.INFEASIBLE)
+    comparison = compare_runs([three_runs[0], failed], ["base", "broken"])
+    assert "'broken' has no solution (infeasible)" in comparison.summary()
+    assert comparison.kpis["broken"].isna().all()
+
+
+def test_compare_scenarios_end_to_end_with_dearer_fuel() -> None:
+    _load_models()
+    if not MODELS:
+        pytest.skip("no model is registered in optimizer.pipeline.MODELS yet")
+    model = "procurement" if "procurement" in MODELS else sorted(MODELS)[0]
+    base = load_scenario(LIECHTENSTEIN)
+    dearer = apply_overrides(base, {"set": {"parameters.fuel_price_factor": 1.5}})
+    comparison = compare_scenarios(base, [dearer], model, names=["base", "fuel +50 %"])
+    assert comparison.names == ("base", "fuel +50 %")
+    assert all(s.has_solution for s in comparison.statuses.values())
+    table = comparison.kpis.set_index("kpi")
+    change = table[change_columns("fuel +50 %")[0]]
+    # every change is exactly the difference of the two columns
+    diff = table["fuel +50 %"] - table["base"]
+    assert ((change - diff).abs().fillna(0) < 1e-9).all()
+    assert comparison.summary().startswith(f"{model}: 1 variant(s) against 'base'.")
