@@ -10,7 +10,9 @@ Cases, each checked by :func:`optimizer.models.markets.check_markets`:
 - ``flow``: no contracts: the min-cost flow (target: optimal ≤ 3 s, build included);
 - ``lp``: the same problem as an LP in PuLP + HiGHS over the same pairs, with a time limit
   (``--lp-limit``, 0 to skip), so the ratio is measured in the same run;
-- ``contracts``: minimum contracts on a quarter of the buyers (target: gap ≤ 0.1 % ≤ 30 s);
+- ``contracts``: minimum contracts on a quarter of the buyers, made large processors
+  (intake 1-2 × an even share, minimum 60-90 % of the intake) so that the contracts bind
+  (target: gap ≤ 0.1 % ≤ 30 s);
 - ``single_buyer`` (with ``--single-buyer``): one buyer per member and product, contract-free.
 
 The instance: members and buyers uniform on an 80 × 80 km square, road distance = straight
@@ -57,8 +59,13 @@ def generate(
     max_intake = np.where(buys, share * rng.uniform(0.4, 1.2, (n_buyers, n_p)), 0.0)
     min_contract = np.zeros_like(max_intake)
     if contracts > 0:
+        # Contract buyers are large processors: intake 1-2 × an even share, minimum 60-90 %
+        # of it, so that contracts bind (the contract-free optimum does not meet them all).
         chosen = rng.permutation(n_buyers)[: round(contracts * n_buyers)]
-        min_contract[chosen] = max_intake[chosen] * rng.uniform(0.3, 0.7, (chosen.size, n_p))
+        max_intake[chosen] = np.where(
+            buys[chosen], share * rng.uniform(1.0, 2.0, (chosen.size, n_p)), 0.0
+        )
+        min_contract[chosen] = max_intake[chosen] * rng.uniform(0.6, 0.9, (chosen.size, n_p))
     return MarketData(
         supply=supply,
         farm_gate_price=BASE_PRICE * rng.uniform(0.75, 0.9, (n_members, n_p)),

@@ -3,7 +3,8 @@
 The MILP is built from arrays over a *candidate* subset of the feasible pairs, then widened:
 
 1. The contract-free min-cost flow (the LP relaxation of the contract model, and a
-   relaxation of the one-buyer model) gives a valid upper bound and its pairs.
+   relaxation of the one-buyer model) gives a valid upper bound and its pairs. When its
+   plan already meets every contract it uses (and the one-buyer rule), it is optimal.
 2. Candidates: for each member × product its ``k`` pairs of highest margin, the pairs the
    relaxation uses, and for each contract enough of its best pairs to cover twice the minimum.
 3. After each MILP solve, with contracts only: the chosen contracts are fixed and the flow
@@ -82,6 +83,21 @@ def solve_milp(
     relax_income = math.inf
     if relaxed.status.has_solution:
         relax_income = income_of(data, relaxed.quantity) + relaxed.rounding
+        if _meets_all(data, relaxed.quantity, single_buyer=single_buyer):
+            # The relaxation's plan already meets every contract (and the one-buyer rule):
+            # it is optimal for the whole problem, no MILP needed.
+            income = income_of(data, relaxed.quantity)
+            return MilpPlan(
+                Status.OPTIMAL,
+                relaxed.quantity,
+                income,
+                relax_income,
+                "min_cost_flow",
+                "the contract-free optimum meets every contract",
+                0,
+                0,
+                relax_income,
+            )
 
     group = pairs.member * n_p + pairs.product
     chosen = _rank_in_group(group, pairs.margin) < candidates
@@ -138,7 +154,9 @@ def solve_milp(
         added |= _improving(data, x, chosen)
         status = report.status
         bound = round_bound
-        if not added.any():
+        if not added.any() or relative_gap(best_income, relax_income) <= gap:
+            # No left-out pair would pay, or the relaxation (valid for the whole problem)
+            # already proves the plan within the gap.
             converged = True
             break
         chosen |= added
@@ -164,6 +182,22 @@ def solve_milp(
     return MilpPlan(
         result, best_x, best_income, bound, name, message, rounds, int(chosen.sum()), relax_income
     )
+
+
+def _meets_all(data: MarketData, x: np.ndarray, *, single_buyer: bool) -> bool:
+    """True when the plan ``x`` meets every minimum contract it uses and the one-buyer rule."""
+    pairs = data.pairs
+    n_p = data.n_products
+    used = x > _TOL
+    intake = np.bincount(pairs.buyer * n_p + pairs.product, weights=x, minlength=data.price.size)
+    low = data.min_contract.ravel()
+    short = (intake > _TOL) & (intake < low * (1 - 1e-9))
+    if np.any(short):
+        return False
+    if single_buyer:
+        count = np.bincount((pairs.member * n_p + pairs.product)[used], minlength=data.supply.size)
+        return bool(np.all(count <= 1))
+    return True
 
 
 def _rank_in_group(group: np.ndarray, margin: np.ndarray) -> np.ndarray:
