@@ -74,8 +74,12 @@ def solve_milp(
     gap: float,
     solver: SolverName = "auto",
     candidates: int = 5,
+    shortcut: bool = True,
 ) -> MilpPlan:
-    """Solve the contract / one-buyer model (see the module docstring)."""
+    """Solve the contract / one-buyer model (see the module docstring).
+
+    ``shortcut=False`` solves the MILP even when the relaxation's plan is already feasible.
+    """
     start = time.perf_counter()
     pairs = data.pairs
     n_p = data.n_products
@@ -83,7 +87,7 @@ def solve_milp(
     relax_income = math.inf
     if relaxed.status.has_solution:
         relax_income = income_of(data, relaxed.quantity) + relaxed.rounding
-        if _meets_all(data, relaxed.quantity, single_buyer=single_buyer):
+        if shortcut and _meets_all(data, relaxed.quantity, single_buyer=single_buyer):
             # The relaxation's plan already meets every contract (and the one-buyer rule):
             # it is optimal for the whole problem, no MILP needed.
             income = income_of(data, relaxed.quantity)

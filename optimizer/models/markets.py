@@ -105,7 +105,8 @@ def solve_markets(
         Relative MIP gap at which the MILP may stop.
     method
         ``"flow"`` (min-cost flow; only without contracts and ``single_buyer``), ``"milp"``
-        (PuLP + HiGHS), or ``"auto"``: the flow whenever it applies.
+        (PuLP + HiGHS, always), or ``"auto"``: the flow whenever it applies, and also when
+        the contract-free flow's plan happens to meet every contract (then it is optimal).
     solver
         The MILP solver (see :func:`optimizer.solver.solve`).
     candidates
@@ -135,6 +136,7 @@ def solve_markets(
             gap=gap,
             solver=solver,
             candidates=candidates,
+            shortcut=method != "milp",
         )
         status, quantity, bound = plan.status, plan.quantity, plan.bound
         relaxation = plan.relaxation_bound
