@@ -319,26 +319,30 @@ def _sum_along_tree(
     k, size = pred.shape
     parent = pred.astype(np.int64)
     has = parent >= 0
-    # Weight of the tree link parent -> node: look the parent up among the node's in-links,
-    # slot by slot, keeping only the links not found yet.
+    # Weight of the tree link parent -> node: each node's in-links sit in a padded row
+    # (in-degrees are small on roads), and the parent is found by comparing along it.
     csc = graph.tocsc()
     in_val = other[_csr_positions(graph, csc)]
-    link = np.zeros(k * size)
+    degree = np.diff(csc.indptr)
+    width = max(int(degree.max()) if len(degree) else 1, 1)
+    column = np.repeat(np.arange(size), degree)
+    rank = np.arange(len(csc.indices)) - csc.indptr[column]
+    pad_from = np.full((size, width), -1, dtype=np.int32)
+    pad_val = np.zeros((size, width))
+    pad_from[column, rank] = csc.indices
+    pad_val[column, rank] = in_val
     flat = np.flatnonzero(has.ravel())
     node = flat % size
     want = parent.ravel()[flat]
-    start, stop = csc.indptr[node], csc.indptr[node + 1]
-    while len(flat):
-        hit = csc.indices[np.minimum(start, len(csc.indices) - 1)] == want
-        hit &= start < stop
-        link[flat[hit]] = in_val[start[hit]]
-        rest = ~hit & (start + 1 < stop)
-        flat, want, start, stop = flat[rest], want[rest], start[rest] + 1, stop[rest]
+    slot = np.argmax(pad_from[node] == want[:, None], axis=1)
+    link = np.zeros(k * size)
+    link[flat] = pad_val[node, slot]
     link = link.reshape(k, size)
     # Pointer doubling: after step i every node has summed 2^i links towards the root.
     sentinel = size
     flat_up = np.where(has, parent, sentinel) + (np.arange(k) * (size + 1))[:, None]
-    up = np.concatenate([flat_up, (np.arange(k) * (size + 1) + sentinel)[:, None]], axis=1).ravel()
+    up = np.concatenate([flat_up, (np.arange(k) * (size + 1) + sentinel)[:, None]], axis=1)
+    up = up.ravel().astype(np.int32 if up.size < 2**31 else np.int64)
     acc = np.concatenate([link, np.zeros((k, 1))], axis=1).ravel()
     watch = (targets[None, :] + (np.arange(k) * (size + 1))[:, None]).ravel()
     ends = np.arange(k) * (size + 1) + sentinel
