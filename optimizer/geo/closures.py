@@ -9,7 +9,7 @@ unreachable.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -117,7 +117,7 @@ def close_roads(
 
 
 def closures_from_settings(
-    network: RoadNetwork, closures: Iterable[dict[str, Any]], *, points: Any = None
+    network: RoadNetwork, closures: Iterable[Mapping[str, Any]], *, points: Any = None
 ) -> tuple[RoadNetwork, ClosureReport]:
     """Apply the scenario's ``network.closures`` list (``way_ids``, ``name``, ``polygon``)."""
     way_ids: list[int] = []

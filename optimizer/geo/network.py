@@ -379,6 +379,9 @@ def load_network(
     seasonal: Mapping[str, float] | None = None,
     season: str = "dry",
     speed_factor: float = 1.0,
+    speeds_kmh: Mapping[str, float] | None = None,
+    seasonal_factors: Mapping[str, float] | None = None,
+    closures: Sequence[Mapping[str, Any]] = (),
     vehicle: str = "truck",
     cache: bool = True,
     cache_dir: str | Path | None = None,
@@ -408,6 +411,12 @@ def load_network(
         ``"dry"`` or ``"rainy"``.
     speed_factor
         Factor on every speed (a slow vehicle: 0.8).
+    speeds_kmh, seasonal_factors
+        The scenario's names for ``speeds`` and ``seasonal`` (merged with them).
+    closures
+        The scenario's ``network.closures`` list: ``{"way_ids": [...]}``,
+        ``{"name": "B 104"}`` or ``{"polygon": [[lat, lon], ...]}``; see
+        :func:`optimizer.geo.close_roads` for the report.
     vehicle
         ``"truck"`` (default), ``"tractor"`` (may use agricultural roads) or ``"car"``.
     cache, cache_dir
@@ -426,8 +435,8 @@ def load_network(
     started = time.perf_counter()
     say = progress or (lambda _message: None)
     settings = SpeedSettings(
-        speeds_kmh=dict(speeds or {}),
-        seasonal_factors=dict(seasonal or {}),
+        speeds_kmh={**(speeds or {}), **(speeds_kmh or {})},
+        seasonal_factors={**(seasonal or {}), **(seasonal_factors or {})},
         season=season,
         speed_factor=speed_factor,
     )
@@ -471,6 +480,10 @@ def load_network(
         dropped=topology.dropped,
         from_cache=from_cache,
     )
+    if closures:
+        from optimizer.geo.closures import closures_from_settings
+
+        network, _ = closures_from_settings(network, [dict(c) for c in closures])
     say(f"{network.n_nodes:,} nodes, {network.n_edges:,} edges")
     return replace(network, load_s=time.perf_counter() - started)
 

@@ -310,3 +310,22 @@ def test_bad_input(tmp_path: Path) -> None:
         travel_matrix(net, pd.DataFrame({"x": [1.0]}), np.array([A]))
     with pytest.raises(InputError, match="online=True"):
         load_network("Neubrandenburg, Germany")
+
+
+def test_scenario_settings_names() -> None:
+    # The scenario's network section, keyword for keyword.
+    net = load_network(
+        RIVER,
+        cache=False,
+        speeds_kmh={"residential": 60},
+        season="rainy",
+        seasonal_factors={"unpaved": 0.5},
+        speed_factor=1.0,
+        closures=[{"name": "Old Bridge"}],
+    )
+    m = travel_matrix(net, np.array([A]), np.array([D]))
+    d = _arc(A, B)
+    detour = (
+        d / (60 / 3.6) + (_arc(B, E) + _arc(E, F) + _arc(F, C)) / (TRACK * 0.5) + d / (60 / 3.6)
+    )
+    assert m.time_s[0, 0] == pytest.approx(detour, rel=1e-9)
