@@ -325,8 +325,9 @@ class RoutingResult:
         for row in self.routes.itertuples():
             seq = self.stops.loc[self.stops["route"] == row.route, "client"].tolist()
             lines.append(
-                f"  route {row.route} (type {row.vehicle_type}): {row.start_location} -> "
-                f"{' '.join(map(str, seq))} -> {row.end_location}; load {row.load}/{row.payload}, "
+                f"  route {row.route} (type {row.vehicle_type}): location {row.start_location}, "
+                f"clients {' '.join(map(str, seq))}, location {row.end_location}; "
+                f"load {row.load}/{row.payload}, "
                 f"distance {row.distance}, duration {row.duration}, cost {row.cost:,.2f}"
             )
         return "\n".join(lines)
