@@ -64,7 +64,8 @@ def find_blocking_coalition(
         raise ValueError(f"{len(shares)} shares for {int(player.max()) + 1} players")
     built = build_model(data, players=player, shares=shares, name="core_check")
     total = float(shares.sum())
-    offset = pulp.LpVariable("share_total", lowBound=1, upBound=1)
+    problem = built.problem
+    offset = problem.add_variable("share_total", lowBound=1, upBound=1)
     objective = built.problem.objective
     objective.addterm(offset, total)
     built.problem.setObjective(objective)

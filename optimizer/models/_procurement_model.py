@@ -126,6 +126,7 @@ def build_model(
         row_product=rows_p,
         local_cost_all=float(np.dot(unique[:, 2], class_demand)) if n_classes else 0.0,
     )
+    problem = built.problem
     objective: list[tuple[Var, float]] = []
     n_p, n_d = data.n_products, data.n_drop_points
     drop_demand = np.zeros((n_d, n_p))
@@ -135,12 +136,12 @@ def build_model(
     if switched:
         n_players = int(player.max()) + 1 if len(player) else 0
         share = np.zeros(n_players) if shares is None else np.asarray(shares, float)
-        built.switch = [pulp.LpVariable(f"z_{g}", cat=pulp.LpBinary) for g in range(n_players)]
+        built.switch = [problem.add_variable(f"z_{g}", cat=pulp.LpBinary) for g in range(n_players)]
         switch_cost = -share.copy()
         np.add.at(switch_cost, built.class_player, built.class_price * class_demand)
         objective += [(z, float(v)) for z, v in zip(built.switch, switch_cost, strict=True)]
     elif n_classes:
-        one = pulp.LpVariable("local_all", lowBound=1, upBound=1)
+        one = problem.add_variable("local_all", lowBound=1, upBound=1)
         objective.append((one, built.local_cost_all))
 
     ship_at: dict[tuple[int, int], list[Var]] = {}  # (d, p) -> x
@@ -157,15 +158,15 @@ def build_model(
         cap = float(data.capacity[s, p])
         flow: list[tuple[Var, float]] = []
         for d in drops:
-            x = pulp.LpVariable(f"x_{s}_{p}_{d}", 0, min(cap, float(drop_demand[d, p])))
+            x = problem.add_variable(f"x_{s}_{p}_{d}", 0, min(cap, float(drop_demand[d, p])))
             built.ship.append((s, p, d, x))
             ship_at.setdefault((d, p), []).append(x)
             load.setdefault((s, d), []).append((x, float(data.weight_kg[p])))
             flow.append((x, 1.0))
         choose: list[tuple[Var, float]] = []
         for b, lo, hi, price, fixed in usable:
-            q = pulp.LpVariable(f"q_{s}_{p}_{b}", 0, hi)
-            u = pulp.LpVariable(f"u_{s}_{p}_{b}", cat=pulp.LpBinary)
+            q = problem.add_variable(f"q_{s}_{p}_{b}", 0, hi)
+            u = problem.add_variable(f"u_{s}_{p}_{b}", cat=pulp.LpBinary)
             built.brackets.append((s, p, b, q, u))
             objective.append((q, price))
             if fixed:
@@ -182,7 +183,7 @@ def build_model(
     for (s, d), terms in load.items():
         payload = float(data.payload_kg[s])
         most = sum(float(v.upBound) * w for v, w in terms)
-        n = pulp.LpVariable(f"n_{s}_{d}", 0, math.ceil(most / payload - 1e-9), pulp.LpInteger)
+        n = problem.add_variable(f"n_{s}_{d}", 0, math.ceil(most / payload - 1e-9), pulp.LpInteger)
         built.trucks.append((s, d, n))
         objective.append((n, float(trip_cost[s, d])))
         constraints.append(_expr([*terms, (n, -payload)]) <= 0)
@@ -191,7 +192,7 @@ def build_model(
         d, p = int(built.class_drop[c]), int(built.class_product[c])
         if (d, p) not in ship_at:
             continue
-        y = pulp.LpVariable(f"y_{c}", 0, float(class_demand[c]))
+        y = problem.add_variable(f"y_{c}", 0, float(class_demand[c]))
         built.pooled[c] = y
         objective.append((y, -float(built.class_price[c])))
         if switched:
@@ -204,7 +205,6 @@ def build_model(
     for key, xs in ship_at.items():
         constraints.append(_expr([(x, 1.0) for x in xs] + classes_at.get(key, [])) == 0)
 
-    problem = built.problem
     problem.setObjective(_expr(objective))
     for i, constraint in enumerate(constraints):
         problem.addConstraint(constraint, f"c{i}")

@@ -10,9 +10,10 @@ and the hubs model (cooperatives sharing hubs) use the same code:
   exact over all ``2^n`` coalitions up to ``exact_limit`` players, otherwise the mean of
   the marginal costs over random orders, with its standard error;
 * **least core**: minimise ``eps`` subject to ``sum_{i in S} x_i <= C(S) + eps`` for every
-  proper coalition ``S`` and ``sum_i x_i = C(N)``; then, with ``eps`` fixed, the point closest
-  (L1) to the proportional split. Coalition constraints are generated: solve the LP on the
-  coalitions known so far, ask an *oracle* for the coalition with the largest gain
+  proper coalition ``S`` and ``sum_i x_i = C(N)``; then, with ``eps`` fixed, the point
+  closest (least squares) to the proportional split. Coalition constraints are generated:
+  solve the LP on the coalitions known so far, ask an *oracle* for the coalition with the
+  largest gain
   ``sum_{i in S} x_i - C(S)``, add it, repeat until no gain exceeds ``eps``.
 
 **Core check**: a split ``x`` is stable when no coalition gains by leaving:
@@ -31,7 +32,7 @@ from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog
+from scipy.optimize import linprog, minimize
 
 from optimizer.models._procurement_core import find_blocking_coalition
 from optimizer.models._procurement_data import ProcurementData
@@ -345,19 +346,38 @@ def _least_core_lp(
     if first.status != 0:
         raise RuntimeError(f"least-core LP failed: {first.message}")
     epsilon = float(first.x[n])
-    # variables: x (n), t (n) with t >= |x - ref|
-    eye = np.eye(n)
-    second = linprog(
-        c=np.r_[np.zeros(n), np.ones(n)],
-        A_ub=np.r_[np.c_[rows, np.zeros((k, n))], np.c_[eye, -eye], np.c_[-eye, -eye]],
-        b_ub=np.r_[costs + epsilon + slack / 10, ref, -ref],
-        A_eq=np.r_[np.ones(n), np.zeros(n)][None, :],
-        b_eq=[total],
-        bounds=[(None, None)] * n + [(0, None)] * n,
-        method="highs",
+    shares = _closest(rows, costs + epsilon + slack / 10, total, ref, first.x[:n])
+    return epsilon, first.x[:n] if shares is None else shares
+
+
+def _closest(
+    rows: np.ndarray, upper: np.ndarray, total: float, ref: np.ndarray, start: np.ndarray
+) -> np.ndarray | None:
+    """The point closest to ``ref`` (least squares) with ``rows x <= upper``, ``sum x = total``.
+
+    A quadratic program, so that players in the same position get the same share; solved
+    from ``start``, a feasible point.
+    """
+    scale = max(1.0, float(np.max(np.abs(ref))))
+    found = minimize(
+        lambda x: float(np.sum((x - ref / scale) ** 2)),
+        start / scale,
+        jac=lambda x: 2.0 * (x - ref / scale),
+        constraints=[
+            {"type": "ineq", "fun": lambda x: upper / scale - rows @ x, "jac": lambda x: -rows},
+            {
+                "type": "eq",
+                "fun": lambda x: np.array([x.sum() - total / scale]),
+                "jac": lambda x: np.ones((1, len(x))),
+            },
+        ],
+        method="SLSQP",
+        options={"maxiter": 500, "ftol": 1e-12},
     )
-    shares = second.x[:n] if second.status == 0 else first.x[:n]
-    return epsilon, np.asarray(shares, float)
+    if not found.success:
+        return None
+    shares = np.asarray(found.x, float) * scale
+    return shares if np.all(rows @ shares <= upper + 1e-6 * scale) else None
 
 
 def check_core(
