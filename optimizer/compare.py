@@ -132,7 +132,7 @@ class Comparison:
                     rel_text = "" if _missing(rel) else f", {rel:+.1f} %"
                     lines.append(
                         f"  {values['kpi']}: {_fmt(before)} -> {_fmt(after)}{unit} "
-                        f"({delta:+,.4g}{unit}{rel_text})"
+                        f"({_fmt(delta, sign=True)}{unit}{rel_text})"
                     )
                 shown += 1
             if not self.per_member.empty:
@@ -320,10 +320,11 @@ def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
 
 
-def _fmt(value: float) -> str:
+def _fmt(value: float, *, sign: bool = False) -> str:
+    plus = "+" if sign else ""
     if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:,.4g}"
+        return f"{value:{plus},.0f}"
+    return f"{value:{plus},.4g}"
 
 
 def _distinct(names: list[str]) -> list[str]:

@@ -1,0 +1,315 @@
+"""Maps for the app: places, road lines and result layers, drawn without online tiles.
+
+Two renderers share one set of GeoJSON features. The default is an Altair (Vega-Lite)
+chart, which Streamlit draws with the libraries it ships, so it works with no internet at
+all: the roads themselves are the background. The interactive folium map (pan, zoom,
+click) is offered as an option; it draws no tiles either (``tiles=None``), but the browser
+fetches the Leaflet library from its CDN, so it needs a connection. Both carry the
+OpenStreetMap attribution.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from optimizer.report import OSM_ATTRIBUTION, places_geojson
+from optimizer.scenario import Scenario
+
+__all__ = ["ATTRIBUTION", "map_features", "road_features", "show_map"]
+
+ATTRIBUTION = f"Map data {OSM_ATTRIBUTION.replace('(ODbL 1.0)', '').strip()}, ODbL 1.0"
+# road classes drawn as the background (the rest would only clutter the picture)
+_MAJOR = {
+    "motorway": 3.0,
+    "trunk": 2.5,
+    "primary": 2.0,
+    "secondary": 1.6,
+    "tertiary": 1.2,
+    "unclassified": 0.8,
+    "track": 0.5,
+}
+_ROLE_COLOURS = {"buyer": "#d62728", "supplier": "#8c564b", "hub": "#111111"}
+_ROLE_SHAPES = {"member": "circle", "buyer": "square", "supplier": "diamond", "hub": "triangle-up"}
+_COOP_COLOURS = ["#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#e377c2", "#bcbd22"]
+_LINE_COLOURS = [
+    "#e41a1c",
+    "#377eb8",
+    "#4daf4a",
+    "#984ea3",
+    "#ff7f00",
+    "#a65628",
+    "#f781bf",
+    "#999999",
+]
+
+
+@st.cache_resource(show_spinner=False, max_entries=8)
+def road_features(key: str, _network: Any) -> list[dict[str, Any]]:
+    """The network's major roads as GeoJSON lines (closed ones marked), for a background."""
+    network = _network
+    if network is None:
+        return []
+    edges = network.edges()
+    keep = np.array(edges["highway"].isin(list(_MAJOR)), dtype=bool)
+    # one feature per undirected edge: skip the reverse of a two-way road
+    u, v = edges["u"].to_numpy(), edges["v"].to_numpy()
+    pair = pd.Series(list(zip(np.minimum(u, v), np.maximum(u, v), edges["way_id"], strict=True)))
+    keep &= ~pair.duplicated().to_numpy()
+    features = []
+    for e in np.flatnonzero(keep).tolist():
+        segs = network.edge_segs[network.edge_ptr[e] : network.edge_ptr[e + 1]]
+        raw = np.concatenate([network.seg_u[segs[:1]], network.seg_v[segs]])
+        coords = np.column_stack([network.lon[raw], network.lat[raw]]).round(5)
+        row = edges.iloc[e]
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": {"type": "LineString", "coordinates": coords.tolist()},
+                "properties": {
+                    "layer": "roads",
+                    "name": str(row["name"] or row["ref"] or row["highway"]),
+                    "highway": str(row["highway"]),
+                    "closed": not bool(row["open"]),
+                },
+            }
+        )
+    return features
+
+
+def map_features(
+    scenario: Scenario, layers: Mapping[str, Sequence[Mapping[str, Any]]] | None = None
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """(points, lines): the scenario's places and the points and lines of result layers."""
+    coops = {c.id: c.name for c in scenario.cooperatives}
+    points, lines = [], []
+    for feature in places_geojson(scenario):
+        props = dict(feature["properties"])
+        lon, lat = feature["geometry"]["coordinates"]
+        role = props.get("role", "place")
+        group = coops.get(props.get("cooperative") or "", role) if role == "member" else role
+        points.append(
+            {
+                "lon": lon,
+                "lat": lat,
+                "role": role,
+                "group": group,
+                "id": str(props.get("id", "")),
+                "name": str(props.get("name", "")),
+                "detail": str(props.get("kind") or props.get("tags") or ""),
+            }
+        )
+    for layer, features in (layers or {}).items():
+        for item in features:
+            geometry = dict(item.get("geometry") or {})
+            extra = dict(item.get("properties") or {})
+            if geometry.get("type") in ("LineString", "MultiLineString"):
+                lines.append(
+                    {
+                        "type": "Feature",
+                        "geometry": dict(geometry),
+                        "properties": {
+                            "layer": layer,
+                            "line": _line_label(layer, extra),
+                            "tip": _tip(extra),
+                        },
+                    }
+                )
+            elif geometry.get("type") == "Point":
+                lon, lat = geometry["coordinates"][:2]
+                points.append(
+                    {
+                        "lon": lon,
+                        "lat": lat,
+                        "role": str(extra.get("role", layer)),
+                        "group": str(extra.get("role", layer)),
+                        "id": str(extra.get("id", "")),
+                        "name": str(extra.get("name", layer)),
+                        "detail": _tip(extra),
+                    }
+                )
+    return points, lines
+
+
+def _line_label(layer: str, props: Mapping[str, Any]) -> str:
+    for key in ("route", "vehicle", "corridor", "cooperative", "member", "buyer", "name"):
+        if props.get(key) not in (None, ""):
+            return f"{layer}: {props[key]}"
+    return layer
+
+
+def _tip(props: Mapping[str, Any]) -> str:
+    parts = []
+    for key, value in list(props.items())[:6]:
+        shown = f"{value:,.2f}" if isinstance(value, float) else value
+        parts.append(f"{key}: {shown}")
+    return "; ".join(parts)
+
+
+def show_map(
+    scenario: Scenario,
+    *,
+    layers: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    roads: Sequence[Mapping[str, Any]] = (),
+    key: str = "map",
+    height: int = 520,
+) -> None:
+    """Draw places, roads and result layers with the renderer chosen in the sidebar."""
+    points, lines = map_features(scenario, layers)
+    if not points and not lines:
+        st.info("Nothing to draw: the scenario has no places.")
+        return
+    interactive = bool(st.session_state.get("interactive_map", False))
+    if interactive:
+        _folium_map(points, lines, roads, key=key, height=height)
+    else:
+        st.altair_chart(_altair_map(points, lines, roads, height=height), width="stretch")
+    st.caption(
+        f"{ATTRIBUTION}. Members are coloured by cooperative; buyers are squares, suppliers "
+        "diamonds, hubs triangles; closed roads are red."
+    )
+
+
+# --------------------------------------------------------------------- altair
+def _altair_map(
+    points: list[dict[str, Any]],
+    lines: list[dict[str, Any]],
+    roads: Sequence[Mapping[str, Any]],
+    *,
+    height: int,
+) -> alt.LayerChart:
+    frame = pd.DataFrame(points)
+    layers: list[alt.Chart] = []
+    if roads:
+        layers.append(
+            alt.Chart(alt.Data(values=list(roads)))
+            .mark_geoshape(filled=False, strokeWidth=0.7)
+            .encode(
+                stroke=alt.condition(
+                    "datum.properties.closed", alt.value("#e41a1c"), alt.value("#b8b8b8")
+                ),
+                tooltip=[
+                    alt.Tooltip("properties.name:N", title="road"),
+                    alt.Tooltip("properties.highway:N", title="class"),
+                ],
+            )
+        )
+    if lines:
+        layers.append(
+            alt.Chart(alt.Data(values=lines))
+            .mark_geoshape(filled=False, strokeWidth=2.5)
+            .encode(
+                stroke=alt.Color(
+                    "properties.line:N",
+                    title="route / corridor",
+                    scale=alt.Scale(range=_LINE_COLOURS),
+                ),
+                tooltip=[
+                    alt.Tooltip("properties.line:N", title="line"),
+                    alt.Tooltip("properties.tip:N", title="details"),
+                ],
+            )
+        )
+    if not frame.empty:
+        groups = list(dict.fromkeys(frame["group"]))
+        colours = []
+        coop_index = 0
+        for group in groups:
+            if group in _ROLE_COLOURS:
+                colours.append(_ROLE_COLOURS[group])
+            else:
+                colours.append(_COOP_COLOURS[coop_index % len(_COOP_COLOURS)])
+                coop_index += 1
+        roles = list(dict.fromkeys(frame["role"]))
+        shapes = [_ROLE_SHAPES.get(r, "cross") for r in roles]
+        layers.append(
+            alt.Chart(frame)
+            .mark_point(filled=True, size=60, opacity=0.9)
+            .encode(
+                longitude="lon:Q",
+                latitude="lat:Q",
+                color=alt.Color(
+                    "group:N",
+                    title="cooperative / place",
+                    scale=alt.Scale(domain=groups, range=colours),
+                ),
+                shape=alt.Shape("role:N", scale=alt.Scale(domain=roles, range=shapes)),
+                tooltip=["name:N", "id:N", "role:N", "group:N", "detail:N"],
+            )
+        )
+    return (
+        alt.layer(*layers)
+        .project(type="mercator")
+        .properties(height=height)
+        .resolve_scale(color="independent")
+    )
+
+
+# --------------------------------------------------------------------- folium
+def _folium_map(
+    points: list[dict[str, Any]],
+    lines: list[dict[str, Any]],
+    roads: Sequence[Mapping[str, Any]],
+    *,
+    key: str,
+    height: int,
+) -> None:
+    import folium
+    from streamlit_folium import st_folium
+
+    lats = [p["lat"] for p in points] or [0.0]
+    lons = [p["lon"] for p in points] or [0.0]
+    fmap = folium.Map(
+        location=[float(np.mean(lats)), float(np.mean(lons))],
+        tiles=None,
+        zoom_start=11,
+        control_scale=True,
+    )
+    if roads:
+        folium.GeoJson(
+            {"type": "FeatureCollection", "features": list(roads)},
+            name="roads",
+            style_function=lambda f: {
+                "color": "#e41a1c" if f["properties"]["closed"] else "#9a9a9a",
+                "weight": 1,
+            },
+            tooltip=folium.GeoJsonTooltip(fields=["name", "highway"]),
+        ).add_to(fmap)
+    labels = list(dict.fromkeys(f["properties"]["line"] for f in lines))
+    for feature in lines:
+        colour = _LINE_COLOURS[labels.index(feature["properties"]["line"]) % len(_LINE_COLOURS)]
+        folium.GeoJson(
+            feature,
+            style_function=lambda f, c=colour: {"color": c, "weight": 4},
+            tooltip=feature["properties"]["line"],
+        ).add_to(fmap)
+    groups = list(dict.fromkeys(p["group"] for p in points if p["role"] == "member"))
+    for point in points:
+        role = point["role"]
+        if role == "member":
+            colour = _COOP_COLOURS[groups.index(point["group"]) % len(_COOP_COLOURS)]
+        else:
+            colour = _ROLE_COLOURS.get(role, "#444444")
+        tip = f"{point['name']} ({point['id']}), {point['group']}"
+        if role == "member":
+            folium.CircleMarker(
+                [point["lat"], point["lon"]], radius=4, color=colour, fill=True, tooltip=tip
+            ).add_to(fmap)
+        else:
+            sides = {"buyer": 4, "supplier": 5, "hub": 3}.get(role, 6)
+            folium.RegularPolygonMarker(
+                [point["lat"], point["lon"]],
+                number_of_sides=sides,
+                radius=9,
+                color=colour,
+                fill=True,
+                fill_opacity=0.9,
+                tooltip=tip,
+            ).add_to(fmap)
+    fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
+    st_folium(fmap, key=key, height=height, use_container_width=True, returned_objects=[])
