@@ -1,11 +1,11 @@
 """Maps for the app: places, road lines and result layers, drawn without online tiles.
 
-Two renderers share one set of GeoJSON features. The default is an Altair (Vega-Lite)
-chart, which Streamlit draws with the libraries it ships, so it works with no internet at
-all: the roads themselves are the background. The interactive folium map (pan, zoom,
-click) is offered as an option; it draws no tiles either (``tiles=None``), but the browser
-fetches the Leaflet library from its CDN, so it needs a connection. Both carry the
-OpenStreetMap attribution.
+Two renderers share one set of GeoJSON features. The default is a Vega-Lite chart, which
+Streamlit draws with the libraries it ships, so it works with no internet at all: the roads
+themselves are the background. The interactive folium map (pan, zoom, click) is offered
+as an option; it draws no tiles either (``tiles=None``), but the browser fetches the
+Leaflet library from its CDN, so it needs a connection. Both carry the OpenStreetMap
+attribution.
 """
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-import altair as alt
 import numpy as np
 import pandas as pd
 import streamlit as st
@@ -21,7 +20,7 @@ import streamlit as st
 from optimizer.report import OSM_ATTRIBUTION, places_geojson
 from optimizer.scenario import Scenario
 
-__all__ = ["ATTRIBUTION", "map_features", "road_features", "show_map"]
+__all__ = ["ATTRIBUTION", "map_features", "road_features", "show_map", "vega_map"]
 
 ATTRIBUTION = f"Map data {OSM_ATTRIBUTION.replace('(ODbL 1.0)', '').strip()}, ODbL 1.0"
 # road classes drawn as the background (the rest would only clutter the picture)
@@ -168,86 +167,104 @@ def show_map(
     if interactive:
         _folium_map(points, lines, roads, key=key, height=height)
     else:
-        st.altair_chart(_altair_map(points, lines, roads, height=height), width="stretch")
+        st.vega_lite_chart(vega_map(points, lines, roads, height=height), width="stretch")
     st.caption(
         f"{ATTRIBUTION}. Members are coloured by cooperative; buyers are squares, suppliers "
         "diamonds, hubs triangles; closed roads are red."
     )
 
 
-# --------------------------------------------------------------------- altair
-def _altair_map(
+# --------------------------------------------------------------------- vega-lite
+def vega_map(
     points: list[dict[str, Any]],
     lines: list[dict[str, Any]],
     roads: Sequence[Mapping[str, Any]],
     *,
-    height: int,
-) -> alt.LayerChart:
-    frame = pd.DataFrame(points)
-    layers: list[alt.Chart] = []
+    height: int = 520,
+) -> dict[str, Any]:
+    """A Vega-Lite map spec (written as a dict: Altair's validation of thousands of road
+    features would take seconds on every rerun)."""
+    layers: list[dict[str, Any]] = []
     if roads:
         layers.append(
-            alt.Chart(alt.Data(values=list(roads)))
-            .mark_geoshape(filled=False, strokeWidth=0.7)
-            .encode(
-                stroke=alt.condition(
-                    "datum.properties.closed", alt.value("#e41a1c"), alt.value("#b8b8b8")
-                ),
-                tooltip=[
-                    alt.Tooltip("properties.name:N", title="road"),
-                    alt.Tooltip("properties.highway:N", title="class"),
-                ],
-            )
+            {
+                "data": {"values": list(roads)},
+                "mark": {"type": "geoshape", "filled": False, "strokeWidth": 0.7},
+                "encoding": {
+                    "stroke": {
+                        "condition": {"test": "datum.properties.closed", "value": "#e41a1c"},
+                        "value": "#b8b8b8",
+                    },
+                    "tooltip": [
+                        {"field": "properties.name", "type": "nominal", "title": "road"},
+                        {"field": "properties.highway", "type": "nominal", "title": "class"},
+                    ],
+                },
+            }
         )
     if lines:
         layers.append(
-            alt.Chart(alt.Data(values=lines))
-            .mark_geoshape(filled=False, strokeWidth=2.5)
-            .encode(
-                stroke=alt.Color(
-                    "properties.line:N",
-                    title="route / corridor",
-                    scale=alt.Scale(range=_LINE_COLOURS),
-                ),
-                tooltip=[
-                    alt.Tooltip("properties.line:N", title="line"),
-                    alt.Tooltip("properties.tip:N", title="details"),
-                ],
-            )
+            {
+                "data": {"values": lines},
+                "mark": {"type": "geoshape", "filled": False, "strokeWidth": 2.5},
+                "encoding": {
+                    "stroke": {
+                        "field": "properties.line",
+                        "type": "nominal",
+                        "title": "route / corridor",
+                        "scale": {"range": _LINE_COLOURS},
+                    },
+                    "tooltip": [
+                        {"field": "properties.line", "type": "nominal", "title": "line"},
+                        {"field": "properties.tip", "type": "nominal", "title": "details"},
+                    ],
+                },
+            }
         )
-    if not frame.empty:
-        groups = list(dict.fromkeys(frame["group"]))
-        colours = []
-        coop_index = 0
+    if points:
+        groups = list(dict.fromkeys(p["group"] for p in points))
+        colours, coop_index = [], 0
         for group in groups:
             if group in _ROLE_COLOURS:
                 colours.append(_ROLE_COLOURS[group])
             else:
                 colours.append(_COOP_COLOURS[coop_index % len(_COOP_COLOURS)])
                 coop_index += 1
-        roles = list(dict.fromkeys(frame["role"]))
-        shapes = [_ROLE_SHAPES.get(r, "cross") for r in roles]
+        roles = list(dict.fromkeys(p["role"] for p in points))
         layers.append(
-            alt.Chart(frame)
-            .mark_point(filled=True, size=60, opacity=0.9)
-            .encode(
-                longitude="lon:Q",
-                latitude="lat:Q",
-                color=alt.Color(
-                    "group:N",
-                    title="cooperative / place",
-                    scale=alt.Scale(domain=groups, range=colours),
-                ),
-                shape=alt.Shape("role:N", scale=alt.Scale(domain=roles, range=shapes)),
-                tooltip=["name:N", "id:N", "role:N", "group:N", "detail:N"],
-            )
+            {
+                "data": {"values": points},
+                "mark": {"type": "point", "filled": True, "size": 60, "opacity": 0.9},
+                "encoding": {
+                    "longitude": {"field": "lon", "type": "quantitative"},
+                    "latitude": {"field": "lat", "type": "quantitative"},
+                    "color": {
+                        "field": "group",
+                        "type": "nominal",
+                        "title": "cooperative / place",
+                        "scale": {"domain": groups, "range": colours},
+                    },
+                    "shape": {
+                        "field": "role",
+                        "type": "nominal",
+                        "scale": {
+                            "domain": roles,
+                            "range": [_ROLE_SHAPES.get(r, "cross") for r in roles],
+                        },
+                    },
+                    "tooltip": [
+                        {"field": f, "type": "nominal"}
+                        for f in ("name", "id", "role", "group", "detail")
+                    ],
+                },
+            }
         )
-    return (
-        alt.layer(*layers)
-        .project(type="mercator")
-        .properties(height=height)
-        .resolve_scale(color="independent")
-    )
+    return {
+        "height": height,
+        "projection": {"type": "mercator"},
+        "layer": layers,
+        "resolve": {"scale": {"color": "independent"}},
+    }
 
 
 # --------------------------------------------------------------------- folium

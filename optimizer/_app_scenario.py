@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import tempfile
+from functools import partial
 from pathlib import Path
 
 import pandas as pd
@@ -133,15 +134,19 @@ def _overview(label: str, base: Scenario) -> None:
             show_input_error(exc, title="The road network could not be loaded")
             roads = []
         show_map(base, roads=roads, key="map-scenario")
-    with tempfile.TemporaryDirectory() as folder:
-        book = base.to_xlsx(Path(folder) / "scenario.xlsx").read_bytes()
     st.download_button(
         "Download the scenario (XLSX)",
-        book,
+        partial(_scenario_xlsx, base),
+        on_click="ignore",
         file_name="scenario.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="dl-scenario",
     )
+
+
+def _scenario_xlsx(scenario: Scenario) -> bytes:
+    with tempfile.TemporaryDirectory() as folder:
+        return scenario.to_xlsx(Path(folder) / "scenario.xlsx").read_bytes()
 
 
 def _editors(base: Scenario) -> None:

@@ -12,6 +12,7 @@ import io
 import json
 import math
 from collections.abc import Mapping
+from functools import partial
 from typing import Any
 
 import altair as alt
@@ -88,7 +89,8 @@ def download_tables(tables: Mapping[str, pd.DataFrame], *, prefix: str, key: str
         return
     st.download_button(
         "All tables (XLSX)",
-        xlsx_bytes(tables),
+        partial(xlsx_bytes, dict(tables)),
+        on_click="ignore",
         file_name=f"{prefix}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key=f"{key}-xlsx",
@@ -222,7 +224,8 @@ def _downloads(run: ModelRun, label: str, base: ModelRun | None, *, key: str) ->
         }
         st.download_button(
             "Map layers (GeoJSON)",
-            json.dumps(layers, default=str).encode(),
+            partial(_json_bytes, layers),
+            on_click="ignore",
             file_name=f"{run.model}.geojson",
             mime="application/geo+json",
             key=f"{key}-geojson",
@@ -231,11 +234,20 @@ def _downloads(run: ModelRun, label: str, base: ModelRun | None, *, key: str) ->
     with columns[2]:
         st.download_button(
             "One-page summary (HTML)",
-            summary_html(run, label, base).encode(),
+            partial(_summary_bytes, run, label, base),
+            on_click="ignore",
             file_name=f"{run.model}-summary.html",
             mime="text/html",
             key=f"{key}-summary",
         )
+
+
+def _json_bytes(data: Any) -> bytes:
+    return json.dumps(data, default=str).encode()
+
+
+def _summary_bytes(run: ModelRun, label: str, base: ModelRun | None) -> bytes:
+    return summary_html(run, label, base).encode()
 
 
 def solve(model: str, scenario: Scenario, what: str) -> ModelRun | None:
