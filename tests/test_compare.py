@@ -4,11 +4,15 @@ compare_scenarios end to end on the small scenario with a fuel price variant."""
 from __future__ import annotations
 
 import math
+import subprocess
 
 import pandas as pd
 import pytest
+import typer
+from typer.testing import CliRunner
 
 from optimizer import apply_overrides, load_scenario
+from optimizer._cli_app import app_command, compare_command
 from optimizer.compare import change_columns, compare_runs, compare_scenarios, higher_is_better
 from optimizer.errors import InputError
 from optimizer.pipeline import MODELS, ModelRun, _load_models
@@ -154,3 +158,29 @@ def test_compare_scenarios_end_to_end_with_dearer_fuel() -> None:
     diff = table["fuel +50 %"] - table["base"]
     assert ((change - diff).abs().fillna(0) < 1e-9).all()
     assert comparison.summary().startswith(f"{model}: 1 variant(s) against 'base'.")
+
+
+def cli() -> typer.Typer:
+    app = typer.Typer(pretty_exceptions_enable=False)
+    app.command("compare")(compare_command)
+    app.command("app")(app_command)
+    return app
+
+
+def test_compare_command_bad_model_is_exit_code_2() -> None:
+    result = CliRunner().invoke(
+        cli(), ["compare", str(LIECHTENSTEIN), str(LIECHTENSTEIN), "--model", "no-such-model"]
+    )
+    assert result.exit_code == 2
+    assert "expected one of" in result.output
+
+
+def test_app_command_starts_streamlit_on_localhost(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[list[str]] = []
+    monkeypatch.setattr(subprocess, "call", lambda command, cwd: seen.append(command) or 0)
+    result = CliRunner().invoke(cli(), ["app", "--port", "8765"])
+    assert result.exit_code == 0
+    command = seen[0]
+    assert command[1:4] == ["-m", "streamlit", "run"] and command[4].endswith("app.py")
+    assert command[command.index("--server.address") + 1] == "127.0.0.1"
+    assert command[command.index("--server.port") + 1] == "8765"
