@@ -10,7 +10,7 @@ import contextlib
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -149,6 +149,93 @@ def demo(
     console.print(f"\nResults written to [bold]{out.resolve()}[/bold]:")
     for file in written:
         console.print(f"  {file.relative_to(out) if file.is_relative_to(out) else file}")
+
+
+@app.command()
+def solve(
+    path: Annotated[Path, typer.Argument(help="Scenario folder, .xlsx workbook or variant .yaml.")],
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="procurement, markets, hubs or routes.")
+    ],
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the result files.")] = None,
+    member: Annotated[
+        str | None, typer.Option("--member", help="Show this member's alternatives (markets).")
+    ] = None,
+) -> None:
+    """Solve one model on a scenario; print the plan and write CSV, XLSX, GeoJSON and JSON."""
+    from optimizer.pipeline import run_model
+
+    with _guard():
+        scenario = load_scenario(path)
+        if member is not None:
+            scenario.member(member) if member in {m.id for m in scenario.members} else _no_member(
+                member
+            )
+        with console.status(f"solving {model} on {scenario.name} ..."):
+            run = run_model(scenario, model)
+    print_run(run, member=member)
+    if out is not None:
+        written = run.write(out)
+        console.print(f"\n{len(written)} files written to [bold]{out.resolve()}[/bold]")
+
+
+def _no_member(member: str) -> None:
+    raise InputError(f"--member {member}: no member with that id in the scenario")
+
+
+def print_run(run: Any, *, member: str | None = None) -> None:
+    """A model run in the terminal: its summary, KPIs and the most telling table rows."""
+    console.print(
+        f"\n[bold]{run.model}[/bold] on {run.scenario}: {run.status.value} ({run.runtime_s:.1f} s)"
+    )
+    console.print(run.summary, markup=False, highlight=False)
+    for note in run.warnings:
+        console.print(f"[yellow]note[/yellow]: {note}", highlight=False)
+    kpis = Table(title="Key figures")
+    kpis.add_column("figure")
+    kpis.add_column("value", justify="right")
+    kpis.add_column("unit")
+    for label, value in run.kpis.items():
+        kpis.add_row(label, f"{value:,.2f}", run.units.get(label, ""))
+    console.print(kpis)
+    if run.model == "markets" and "route_comparison" in run.tables:
+        table = run.tables["route_comparison"]
+        if member is not None:
+            shown = table[table["member"] == member]
+            title = f"Every reachable buyer for {member}"
+        else:
+            shown = table[table["rank"] <= 2].head(30)
+            title = "Best two buyers per member and product (first 30 rows; --member ID for one)"
+        columns = {
+            "member": "member",
+            "product": "product",
+            "buyer": "buyer",
+            "distance_km": "km",
+            "time_h": "hours",
+            "transport_cost_per_unit": "transport/unit",
+            "net_per_unit": "net/unit",
+            "rank": "rank",
+            "perishability_ok": "fresh enough",
+            "planned_quantity": "planned qty",
+        }
+        shown = shown[list(columns)].rename(columns=columns)
+        console.print(_frame_table(shown, title))
+
+
+def _frame_table(frame: Any, title: str) -> Table:
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(str(column))
+    for row in frame.itertuples(index=False):
+        table.add_row(*[_number(v) if isinstance(v, float) else str(v) for v in row])
+    return table
+
+
+def _number(value: float) -> str:
+    """Big figures without decimals, small ones (prices per kg) with four."""
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.2f}" if abs(value) >= 1 else f"{value:.4f}"
 
 
 def main() -> None:

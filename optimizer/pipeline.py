@@ -9,7 +9,6 @@ themselves never see roads, only the arrays built here.
 from __future__ import annotations
 
 import time
-import warnings
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -32,6 +31,7 @@ __all__ = [
     "Travel",
     "register_model",
     "road_network",
+    "route_lines",
     "run_demo",
     "run_model",
     "travel",
@@ -144,6 +144,7 @@ def _load_models() -> None:
 
 # --------------------------------------------------------------------- roads
 _NETWORKS: dict[tuple[Any, ...], Any] = {}
+_CLOSURES: dict[tuple[Any, ...], Any] = {}
 
 
 def road_network(scenario: Scenario, *, progress: Callable[[str], None] | None = None) -> Any:
@@ -155,7 +156,7 @@ def road_network(scenario: Scenario, *, progress: Callable[[str], None] | None =
     settings = scenario.network
     if settings.file is None:
         return None
-    from optimizer.geo.network import load_network
+    from optimizer.geo import load_network
 
     key = (
         str(settings.file),
@@ -176,15 +177,15 @@ def road_network(scenario: Scenario, *, progress: Callable[[str], None] | None =
         progress=progress,
     )
     if settings.closures:
-        from optimizer.geo import network as geo_network
+        from optimizer.geo import close_roads
 
-        close_roads = getattr(geo_network, "close_roads", None)
-        if close_roads is None:
-            from optimizer.geo.closures import close_roads  # type: ignore[no-redef]
-        way_ids = [w for c in settings.closures for w in c.way_ids]
-        names = [c.name for c in settings.closures if c.name]
-        polygons = [list(c.polygon) for c in settings.closures if c.polygon is not None]
-        network, _report = close_roads(network, way_ids=way_ids, names=names, polygons=polygons)
+        network, report = close_roads(
+            network,
+            way_ids=[w for c in settings.closures for w in c.way_ids],
+            names=[c.name for c in settings.closures if c.name],
+            polygons=[list(c.polygon) for c in settings.closures if c.polygon is not None],
+        )
+        _CLOSURES[key] = report
     if len(_NETWORKS) > 8:
         _NETWORKS.pop(next(iter(_NETWORKS)))
     _NETWORKS[key] = network
@@ -210,7 +211,8 @@ def travel(scenario: Scenario, origins: pd.DataFrame, destinations: pd.DataFrame
     """Distances and times from every origin to every destination (``id``, ``lat``, ``lon``).
 
     Over the scenario's roads when it has a road file; otherwise the straight line times
-    ``parameters.detour_factor`` at 50 km/h, with a warning saying so.
+    ``parameters.detour_factor`` at 50 km/h, with a note in ``warnings`` saying so (shown
+    beside every result built on it).
     """
     network = road_network(scenario)
     if network is None:
@@ -218,7 +220,6 @@ def travel(scenario: Scenario, origins: pd.DataFrame, destinations: pd.DataFrame
             "no road network in the scenario: distances are straight lines x "
             f"{scenario.parameters.detour_factor:g} at {FALLBACK_SPEED_KMH:g} km/h"
         )
-        warnings.warn(message, stacklevel=2)
         distance = _haversine_m(origins, destinations) * scenario.parameters.detour_factor
         zeros_o = np.zeros(len(origins))
         zeros_d = np.zeros(len(destinations))
@@ -247,6 +248,63 @@ def travel(scenario: Scenario, origins: pd.DataFrame, destinations: pd.DataFrame
         matrix.destination_snap_m,
         tuple(notes),
     )
+
+
+def route_lines(
+    scenario: Scenario, pairs: pd.DataFrame, *, properties: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Road paths for ``pairs`` (``origin_lat``, ``origin_lon``, ``destination_lat``,
+    ``destination_lon`` plus the columns named in ``properties``) as GeoJSON features.
+
+    Without a road network the lines are straight (and say so in ``on_roads``).
+    """
+    keep = properties or []
+    if pairs.empty:
+        return []
+    network = road_network(scenario)
+    features = []
+    if network is None:
+        for row in pairs.itertuples(index=False):
+            coords = [[row.origin_lon, row.origin_lat], [row.destination_lon, row.destination_lat]]
+            props = {k: _plain(getattr(row, k)) for k in keep}
+            features.append(
+                {
+                    "type": "Feature",
+                    "properties": {**props, "on_roads": False},
+                    "geometry": {"type": "LineString", "coordinates": coords},
+                }
+            )
+        return features
+    from optimizer.geo import route_geometries
+
+    frame = route_geometries(network, pairs.reset_index(drop=True))
+    for _, row in frame.iterrows():
+        geometry = row.geometry
+        props = {k: _plain(row[k]) for k in keep}
+        props.update(
+            on_roads=True,
+            road_km=_plain(row["distance_m"] / 1000),
+            road_min=_plain(row["time_s"] / 60),
+        )
+        coords = (
+            [] if geometry is None else [[round(x, 6), round(y, 6)] for x, y in geometry.coords]
+        )
+        features.append(
+            {
+                "type": "Feature",
+                "properties": props,
+                "geometry": {"type": "LineString", "coordinates": coords},
+            }
+        )
+    return features
+
+
+def _plain(value: Any) -> Any:
+    if hasattr(value, "item") and callable(value.item):
+        value = value.item()
+    if isinstance(value, float) and not np.isfinite(value):
+        return None
+    return value
 
 
 def _haversine_m(a: pd.DataFrame, b: pd.DataFrame) -> FloatArray:

@@ -46,7 +46,11 @@ def write_tables(tables: Mapping[str, pd.DataFrame], folder: Path, *, workbook: 
     """Each table as ``NAME.csv`` and all of them as sheets of ``workbook`` (an ``.xlsx``)."""
     written = []
     for name, frame in tables.items():
-        written.append(_atomic(folder / f"{name}.csv", lambda p, f=frame: f.to_csv(p, index=False)))
+
+        def csv(path: Path, frame: pd.DataFrame = frame) -> None:
+            frame.to_csv(path, index=False)
+
+        written.append(_atomic(folder / f"{name}.csv", csv))
 
     def book(path: Path) -> None:
         with pd.ExcelWriter(path, engine="openpyxl") as writer:
@@ -59,8 +63,12 @@ def write_tables(tables: Mapping[str, pd.DataFrame], folder: Path, *, workbook: 
 
 def write_json(data: Any, path: Path) -> Path:
     """``data`` as indented JSON (numpy numbers and non-finite floats made plain)."""
-    text = json.dumps(_plain(data), indent=2, ensure_ascii=False)
-    return _atomic(path, lambda p: p.write_text(text + "\n", encoding="utf-8"))
+    text = json.dumps(_plain(data), indent=2, ensure_ascii=False) + "\n"
+
+    def dump(target: Path) -> None:
+        target.write_text(text, encoding="utf-8")
+
+    return _atomic(path, dump)
 
 
 def write_geojson(features: Iterable[Mapping[str, Any]], path: Path, *, roads: bool) -> Path:

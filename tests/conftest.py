@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 from pathlib import Path
 
@@ -12,6 +13,12 @@ TINY = ROOT / "tests" / "data" / "tiny"
 MECKLENBURG = ROOT / "scenarios" / "mecklenburg"
 LIECHTENSTEIN = ROOT / "scenarios" / "liechtenstein"
 SHARED = ROOT.parent / "shared"
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Road networks parsed in tests go to a temporary cache, never the user's."""
+    os.environ["COOP_OPTIMIZER_CACHE"] = str(tmp_path_factory.mktemp("road-cache"))
 
 
 @pytest.fixture
