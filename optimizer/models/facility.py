@@ -328,10 +328,11 @@ def solve_facility_data(
     if reason:
         return FacilityResult(Status.INFEASIBLE, math.nan, math.nan, math.inf, 0.0, message=reason)
     start = time.perf_counter()
-    problem, y, z = _build(data)
-    build_s = time.perf_counter() - start
-    report = solve(problem, solver=solver, time_limit=time_limit, gap=gap)
-    runtime = build_s + report.runtime_s
+    model = _Model(data)
+    spent = time.perf_counter() - start
+    report = solve(model.problem, solver=solver, time_limit=max(time_limit - spent, 1.0), gap=gap)
+    runtime = time.perf_counter() - start
+    y, z = model.y, model.z
     if not report.status.has_solution:
         return FacilityResult(
             report.status,
@@ -427,54 +428,62 @@ def check_facility_location(data: FacilityData, result: FacilityResult) -> Check
     return CheckReport(tuple(problems), cost, claimed)
 
 
-def _build(
-    data: FacilityData,
-) -> tuple[pulp.LpProblem, list[pulp.LpVariable], dict[tuple[int, int], pulp.LpVariable]]:
-    problem = pulp.LpProblem("facility_location", pulp.LpMinimize)
-    y = [
-        problem.add_variable(f"y_{i}", 1 if data.existing_mask[i] else 0, 1, cat="Integer")
-        for i in range(data.n_sites)
-    ]
-    cat = "Integer" if data.single_source else "Continuous"
-    demand, capacity = data.demand, data.capacity
-    allowed = np.isfinite(data.unit_cost) & (demand[None, :] > 0) & (capacity[:, None] > 0)
-    if data.single_source:
-        allowed &= capacity[:, None] >= demand[None, :]
-    pairs = np.argwhere(allowed)
-    assign_cost = data.unit_cost[allowed] * demand[pairs[:, 1]]
-    z: dict[tuple[int, int], pulp.LpVariable] = {
-        (int(i), int(j)): problem.add_variable(f"z_{i}_{j}", 0, 1, cat=cat) for i, j in pairs
-    }
-    objective = [(y[i], float(data.fixed_cost[i])) for i in range(data.n_sites)]
-    objective += [(var, float(c)) for var, c in zip(z.values(), assign_cost, strict=True)]
-    problem += pulp.LpAffineExpression(objective)
-    by_customer: dict[int, list[tuple[pulp.LpVariable, float]]] = {}
-    by_site: dict[int, list[tuple[pulp.LpVariable, float]]] = {}
-    for (i, j), var in z.items():
-        by_customer.setdefault(j, []).append((var, 1.0))
-        by_site.setdefault(i, []).append((var, float(demand[j])))
-        share = min(1.0, float(capacity[i] / demand[j]))
+class _Model:
+    """The MILP of the module docstring, with its variables kept for reading the plan."""
+
+    def __init__(self, data: FacilityData) -> None:
+        problem = pulp.LpProblem("facility_location", pulp.LpMinimize)
+        self.problem = problem
+        self.y = [
+            problem.add_variable(f"y_{i}", 1 if data.existing_mask[i] else 0, 1, cat="Integer")
+            for i in range(data.n_sites)
+        ]
+        y = self.y
+        self.z_cat = "Integer" if data.single_source else "Continuous"
+        demand, capacity = data.demand, data.capacity
+        allowed = np.isfinite(data.unit_cost) & (demand[None, :] > 0) & (capacity[:, None] > 0)
+        if data.single_source:
+            allowed &= capacity[:, None] >= demand[None, :]
+        pairs = np.argwhere(allowed)
+        assign_cost = data.unit_cost[allowed] * demand[pairs[:, 1]]
+        self.z: dict[tuple[int, int], pulp.LpVariable] = {
+            (int(i), int(j)): problem.add_variable(f"z_{i}_{j}", 0, 1, cat=self.z_cat)
+            for i, j in pairs
+        }
+        self.share = {(i, j): min(1.0, float(capacity[i] / demand[j])) for (i, j) in self.z}
+        objective = [(y[i], float(data.fixed_cost[i])) for i in range(data.n_sites)]
+        objective += [(var, float(c)) for var, c in zip(self.z.values(), assign_cost, strict=True)]
+        problem += pulp.LpAffineExpression(objective)
+        by_customer: dict[int, list[tuple[pulp.LpVariable, float]]] = {}
+        by_site: dict[int, list[tuple[pulp.LpVariable, float]]] = {}
+        for (i, j), var in self.z.items():
+            by_customer.setdefault(j, []).append((var, 1.0))
+            by_site.setdefault(i, []).append((var, float(demand[j])))
+        for terms in by_customer.values():
+            problem += pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, rhs=1)
+        for i, terms in by_site.items():
+            problem += pulp.LpConstraint(
+                pulp.LpAffineExpression([*terms, (y[i], -float(capacity[i]))]),
+                pulp.LpConstraintLE,
+                rhs=0,
+            )
         problem += pulp.LpConstraint(
-            pulp.LpAffineExpression([(var, 1.0), (y[i], -share)]), pulp.LpConstraintLE, rhs=0
+            pulp.LpAffineExpression([(y[i], float(capacity[i])) for i in range(data.n_sites)]),
+            pulp.LpConstraintGE,
+            rhs=float(demand.sum()),
         )
-    for terms in by_customer.values():
-        problem += pulp.LpConstraint(pulp.LpAffineExpression(terms), pulp.LpConstraintEQ, rhs=1)
-    for i, terms in by_site.items():
-        problem += pulp.LpConstraint(
-            pulp.LpAffineExpression([*terms, (y[i], -float(capacity[i]))]),
-            pulp.LpConstraintLE,
-            rhs=0,
-        )
-    problem += pulp.LpConstraint(
-        pulp.LpAffineExpression([(y[i], float(capacity[i])) for i in range(data.n_sites)]),
-        pulp.LpConstraintGE,
-        rhs=float(demand.sum()),
-    )
-    if data.n_open is not None:
-        problem += pulp.LpConstraint(
-            pulp.LpAffineExpression([(v, 1.0) for v in y]), pulp.LpConstraintEQ, rhs=data.n_open
-        )
-    return problem, y, z
+        if data.n_open is not None:
+            problem += pulp.LpConstraint(
+                pulp.LpAffineExpression([(v, 1.0) for v in y]),
+                pulp.LpConstraintEQ,
+                rhs=data.n_open,
+            )
+        for i, j in self.z:
+            problem += pulp.LpConstraint(
+                pulp.LpAffineExpression([(self.z[i, j], 1.0), (y[i], -self.share[i, j])]),
+                pulp.LpConstraintLE,
+                rhs=0,
+            )
 
 
 def _read_plan(
@@ -486,9 +495,10 @@ def _read_plan(
 ) -> FacilityResult:
     open_sites = tuple(i for i, v in enumerate(y) if (v.varValue or 0.0) > 0.5)
     rows = []
+    is_open = set(open_sites)
     for (i, j), var in z.items():
         share = var.varValue or 0.0
-        if share > _FLOW_TOL:
+        if share > _FLOW_TOL and i in is_open:  # a closed site's 1e-9 share is solver noise
             if data.single_source:
                 share = 1.0 if share > 0.5 else 0.0
                 if share == 0.0:
