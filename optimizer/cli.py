@@ -238,6 +238,86 @@ def _number(value: float) -> str:
     return f"{value:.2f}" if abs(value) >= 1 else f"{value:.4f}"
 
 
+def _register_app_commands() -> None:
+    from optimizer._cli_app import app_command, compare_command
+
+    app.command("compare")(compare_command)
+    app.command("app")(app_command)
+
+
+_register_app_commands()
+
+network_app = typer.Typer(
+    help="Road networks from OpenStreetMap: summary, places, matrices.", no_args_is_help=True
+)
+app.add_typer(network_app, name="network")
+
+
+@network_app.command("info")
+def network_info(
+    file: Annotated[
+        Path, typer.Argument(help="An .osm, .osm.bz2, .osm.gz, .osm.pbf or .graphml file.")
+    ],
+    geojson: Annotated[Path | None, typer.Option("--geojson", help="Write the roads here.")] = None,
+    season: Annotated[str, typer.Option("--season", help="dry or rainy.")] = "dry",
+) -> None:
+    """Load a road network and print its size, kilometres by road class and what was dropped."""
+    from optimizer.geo import load_network, network_frame, to_geojson
+
+    with _guard():
+        network = load_network(file, season=season, progress=lambda m: console.print(f"[dim]{m}"))
+    console.print(network.summary(), markup=False)
+    console.print(network.km_by_class().round(1).to_string(), markup=False)
+    if geojson is not None:
+        from optimizer.report import OSM_ATTRIBUTION
+
+        geojson.write_text(to_geojson(network_frame(network)), encoding="utf-8")
+        console.print(f"roads written to {geojson} ({OSM_ATTRIBUTION})")
+
+
+@network_app.command("places")
+def network_places(
+    file: Annotated[Path, typer.Argument(help="An OSM file.")],
+    out: Annotated[Path, typer.Option("--out", help="GeoJSON file to write.")],
+) -> None:
+    """Villages, towns, markets, works and crafts of an OSM file: the start of a new scenario."""
+    from optimizer.geo import places
+
+    with _guard():
+        found = places(file)
+    out.write_text(found.to_json(drop_id=True), encoding="utf-8")
+    console.print(found["kind"].value_counts().to_string(), markup=False)
+    console.print(f"{len(found)} places written to {out}")
+
+
+@network_app.command("matrix")
+def network_matrix(
+    path: Annotated[Path, typer.Argument(help="A scenario.")],
+    out: Annotated[Path, typer.Option("--out", help="CSV file: member, buyer, km, minutes.")],
+) -> None:
+    """Road distance and time from every member to every buyer of a scenario."""
+    import pandas as pd
+
+    from optimizer.pipeline import travel
+
+    with _guard():
+        scenario = load_scenario(path)
+        members, buyers = scenario.table("members"), scenario.table("buyers")
+        trips = travel(scenario, members, buyers)
+    frame = pd.DataFrame(
+        {
+            "member": members["id"].repeat(len(buyers)).to_numpy(),
+            "buyer": list(buyers["id"]) * len(members),
+            "distance_km": trips.distance_m.ravel() / 1000,
+            "time_min": trips.time_s.ravel() / 60,
+        }
+    )
+    frame.to_csv(out, index=False)
+    for note in trips.warnings:
+        console.print(f"[yellow]note[/yellow]: {note}")
+    console.print(f"{len(frame)} pairs written to {out}")
+
+
 def main() -> None:
     """Entry point of the ``optimizer`` console script."""
     try:

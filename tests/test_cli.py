@@ -51,3 +51,39 @@ def test_demo_writes_its_outputs(tmp_path: Path) -> None:
     roles = {f["properties"]["role"] for f in places["features"]}
     assert roles == {"member", "supplier", "buyer", "hub"}
     assert (out / "scenario" / "scenario.xlsx").is_file()
+
+
+def test_solve_markets_prints_and_writes(tmp_path: Path) -> None:
+    out = tmp_path / "markets"
+    result = runner.invoke(
+        app, ["solve", str(LIECHTENSTEIN), "--model", "markets", "--member", "M003",
+              "--out", str(out)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "Every reachable buyer for M003" in result.output
+    plan = json.loads((out / "markets.json").read_text())
+    assert plan["status"] == "optimal" and plan["kpis"]["income"] > 0
+    routes = json.loads((out / "market_routes.geojson").read_text())
+    assert routes["attribution"].startswith("©") and routes["features"]
+    assert (out / "route_comparison.csv").is_file() and (out / "markets.xlsx").is_file()
+
+
+def test_solve_unknown_model_and_member() -> None:
+    result = runner.invoke(app, ["solve", str(TINY), "--model", "teleport"])
+    assert result.exit_code == 2 and "expected one of" in result.output
+    result = runner.invoke(app, ["solve", str(TINY), "--model", "markets", "--member", "zz"])
+    assert result.exit_code == 2 and "zz" in result.output
+
+
+def test_network_commands(tmp_path: Path) -> None:
+    roads = LIECHTENSTEIN / "roads.osm.bz2"
+    result = runner.invoke(app, ["network", "info", str(roads)])
+    assert result.exit_code == 0, result.output
+    assert "residential" in result.output
+    out = tmp_path / "matrix.csv"
+    result = runner.invoke(app, ["network", "matrix", str(LIECHTENSTEIN), "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    sc = load_scenario(LIECHTENSTEIN)
+    assert len(out.read_text().splitlines()) == 1 + len(sc.members) * len(sc.buyers)
+    result = runner.invoke(app, ["network", "info", str(tmp_path / "none.osm")])
+    assert result.exit_code == 2 and result.output.startswith("error: ")
