@@ -221,6 +221,7 @@ class Parameters(_Row):
     fuel_price_factor: Annotated[float, Field(gt=0, le=10)] = 1.0
     drop_point: Literal["hub", "farm_gate"] = "hub"
     detour_factor: Annotated[float, Field(ge=1, le=5)] = 1.3
+    farm_trip_load_factor: Annotated[float, Field(gt=0, le=1)] = 0.5
     time_limit_s: Annotated[float, Field(gt=0, le=86_400)] = 60.0
     mip_gap: Annotated[float, Field(ge=0, lt=1)] = 0.001
 

@@ -1,0 +1,74 @@
+"""The models run end to end on the bundled scenarios, over the real roads, with their checks."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from optimizer import load_scenario
+from optimizer.pipeline import run_model, travel
+from tests.conftest import LIECHTENSTEIN, MECKLENBURG, ROOT, TINY
+
+VARIANTS = ROOT / "scenarios" / "variants"
+
+
+@pytest.fixture(scope="module")
+def mecklenburg_hubs():  # type: ignore[no-untyped-def]
+    return run_model(load_scenario(MECKLENBURG), "hubs")
+
+
+def test_travel_on_roads_and_fallback() -> None:
+    sc = load_scenario(LIECHTENSTEIN)
+    trips = travel(sc, sc.table("members"), sc.table("buyers"))
+    assert trips.on_roads and trips.distance_m.shape == (len(sc.members), len(sc.buyers))
+    assert np.all(np.isfinite(trips.distance_m)) and np.all(trips.time_s > 0)
+    tiny = load_scenario(TINY)
+    flat = travel(tiny, tiny.table("members"), tiny.table("buyers"))
+    assert not flat.on_roads and "straight lines" in flat.warnings[0]
+
+
+def test_markets_run_is_consistent() -> None:
+    run = run_model(load_scenario(LIECHTENSTEIN), "markets")
+    assert run.status.value == "optimal"
+    plan = run.tables["plan"]
+    # income recomputed from the plan's rows equals the KPI (the checker ran inside)
+    assert plan["revenue"].sum() == pytest.approx(run.kpis["income"], rel=1e-9)
+    assert run.kpis["gain over the farm gate"] >= 0
+    assert run.layers["market_routes"] and all(
+        f["geometry"]["coordinates"] for f in run.layers["market_routes"]
+    )
+
+
+def test_hubs_share_value_on_the_default_scenario(mecklenburg_hubs) -> None:  # type: ignore[no-untyped-def]
+    run = mecklenburg_hubs
+    assert run.status.value == "optimal"
+    # the whole network can do what any split of it does, so sharing is worth at least 0;
+    # on the default scenario it is worth something
+    assert run.kpis["value of sharing"] > 0
+    split = run.tables["sharing"]
+    for rule in ("shapley", "least_core", "proportional"):
+        assert split[f"gain_{rule}"].sum() == pytest.approx(run.kpis["value of sharing"], abs=1e-6)
+    assert run.kpis["hubs open"] >= 1 and run.kpis["trucks on corridors"] >= 1
+    corridors = run.tables["corridors"]
+    assert (corridors["load_kg"] <= corridors["trucks"] * corridors["payload_kg"] + 1e-6).all()
+
+
+def test_processor_opens_changes_the_hub_plan(mecklenburg_hubs) -> None:  # type: ignore[no-untyped-def]
+    variant = load_scenario(VARIANTS / "processor-opens.yaml")
+    run = run_model(variant, "hubs")
+    assert run.kpis["net value"] > mecklenburg_hubs.kpis["net value"]
+    flows = run.tables["corridor_flows"]
+    direct = run.tables["direct"]
+    assert "B10" in set(flows["buyer"]) | set(direct["buyer"])
+
+
+def test_rainy_season_slows_trips() -> None:
+    dry = load_scenario(MECKLENBURG)
+    rainy = load_scenario(VARIANTS / "rainy-diesel.yaml")
+    members, buyers = dry.table("members"), dry.table("buyers")
+    t_dry = travel(dry, members, buyers).time_s
+    t_rain = travel(rainy, members, buyers).time_s
+    assert np.all(t_rain >= t_dry - 1e-9) and np.any(t_rain > t_dry + 1)
+    assert math.isclose(rainy.parameters.fuel_price_factor, 1.2)
