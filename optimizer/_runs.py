@@ -234,10 +234,10 @@ def run_hubs(scenario: Scenario) -> ModelRun:
     chosen = next((n for n in ("shapley", "least_core") if cores[n].stable), "least_core")
     sharing_value = float(shapley.standalone.sum() - shapley.total)
     hub_rows = []
-    load = result.first_mile.groupby("hub")["weight_kg"].sum() if len(result.first_mile) else {}
+    load: dict[int, float] = result.first_mile.groupby("hub")["weight_kg"].sum().to_dict()
     for j, full in enumerate(kept_hubs):
         hub = scenario.hubs[int(full)]
-        kg = float(load.get(j, 0.0)) if hasattr(load, "get") else 0.0
+        kg = float(load.get(j, 0.0))
         hub_rows.append(
             {
                 "hub": hub.id,
