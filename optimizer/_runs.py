@@ -234,9 +234,8 @@ def run_hubs(scenario: Scenario) -> ModelRun:
     chosen = next((n for n in ("shapley", "least_core") if cores[n].stable), "least_core")
     sharing_value = float(shapley.standalone.sum() - shapley.total)
     hub_rows = []
-    load = {
-        int(k): float(v) for k, v in result.first_mile.groupby("hub")["weight_kg"].sum().items()
-    }
+    weights = result.first_mile.groupby("hub")["weight_kg"].sum()
+    load = dict(zip(weights.index.astype(int), weights.to_numpy(float), strict=True))
     for j, full in enumerate(kept_hubs):
         hub = scenario.hubs[int(full)]
         kg = float(load.get(j, 0.0))
