@@ -7,6 +7,7 @@ nothing here holds model logic (that is :mod:`optimizer.pipeline`).
 from __future__ import annotations
 
 import contextlib
+import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
@@ -183,6 +184,23 @@ def _no_member(member: str) -> None:
     raise InputError(f"--member {member}: no member with that id in the scenario")
 
 
+_SHOWN: dict[str, tuple[tuple[str, str], ...]] = {
+    "hubs": (
+        ("hubs", "Open hubs"),
+        ("corridors", "Corridors: whole trucks per period"),
+        ("cost_by_echelon", "Value and cost by echelon"),
+        ("sharing", "Value of sharing: each cooperative alone and its share together"),
+        ("sharing_stability", "Is the split stable?"),
+    ),
+    "procurement": (
+        ("orders", "Orders: supplier, product, quantity, bracket reached"),
+        ("trucks", "Truckloads"),
+        ("split", "Each member's bill and savings"),
+    ),
+    "routes": (("routes", "Collection routes"),),
+}
+
+
 def print_run(run: Any, *, member: str | None = None) -> None:
     """A model run in the terminal: its summary, KPIs and the most telling table rows."""
     console.print(
@@ -198,6 +216,12 @@ def print_run(run: Any, *, member: str | None = None) -> None:
     for label, value in run.kpis.items():
         kpis.add_row(label, f"{value:,.2f}", run.units.get(label, ""))
     console.print(kpis)
+    for name, title in _SHOWN.get(run.model, ()):
+        frame = run.tables.get(name)
+        if frame is not None and not frame.empty:
+            if name == "hubs":
+                frame = frame[frame["open"]]
+            console.print(_frame_table(frame, title))
     if run.model == "markets" and "route_comparison" in run.tables:
         table = run.tables["route_comparison"]
         if member is not None:
@@ -325,6 +349,17 @@ def main() -> None:
     except KeyboardInterrupt:
         errors.print("interrupted")
         sys.exit(130)
+    except Exception as exc:  # a bug, not bad input: say so in one line unless asked for more
+        if os.environ.get("COOP_OPTIMIZER_DEBUG"):
+            raise
+        errors.print(
+            f"internal error: {exc.__class__.__name__}: {exc} "
+            "(a bug in coop-optimizer; set COOP_OPTIMIZER_DEBUG=1 to see where)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(1)
 
 
 if __name__ == "__main__":
