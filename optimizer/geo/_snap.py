@@ -20,8 +20,12 @@ __all__ = ["Attachments", "Snapped", "attach", "main_component", "points_array",
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
+_Placements = tuple[IntArray, IntArray, FloatArray, FloatArray, IntArray]
 
 _TREES: weakref.WeakKeyDictionary[RoadNetwork, tuple[Any, IntArray, float]] = (
+    weakref.WeakKeyDictionary()
+)
+_PLACES: weakref.WeakKeyDictionary[RoadNetwork, tuple[IntArray, _Placements]] = (
     weakref.WeakKeyDictionary()
 )
 
@@ -40,8 +44,9 @@ class Attachments:
     """Links from points to graph nodes: (point, node, time_s, length_m) per link.
 
     Leaving a point that lies inside an edge means driving to the edge's end; arriving at
-    it means driving from the edge's start. ``edge`` and ``offset_*`` locate the point on
-    its edges, for the direct trip between two points on the same edge.
+    it means driving from the edge's start. ``edge``, ``offset_*`` and ``edge_pos`` (the
+    point's index among the edge's raw nodes, 0 at a graph node) locate the point on its
+    edges, for the direct trip between two points on the same edge and for drawing paths.
     """
 
     point: IntArray
@@ -51,6 +56,7 @@ class Attachments:
     edge: IntArray
     offset_time_s: FloatArray
     offset_length_m: FloatArray
+    edge_pos: IntArray
 
 
 def points_array(points: Any, *, name: str) -> FloatArray:
@@ -123,8 +129,7 @@ def snap(network: RoadNetwork, points: FloatArray, *, max_snap_m: float) -> Snap
 
 def attach(network: RoadNetwork, snapped: Snapped, *, leaving: bool) -> Attachments:
     """Links from points to the graph (``leaving``) or from the graph to points."""
-    graph_index = np.full(len(network.lat), -1, dtype=np.int64)
-    graph_index[network.node_raw] = np.arange(network.n_nodes)
+    graph_index, (place_raw, place_edge, place_t, place_m, place_pos) = _lookups(network)
     usable = np.flatnonzero(~snapped.far)
     raw = snapped.raw[usable]
     at_node = graph_index[raw] >= 0
@@ -137,9 +142,9 @@ def attach(network: RoadNetwork, snapped: Snapped, *, leaving: bool) -> Attachme
             np.full(int(at_node.sum()), -1),
             np.zeros(int(at_node.sum())),
             np.zeros(int(at_node.sum())),
+            np.zeros(int(at_node.sum())),
         )
     ]
-    place_raw, place_edge, place_t, place_m = _placements(network)
     inside = usable[~at_node]
     if len(inside):
         lo = np.searchsorted(place_raw, snapped.raw[inside], side="left")
@@ -151,11 +156,12 @@ def attach(network: RoadNetwork, snapped: Snapped, *, leaving: bool) -> Attachme
         )
         edge = place_edge[where]
         keep = network.edge_open[edge]
-        point, edge, off_t, off_m = (
+        point, edge, off_t, off_m, pos = (
             point[keep],
             edge[keep],
             place_t[where][keep],
             place_m[where][keep],
+            place_pos[where][keep],
         )
         if leaving:
             node = network.edge_v[edge]
@@ -164,7 +170,7 @@ def attach(network: RoadNetwork, snapped: Snapped, *, leaving: bool) -> Attachme
         else:
             node, cost_t, cost_m = network.edge_u[edge], off_t, off_m
         parts.append(
-            (point, node, np.maximum(cost_t, 0.0), np.maximum(cost_m, 0.0), edge, off_t, off_m)
+            (point, node, np.maximum(cost_t, 0.0), np.maximum(cost_m, 0.0), edge, off_t, off_m, pos)
         )
     cols = [np.concatenate(c) for c in zip(*parts, strict=True)]
     return Attachments(
@@ -175,11 +181,24 @@ def attach(network: RoadNetwork, snapped: Snapped, *, leaving: bool) -> Attachme
         edge=cols[4].astype(np.int64),
         offset_time_s=cols[5].astype(np.float64),
         offset_length_m=cols[6].astype(np.float64),
+        edge_pos=cols[7].astype(np.int64),
     )
 
 
-def _placements(network: RoadNetwork) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
-    """For every interior raw node: its edge and the time and length from the edge's start."""
+def _lookups(network: RoadNetwork) -> tuple[IntArray, _Placements]:
+    """Graph index of each raw node (-1 inside edges) and the placements, once per network."""
+    found = _PLACES.get(network)
+    if found is None:
+        graph_index = np.full(len(network.lat), -1, dtype=np.int64)
+        graph_index[network.node_raw] = np.arange(network.n_nodes)
+        found = (graph_index, _placements(network))
+        _PLACES[network] = found
+    return found
+
+
+def _placements(network: RoadNetwork) -> _Placements:
+    """For every interior raw node: its edge, the time and length from the edge's start, and
+    its index among the edge's raw nodes."""
     segs = network.edge_segs
     owner = np.repeat(np.arange(network.n_edges), np.diff(network.edge_ptr))
     cum_m = np.cumsum(network.seg_length_m[segs])
@@ -191,12 +210,14 @@ def _placements(network: RoadNetwork) -> tuple[IntArray, IntArray, FloatArray, F
     last[network.edge_ptr[1:] - 1] = True
     inner = ~last
     raw = network.seg_v[segs][inner]
+    pos = np.arange(len(segs)) - start + 1
     order = np.argsort(raw, kind="stable")
     return (
         raw[order],
         owner[inner][order],
         (cum_t - base_t)[inner][order],
         (cum_m - base_m)[inner][order],
+        pos[inner][order],
     )
 
 

@@ -20,10 +20,9 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
-from scipy.sparse import csr_matrix
-from scipy.sparse.csgraph import dijkstra
 
 from optimizer.errors import InputError, Problem
+from optimizer.geo._search import Search, best_arrivals, link_keys, same_edge, search
 from optimizer.geo._snap import Attachments, attach, points_array, snap
 from optimizer.geo.network import RoadNetwork
 
@@ -217,43 +216,27 @@ def _solve(
     The smaller side's points become virtual nodes linked to the graph and are the
     Dijkstra sources; the other side's points are read off the graph nodes they link to.
     """
-    n = network.n_nodes
     from_destinations = n_d <= n_o
-    base, base_other, _ = network.csr(weight, reverse=from_destinations)
-    coo = base.tocoo()
-    pick = 0 if weight == "time" else 1
     src_links, dst_links = (arrive, leave) if from_destinations else (leave, arrive)
     n_src, n_dst = (n_d, n_o) if from_destinations else (n_o, n_d)
-    src_w = (src_links.time_s, src_links.length_m)
-    dst_w = (dst_links.time_s, dst_links.length_m)
-    # Source links run from the virtual node (n + point) into the graph.
-    u = np.concatenate([coo.row, n + src_links.point])
-    v = np.concatenate([coo.col, src_links.node])
-    w1 = np.concatenate([coo.data, src_w[pick]])
-    w2 = np.concatenate([base_other, src_w[1 - pick]])
-    graph, other = _csr(u, v, w1, w2, n + n_src)
-    dist, pred = dijkstra(
-        graph, directed=True, indices=n + np.arange(n_src), return_predecessors=True
-    )
-    nodes = np.unique(dst_links.node)
-    summed = _sum_along_tree(graph, other, pred, nodes)
-    at = np.searchsorted(nodes, dst_links.node)
-    # Each target point has at most two links: keep the cheaper per (source, point).
-    primary = np.full((n_src, n_dst), np.inf)
-    secondary = np.full((n_src, n_dst), np.inf)
-    for slot in _slots(dst_links.point):
-        cand1 = dist[:, nodes[at[slot]]] + dst_w[pick][slot]
-        cand2 = summed[:, at[slot]] + dst_w[1 - pick][slot]
-        cols = dst_links.point[slot]
-        better = cand1 < primary[:, cols]
-        primary[:, cols] = np.where(better, cand1, primary[:, cols])
-        secondary[:, cols] = np.where(better, cand2, secondary[:, cols])
+    found = search(network, src_links, n_src, weight=weight, reverse=from_destinations)
+    summed = _sum_along_tree(found)
+    src = np.repeat(np.arange(n_src), n_dst)
+    point = np.tile(np.arange(n_dst), n_src)
+    best = best_arrivals(found, src, dst_links, point)
+    primary = best.primary.reshape(n_src, n_dst)
+    flat = np.full(n_src * n_dst, np.inf)
+    ok = np.flatnonzero(best.via >= 0)
+    via = best.via[ok]
+    dst_other = (dst_links.time_s, dst_links.length_m)[1 - found.pick]
+    flat[ok] = summed[src[ok], dst_links.node[via]] + dst_other[via]
+    secondary = flat.reshape(n_src, n_dst)
     if from_destinations:
         primary, secondary = primary.T, secondary.T
-    direct = _same_edge(leave, arrive)
-    order = np.argsort(-direct[2 + pick], kind="stable")
-    o, d = direct[0][order], direct[1][order]
-    d1, d2 = direct[2 + pick][order], direct[3 - pick][order]
+    _, _, o, d, direct_t, direct_m = same_edge(leave, arrive)
+    d1, d2 = (direct_t, direct_m) if weight == "time" else (direct_m, direct_t)
+    order = np.argsort(-d1, kind="stable")
+    o, d, d1, d2 = o[order], d[order], d1[order], d2[order]
     better = d1 < primary[o, d]
     primary[o[better], d[better]] = d1[better]
     secondary[o[better], d[better]] = d2[better]
@@ -261,103 +244,31 @@ def _solve(
     return np.ascontiguousarray(primary), np.ascontiguousarray(secondary)
 
 
-def _slots(point: IntArray) -> list[IntArray]:
-    """Split link indices so that no point appears twice within one group."""
-    order = np.argsort(point, kind="stable")
-    sorted_points = point[order]
-    rank = np.arange(len(point)) - np.searchsorted(sorted_points, sorted_points, side="left")
-    return [order[rank == r] for r in range(int(rank.max()) + 1 if len(rank) else 0)]
+def _sum_along_tree(found: Search) -> FloatArray:
+    """The other weight summed along each shortest-path tree, at every node.
 
-
-def _same_edge(
-    leave: Attachments, arrive: Attachments
-) -> tuple[IntArray, IntArray, FloatArray, FloatArray]:
-    """Direct links (origin, destination, time_s, length_m) inside one edge, in its direction."""
-    a = pd.DataFrame(
-        {
-            "edge": leave.edge,
-            "o": leave.point,
-            "ot": leave.offset_time_s,
-            "om": leave.offset_length_m,
-        }
-    )
-    b = pd.DataFrame(
-        {
-            "edge": arrive.edge,
-            "d": arrive.point,
-            "dt": arrive.offset_time_s,
-            "dm": arrive.offset_length_m,
-        }
-    )
-    pairs = a[a["edge"] >= 0].merge(b[b["edge"] >= 0], on="edge")
-    pairs = pairs[pairs["dm"] >= pairs["om"]]
-    return (
-        pairs["o"].to_numpy(np.int64),
-        pairs["d"].to_numpy(np.int64),
-        (pairs["dt"] - pairs["ot"]).to_numpy(np.float64),
-        (pairs["dm"] - pairs["om"]).to_numpy(np.float64),
-    )
-
-
-def _csr(
-    u: IntArray, v: IntArray, w1: FloatArray, w2: FloatArray, size: int
-) -> tuple[csr_matrix, FloatArray]:
-    """CSR of w1 keeping the cheapest of parallel links, and w2 aligned with its data."""
-    order = np.lexsort((w2, w1, v, u))
-    u, v, w1, w2 = u[order], v[order], w1[order], w2[order]
-    first = np.ones(len(u), dtype=bool)
-    first[1:] = (u[1:] != u[:-1]) | (v[1:] != v[:-1])
-    u, v, w1, w2 = u[first], v[first], w1[first], w2[first]
-    indptr = np.concatenate([[0], np.cumsum(np.bincount(u, minlength=size))])
-    return csr_matrix((w1, v, indptr), shape=(size, size)), w2
-
-
-def _sum_along_tree(
-    graph: csr_matrix, other: FloatArray, pred: IntArray, targets: IntArray
-) -> FloatArray:
-    """Sum of ``other`` along each shortest-path tree from its root to the targets."""
-    k, size = pred.shape
-    parent = pred.astype(np.int64)
-    has = parent >= 0
-    # Weight of the tree link parent -> node: each node's in-links sit in a padded row
-    # (in-degrees are small on roads), and the parent is found by comparing along it.
-    csc = graph.tocsc()
-    in_val = other[_csr_positions(graph, csc)]
-    degree = np.diff(csc.indptr)
-    width = max(int(degree.max()) if len(degree) else 1, 1)
-    column = np.repeat(np.arange(size), degree)
-    rank = np.arange(len(csc.indices)) - csc.indptr[column]
-    pad_from = np.full((size, width), -1, dtype=np.int32)
-    pad_val = np.zeros((size, width))
-    pad_from[column, rank] = csc.indices
-    pad_val[column, rank] = in_val
-    flat = np.flatnonzero(has.ravel())
-    node = flat % size
-    want = parent.ravel()[flat]
-    slot = np.argmax(pad_from[node] == want[:, None], axis=1)
-    link = np.zeros(k * size)
-    link[flat] = pad_val[node, slot]
-    link = link.reshape(k, size)
-    # Pointer doubling: after step i every node has summed 2^i links towards the root.
-    sentinel = size
-    flat_up = np.where(has, parent, sentinel) + (np.arange(k) * (size + 1))[:, None]
-    up = np.concatenate([flat_up, (np.arange(k) * (size + 1) + sentinel)[:, None]], axis=1)
-    up = up.ravel().astype(np.int32 if up.size < 2**31 else np.int64)
-    acc = np.concatenate([link, np.zeros((k, 1))], axis=1).ravel()
-    watch = (targets[None, :] + (np.arange(k) * (size + 1))[:, None]).ravel()
-    ends = np.arange(k) * (size + 1) + sentinel
-    done = np.zeros(len(up), dtype=bool)
-    done[ends] = True
-    while not done[up[watch]].all():
+    Pointer doubling: after step i every node holds the sum of the 2^i tree links above
+    it, so the loop runs about log2(tree depth) times over flat arrays.
+    """
+    k, size = found.pred.shape
+    stride = size + 1  # one sentinel per tree, above its root
+    parent = found.pred.astype(np.int64)
+    child = np.flatnonzero(parent.ravel() >= 0)
+    node = child % size
+    above = parent.ravel()[child]
+    link = np.zeros(k * stride)
+    tree = child // size
+    where = tree * stride + node
+    link[where] = found.other[np.searchsorted(found.keys, link_keys(above, node))]
+    index_type = np.int32 if k * stride < 2**31 else np.int64
+    sentinel = np.arange(k, dtype=np.int64) * stride + size
+    up = np.repeat(sentinel, stride).astype(index_type)
+    up[where] = (tree * stride + above).astype(index_type)
+    acc = link
+    while True:
+        hop = up[up]
+        if np.array_equal(hop, up):
+            break
         acc = acc + acc[up]
-        up = up[up]
-    return np.asarray(acc[watch].reshape(k, len(targets)), dtype=np.float64)
-
-
-def _csr_positions(graph: csr_matrix, csc: Any) -> IntArray:
-    """For each stored value of ``csc`` (same matrix), its position in ``graph.data``."""
-    marked = csr_matrix(
-        (np.arange(graph.nnz, dtype=np.float64) + 1.0, graph.indices, graph.indptr),
-        shape=graph.shape,
-    ).tocsc()
-    return np.asarray(marked.data - 1.0, dtype=np.int64)
+        up = hop
+    return np.asarray(acc.reshape(k, stride)[:, :size], dtype=np.float64)

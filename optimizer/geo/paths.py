@@ -1,22 +1,35 @@
-"""Road paths as geometries: one route, many routes, the whole network, GeoJSON."""
+"""Road paths as geometries: one route, many routes, the whole network, GeoJSON.
+
+Routes are computed in one batch: every distinct end point is snapped and attached once,
+Dijkstra (with predecessors) runs once per distinct point of the smaller side (from the
+destinations on the reversed graph when they are fewer, as in
+:func:`optimizer.geo.travel_matrix`), all paths are walked back together in numpy, and
+the lines are stitched from the edges' raw segments with one ``shapely.linestrings`` call.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from itertools import pairwise
 from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
-from scipy.sparse.csgraph import dijkstra
+import shapely
 from shapely.geometry import LineString
 
-from optimizer.geo._snap import Attachments, attach, points_array, snap
-from optimizer.geo.matrix import DEFAULT_MAX_SNAP_M, _csr, travel_matrix
+from optimizer.errors import InputError, Problem
+from optimizer.geo._search import Search, best_arrivals, link_keys, same_edge, search
+from optimizer.geo._snap import attach, points_array, snap
+from optimizer.geo.matrix import DEFAULT_MAX_SNAP_M
 from optimizer.geo.network import RoadNetwork
 
 __all__ = ["network_frame", "route_geometries", "route_geometry", "to_geojson"]
+
+FloatArray = npt.NDArray[np.float64]
+IntArray = npt.NDArray[np.int64]
+_ENDS = ["origin_lat", "origin_lon", "destination_lat", "destination_lon"]
 
 
 def route_geometry(
@@ -32,7 +45,10 @@ def route_geometry(
     The line runs between the points' snapped positions on the road (the snap legs are
     not drawn).
     """
-    return _route(network, origin, destination, weight=weight, max_snap_m=max_snap_m)
+    values = np.asarray([[*origin, *destination]], dtype=np.float64)
+    lines, _, _ = _routes(network, values, weight=weight, max_snap_m=max_snap_m)
+    line = lines[0]
+    return line if isinstance(line, LineString) else None
 
 
 def route_geometries(
@@ -47,38 +63,38 @@ def route_geometries(
     ``pairs`` is a DataFrame with ``origin_lat``, ``origin_lon``, ``destination_lat``,
     ``destination_lon`` (other columns, such as ids, are kept) or an iterable of
     ((lat, lon), (lat, lon)). Returns a GeoDataFrame in EPSG:4326 with ``distance_m``,
-    ``time_s`` and the path (None when unreachable).
+    ``time_s`` and the path (None when unreachable or an end is far from the roads):
+    ``weight`` is minimised as in :func:`optimizer.geo.travel_matrix`, and the other
+    quantity is summed along the line drawn.
     """
     if isinstance(pairs, pd.DataFrame):
+        missing = [c for c in _ENDS if c not in pairs.columns]
+        if missing:
+            raise InputError(Problem("route pairs", "columns " + ", ".join(_ENDS),
+                                     column=", ".join(missing)))  # fmt: skip
         frame = pairs.reset_index(drop=True).copy()
-        ends = frame[["origin_lat", "origin_lon", "destination_lat", "destination_lon"]]
-        values = ends.to_numpy(dtype=np.float64)
+        values = frame[_ENDS].to_numpy(dtype=np.float64, na_value=np.nan)
     else:
         listed = [(tuple(o), tuple(d)) for o, d in pairs]
         values = np.asarray([(*o, *d) for o, d in listed], dtype=np.float64).reshape(-1, 4)
-        frame = pd.DataFrame(
-            values, columns=["origin_lat", "origin_lon", "destination_lat", "destination_lon"]
-        )
-    geometries = [
-        _route(network, (o_lat, o_lon), (d_lat, d_lon), weight=weight, max_snap_m=max_snap_m)
-        for o_lat, o_lon, d_lat, d_lon in values
-    ]
-    origins, o_index = np.unique(values[:, :2], axis=0, return_inverse=True)
-    targets, d_index = np.unique(values[:, 2:], axis=0, return_inverse=True)
-    costs = travel_matrix(network, origins, targets, weight=weight, max_snap_m=max_snap_m)
-    frame["distance_m"] = costs.distance_m[o_index.ravel(), d_index.ravel()]
-    frame["time_s"] = costs.time_s[o_index.ravel(), d_index.ravel()]
-    return gpd.GeoDataFrame(frame, geometry=geometries, crs="EPSG:4326")
+        frame = pd.DataFrame(values, columns=_ENDS)
+    lines, distance_m, time_s = _routes(network, values, weight=weight, max_snap_m=max_snap_m)
+    frame["distance_m"] = distance_m
+    frame["time_s"] = time_s
+    return gpd.GeoDataFrame(frame, geometry=list(lines), crs="EPSG:4326")
 
 
 def network_frame(network: RoadNetwork, *, closed: bool = True) -> gpd.GeoDataFrame:
     """Every edge with its attributes and road geometry (for maps and GeoJSON exports)."""
     table = network.edges()
     keep = np.ones(len(table), dtype=bool) if closed else network.edge_open
-    lines = []
-    for e in np.flatnonzero(keep).tolist():
-        raw = _edge_raw(network, e)
-        lines.append(LineString(np.column_stack([network.lon[raw], network.lat[raw]])))
+    edges = np.flatnonzero(keep)
+    ptr = network.edge_ptr
+    lo, hi = ptr[edges], ptr[edges + 1]
+    segs = network.edge_segs[_expand(lo, hi)]
+    first = network.edge_segs[lo]
+    raw, owner = _with_starts(network.seg_u[first], network.seg_v[segs], hi - lo)
+    lines = _lines(network, raw, owner, len(edges))
     return gpd.GeoDataFrame(table[keep].reset_index(drop=True), geometry=lines, crs="EPSG:4326")
 
 
@@ -90,100 +106,167 @@ def to_geojson(frame: gpd.GeoDataFrame) -> str:
     return str(clean.to_json(na="null", drop_id=True))
 
 
-def _edge_raw(network: RoadNetwork, e: int) -> Any:
-    segs = network.edge_segs[network.edge_ptr[e] : network.edge_ptr[e + 1]]
-    return np.concatenate([network.seg_u[segs[:1]], network.seg_v[segs]])
-
-
-def _route(
-    network: RoadNetwork,
-    origin: Sequence[float],
-    destination: Sequence[float],
-    *,
-    weight: str,
-    max_snap_m: float,
-) -> LineString | None:
-    xy = points_array([list(origin), list(destination)], name="route ends")
-    snapped = snap(network, xy, max_snap_m=max_snap_m)
-    if snapped.far.any():
-        return None
-    o_raw, d_raw = int(snapped.raw[0]), int(snapped.raw[1])
-    leave = _only(attach(network, snapped, leaving=True), 0)
-    arrive = _only(attach(network, snapped, leaving=False), 1)
-    n = network.n_nodes
-    pick = 0 if weight == "time" else 1
-    base, other, _edge = network.csr(weight)
-    coo = base.tocoo()
-    l_w = (leave.time_s, leave.length_m)
-    u = np.concatenate([coo.row, np.full(len(leave.node), n)])
-    v = np.concatenate([coo.col, leave.node])
-    graph, _ = _csr(
-        u, v, np.concatenate([coo.data, l_w[pick]]), np.concatenate([other, l_w[1 - pick]]), n + 1
+def _routes(
+    network: RoadNetwork, values: FloatArray, *, weight: str, max_snap_m: float
+) -> tuple[npt.NDArray[np.object_], FloatArray, FloatArray]:
+    """Lines (None when unreachable), distance_m and time_s of each (lat, lon, lat, lon)."""
+    if weight not in ("time", "distance"):
+        raise InputError(Problem("routes", "'time' or 'distance'", column="weight", value=weight))
+    m = len(values)
+    lines = np.full(m, None, dtype=object)
+    if m == 0:
+        return lines, np.zeros(0), np.zeros(0)
+    points_array(values[:, :2], name="route origins")
+    points_array(values[:, 2:], name="route destinations")
+    o_xy, o_of = np.unique(values[:, :2], axis=0, return_inverse=True)
+    d_xy, d_of = np.unique(values[:, 2:], axis=0, return_inverse=True)
+    o_of, d_of = o_of.ravel(), d_of.ravel()
+    o_snap = snap(network, o_xy, max_snap_m=max_snap_m)
+    d_snap = snap(network, d_xy, max_snap_m=max_snap_m)
+    leave = attach(network, o_snap, leaving=True)
+    arrive = attach(network, d_snap, leaving=False)
+    reverse = len(d_xy) <= len(o_xy)
+    src_links, dst_links = (arrive, leave) if reverse else (leave, arrive)
+    src, dst = (d_of, o_of) if reverse else (o_of, d_of)
+    found = search(network, src_links, int(src.max()) + 1, weight=weight, reverse=reverse)
+    best = best_arrivals(found, src, dst_links, dst)
+    primary = best.primary
+    # Direct trips inside one edge, where cheaper than leaving it.
+    la, ab, o, d, direct_t, direct_m = same_edge(leave, arrive)
+    trip = _cheapest_trip(o * len(d_xy) + d, (direct_t, direct_m)[found.pick],
+                          o_of * len(d_xy) + d_of)  # fmt: skip
+    trip_cost = np.append((direct_t, direct_m)[found.pick], np.inf)  # trip -1: none
+    direct_cost = trip_cost[trip]
+    direct = direct_cost < primary
+    primary = np.where(direct, direct_cost, primary)
+    on_graph = np.flatnonzero(np.isfinite(primary) & ~direct)
+    leave_link, edges, arrive_link = _walk(
+        found, src[on_graph], dst_links.node[best.via[on_graph]], best.via[on_graph], reverse
     )
-    dist, pred = dijkstra(graph, directed=True, indices=n, return_predecessors=True)
-    a_w = (arrive.time_s, arrive.length_m)
-    total = dist[arrive.node] + a_w[pick]
-    best = int(np.argmin(total)) if len(total) else -1
-    cost = float(total[best]) if best >= 0 else np.inf
-    # The direct trip inside one edge, when both points lie on it in driving order.
-    direct: int | None = None
-    for i in range(len(leave.edge)):
-        for j in range(len(arrive.edge)):
-            same = leave.edge[i] >= 0 and leave.edge[i] == arrive.edge[j]
-            if same and arrive.offset_length_m[j] >= leave.offset_length_m[i]:
-                gap = (
-                    arrive.offset_time_s[j] - leave.offset_time_s[i],
-                    arrive.offset_length_m[j] - leave.offset_length_m[i],
-                )
-                if gap[pick] < cost:
-                    cost, direct = gap[pick], int(leave.edge[i])
-    if o_raw == d_raw:
-        return _line(network, np.array([o_raw]))
-    if direct is not None:
-        raw = _edge_raw(network, direct)
-        start = int(np.flatnonzero(raw == o_raw)[0])
-        stop = int(np.flatnonzero(raw == d_raw)[0])
-        return _line(network, raw[start : stop + 1])
-    if not np.isfinite(cost):
-        return None
-    # Walk the predecessors back from the arrival node to the origin's virtual node.
-    nodes = [int(arrive.node[best])]
-    while nodes[-1] != n:
-        nodes.append(int(pred[nodes[-1]]))
-    nodes.reverse()
-    raw_path: list[Any] = []
-    first = nodes[1]
-    link = int(
-        np.flatnonzero(leave.node == first)[
-            np.argmin((leave.time_s, leave.length_m)[pick][leave.node == first])
-        ]
+    ptr = network.edge_ptr
+    # Segment ranges (route, rank, lo, hi) of every route, put in driving order below.
+    ranges: list[tuple[IntArray, IntArray, IntArray, IntArray]] = []
+    # Leaving the origin: the rest of its edge when it lies inside one.
+    e = leave.edge[leave_link]
+    inside = e >= 0
+    ranges.append(
+        (
+            on_graph[inside],
+            np.zeros(int(inside.sum()), dtype=np.int64),
+            ptr[e[inside]] + leave.edge_pos[leave_link][inside],
+            ptr[e[inside] + 1],
+        )
     )
-    if leave.edge[link] >= 0:
-        raw = _edge_raw(network, int(leave.edge[link]))
-        raw_path.append(raw[int(np.flatnonzero(raw == o_raw)[0]) :])
-    else:
-        raw_path.append(np.array([network.node_raw[first]]))
-    for a, b in pairwise(nodes[1:]):
-        raw_path.append(_edge_raw(network, _cheapest_edge(network, a, b, pick))[1:])
-    if arrive.edge[best] >= 0:
-        raw = _edge_raw(network, int(arrive.edge[best]))
-        raw_path.append(raw[1 : int(np.flatnonzero(raw == d_raw)[0]) + 1])
-    return _line(network, np.concatenate(raw_path))
+    route, rank, edge = edges
+    ranges.append((on_graph[route], rank + 1, ptr[edge], ptr[edge + 1]))
+    e = arrive.edge[arrive_link]
+    inside = e >= 0
+    last = np.full(int(inside.sum()), np.iinfo(np.int64).max)
+    ranges.append(
+        (
+            on_graph[inside],
+            last,
+            ptr[e[inside]],
+            ptr[e[inside]] + arrive.edge_pos[arrive_link][inside],
+        )
+    )
+    straight = np.flatnonzero(direct)
+    t = trip[straight]
+    e = leave.edge[la[t]]
+    ranges.append((straight, np.zeros(len(straight), dtype=np.int64),
+                   ptr[e] + leave.edge_pos[la[t]], ptr[e] + arrive.edge_pos[ab[t]]))  # fmt: skip
+    route, rank, lo, hi = (np.concatenate(c) for c in zip(*ranges, strict=True))
+    order = np.lexsort((rank, route))
+    route, lo, hi = route[order], lo[order], hi[order]
+    segs = network.edge_segs[_expand(lo, hi)]
+    seg_route = np.repeat(route, hi - lo)
+    other = (network.seg_length_m, network.seg_time_s)[found.pick][segs]
+    secondary = np.bincount(seg_route, weights=other, minlength=m)
+    reached = np.isfinite(primary)
+    secondary = np.where(reached, secondary, np.inf)
+    done = np.flatnonzero(reached)
+    counts = np.bincount(seg_route, minlength=m)[done]
+    raw, owner = _with_starts(o_snap.raw[o_of[done]], network.seg_v[segs], counts)
+    lines[done] = _lines(network, raw, owner, len(done))
+    first: FloatArray = np.asarray(primary, dtype=np.float64)
+    second: FloatArray = np.asarray(secondary, dtype=np.float64)
+    time_s, distance_m = (first, second) if weight == "time" else (second, first)
+    return lines, distance_m, time_s
 
 
-def _line(network: RoadNetwork, raw: Any) -> LineString:
+def _cheapest_trip(trip_key: IntArray, cost: FloatArray, wanted: IntArray) -> IntArray:
+    """Index of the cheapest trip whose key is ``wanted[i]`` (-1 when none), for every i."""
+    order = np.lexsort((cost, trip_key))
+    keys = trip_key[order]
+    first = np.ones(len(keys), dtype=bool)
+    first[1:] = keys[1:] != keys[:-1]
+    keys, order = keys[first], order[first]
+    if len(keys) == 0:
+        return np.full(len(wanted), -1, dtype=np.int64)
+    at = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+    return np.where(keys[at] == wanted, order[at], -1)
+
+
+def _walk(
+    found: Search, src: IntArray, node: IntArray, via: IntArray, reverse: bool
+) -> tuple[IntArray, tuple[IntArray, IntArray, IntArray], IntArray]:
+    """Follow the predecessors from each arrival ``node`` back to its source.
+
+    ``via`` is the target-side attachment link of each route. Returns, per route, the
+    origin's leave link, the network edges in driving order as (route, rank, edge), and the
+    destination's arrive link.
+    """
+    root = found.n_nodes + src
+    cur = node
+    steps = [cur]
+    while True:
+        moving = cur != root
+        if not moving.any():
+            break
+        cur = np.where(moving, found.pred[src, np.where(moving, cur, 0)], cur).astype(np.int64)
+        steps.append(cur)
+    chain = np.vstack(steps)  # (depth + 1, routes); the root repeats once reached
+    child, parent = chain[:-1], chain[1:]
+    valid = child != root[None, :]
+    t, r = np.nonzero(valid)
+    link = found.link[np.searchsorted(found.keys, link_keys(parent[t, r], child[t, r]))]
+    is_edge = link >= 0
+    source_link = np.empty(len(src), dtype=np.int64)
+    source_link[r[~is_edge]] = -1 - link[~is_edge]
+    t, r, edge = t[is_edge], r[is_edge], link[is_edge]
+    # Walked from the arrival back to the source: forward searches drive it backwards.
+    rank = t if reverse else len(chain) - t
+    if reverse:
+        return via, (r, rank, edge), source_link
+    return source_link, (r, rank, edge), via
+
+
+def _expand(lo: IntArray, hi: IntArray) -> IntArray:
+    """Concatenated ``arange(lo[i], hi[i])``."""
+    counts = hi - lo
+    starts = np.repeat(lo - (np.cumsum(counts) - counts), counts)
+    return np.asarray(starts + np.arange(int(counts.sum())), dtype=np.int64)
+
+
+def _with_starts(start: IntArray, rest: IntArray, counts: IntArray) -> tuple[IntArray, IntArray]:
+    """Raw node sequences: ``start[i]`` then ``counts[i]`` items of ``rest``, per line.
+
+    A line of a single node repeats it (a line needs two coordinates).
+    """
+    lengths = 1 + np.maximum(counts, 1)
+    offset = np.cumsum(lengths) - lengths
+    raw = np.empty(int(lengths.sum()), dtype=np.int64)
+    owner = np.repeat(np.arange(len(counts)), lengths)
+    raw[offset] = start
+    raw[offset + 1] = start  # overwritten below unless the line is a single node
+    body = np.repeat(offset + 1 - (np.cumsum(counts) - counts), counts) + np.arange(len(rest))
+    raw[body] = rest
+    return raw, owner
+
+
+def _lines(network: RoadNetwork, raw: IntArray, owner: IntArray, n: int) -> Any:
+    out = np.full(n, None, dtype=object)
+    if len(raw) == 0:
+        return out
     coords = np.column_stack([network.lon[raw], network.lat[raw]])
-    if len(coords) == 1:
-        coords = np.vstack([coords, coords])
-    return LineString(coords)
-
-
-def _cheapest_edge(network: RoadNetwork, a: int, b: int, pick: int) -> int:
-    candidates = np.flatnonzero((network.edge_u == a) & (network.edge_v == b) & network.edge_open)
-    cost = (network.edge_time_s, network.edge_length_m)[pick][candidates]
-    return int(candidates[np.argmin(cost)])
-
-
-def _only(links: Attachments, point: int) -> Attachments:
-    mask = links.point == point
-    return Attachments(*(getattr(links, f)[mask] for f in Attachments.__dataclass_fields__))
+    return shapely.linestrings(coords, indices=owner, out=out)
