@@ -7,10 +7,13 @@ tables, map layers and a per-member figure. Importing this module registers them
 
 from __future__ import annotations
 
+import itertools
+
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
 from optimizer.pipeline import ModelRun, register_model, route_lines, travel
+from optimizer.results import Status
 from optimizer.scenario import Scenario
 
 __all__ = ["run_markets"]
@@ -425,3 +428,167 @@ def run_hubs(scenario: Scenario) -> ModelRun:
         warnings=notes,
         result=result,
     )
+
+
+@register_model("routes")
+def run_routes(
+    scenario: Scenario, *, engine: str = "pyvrp", time_limit: float | None = None
+) -> ModelRun:
+    """Daily collection tours from the vehicles' hubs, on the roads, with their checks."""
+
+    from optimizer.models._routes_scenario import routing_locations, routing_problems
+    from optimizer.models.routing import check_routes, solve_routes
+
+    if not scenario.supply or not scenario.vehicles:
+        raise InputError(Problem(scenario.name, "supply and vehicles for collection routing"))
+    places = routing_locations(scenario)
+    points = pd.DataFrame(
+        {
+            "id": [f"{k}:{i}" for k, i in zip(places.kinds, places.ids, strict=True)],
+            "lat": places.lat,
+            "lon": places.lon,
+        }
+    )
+    trips = travel(scenario, points, points)
+    groups = routing_problems(scenario, places, trips.distance_m, trips.time_s)
+    limit = time_limit if time_limit is not None else min(scenario.parameters.time_limit_s, 3.0)
+    currency = scenario.parameters.currency
+    route_rows, stop_rows, skipped_rows, statuses = [], [], [], []
+    legs = []
+    for group in groups:
+        result = solve_routes(group.problem, engine=engine, time_limit=limit)  # type: ignore[arg-type]
+        statuses.append(result.status)
+        if not result.status.has_solution:
+            continue
+        check = check_routes(group.problem, result)
+        _checked(check.ok, check.violations, "routes")
+        label = "+".join(group.products)
+        types = group.problem.vehicle_types
+        for row in result.routes.itertuples(index=False):
+            route_rows.append(
+                {
+                    "route": f"{label} #{row.route}",
+                    "products": label,
+                    "vehicle": types[row.vehicle_type].name,
+                    "stops": row.stops,
+                    "load_kg": row.load,
+                    "payload_kg": row.payload,
+                    "utilisation_pct": 100 * row.utilisation
+                    if row.utilisation <= 1
+                    else row.utilisation,
+                    "km": row.distance / 1000,
+                    "hours": row.duration / 3600,
+                    "start": _clock(row.start_time),
+                    "end": _clock(row.end_time),
+                    "cost": float(row.cost),
+                }
+            )
+        for row in result.stops.itertuples(index=False):
+            stop_rows.append(
+                {
+                    "route": f"{label} #{row.route}",
+                    "position": row.position,
+                    "member": row.name,
+                    "arrival": _clock(row.arrival),
+                    "service_start": _clock(row.service_start),
+                    "load_kg": row.load,
+                }
+            )
+        for row in result.skipped.itertuples(index=False):
+            skipped_rows.append(
+                {"products": label, "member": row.name, "penalty": float(row.penalty)}
+            )
+        for route in result.routes.itertuples(index=False):
+            seq = result.stops[result.stops["route"] == route.route].sort_values("position")
+            path = [
+                int(route.start_location),
+                *seq["location"].astype(int),
+                int(route.end_location),
+            ]
+            for a, b in itertools.pairwise(path):
+                legs.append(
+                    {
+                        "route": f"{label} #{route.route}",
+                        "products": label,
+                        "origin_lat": places.lat[a],
+                        "origin_lon": places.lon[a],
+                        "destination_lat": places.lat[b],
+                        "destination_lon": places.lon[b],
+                    }
+                )
+    routes = pd.DataFrame(
+        route_rows,
+        columns=[
+            "route",
+            "products",
+            "vehicle",
+            "stops",
+            "load_kg",
+            "payload_kg",
+            "utilisation_pct",
+            "km",
+            "hours",
+            "start",
+            "end",
+            "cost",
+        ],
+    )
+    stops = pd.DataFrame(
+        stop_rows, columns=["route", "position", "member", "arrival", "service_start", "load_kg"]
+    )
+    skipped = pd.DataFrame(skipped_rows, columns=["products", "member", "penalty"])
+    lines = route_lines(scenario, pd.DataFrame(legs), properties=["route", "products"])
+    status = max(statuses, key=lambda s: s is not type(s).OPTIMAL) if statuses else Status.ERROR
+    kpis = {
+        "routes": float(len(routes)),
+        "km driven": float(routes["km"].sum()),
+        "hours on the road": float(routes["hours"].sum()),
+        "collection cost": float(routes["cost"].sum()),
+        "members collected": float(stops["member"].nunique()),
+        "members skipped": float(len(skipped)),
+        "mean truck utilisation": float(routes["utilisation_pct"].mean()) if len(routes) else 0.0,
+    }
+    units = {
+        "routes": "routes",
+        "km driven": "km",
+        "hours on the road": "h",
+        "collection cost": currency,
+        "members collected": "members",
+        "members skipped": "members",
+        "mean truck utilisation": "%",
+    }
+    member_coop = {m.id: m.cooperative for m in scenario.members}
+    visits = stops.merge(routes[["route", "km", "cost", "stops"]], on="route")
+    per_member = pd.DataFrame(
+        {
+            "member": visits["member"],
+            "cooperative": [member_coop.get(m, "") for m in visits["member"]],
+            "value": (visits["cost"] / visits["stops"]).astype(float),
+        }
+    )
+    summary = (
+        f"routes: {len(routes)} collection tours, {kpis['km driven']:,.1f} km, "
+        f"{kpis['hours on the road']:,.1f} h, cost {kpis['collection cost']:,.2f} {currency} "
+        f"per collection day; {int(kpis['members collected'])} members collected"
+        + (f", {len(skipped)} skipped (see the table 'skipped')" if len(skipped) else "")
+        + f" ({engine}, {limit:g} s per vehicle group)"
+    )
+    return ModelRun(
+        model="routes",
+        scenario=scenario.name,
+        status=status,
+        summary=summary,
+        kpis=kpis,
+        units=units,
+        tables={"routes": routes, "stops": stops, "skipped": skipped},
+        layers={"routes": lines},
+        per_member=per_member,
+        value_label=f"collection cost per stop ({currency})",
+        warnings=trips.warnings,
+        result=None,
+    )
+
+
+def _clock(seconds: float) -> str:
+    minutes = round(float(seconds) / 60)
+    return f"{minutes // 60:02d}:{minutes % 60:02d}"

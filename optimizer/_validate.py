@@ -207,6 +207,14 @@ def check_links(
                         value=value,
                     )
                 )
+    vehicles = tables.get("vehicles")
+    if vehicles is not None and "products" in vehicles.columns and "products" not in broken:
+        for index, row in enumerate(vehicles.rows):
+            for product in (p.strip() for p in row.get("products", "").split(";")):
+                if product and kinds.get(product) != "produce":
+                    problems.append(vehicles.problem(
+                        "ids of produce products from the products table, separated by ';'",
+                        index=index, column="products", value=product))
     for name, key in _KEYS.items():
         raw = tables.get(name)
         if raw is None or any(k not in raw.columns for k in key):

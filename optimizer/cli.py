@@ -162,6 +162,13 @@ def solve(
     member: Annotated[
         str | None, typer.Option("--member", help="Show this member's alternatives (markets).")
     ] = None,
+    engine: Annotated[
+        str | None, typer.Option("--engine", help="Routing engine: pyvrp or ortools (routes).")
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", help="Seconds of search per vehicle group (routes)."),
+    ] = None,
 ) -> None:
     """Solve one model on a scenario; print the plan and write CSV, XLSX, GeoJSON and JSON."""
     from optimizer.pipeline import run_model
@@ -172,8 +179,17 @@ def solve(
             scenario.member(member) if member in {m.id for m in scenario.members} else _no_member(
                 member
             )
+        options: dict[str, Any] = {}
+        if engine is not None or time_limit is not None:
+            if model != "routes":
+                raise InputError("--engine and --time-limit apply to --model routes only")
+            if engine not in (None, "pyvrp", "ortools"):
+                raise InputError(f"--engine {engine}: expected pyvrp or ortools")
+            if time_limit is not None and not time_limit > 0:
+                raise InputError(f"--time-limit {time_limit}: expected a positive number")
+            options = {k: v for k, v in (("engine", engine), ("time_limit", time_limit)) if v}
         with console.status(f"solving {model} on {scenario.name} ..."):
-            run = run_model(scenario, model)
+            run = run_model(scenario, model, **options)
     print_run(run, member=member)
     if out is not None:
         written = run.write(out)

@@ -102,7 +102,7 @@ class ModelRun:
         return written
 
 
-ModelFunction = Callable[[Scenario], ModelRun]
+ModelFunction = Callable[..., ModelRun]
 MODELS: dict[str, ModelFunction] = {}
 
 
@@ -116,13 +116,16 @@ def register_model(name: str) -> Callable[[ModelFunction], ModelFunction]:
     return add
 
 
-def run_model(scenario: Scenario, model: str) -> ModelRun:
-    """Run one model (``procurement``, ``markets``, ``hubs``, ``routes``) on a scenario."""
+def run_model(scenario: Scenario, model: str, **options: Any) -> ModelRun:
+    """Run one model (``procurement``, ``markets``, ``hubs``, ``routes``) on a scenario.
+
+    ``options`` go to the model (e.g. ``engine`` and ``time_limit`` for routes).
+    """
     _load_models()
     if model not in MODELS:
         raise InputError(Problem("--model", f"one of {', '.join(sorted(MODELS))}", value=model))
     started = time.perf_counter()
-    run = MODELS[model](scenario)
+    run = MODELS[model](scenario, **options)
     if not run.runtime_s:
         from dataclasses import replace
 

@@ -93,6 +93,8 @@ class Scenario(BaseModel):
         frame = pd.DataFrame(rows, columns=columns)
         if name == "members":
             frame["tags"] = [";".join(tags) for tags in frame["tags"]]
+        if name == "vehicles":
+            frame["products"] = [";".join(products) for products in frame["products"]]
         return frame
 
     @cached_property

@@ -182,6 +182,14 @@ class Vehicle(_Row):
     max_route_h: Annotated[float, Field(gt=0, le=48)]
     speed_factor: Positive = 1.0
     end_buyer: Id | None = None
+    products: tuple[Id, ...] = ()
+
+    @field_validator("products", mode="before")
+    @classmethod
+    def _split_products(cls, value: object) -> object:
+        if isinstance(value, str):
+            return tuple(p.strip() for p in value.split(";") if p.strip())
+        return value
 
 
 class Closure(_Row):

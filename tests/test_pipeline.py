@@ -72,3 +72,24 @@ def test_rainy_season_slows_trips() -> None:
     t_rain = travel(rainy, members, buyers).time_s
     assert np.all(t_rain >= t_dry - 1e-9) and np.any(t_rain > t_dry + 1)
     assert math.isclose(rainy.parameters.fuel_price_factor, 1.2)
+
+
+@pytest.mark.parametrize("engine", ["pyvrp", "ortools"])
+def test_routes_collect_every_member_on_the_small_scenario(engine: str) -> None:
+    sc = load_scenario(LIECHTENSTEIN)
+    run = run_model(sc, "routes", engine=engine, time_limit=1)
+    suppliers = {s.member for s in sc.supply}
+    collected = set(run.tables["stops"]["member"])
+    skipped = set(run.tables["skipped"]["member"])
+    assert collected | skipped == suppliers and not collected & skipped
+    routes = run.tables["routes"]
+    assert (routes["load_kg"] <= routes["payload_kg"]).all()
+    assert run.kpis["collection cost"] == pytest.approx(routes["cost"].sum())
+    assert len(run.layers["routes"]) == len(run.tables["stops"]) + len(routes)  # legs
+
+
+def test_rainy_season_lengthens_collection_tours() -> None:
+    dry = run_model(load_scenario(MECKLENBURG), "routes", time_limit=1)
+    rainy = run_model(load_scenario(VARIANTS / "rainy-diesel.yaml"), "routes", time_limit=1)
+    assert rainy.kpis["hours on the road"] > dry.kpis["hours on the road"]
+    assert rainy.kpis["collection cost"] > dry.kpis["collection cost"]
