@@ -46,7 +46,7 @@ from optimizer.models.facility import (
     solve_facility_data,
 )
 
-__all__ = ["main", "read_cap", "read_capopt", "read_pmedcap"]
+__all__ = ["main", "markdown_table", "read_cap", "read_capopt", "read_pmedcap"]
 
 
 @dataclass(frozen=True)
@@ -233,3 +233,28 @@ def main(name: str, argv: list[str]) -> int:
     args.out.write_text("[\n" + ",\n".join(json.dumps(r) for r in records) + "\n]\n")
     print(f"{len(records)} instances in {time.perf_counter() - start:.1f} s -> {args.out}")
     return 0
+
+
+def markdown_table(records: list[dict]) -> str:
+    """The results as a markdown table (``python benchmarks/facility.py FILE.json ...``)."""
+
+    def number(value: float | None, spec: str) -> str:
+        return "–" if value is None else format(value, spec)
+
+    lines = [
+        "| instance | optimum | objective | rel. error | gap | status | time (s) | check |",
+        "|---|---:|---:|---:|---:|---|---:|---|",
+    ]
+    for r in records:
+        check = "ok" if not r["check"] else f"{len(r['check'])} problems"
+        lines.append(
+            f"| {r['instance']} | {number(r['optimum'], ',.3f')} | "
+            f"{number(r['objective'], ',.3f')} | {number(r['rel_error'], '.1e')} | "
+            f"{number(r['gap'], '.2e')} | {r['status']} | {r['runtime_s']:.2f} | {check} |"
+        )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    rows = [r for arg in sys.argv[1:] for r in json.loads(Path(arg).read_text())]
+    print(markdown_table(rows))

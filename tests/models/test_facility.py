@@ -203,3 +203,29 @@ def test_cap41_reaches_the_published_optimum() -> None:
     data = cap_data(read_cap(CFLP_DIR / "cap41.txt"))
     result = solved(data, time_limit=60.0, gap=1e-7)
     assert result.objective == pytest.approx(1040444.375, rel=1e-6)  # capopt.txt
+
+
+def test_orlibrary_readers_on_a_tiny_file(tmp_path: Path) -> None:
+    # Two sites with the symbolic "capacity" of capa/b/c, two customers whose costs are for
+    # their whole demand (10 and 20): per unit that is cost / demand.
+    sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+    from facility import cap_data, read_cap, read_capopt  # type: ignore[import-not-found]
+
+    (tmp_path / "capz.txt").write_text(
+        "2 2\n capacity 100. \n capacity 50.\n 10\n 30. 60.\n 20\n 80. 40.\n"
+    )
+    (tmp_path / "capopt.txt").write_text(
+        "Data file   Optimal solution value\ncap41       1040444.375\n"
+        "capz        123.5 (capacity 30)\n            99.25 (capacity 40)\n"
+    )
+    data = cap_data(read_cap(tmp_path / "capz.txt"), 30.0)
+    assert data.capacity.tolist() == [30.0, 30.0]
+    assert data.unit_cost.tolist() == [[3.0, 4.0], [6.0, 2.0]]
+    assert read_capopt(tmp_path / "capopt.txt") == {
+        "cap41": 1040444.375,
+        "capz-30": 123.5,
+        "capz-40": 99.25,
+    }
+    # Total demand 30 fits one site. Site 0 alone: 100 + 10·3 + 20·4 = 210; site 1 alone:
+    # 50 + 10·6 + 20·2 = 150; both: 150 + 30 + 40 = 220.
+    assert solved(data).objective == pytest.approx(150.0)
