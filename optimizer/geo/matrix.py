@@ -220,7 +220,7 @@ def _solve(
     src_links, dst_links = (arrive, leave) if from_destinations else (leave, arrive)
     n_src, n_dst = (n_d, n_o) if from_destinations else (n_o, n_d)
     found = search(network, src_links, n_src, weight=weight, reverse=from_destinations)
-    summed = _sum_along_tree(found)
+    summed = _sum_along_tree(network, found, weight, from_destinations)
     src = np.repeat(np.arange(n_src), n_dst)
     point = np.tile(np.arange(n_dst), n_src)
     best = best_arrivals(found, src, dst_links, point)
@@ -244,31 +244,72 @@ def _solve(
     return np.ascontiguousarray(primary), np.ascontiguousarray(secondary)
 
 
-def _sum_along_tree(found: Search) -> FloatArray:
+def _sum_along_tree(network: RoadNetwork, found: Search, weight: str, reverse: bool) -> FloatArray:
     """The other weight summed along each shortest-path tree, at every node.
 
-    Pointer doubling: after step i every node holds the sum of the 2^i tree links above
-    it, so the loop runs about log2(tree depth) times over flat arrays.
+    Each tree link's weight is found by comparing the predecessor matrix with every
+    node's padded in-links (a few passes over contiguous arrays, no search). Then pointer
+    doubling: after step i every node holds the sum of the 2^i tree links above it, so
+    the loop runs about log2(tree depth) times.
     """
     k, size = found.pred.shape
+    n = found.n_nodes
     stride = size + 1  # one sentinel per tree, above its root
-    parent = found.pred.astype(np.int64)
-    child = np.flatnonzero(parent.ravel() >= 0)
-    node = child % size
-    above = parent.ravel()[child]
-    link = np.zeros(k * stride)
-    tree = child // size
-    where = tree * stride + node
-    link[where] = found.other[np.searchsorted(found.keys, link_keys(above, node))]
-    index_type = np.int32 if k * stride < 2**31 else np.int64
-    sentinel = np.arange(k, dtype=np.int64) * stride + size
-    up = np.repeat(sentinel, stride).astype(index_type)
-    up[where] = (tree * stride + above).astype(index_type)
-    acc = link
+    pred = found.pred
+    link = np.zeros((k, stride))
+    inner = link[:, :n]
+    pad_from, pad_other = _in_links(network, weight, reverse)
+    graph_pred = pred[:, :n]
+    for rank in range(len(pad_from)):
+        cols = np.flatnonzero(pad_from[rank] >= 0)
+        if len(cols) == n:
+            np.copyto(inner, pad_other[rank], where=graph_pred == pad_from[rank])
+        else:
+            hit = graph_pred[:, cols] == pad_from[rank, cols]
+            inner[:, cols] = np.where(hit, pad_other[rank, cols], inner[:, cols])
+    # The first links, from each source's virtual node into the graph.
+    tree, node = np.nonzero(graph_pred >= n)
+    if len(tree):
+        keys = link_keys(graph_pred[tree, node].astype(np.int64), node)
+        inner[tree, node] = found.other[np.searchsorted(found.keys, keys)]
+    # Native-width indices: numpy converts narrower ones at every gather.
+    up = np.full((k, stride), size, dtype=np.intp)
+    up[:, :size] = np.where(pred >= 0, pred, size)
+    flat_up = (up + (np.arange(k, dtype=np.intp) * stride)[:, None]).ravel()
+    acc = link.ravel()
     while True:
-        hop = up[up]
-        if np.array_equal(hop, up):
+        hop = np.take(flat_up, flat_up)
+        if np.array_equal(hop, flat_up):
             break
-        acc = acc + acc[up]
-        up = hop
+        acc = acc + np.take(acc, flat_up)
+        flat_up = hop
     return np.asarray(acc.reshape(k, stride)[:, :size], dtype=np.float64)
+
+
+_IN_LINKS: weakref.WeakKeyDictionary[
+    RoadNetwork, dict[tuple[str, bool], tuple[npt.NDArray[np.int32], FloatArray]]
+] = weakref.WeakKeyDictionary()
+
+
+def _in_links(
+    network: RoadNetwork, weight: str, reverse: bool
+) -> tuple[npt.NDArray[np.int32], FloatArray]:
+    """Per node, its in-links in the search graph: (rank, node) arrays of the link's start
+    (-1 past the node's in-degree) and other weight. Built once per network and weight."""
+    store = _IN_LINKS.setdefault(network, {})
+    key = (weight, reverse)
+    if key not in store:
+        base, other, _ = network.csr(weight, reverse=reverse)
+        n = network.n_nodes
+        start = np.repeat(np.arange(n, dtype=np.int64), np.diff(base.indptr))
+        end = base.indices.astype(np.int64)
+        order = np.argsort(end, kind="stable")
+        degree = np.bincount(end, minlength=n)
+        rank = np.arange(len(end)) - np.repeat(np.cumsum(degree) - degree, degree)
+        width = max(int(degree.max(initial=0)), 1)
+        pad_from = np.full((width, n), -1, dtype=np.int32)
+        pad_other = np.zeros((width, n))
+        pad_from[rank, end[order]] = start[order]
+        pad_other[rank, end[order]] = other[order]
+        store[key] = (pad_from, pad_other)
+    return store[key]
