@@ -38,7 +38,9 @@ class BuiltModel:
     ship: list[tuple[int, int, int, Var]] = field(default_factory=list)  # s, p, d, x
     brackets: list[tuple[int, int, int, Var, Var]] = field(default_factory=list)  # s,p,b,q,u
     trucks: list[tuple[int, int, Var]] = field(default_factory=list)  # s, d, n
-    pooled: dict[int, Var] = field(default_factory=dict)  # class -> y
+    pooled: dict[int, Var] = field(default_factory=dict)  # class -> y (switched model)
+    local: dict[int, Var] = field(default_factory=dict)  # class -> v (fixed model)
+    offset: float = 0.0  # fixed model: cost of classes nothing can be delivered to
     switch: list[Var] = field(default_factory=list)  # player -> z
     class_drop: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     class_product: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
@@ -140,9 +142,6 @@ def build_model(
         switch_cost = -share.copy()
         np.add.at(switch_cost, built.class_player, built.class_price * class_demand)
         objective += [(z, float(v)) for z, v in zip(built.switch, switch_cost, strict=True)]
-    elif n_classes:
-        one = problem.add_variable("local_all", lowBound=1, upBound=1)
-        objective.append((one, built.local_cost_all))
 
     ship_at: dict[tuple[int, int], list[Var]] = {}  # (d, p) -> x
     load: dict[tuple[int, int], list[tuple[Var, float]]] = {}  # (s, d) -> weight terms
@@ -188,22 +187,30 @@ def build_model(
         objective.append((n, float(trip_cost[s, d])))
         constraints.append(_expr([*terms, (n, -payload)]) <= 0)
 
+    # pooled units reach their members: y[c] pooled in the switched model; in the fixed model
+    # the local quantity v[c] = D[c] - y[c] is the variable, so no constant enters the objective
+    members_at: dict[tuple[int, int], list[tuple[Var, float]]] = {}
     for c in range(n_classes):
         d, p = int(built.class_drop[c]), int(built.class_product[c])
+        demand_c, price_c = float(class_demand[c]), float(built.class_price[c])
         if (d, p) not in ship_at:
+            built.offset += 0.0 if switched else price_c * demand_c
             continue
-        y = problem.add_variable(f"y_{c}", 0, float(class_demand[c]))
-        built.pooled[c] = y
-        objective.append((y, -float(built.class_price[c])))
         if switched:
+            y = problem.add_variable(f"y_{c}", 0, demand_c)
+            built.pooled[c] = y
+            objective.append((y, -price_c))
             z = built.switch[int(built.class_player[c])]
-            constraints.append(_expr([(y, 1.0), (z, -float(class_demand[c]))]) <= 0)
-    classes_at: dict[tuple[int, int], list[tuple[Var, float]]] = {}
-    for c, y in built.pooled.items():
-        key = (int(built.class_drop[c]), int(built.class_product[c]))
-        classes_at.setdefault(key, []).append((y, -1.0))
-    for key, xs in ship_at.items():
-        constraints.append(_expr([(x, 1.0) for x in xs] + classes_at.get(key, [])) == 0)
+            constraints.append(_expr([(y, 1.0), (z, -demand_c)]) <= 0)
+            members_at.setdefault((d, p), []).append((y, -1.0))
+        else:
+            v = problem.add_variable(f"v_{c}", 0, demand_c)
+            built.local[c] = v
+            objective.append((v, price_c))
+            members_at.setdefault((d, p), []).append((v, 1.0))
+    for (d, p), xs in ship_at.items():
+        rhs = 0.0 if switched else float(drop_demand[d, p])
+        constraints.append(_expr([(x, 1.0) for x in xs] + members_at.get((d, p), [])) == rhs)
 
     problem.setObjective(_expr(objective))
     for i, constraint in enumerate(constraints):

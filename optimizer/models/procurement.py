@@ -44,7 +44,10 @@ demand, no road to the drop point) are left out before solving. The bracket choi
 supplier and product on the total ordered over all drop points.
 
 Standalone cost of member ``m`` = the same model with ``m`` alone. Savings = standalone
-total − pooled cost. A coalition ``S`` is solved with ``members=S``.
+total − pooled cost. A coalition ``S`` is solved with ``members=S``. One order per supplier
+and product costs no more than several (prices do not rise with quantity) and shared trucks
+no more than separate ones, so pooling never costs more than buying alone, except when a
+supplier's capacity binds: each member alone may use all of it, the pool must share it.
 """
 
 from __future__ import annotations
@@ -61,7 +64,13 @@ import pulp
 from optimizer.models._procurement_check import ProcurementCheck, check_procurement
 from optimizer.models._procurement_data import ProcurementData
 from optimizer.models._procurement_model import BuiltModel, build_model
-from optimizer.results import Status
+from optimizer.models._procurement_scenario import (
+    drop_point_ids,
+    member_groups,
+    nearest_hubs,
+    scenario_procurement_data,
+)
+from optimizer.results import Status, relative_gap
 from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S, solve
 
 __all__ = [
@@ -70,7 +79,11 @@ __all__ = [
     "ProcurementResult",
     "check_procurement",
     "coalition_mask",
+    "drop_point_ids",
     "goods_cost",
+    "member_groups",
+    "nearest_hubs",
+    "scenario_procurement_data",
     "solve_procurement",
     "standalone_costs",
 ]
@@ -199,13 +212,16 @@ def solve_procurement(
     start = time.perf_counter()
     built = build_model(data, active=mask)
     build_s = time.perf_counter() - start
-    if built.n_variables == 0:  # nothing to decide: nobody needs anything
-        status, objective, bound, rgap, message = Status.OPTIMAL, 0.0, 0.0, 0.0, "empty"
+    if built.n_variables == 0:  # nothing to decide: nothing can be delivered
+        status, rgap, message = Status.OPTIMAL, 0.0, "nothing to decide"
+        objective = bound = built.offset
         runtime = 0.0
     else:
         report = solve(built.problem, solver=solver, time_limit=time_limit, gap=gap)  # type: ignore[arg-type]
-        status, objective, bound, rgap = report.status, report.objective, report.bound, report.gap
-        runtime, message = report.runtime_s, report.message
+        status, runtime, message = report.status, report.runtime_s, report.message
+        # the cost of members nothing can be delivered to stays out of the solver's objective
+        objective, bound = report.objective + built.offset, report.bound + built.offset
+        rgap = relative_gap(objective, bound) if status is Status.FEASIBLE else report.gap
     served = tuple(int(m) for m in np.nonzero(mask)[0])
     if isinstance(standalone, np.ndarray):
         alone = np.asarray(standalone, float)
@@ -377,8 +393,8 @@ def _read_plan(
 
     # pooled units of a class are shared among its members in proportion to their demand
     class_pooled = np.zeros(len(built.class_demand))
-    for c, y in built.pooled.items():
-        class_pooled[c] = min(_value(y), float(built.class_demand[c]))
+    for c, v in built.local.items():
+        class_pooled[c] = max(float(built.class_demand[c]) - _value(v), 0.0)
     fraction = np.divide(
         class_pooled,
         built.class_demand,

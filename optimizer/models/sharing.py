@@ -420,7 +420,8 @@ def _verdict(
         return CoreCheck(
             True, max(gain, 0.0), names if gain > 0 else (), message, proven, runtime_s
         )
-    who = ", ".join(names)
+    shown = names if len(names) <= 8 else (*names[:6], f"and {len(names) - 6} more")
+    who = ", ".join(shown)
     noun = game.noun if len(names) > 1 else game.noun.rstrip("s")
     message = (
         f"{noun} {who} would save {gain:,.0f} {game.currency} by ordering alone under this split"

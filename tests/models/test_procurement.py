@@ -211,7 +211,8 @@ def test_bad_input_names_the_column(change: dict[str, object], column: str) -> N
 
 @st.composite
 def instances(draw: st.DrawFn) -> ProcurementData:
-    """2-3 members, 1-2 products, 1-2 suppliers, 1-3 brackets, 1-2 drop points."""
+    """2-3 members, 1-2 products, 1-2 suppliers, 1-3 brackets, 1-2 drop points, all kinds
+    of discount, minimum orders, truck sizes and unreachable drop points."""
     m = draw(st.integers(2, 3))
     p = draw(st.integers(1, 2))
     s = draw(st.integers(1, 2))
@@ -237,7 +238,9 @@ def instances(draw: st.DrawFn) -> ProcurementData:
         unit_price=prices,
         incremental=[[draw(st.booleans()) for _ in range(p)] for _ in range(s)],
         min_order=[[draw(st.sampled_from([0.0, 60.0])) for _ in range(p)] for _ in range(s)],
-        capacity=[[draw(st.sampled_from([100.0, 1000.0])) for _ in range(p)] for _ in range(s)],
+        # capacity above any coalition's demand: a binding capacity is shared by the pool but
+        # not by members alone, and then pooling can cost more than the standalone sum
+        capacity=[[draw(st.sampled_from([500.0, 1000.0])) for _ in range(p)] for _ in range(s)],
         weight_kg=[draw(st.sampled_from([1.0, 25.0])) for _ in range(p)],
         drop_point=[draw(st.integers(0, d - 1)) for _ in range(m)],
         distance_km=[
@@ -262,3 +265,36 @@ def test_pooling_never_costs_more_than_buying_alone(data: ProcurementData) -> No
         + solved(data, members=rest, standalone=False).pooled_cost
     )
     assert result.pooled_cost <= apart + 1e-6 * max(1, apart)
+
+
+def test_binding_capacity_can_make_pooling_dearer() -> None:
+    # Found by the property test above: capacity 100 at 10 EUR, trucks 5 EUR, local 11.
+    # A (10 units) alone: 100 + 5 = 105; B (150) alone: 1000 + 5 + 50 x 11 = 1555; sum 1660.
+    # Together they share the 100 units: 1000 + 5 + 60 x 11 = 1665. Standalone costs assume
+    # each member has the whole capacity to itself.
+    data = one_product(
+        [10, 150], capacity=100, local_price=11, cost_per_trip=0, cost_per_km=1.0, distance_km=5.0
+    )
+    result = solved(data)
+    assert result.standalone_total == pytest.approx(1660)
+    assert result.pooled_cost == pytest.approx(1665)
+
+
+def test_scenario_adapter_on_the_bundled_scenario() -> None:
+    from pathlib import Path
+
+    from optimizer.models.procurement import drop_point_ids, scenario_procurement_data
+    from optimizer.scenario import load_scenario
+
+    folder = Path(__file__).resolve().parents[2] / "scenarios" / "mecklenburg"
+    if not folder.exists():
+        pytest.skip("bundled scenario not present")
+    scenario = load_scenario(folder)
+    drops = drop_point_ids(scenario)
+    # any distances will do here: 10 km from every supplier to every drop point
+    data = scenario_procurement_data(scenario, np.full((len(scenario.suppliers), len(drops)), 10.0))
+    assert data.n_members == len({d.member for d in scenario.demand})
+    result = solved(data)
+    assert result.savings > 0
+    with pytest.raises(InputError, match="road distances"):
+        scenario_procurement_data(scenario, np.zeros((1, 1)))
