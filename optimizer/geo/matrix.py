@@ -219,7 +219,14 @@ def _solve(
     from_destinations = n_d <= n_o
     src_links, dst_links = (arrive, leave) if from_destinations else (leave, arrive)
     n_src, n_dst = (n_d, n_o) if from_destinations else (n_o, n_d)
-    found = search(network, src_links, n_src, weight=weight, reverse=from_destinations)
+    found = search(
+        network,
+        src_links,
+        n_src,
+        weight=weight,
+        reverse=from_destinations,
+        needed=np.concatenate([leave.node, arrive.node]),
+    )
     summed = _sum_along_tree(network, found, weight, from_destinations)
     src = np.repeat(np.arange(n_src), n_dst)
     point = np.tile(np.arange(n_dst), n_src)

@@ -128,7 +128,14 @@ def _routes(
     reverse = len(d_xy) <= len(o_xy)
     src_links, dst_links = (arrive, leave) if reverse else (leave, arrive)
     src, dst = (d_of, o_of) if reverse else (o_of, d_of)
-    found = search(network, src_links, int(src.max()) + 1, weight=weight, reverse=reverse)
+    found = search(
+        network,
+        src_links,
+        int(src.max()) + 1,
+        weight=weight,
+        reverse=reverse,
+        needed=np.concatenate([leave.node, arrive.node]),
+    )
     best = best_arrivals(found, src, dst_links, dst)
     primary = best.primary
     # Direct trips inside one edge, where cheaper than leaving it.
