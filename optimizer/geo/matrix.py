@@ -38,6 +38,7 @@ _CACHE: weakref.WeakKeyDictionary[RoadNetwork, dict[str, TravelMatrix]] = (
     weakref.WeakKeyDictionary()
 )
 _CACHE_SIZE = 16
+_TREES_PER_PASS = 8  # pointer doubling over 8 trees of a rural network fits in cache
 
 
 @dataclass(frozen=True)
@@ -269,7 +270,7 @@ def _sum_along_tree(network: RoadNetwork, found: Search, weight: str, reverse: b
     graph_pred = pred[:, :n]
     for rank in range(len(pad_from)):
         cols = np.flatnonzero(pad_from[rank] >= 0)
-        if len(cols) == n:
+        if 2 * len(cols) >= n:  # contiguous passes beat gathering columns
             np.copyto(inner, pad_other[rank], where=graph_pred == pad_from[rank])
         else:
             hit = graph_pred[:, cols] == pad_from[rank, cols]
@@ -279,18 +280,25 @@ def _sum_along_tree(network: RoadNetwork, found: Search, weight: str, reverse: b
     if len(tree):
         keys = link_keys(graph_pred[tree, node].astype(np.int64), node)
         inner[tree, node] = found.other[np.searchsorted(found.keys, keys)]
-    # Native-width indices: numpy converts narrower ones at every gather.
-    up = np.full((k, stride), size, dtype=np.intp)
-    up[:, :size] = np.where(pred >= 0, pred, size)
-    flat_up = (up + (np.arange(k, dtype=np.intp) * stride)[:, None]).ravel()
-    acc = link.ravel()
-    while True:
-        hop = np.take(flat_up, flat_up)
-        if np.array_equal(hop, flat_up):
-            break
-        acc = acc + np.take(acc, flat_up)
-        flat_up = hop
-    return np.asarray(acc.reshape(k, stride)[:, :size], dtype=np.float64)
+    # Native-width indices (numpy converts narrower ones at every gather), and a few
+    # trees at a time so that the arrays stay in the processor's cache.
+    up = np.where(pred >= 0, pred, size).astype(np.intp)
+    out = np.empty((k, size))
+    for first in range(0, k, _TREES_PER_PASS):
+        last = min(k, first + _TREES_PER_PASS)
+        rows = last - first
+        flat_up = np.full((rows, stride), size, dtype=np.intp)
+        flat_up[:, :size] = up[first:last]
+        flat_up = (flat_up + (np.arange(rows, dtype=np.intp) * stride)[:, None]).ravel()
+        acc = link[first:last].ravel()
+        while True:
+            hop = np.take(flat_up, flat_up)
+            if np.array_equal(hop, flat_up):
+                break
+            acc = acc + np.take(acc, flat_up)
+            flat_up = hop
+        out[first:last] = acc.reshape(rows, stride)[:, :size]
+    return out
 
 
 _IN_LINKS: weakref.WeakKeyDictionary[
