@@ -205,7 +205,14 @@ def run_hubs(scenario: Scenario) -> ModelRun:
         return float(hs.upper_value[in_coalition].sum() - net)
 
     currency = params.currency
-    game = CoalitionGame(everyone, coalition_cost, currency=currency, noun="cooperatives")
+    game = CoalitionGame(
+        everyone,
+        coalition_cost,
+        currency=currency,
+        noun="cooperatives",
+        alone="run their collection",
+        going_alone="running their collection",
+    )
     rules = {
         "shapley": shapley_split(game),
         "least_core": least_core_split(game),
@@ -592,3 +599,149 @@ def run_routes(
 def _clock(seconds: float) -> str:
     minutes = round(float(seconds) / 60)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
+
+
+@register_model("procurement")
+def run_procurement(
+    scenario: Scenario, *, rule: str = "shapley", level: str = "cooperative"
+) -> ModelRun:
+    """The pooled order, its truckloads, each member's bill and savings, and a stable split.
+
+    ``rule`` splits the pooled bill (``shapley``, ``least_core``, ``proportional`` to
+    standalone cost, ``volume``) among cooperatives or members (``level``). With cooperatives
+    as players, a cooperative's share is passed on to its members in proportion to what each
+    would pay alone. The verdict says whether any group of players would pay less ordering
+    on its own.
+    """
+    from optimizer.models._procurement_scenario import (
+        drop_point_ids,
+        member_groups,
+        scenario_procurement_data,
+    )
+    from optimizer.models.procurement import check_procurement, solve_procurement
+    from optimizer.models.sharing import split_procurement
+
+    if rule not in ("shapley", "least_core", "proportional", "volume"):
+        raise InputError(Problem("rule", "shapley, least_core, proportional or volume", value=rule))
+    if level not in ("member", "cooperative"):
+        raise InputError(Problem("level", "member or cooperative", value=level))
+    if not scenario.demand or not scenario.suppliers:
+        raise InputError(Problem(scenario.name, "demand and suppliers for the procurement model"))
+    drops = drop_point_ids(scenario)
+    targets = (
+        scenario.table("hubs")
+        if scenario.parameters.drop_point == "hub"
+        else (scenario.table("members"))
+    )
+    targets = targets.set_index("id").loc[list(drops)].reset_index()
+    deliveries = travel(scenario, scenario.table("suppliers"), targets)
+    data = scenario_procurement_data(scenario, deliveries.distance_m / 1000)
+    params = scenario.parameters
+    result = solve_procurement(data, time_limit=params.time_limit_s, gap=params.mip_gap)
+    currency = params.currency
+    if not result.status.has_solution:
+        return ModelRun(
+            "procurement",
+            scenario.name,
+            result.status,
+            result.summary(),
+            {},
+            {},
+            {},
+            warnings=deliveries.warnings,
+            result=result,
+        )
+    check = check_procurement(data, result)
+    _checked(check.ok, check.problems, "procurement")
+    groups = member_groups(scenario, data)
+    sharing = split_procurement(
+        data,
+        method=rule,
+        level=level,  # type: ignore[arg-type]
+        groups=groups if level == "cooperative" else None,
+        time_limit=params.time_limit_s,
+        # the core check must see gains far smaller than the planning gap allows
+        gap=min(params.mip_gap, 1e-7),
+    )
+    members = result.members.copy()
+    coop_of = {m.id: m.cooperative for m in scenario.members}
+    members.insert(1, "cooperative", [coop_of[m] for m in members["member"]])
+    if level == "cooperative":
+        share = dict(zip(sharing.split.players, sharing.split.shares, strict=True))
+        alone = members.groupby("cooperative")["standalone_cost"].transform("sum")
+        members["bill"] = [share[c] for c in members["cooperative"]] * (
+            members["standalone_cost"] / alone
+        )
+    else:
+        members["bill"] = sharing.split.shares
+    members["savings"] = members["standalone_cost"] - members["bill"]
+    members["savings_pct"] = 100 * members["savings"] / members["standalone_cost"]
+    members = members[
+        ["member", "cooperative", "drop_point", "standalone_cost", "bill", "savings", "savings_pct"]
+    ]
+    split = sharing.table()
+    verdict = pd.DataFrame(
+        [
+            {
+                "rule": sharing.split.method,
+                "level": level,
+                "stable": sharing.core.stable,
+                "verdict": sharing.core.message,
+                "gaining_group": ", ".join(sharing.core.coalition),
+                "gain": sharing.core.gain,
+                "proven": sharing.core.proven,
+            }
+        ]
+    )
+    trucks = result.trucks
+    kpis = {
+        "pooled cost": result.pooled_cost,
+        "cost if every member buys alone": float(members["standalone_cost"].sum()),
+        "savings": result.savings,
+        "savings (%)": 100 * result.savings / float(members["standalone_cost"].sum()),
+        "truckloads": float(trucks["trucks"].sum()) if len(trucks) else 0.0,
+        "transport cost": check.transport_cost,
+        "members paying less than alone": float((members["savings"] > 1e-6).sum()),
+        "smallest saving of a member (%)": float(members["savings_pct"].min()),
+    }
+    units = {
+        "pooled cost": currency,
+        "cost if every member buys alone": currency,
+        "savings": currency,
+        "savings (%)": "%",
+        "truckloads": "trucks",
+        "transport cost": currency,
+        "members paying less than alone": "members",
+        "smallest saving of a member (%)": "%",
+    }
+    supplier_at = {s.id: s for s in scenario.suppliers}
+    place = {r.id: (r.lat, r.lon) for r in (*scenario.hubs, *scenario.members)}
+    lanes = trucks[trucks["trucks"] > 0].copy()
+    lanes["origin_lat"] = [supplier_at[s].lat for s in lanes["supplier"]]
+    lanes["origin_lon"] = [supplier_at[s].lon for s in lanes["supplier"]]
+    lanes["destination_lat"] = [place[d][0] for d in lanes["drop_point"]]
+    lanes["destination_lon"] = [place[d][1] for d in lanes["drop_point"]]
+    lines = route_lines(scenario, lanes, properties=["supplier", "drop_point", "trucks", "load_kg"])
+    summary = "\n".join([result.summary(), sharing.summary()])
+    return ModelRun(
+        model="procurement",
+        scenario=scenario.name,
+        status=result.status,
+        summary=summary,
+        kpis=kpis,
+        units=units,
+        tables={
+            "orders": result.orders,
+            "trucks": trucks,
+            "split": members,
+            "split_by_player": split,
+            "stability": verdict,
+            "shipments": result.shipments,
+            "purchases": result.purchases,
+        },
+        layers={"deliveries": lines},
+        per_member=members[["member", "cooperative"]].assign(value=members["savings"]),
+        value_label=f"savings against buying alone ({currency})",
+        warnings=deliveries.warnings,
+        result=result,
+    )

@@ -169,6 +169,17 @@ def solve(
         float | None,
         typer.Option("--time-limit", help="Seconds of search per vehicle group (routes)."),
     ] = None,
+    rule: Annotated[
+        str | None,
+        typer.Option(
+            "--rule",
+            help="Split of the bill: shapley, least_core, proportional, volume (procurement).",
+        ),
+    ] = None,
+    level: Annotated[
+        str | None,
+        typer.Option("--level", help="Split among cooperatives or members (procurement)."),
+    ] = None,
 ) -> None:
     """Solve one model on a scenario; print the plan and write CSV, XLSX, GeoJSON and JSON."""
     from optimizer.pipeline import run_model
@@ -180,6 +191,10 @@ def solve(
                 member
             )
         options: dict[str, Any] = {}
+        if rule is not None or level is not None:
+            if model != "procurement":
+                raise InputError("--rule and --level apply to --model procurement only")
+            options = {k: v for k, v in (("rule", rule), ("level", level)) if v}
         if engine is not None or time_limit is not None:
             if model != "routes":
                 raise InputError("--engine and --time-limit apply to --model routes only")
@@ -262,7 +277,10 @@ def print_run(run: Any, *, member: str | None = None) -> None:
         console.print(_frame_table(shown, title))
 
 
-def _frame_table(frame: Any, title: str) -> Table:
+def _frame_table(frame: Any, title: str, *, max_rows: int = 25) -> Table:
+    if len(frame) > max_rows:
+        title = f"{title} (first {max_rows} of {len(frame)} rows; all of them in the files)"
+        frame = frame.head(max_rows)
     table = Table(title=title)
     for column in frame.columns:
         table.add_column(str(column))

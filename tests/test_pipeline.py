@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -93,3 +94,28 @@ def test_rainy_season_lengthens_collection_tours() -> None:
     rainy = run_model(load_scenario(VARIANTS / "rainy-diesel.yaml"), "routes", time_limit=1)
     assert rainy.kpis["hours on the road"] > dry.kpis["hours on the road"]
     assert rainy.kpis["collection cost"] > dry.kpis["collection cost"]
+
+
+@pytest.mark.parametrize(
+    ("path", "rule", "level"),
+    [(LIECHTENSTEIN, "shapley", "cooperative"), (TINY, "least_core", "member")],
+)
+def test_procurement_bills_add_up_and_are_stable(path: Path, rule: str, level: str) -> None:
+    sc = load_scenario(path)
+    run = run_model(sc, "procurement", rule=rule, level=level)
+    assert run.status.value == "optimal"
+    bills = run.tables["split"]
+    # the members' bills add up to the pooled cost, and nobody pays more than alone
+    assert bills["bill"].sum() == pytest.approx(run.kpis["pooled cost"], rel=1e-6)
+    assert (bills["bill"] <= bills["standalone_cost"] + 1e-6).all()
+    assert run.kpis["savings"] == pytest.approx(
+        bills["standalone_cost"].sum() - bills["bill"].sum(), rel=1e-6
+    )
+    verdict = run.tables["stability"].iloc[0]
+    assert verdict["stable"] and verdict["verdict"].startswith("stable: no group")
+
+
+def test_procurement_on_the_default_scenario_saves() -> None:
+    run = run_model(load_scenario(MECKLENBURG), "procurement")
+    assert run.kpis["savings"] > 0 and run.kpis["members paying less than alone"] > 100
+    assert run.layers["deliveries"]

@@ -71,8 +71,11 @@ class CoalitionGame:
         Player names, in index order.
     cost
         ``C(S)`` for a frozenset of player indices; ``C(empty) = 0`` is not asked.
-    currency, noun
-        Words for reports ("EUR", "members").
+    currency, noun, alone, going_alone
+        Words for the verdicts: "stable: no group of {noun} can {alone} cheaper alone" and
+        "{noun} A, B would save 50 {currency} by {going_alone} alone under this split"
+        (procurement: "buy", "ordering"; hubs: "run their collection", "running their
+        collection").
     """
 
     def __init__(
@@ -82,12 +85,16 @@ class CoalitionGame:
         *,
         currency: str = "EUR",
         noun: str = "members",
+        alone: str = "buy",
+        going_alone: str = "ordering",
     ) -> None:
         self.players = tuple(str(p) for p in players)
         self._cost = cost
         self._known: dict[frozenset[int], float] = {frozenset(): 0.0}
         self.currency = currency
         self.noun = noun
+        self.alone = alone
+        self.going_alone = going_alone
 
     @property
     def n(self) -> int:
@@ -414,7 +421,7 @@ def _verdict(
 ) -> CoreCheck:
     names = tuple(game.names(found))
     if gain <= tol:
-        message = f"stable: no group of {game.noun} can buy cheaper alone"
+        message = f"stable: no group of {game.noun} can {game.alone} cheaper alone"
         if not proven:
             message += " (none found; not proven within the time limit)"
         return CoreCheck(
@@ -424,7 +431,8 @@ def _verdict(
     who = ", ".join(shown)
     noun = game.noun if len(names) > 1 else game.noun.rstrip("s")
     message = (
-        f"{noun} {who} would save {gain:,.0f} {game.currency} by ordering alone under this split"
+        f"{noun} {who} would save {gain:,.0f} {game.currency} by {game.going_alone} alone "
+        "under this split"
     )
     return CoreCheck(False, gain, names, message, proven, runtime_s)
 
