@@ -8,6 +8,7 @@ tables, map layers and a per-member figure. Importing this module registers them
 from __future__ import annotations
 
 import itertools
+from typing import Any
 
 import pandas as pd
 
@@ -16,7 +17,7 @@ from optimizer.pipeline import ModelRun, register_model, route_lines, travel
 from optimizer.results import Status
 from optimizer.scenario import Scenario
 
-__all__ = ["run_markets"]
+__all__ = ["run_hubs", "run_markets", "run_procurement", "run_routes"]
 
 
 def _checked(ok: bool, problems: object, model: str) -> None:
@@ -471,7 +472,7 @@ def run_routes(
         _checked(check.ok, check.violations, "routes")
         label = "+".join(group.products)
         types = group.problem.vehicle_types
-        for row in result.routes.itertuples(index=False):
+        for row in _records(result.routes):
             route_rows.append(
                 {
                     "route": f"{label} #{row.route}",
@@ -490,7 +491,7 @@ def run_routes(
                     "cost": float(row.cost),
                 }
             )
-        for row in result.stops.itertuples(index=False):
+        for row in _records(result.stops):
             stop_rows.append(
                 {
                     "route": f"{label} #{row.route}",
@@ -501,11 +502,11 @@ def run_routes(
                     "load_kg": row.load,
                 }
             )
-        for row in result.skipped.itertuples(index=False):
+        for row in _records(result.skipped):
             skipped_rows.append(
                 {"products": label, "member": row.name, "penalty": float(row.penalty)}
             )
-        for route in result.routes.itertuples(index=False):
+        for route in _records(result.routes):
             seq = result.stops[result.stops["route"] == route.route].sort_values("position")
             path = [
                 int(route.start_location),
@@ -596,6 +597,20 @@ def run_routes(
     )
 
 
+class _Record:
+    """A table row whose columns read as attributes (typed loosely: values come from solvers)."""
+
+    def __init__(self, values: dict[str, Any]) -> None:
+        self.__dict__.update(values)
+
+    def __getattr__(self, name: str) -> Any:  # only reached for a missing column
+        raise AttributeError(name)
+
+
+def _records(frame: pd.DataFrame) -> list[Any]:
+    return [_Record({str(k): v for k, v in row.items()}) for row in frame.to_dict("records")]
+
+
 def _clock(seconds: float) -> str:
     minutes = round(float(seconds) / 60)
     return f"{minutes // 60:02d}:{minutes % 60:02d}"
@@ -656,7 +671,7 @@ def run_procurement(
     groups = member_groups(scenario, data)
     sharing = split_procurement(
         data,
-        method=rule,
+        method=rule,  # type: ignore[arg-type]
         level=level,  # type: ignore[arg-type]
         groups=groups if level == "cooperative" else None,
         time_limit=params.time_limit_s,
@@ -715,7 +730,8 @@ def run_procurement(
         "smallest saving of a member (%)": "%",
     }
     supplier_at = {s.id: s for s in scenario.suppliers}
-    place = {r.id: (r.lat, r.lon) for r in (*scenario.hubs, *scenario.members)}
+    place = {h.id: (h.lat, h.lon) for h in scenario.hubs}
+    place.update({m.id: (m.lat, m.lon) for m in scenario.members})
     lanes = trucks[trucks["trucks"] > 0].copy()
     lanes["origin_lat"] = [supplier_at[s].lat for s in lanes["supplier"]]
     lanes["origin_lon"] = [supplier_at[s].lon for s in lanes["supplier"]]

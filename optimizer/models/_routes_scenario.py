@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
@@ -72,7 +72,7 @@ def routing_locations(scenario: Scenario) -> Locations:
         )
     depots = sorted({v.depot for v in scenario.vehicles})
     ends = sorted({v.end_buyer for v in scenario.vehicles if v.end_buyer})
-    rows = [("hub", scenario.hub(h)) for h in depots]
+    rows: list[tuple[str, Any]] = [("hub", scenario.hub(h)) for h in depots]
     rows += [("member", m) for m in scenario.members]
     rows += [("buyer", scenario.buyer(b)) for b in ends]
     return Locations(
@@ -125,9 +125,7 @@ def routing_problems(
             )
             for m in members
         )
-        fresh_h = min(
-            (produce[p].perishability_h or math.inf for p in products), default=math.inf
-        )
+        fresh_h = min((produce[p].perishability_h or math.inf for p in products), default=math.inf)
         # one time matrix per group: the slowest type's speed factor, so every type keeps time
         slowest = min(v.speed_factor for v in types)
         times = _integers(np.asarray(time_s, float) / slowest)
