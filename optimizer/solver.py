@@ -9,6 +9,7 @@ with a plan that is still some way from optimal, so the solver is asked directly
 from __future__ import annotations
 
 import contextlib
+import functools
 import math
 import os
 import re
@@ -31,9 +32,14 @@ DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_GAP = 1e-4
 
 
+@functools.cache
+def _installed() -> tuple[str, ...]:
+    return tuple(pulp.listSolvers(onlyAvailable=True))
+
+
 def available_solvers() -> list[str]:
     """The MILP solvers this installation can use, preferred first."""
-    found = pulp.listSolvers(onlyAvailable=True)
+    found = _installed()
     names = []
     if "HiGHS" in found:
         names.append("highs")
