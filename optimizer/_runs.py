@@ -633,6 +633,7 @@ def run_procurement(
         member_groups,
         scenario_procurement_data,
     )
+    from optimizer.models.equity import equity_figures
     from optimizer.models.procurement import check_procurement, solve_procurement
     from optimizer.models.sharing import split_procurement
 
@@ -695,6 +696,22 @@ def run_procurement(
         ["member", "cooperative", "drop_point", "standalone_cost", "bill", "savings", "savings_pct"]
     ]
     split = sharing.table()
+    weight = {pr.id: pr.weight_kg for pr in scenario.products}
+    kg = result.purchases.assign(
+        kg=[
+            q * weight[pid]
+            for q, pid in zip(result.purchases["demand"], result.purchases["product"], strict=True)
+        ]
+    )
+    volume = kg.groupby("member")["kg"].sum()
+    tags_of = {m.id: list(m.tags) for m in scenario.members}
+    equity = equity_figures(
+        members["savings"],
+        members["standalone_cost"],
+        [float(volume.get(m, 0.0)) for m in members["member"]],
+        [tags_of[m] for m in members["member"]],
+        currency=currency,
+    )
     verdict = pd.DataFrame(
         [
             {
@@ -738,7 +755,7 @@ def run_procurement(
     lanes["destination_lat"] = [place[d][0] for d in lanes["drop_point"]]
     lanes["destination_lon"] = [place[d][1] for d in lanes["drop_point"]]
     lines = route_lines(scenario, lanes, properties=["supplier", "drop_point", "trucks", "load_kg"])
-    summary = "\n".join([result.summary(), sharing.summary()])
+    summary = "\n".join([result.summary(), sharing.summary(), equity.text()])
     return ModelRun(
         model="procurement",
         scenario=scenario.name,
@@ -752,6 +769,8 @@ def run_procurement(
             "split": members,
             "split_by_player": split,
             "stability": verdict,
+            "equity": equity.summary,
+            "equity_by_tag": equity.by_tag,
             "shipments": result.shipments,
             "purchases": result.purchases,
         },

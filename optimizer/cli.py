@@ -172,7 +172,7 @@ def solve(
     rule: Annotated[
         str | None,
         typer.Option(
-            "--rule",
+            "--split",
             help="Split of the bill: shapley, least_core, proportional, volume (procurement).",
         ),
     ] = None,
@@ -193,7 +193,7 @@ def solve(
         options: dict[str, Any] = {}
         if rule is not None or level is not None:
             if model != "procurement":
-                raise InputError("--rule and --level apply to --model procurement only")
+                raise InputError("--split and --level apply to --model procurement only")
             options = {k: v for k, v in (("rule", rule), ("level", level)) if v}
         if engine is not None or time_limit is not None:
             if model != "routes":
@@ -227,6 +227,9 @@ _SHOWN: dict[str, tuple[tuple[str, str], ...]] = {
         ("orders", "Orders: supplier, product, quantity, bracket reached"),
         ("trucks", "Truckloads"),
         ("split", "Each member's bill and savings"),
+        ("stability", "Is the split stable?"),
+        ("equity", "Equity of the split"),
+        ("equity_by_tag", "Tagged groups: share of volume and of savings"),
     ),
     "routes": (("routes", "Collection routes"),),
 }

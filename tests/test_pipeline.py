@@ -119,3 +119,9 @@ def test_procurement_on_the_default_scenario_saves() -> None:
     run = run_model(load_scenario(MECKLENBURG), "procurement")
     assert run.kpis["savings"] > 0 and run.kpis["members paying less than alone"] > 100
     assert run.layers["deliveries"]
+    # under a stable split every member is better off than buying alone
+    assert run.tables["stability"].iloc[0]["stable"]
+    equity = dict(zip(run.tables["equity"]["figure"], run.tables["equity"]["value"], strict=True))
+    assert equity["members better off (%)"] == pytest.approx(100)
+    assert 0 <= equity["Gini of savings"] < 1
+    assert set(run.tables["equity_by_tag"]["tag"]) >= {"women_led", "smallholder"}
