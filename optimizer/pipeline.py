@@ -29,6 +29,7 @@ __all__ = [
     "MODELS",
     "ModelRun",
     "Travel",
+    "closure_report",
     "register_model",
     "road_network",
     "route_lines",
@@ -150,6 +151,18 @@ _NETWORKS: dict[tuple[Any, ...], Any] = {}
 _CLOSURES: dict[tuple[Any, ...], Any] = {}
 
 
+def _network_key(scenario: Scenario) -> tuple[Any, ...]:
+    settings = scenario.network
+    return (
+        str(settings.file),
+        tuple(sorted(settings.speeds_kmh.items())),
+        settings.season,
+        tuple(sorted(settings.seasonal_factors.items())),
+        settings.speed_factor,
+        settings.closures,
+    )
+
+
 def road_network(scenario: Scenario, *, progress: Callable[[str], None] | None = None) -> Any:
     """The scenario's road network with its speeds, season and closures, or None without one.
 
@@ -161,14 +174,7 @@ def road_network(scenario: Scenario, *, progress: Callable[[str], None] | None =
         return None
     from optimizer.geo import load_network
 
-    key = (
-        str(settings.file),
-        tuple(sorted(settings.speeds_kmh.items())),
-        settings.season,
-        tuple(sorted(settings.seasonal_factors.items())),
-        settings.speed_factor,
-        settings.closures,
-    )
+    key = _network_key(scenario)
     if key in _NETWORKS:
         return _NETWORKS[key]
     network = load_network(
@@ -193,6 +199,14 @@ def road_network(scenario: Scenario, *, progress: Callable[[str], None] | None =
         _NETWORKS.pop(next(iter(_NETWORKS)))
     _NETWORKS[key] = network
     return network
+
+
+def closure_report(scenario: Scenario) -> Any:
+    """What the scenario's road closures closed (a ``ClosureReport``), or None without any."""
+    if not scenario.network.closures or scenario.network.file is None:
+        return None
+    road_network(scenario)
+    return _CLOSURES.get(_network_key(scenario))
 
 
 @dataclass(frozen=True)
@@ -237,6 +251,9 @@ def travel(scenario: Scenario, origins: pd.DataFrame, destinations: pd.DataFrame
         destinations.set_index("id")[["lat", "lon"]],
     )
     notes = []
+    report = closure_report(scenario)
+    if report is not None:
+        notes.append("road closures: " + report.summary().replace("\n", ";"))
     far = [str(i) for i, f in zip(matrix.origin_ids, matrix.origin_far, strict=True) if f]
     far += [
         str(i) for i, f in zip(matrix.destination_ids, matrix.destination_far, strict=True) if f

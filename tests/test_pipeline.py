@@ -125,3 +125,16 @@ def test_procurement_on_the_default_scenario_saves() -> None:
     assert equity["members better off (%)"] == pytest.approx(100)
     assert 0 <= equity["Gini of savings"] < 1
     assert set(run.tables["equity_by_tag"]["tag"]) >= {"women_led", "smallholder"}
+
+
+def test_closing_the_main_road_changes_routes_and_incomes() -> None:
+    base = run_model(load_scenario(MECKLENBURG), "markets")
+    closed = run_model(load_scenario(VARIANTS / "b96-closed.yaml"), "markets")
+    assert closed.kpis["income"] < base.kpis["income"]
+    assert closed.kpis["mean travel time to the buyer"] > base.kpis["mean travel time to the buyer"]
+    assert any(note.startswith("road closures: closed") for note in closed.warnings)
+    comparison = closed.tables["route_comparison"].merge(
+        base.tables["route_comparison"], on=["member", "product", "buyer"], suffixes=("", "_base")
+    )
+    assert (comparison["time_h"] >= comparison["time_h_base"] - 1e-9).all()
+    assert (comparison["time_h"] > comparison["time_h_base"] + 1e-6).sum() > 10
