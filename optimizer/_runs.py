@@ -26,6 +26,38 @@ def _checked(ok: bool, problems: object, model: str) -> None:
         raise RuntimeError(f"the {model} plan failed its independent check: {problems}")
 
 
+def _no_plan(model: str, scenario: Scenario, result: Any, notes: tuple[str, ...]) -> ModelRun:
+    """A run whose solver found no plan: its status and message, nothing to draw."""
+    return ModelRun(
+        model,
+        scenario.name,
+        result.status,
+        result.summary(),
+        {},
+        {},
+        {},
+        warnings=notes,
+        result=result,
+    )
+
+
+def _with_ends(
+    frame: pd.DataFrame,
+    origin: str,
+    origins: dict[str, Any],
+    destination: str,
+    destinations: dict[str, Any],
+) -> pd.DataFrame:
+    """``frame`` with the coordinates of the places its ``origin``/``destination`` columns name
+    (``origins`` and ``destinations`` map ids to rows with ``lat`` and ``lon``)."""
+    out = frame.copy()
+    out["origin_lat"] = [origins[i].lat for i in out[origin]]
+    out["origin_lon"] = [origins[i].lon for i in out[origin]]
+    out["destination_lat"] = [destinations[i].lat for i in out[destination]]
+    out["destination_lon"] = [destinations[i].lon for i in out[destination]]
+    return out
+
+
 def _points(rows: object) -> pd.DataFrame:
     return pd.DataFrame([{"id": r.id, "lat": r.lat, "lon": r.lon} for r in rows])  # type: ignore[attr-defined]
 
@@ -53,17 +85,7 @@ def run_markets(scenario: Scenario, *, single_buyer: bool = False) -> ModelRun:
     )
     currency = params.currency
     if not result.status.has_solution:
-        return ModelRun(
-            "markets",
-            scenario.name,
-            result.status,
-            result.summary(),
-            {},
-            {},
-            {},
-            warnings=trips.warnings,
-            result=result,
-        )
+        return _no_plan("markets", scenario, result, trips.warnings)
     check = check_markets(data, result)
     _checked(check.ok, check.problems, "markets")
     figures = income_figures(
@@ -107,10 +129,7 @@ def run_markets(scenario: Scenario, *, single_buyer: bool = False) -> ModelRun:
         products=("product", lambda s: ", ".join(sorted(set(s)))),
     )
     pairs["cooperative"] = [members[m].cooperative for m in pairs["member"]]
-    pairs["origin_lat"] = [members[m].lat for m in pairs["member"]]
-    pairs["origin_lon"] = [members[m].lon for m in pairs["member"]]
-    pairs["destination_lat"] = [buyers[b].lat for b in pairs["buyer"]]
-    pairs["destination_lon"] = [buyers[b].lon for b in pairs["buyer"]]
+    pairs = _with_ends(pairs, "member", members, "buyer", buyers)
     lines = route_lines(
         scenario,
         pairs,
@@ -175,17 +194,7 @@ def run_hubs(scenario: Scenario) -> ModelRun:
     data, result, kept_members, kept_hubs = solve_coalition(hs, everyone, time_limit=limit, gap=gap)
     notes = to_hubs.warnings + corridors_km.warnings
     if not result.status.has_solution:
-        return ModelRun(
-            "hubs",
-            scenario.name,
-            result.status,
-            result.summary(),
-            {},
-            {},
-            {},
-            warnings=notes,
-            result=result,
-        )
+        return _no_plan("hubs", scenario, result, notes)
     check = check_hubs(data, result)
     _checked(check.ok, check.problems, "hubs")
     statuses = [result.status]
@@ -369,11 +378,7 @@ def run_hubs(scenario: Scenario) -> ModelRun:
     ]
     hub_at = {h.id: h for h in scenario.hubs}
     buyer_at = {b.id: b for b in scenario.buyers}
-    lanes = corridors[corridors["trucks"] > 0].copy()
-    lanes["origin_lat"] = [hub_at[h].lat for h in lanes["hub"]]
-    lanes["origin_lon"] = [hub_at[h].lon for h in lanes["hub"]]
-    lanes["destination_lat"] = [buyer_at[b].lat for b in lanes["buyer"]]
-    lanes["destination_lon"] = [buyer_at[b].lon for b in lanes["buyer"]]
+    lanes = _with_ends(corridors[corridors["trucks"] > 0], "hub", hub_at, "buyer", buyer_at)
     corridor_lines = route_lines(scenario, lanes, properties=["hub", "buyer", "trucks", "load_kg"])
     member_at = {m.id: m for m in scenario.members}
     first_mile = named(result.first_mile)
@@ -656,17 +661,7 @@ def run_procurement(
     result = solve_procurement(data, time_limit=params.time_limit_s, gap=params.mip_gap)
     currency = params.currency
     if not result.status.has_solution:
-        return ModelRun(
-            "procurement",
-            scenario.name,
-            result.status,
-            result.summary(),
-            {},
-            {},
-            {},
-            warnings=deliveries.warnings,
-            result=result,
-        )
+        return _no_plan("procurement", scenario, result, deliveries.warnings)
     check = check_procurement(data, result)
     _checked(check.ok, check.problems, "procurement")
     groups = member_groups(scenario, data)
@@ -706,8 +701,8 @@ def run_procurement(
     volume = kg.groupby("member")["kg"].sum()
     tags_of = {m.id: list(m.tags) for m in scenario.members}
     equity = equity_figures(
-        members["savings"],
-        members["standalone_cost"],
+        members["savings"].to_numpy(float),
+        members["standalone_cost"].to_numpy(float),
         [float(volume.get(m, 0.0)) for m in members["member"]],
         [tags_of[m] for m in members["member"]],
         currency=currency,
@@ -747,13 +742,9 @@ def run_procurement(
         "smallest saving of a member (%)": "%",
     }
     supplier_at = {s.id: s for s in scenario.suppliers}
-    place = {h.id: (h.lat, h.lon) for h in scenario.hubs}
-    place.update({m.id: (m.lat, m.lon) for m in scenario.members})
-    lanes = trucks[trucks["trucks"] > 0].copy()
-    lanes["origin_lat"] = [supplier_at[s].lat for s in lanes["supplier"]]
-    lanes["origin_lon"] = [supplier_at[s].lon for s in lanes["supplier"]]
-    lanes["destination_lat"] = [place[d][0] for d in lanes["drop_point"]]
-    lanes["destination_lon"] = [place[d][1] for d in lanes["drop_point"]]
+    place: dict[str, Any] = {h.id: h for h in scenario.hubs}
+    place.update({m.id: m for m in scenario.members})
+    lanes = _with_ends(trucks[trucks["trucks"] > 0], "supplier", supplier_at, "drop_point", place)
     lines = route_lines(scenario, lanes, properties=["supplier", "drop_point", "trucks", "load_kg"])
     summary = "\n".join([result.summary(), sharing.summary(), equity.text()])
     return ModelRun(

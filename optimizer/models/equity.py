@@ -36,17 +36,21 @@ class Equity:
     by_tag: pd.DataFrame
 
     def text(self) -> str:
-        rows = {r.figure: r.value for r in self.summary.itertuples(index=False)}
+        rows = {
+            str(k): float(v)
+            for k, v in zip(self.summary["figure"], self.summary["value"], strict=True)
+        }
         lines = [
             f"members better off than buying alone: {rows['members better off (%)']:.0f} %; "
             f"savings per member from {rows['smallest saving']:,.2f} to "
             f"{rows['largest saving']:,.2f} (median {rows['median saving']:,.2f}); "
             f"Gini of savings {rows['Gini of savings']:.2f}"
         ]
-        for r in self.by_tag.itertuples(index=False):
+        for r in self.by_tag.to_dict("records"):
             lines.append(
-                f"{r.tag}: {r.members} members buy {r.volume_share_pct:.1f} % of the volume and "
-                f"get {r.savings_share_pct:.1f} % of the savings (ratio {r.ratio:.2f})"
+                f"{r['tag']}: {r['members']} members buy {r['volume_share_pct']:.1f} % of the "
+                f"volume and get {r['savings_share_pct']:.1f} % of the savings "
+                f"(ratio {r['ratio']:.2f})"
             )
         return "\n".join(lines)
 
