@@ -1,0 +1,280 @@
+"""The app end to end: the real server on 127.0.0.1, driven in headless Chromium.
+
+``optimizer app --port N`` starts the server (as a user would); Playwright drives Debian's
+``/usr/bin/chromium`` (never a browser downloaded by Playwright). Every page is opened by
+its link in the sidebar, waited for (KPI cards, map) and saved as a full-page screenshot
+in ``$COOP_E2E_SCREENSHOTS`` (default: a pytest temporary folder). Marked ``e2e``: the
+fast suite leaves it out; CI runs it with ``pytest -m e2e``.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from optimizer._app_views import format_value
+from optimizer.pipeline import ModelRun, run_model
+from optimizer.scenario import load_scenario
+from tests.conftest import MECKLENBURG, ROOT
+
+pytestmark = pytest.mark.e2e
+
+CHROMIUM = Path(os.environ.get("COOP_E2E_CHROMIUM", "/usr/bin/chromium"))
+# offline, no sandbox (CI runs as root), nothing that phones home
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-dev-shm-usage",
+]
+START_TIMEOUT_S = 90  # the server answers /_stcore/health
+SOLVE_TIMEOUT_MS = 120_000  # a page's first solve of the default scenario (routes: ~10 s)
+WAIT_MS = 30_000  # anything else: a page, a widget, a rerun
+VIEWPORT = {"width": 1440, "height": 1000}
+MAX_SHOT_HEIGHT = 12_000
+
+# page title in the sidebar -> (model, the KPI checked against the library)
+MODEL_PAGES = {
+    "Procurement": ("procurement", "savings"),
+    "Markets": ("markets", "income"),
+    "Hubs & corridors": ("hubs", "hubs open"),
+    # the routing search stops on a time limit: its km may differ run to run, its count not
+    "Routes": ("routes", "members collected"),
+}
+
+sync_api = pytest.importorskip(
+    "playwright.sync_api", reason="Playwright for Python is not installed (pip install playwright)"
+)
+
+
+def _free_port() -> int:
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def _healthy(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
+            return bool(response.status == 200)
+    except OSError:
+        return False
+
+
+def _stop(process: subprocess.Popen[bytes]) -> None:
+    """End the server and its streamlit child (their own process group, started here)."""
+    if process.poll() is None:
+        os.killpg(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """``optimizer app`` on a free port of 127.0.0.1; its URL. Always stopped at the end."""
+    if not CHROMIUM.is_file():
+        pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
+    port = _free_port()
+    url = f"http://127.0.0.1:{port}"
+    log = tmp_path_factory.mktemp("server") / "server.log"
+    command = [sys.executable, "-m", "optimizer.cli", "app", "--port", str(port)]
+    with log.open("wb") as out:
+        process = subprocess.Popen(
+            command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
+        )
+    try:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not _healthy(url):
+            if process.poll() is not None or time.monotonic() > deadline:
+                pytest.fail(f"the app did not start on {url}:\n{log.read_text()[-3000:]}")
+            time.sleep(0.5)
+        yield url
+    finally:
+        _stop(process)
+
+
+@pytest.fixture(scope="module")
+def browser(server: str) -> Iterator[Any]:
+    profile = tempfile.mkdtemp(prefix="coop-e2e-chromium-")
+    try:
+        with sync_api.sync_playwright() as playwright:
+            context = playwright.chromium.launch_persistent_context(
+                profile,
+                executable_path=str(CHROMIUM),
+                args=CHROMIUM_ARGS,
+                headless=True,
+                viewport=VIEWPORT,
+                timeout=WAIT_MS,
+            )
+            try:
+                yield context
+            finally:
+                context.close()
+    finally:
+        shutil.rmtree(profile, ignore_errors=True)
+
+
+@pytest.fixture(scope="module")
+def shots(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    folder = os.environ.get("COOP_E2E_SCREENSHOTS")
+    path = Path(folder) if folder else tmp_path_factory.mktemp("screenshots")
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+@pytest.fixture(scope="module")
+def expected() -> dict[str, ModelRun]:
+    """The library's runs of every model on the default scenario (the numbers to see)."""
+    scenario = load_scenario(MECKLENBURG)
+    return {model: run_model(scenario, model) for model, _ in MODEL_PAGES.values()}
+
+
+@pytest.fixture
+def page(browser: Any, server: str) -> Iterator[Any]:
+    """A fresh tab (its own Streamlit session) on the app's start page."""
+    tab = browser.new_page()
+    tab.set_default_timeout(WAIT_MS)
+    errors: list[str] = []
+    tab.on("pageerror", lambda exc: errors.append(str(exc)))
+    try:
+        tab.goto(server, wait_until="domcontentloaded")
+        tab.locator('[data-testid="stSidebarNav"]').wait_for()
+        yield tab
+    finally:
+        tab.close()
+    assert not errors, f"JavaScript errors in the page: {errors}"
+
+
+# ------------------------------------------------------------------------------ helpers
+def settle(page: Any, timeout_ms: int = SOLVE_TIMEOUT_MS) -> None:
+    """Wait until the script run is over (the 'Running...' widget gone) and nothing spins."""
+    page.wait_for_timeout(300)  # a rerun starts a moment after the click
+    page.locator('[data-testid="stStatusWidget"]').wait_for(state="hidden", timeout=timeout_ms)
+    page.locator('[data-testid="stSpinner"]').first.wait_for(state="hidden", timeout=timeout_ms)
+
+
+def open_page(page: Any, title: str) -> None:
+    page.locator('[data-testid="stSidebarNav"] a').filter(has_text=title).first.click()
+    page.get_by_role("heading", name=title).first.wait_for(timeout=WAIT_MS)
+
+
+def metric(page: Any, label: str, timeout_ms: int = SOLVE_TIMEOUT_MS) -> str:
+    """The value shown on the KPI card labelled exactly ``label``."""
+    card = page.locator('[data-testid="stMetric"]').filter(has=page.get_by_text(label, exact=True))
+    value = card.first.locator('[data-testid="stMetricValue"]')
+    value.wait_for(timeout=timeout_ms)
+    return str(value.inner_text()).strip()
+
+
+def map_is_drawn(page: Any) -> None:
+    """The map (a Vega-Lite chart, offline) has been drawn: its canvas or SVG is there."""
+    chart = page.locator('[data-testid="stVegaLiteChart"]').first
+    chart.wait_for(timeout=SOLVE_TIMEOUT_MS)
+    chart.locator("canvas, svg").first.wait_for(timeout=WAIT_MS)
+    box = chart.bounding_box()
+    assert box is not None and box["height"] > 200, box
+    assert page.get_by_text("OpenStreetMap contributors").first.is_visible()
+
+
+def screenshot(page: Any, folder: Path, name: str) -> Path:
+    """A full-page picture: Streamlit scrolls inside its main block, so the window is made
+    as tall as that block first."""
+    settle(page)
+    height = page.evaluate(
+        """() => Math.max(document.body.scrollHeight, ...[...document.querySelectorAll(
+            '[data-testid="stMain"], [data-testid="stAppViewContainer"], section.main')]
+            .map(e => e.scrollHeight))"""
+    )
+    page.set_viewport_size(
+        {"width": VIEWPORT["width"], "height": min(int(height) + 40, MAX_SHOT_HEIGHT)}
+    )
+    page.wait_for_timeout(800)  # charts re-fit to the new size
+    path = folder / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    page.set_viewport_size(VIEWPORT)
+    assert path.stat().st_size > 10_000
+    return path
+
+
+# ------------------------------------------------------------------------------ tests
+def test_the_default_scenario_page_shows_its_members_and_map(page: Any, shots: Path) -> None:
+    scenario = load_scenario(MECKLENBURG)
+    page.get_by_role("heading", name="Scenario").first.wait_for()
+    assert metric(page, "Members") == str(len(scenario.members))
+    assert metric(page, "Buyers") == str(len(scenario.buyers))
+    page.get_by_text(scenario.name).first.wait_for()
+    map_is_drawn(page)
+    screenshot(page, shots, "1-scenario")
+
+
+@pytest.mark.parametrize("title", list(MODEL_PAGES))
+def test_each_model_page_solves_and_shows_the_library_kpi(
+    page: Any, shots: Path, expected: dict[str, ModelRun], title: str
+) -> None:
+    model, label = MODEL_PAGES[title]
+    open_page(page, title)
+    run = expected[model]
+    want = format_value(run.kpis[label], run.units.get(label, ""))
+    assert metric(page, label) == want
+    assert page.locator('[data-testid="stMetric"]').count() == len(run.kpis)
+    map_is_drawn(page)
+    number = list(MODEL_PAGES).index(title) + 2
+    screenshot(page, shots, f"{number}-{model}")
+
+
+def test_the_fuel_price_slider_changes_the_transport_cost(
+    page: Any, shots: Path, expected: dict[str, ModelRun]
+) -> None:
+    open_page(page, "Procurement")
+    run = expected["procurement"]
+    label = "transport cost"
+    before = metric(page, label)
+    assert before == format_value(run.kpis[label], run.units.get(label, ""))
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Fuel price factor")
+    thumb = slider.get_by_role("slider")
+    thumb.focus()
+    for _ in range(10):  # 1.00 -> 1.50 in steps of 0.05
+        page.keyboard.press("ArrowRight")
+    page.wait_for_function(
+        """(label) => [...document.querySelectorAll('[data-testid="stMetric"]')].some(card =>
+            card.innerText.startsWith(label + '\\n') &&
+            card.querySelector('[data-testid="stMetricDelta"]'))""",
+        arg=label,
+        timeout=SOLVE_TIMEOUT_MS,
+    )
+    settle(page)
+    after = metric(page, label)
+    assert after != before
+    card = page.locator('[data-testid="stMetric"]').filter(has=page.get_by_text(label, exact=True))
+    delta = card.first.locator('[data-testid="stMetricDelta"]').inner_text()
+    assert delta.strip().startswith("+"), delta  # dearer fuel, dearer transport
+    page.get_by_text("fuel price x1.5").first.wait_for()
+    screenshot(page, shots, "6-procurement-fuel-x1.5")
+
+
+def test_the_compare_page_puts_a_variant_beside_the_base(page: Any, shots: Path) -> None:
+    open_page(page, "Compare")
+    settle(page)
+    page.get_by_text("variant(s) against 'base'").first.wait_for(timeout=SOLVE_TIMEOUT_MS)
+    page.locator('[data-testid="stDataFrame"]').first.wait_for()
+    screenshot(page, shots, "7-compare")
