@@ -1,8 +1,10 @@
 r"""Collection routing: trucks leave hubs, pick up at members, and end at a hub or a processor.
 
 One problem description, :class:`RoutingProblem`, and two engines behind
-:func:`solve_routes`: PyVRP (hybrid iterated local search) and OR-Tools routing (guided local
-search). :func:`check_routes` verifies a result from the routes alone.
+:func:`solve_routes`: PyVRP (iterated local search) and OR-Tools routing (guided local
+search). :func:`check_routes` verifies a result from the routes alone. PyVRP is the default:
+on CVRPLIB A/B/E/P at 10 s it averages 0.10 % above the best known costs against 2.03 % for
+OR-Tools, and it holds every feature too (``benchmarks/RESULTS-routing.md``).
 
 Formulation
 -----------
