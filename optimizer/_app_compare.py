@@ -81,6 +81,12 @@ def render_compare_page() -> None:
     _show(comparison)
 
 
+def _two_decimals(frame: pd.DataFrame) -> Any:
+    """A table for the eye: money and quantities with two decimals, blanks as dashes."""
+    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
+    return frame.style.format({c: "{:,.2f}" for c in floats}, na_rep="–")
+
+
 def _short(option: str) -> str:
     return option.split(" (", maxsplit=1)[0].removeprefix("Variant: ")
 
@@ -103,14 +109,14 @@ def _show(comparison: Comparison) -> None:
             winners = comparison.winners(name, n=10)
             losers = comparison.losers(name, n=10)
             left.caption("Gain most")
-            left.dataframe(winners, hide_index=True, width="stretch")
+            left.dataframe(_two_decimals(winners), hide_index=True, width="stretch")
             right.caption("Lose most")
-            right.dataframe(losers, hide_index=True, width="stretch")
+            right.dataframe(_two_decimals(losers), hide_index=True, width="stretch")
             gains = comparison.member_gains(name)
             by_coop = gains.groupby("cooperative")["gain"].agg(["count", "sum"]).reset_index()
             st.caption("Gain by cooperative")
             st.dataframe(
-                by_coop.rename(columns={"count": "members", "sum": "total gain"}),
+                _two_decimals(by_coop.rename(columns={"count": "members", "sum": "total gain"})),
                 hide_index=True,
                 width="stretch",
             )

@@ -20,7 +20,14 @@ import streamlit as st
 from optimizer.report import OSM_ATTRIBUTION, places_geojson
 from optimizer.scenario import Scenario
 
-__all__ = ["ATTRIBUTION", "map_features", "road_features", "show_map", "vega_map"]
+__all__ = [
+    "ATTRIBUTION",
+    "cooperative_colours",
+    "map_features",
+    "road_features",
+    "show_map",
+    "vega_map",
+]
 
 ATTRIBUTION = f"Map data {OSM_ATTRIBUTION.replace('(ODbL 1.0)', '').strip()}, ODbL 1.0"
 # road classes drawn as the background (the rest would only clutter the picture)
@@ -33,8 +40,20 @@ _MAJOR = {
     "unclassified": 0.8,
     "track": 0.5,
 }
-_ROLE_COLOURS = {"buyer": "#d62728", "supplier": "#8c564b", "hub": "#111111"}
-_ROLE_SHAPES = {"member": "circle", "buyer": "square", "supplier": "diamond", "hub": "triangle-up"}
+_ROLE_COLOURS = {
+    "buyer": "#d62728",
+    "supplier": "#8c564b",
+    "hub": "#8a8a8a",
+    "hub (open)": "#111111",
+}
+_ROLE_SHAPES = {
+    "member": "circle",
+    "buyer": "square",
+    "supplier": "diamond",
+    "hub": "triangle-up",
+    "hub (open)": "triangle-up",
+}
+_ROLE_SIZES = {"buyer": 90, "supplier": 110, "hub": 90, "hub (open)": 220}
 _COOP_COLOURS = ["#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#e377c2", "#bcbd22"]
 _LINE_COLOURS = [
     "#e41a1c",
@@ -45,7 +64,27 @@ _LINE_COLOURS = [
     "#a65628",
     "#f781bf",
     "#999999",
+    "#1b9e77",
+    "#d95f02",
+    "#7570b3",
+    "#e7298a",
+    "#66a61e",
+    "#e6ab02",
+    "#17becf",
+    "#393b79",
+    "#8c6d31",
+    "#843c39",
+    "#7b4173",
+    "#3182bd",
 ]
+_LEGEND = {"labelLimit": 260, "symbolLimit": 60, "titleLimit": 260}
+_LEGEND_ROW_PX = 30  # the height of one legend entry as Streamlit's theme draws it
+
+
+def cooperative_colours(names: Sequence[str]) -> dict[str, str]:
+    """One colour per cooperative, in the scenario's order: the same on maps and charts."""
+    unique = list(dict.fromkeys(names))
+    return {name: _COOP_COLOURS[i % len(_COOP_COLOURS)] for i, name in enumerate(unique)}
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -121,18 +160,27 @@ def map_features(
                 )
             elif geometry.get("type") == "Point":
                 lon, lat = geometry["coordinates"][:2]
+                role = str(extra.get("role") or _singular(layer))
+                if "open" in extra:
+                    if not extra["open"]:
+                        continue  # a closed candidate: the place is on the map already
+                    role = f"{role} (open)"
                 points.append(
                     {
                         "lon": lon,
                         "lat": lat,
-                        "role": str(extra.get("role", layer)),
-                        "group": str(extra.get("role", layer)),
+                        "role": role,
+                        "group": role,
                         "id": str(extra.get("id", "")),
                         "name": str(extra.get("name", layer)),
                         "detail": _tip(extra),
                     }
                 )
     return points, lines
+
+
+def _singular(layer: str) -> str:
+    return layer[:-1] if layer.endswith("s") and not layer.endswith("ss") else layer
 
 
 def _line_label(layer: str, props: Mapping[str, Any]) -> str:
@@ -167,10 +215,12 @@ def show_map(
     if interactive:
         _folium_map(points, lines, roads, key=key, height=height)
     else:
-        st.vega_lite_chart(vega_map(points, lines, roads, height=height), width="stretch")
+        order = [c.name for c in scenario.cooperatives]
+        spec = vega_map(points, lines, roads, height=height, cooperatives=order)
+        st.vega_lite_chart(spec, width="stretch")
     st.caption(
         f"{ATTRIBUTION}. Members are coloured by cooperative; buyers are squares, suppliers "
-        "diamonds, hubs triangles; closed roads are red."
+        "diamonds, hubs triangles (open hubs large and black); closed roads are red."
     )
 
 
@@ -181,10 +231,21 @@ def vega_map(
     roads: Sequence[Mapping[str, Any]],
     *,
     height: int = 520,
+    cooperatives: Sequence[str] = (),
 ) -> dict[str, Any]:
     """A Vega-Lite map spec (written as a dict: Altair's validation of thousands of road
-    features would take seconds on every rerun)."""
+    features would take seconds on every rerun).
+
+    Places get one legend (colour and shape of each cooperative or kind of place), lines
+    another (in two columns when there are many); the chart grows so both fit beside it.
+    ``cooperatives`` orders the cooperatives' colours as :func:`cooperative_colours` does.
+    """
     layers: list[dict[str, Any]] = []
+    line_labels = list(dict.fromkeys(str(f["properties"]["line"]) for f in lines))
+    line_columns = 2 if len(line_labels) > 10 else 1
+    groups = list(dict.fromkeys(p["group"] for p in points))
+    legend_rows = -(-len(line_labels) // line_columns) + len(groups) + 4
+    height = max(height, legend_rows * _LEGEND_ROW_PX)
     if roads:
         layers.append(
             {
@@ -212,7 +273,8 @@ def vega_map(
                         "field": "properties.line",
                         "type": "nominal",
                         "title": "route / corridor",
-                        "scale": {"range": _LINE_COLOURS},
+                        "scale": {"domain": line_labels, "range": _LINE_COLOURS},
+                        "legend": {**_LEGEND, "columns": line_columns},
                     },
                     "tooltip": [
                         {"field": "properties.line", "type": "nominal", "title": "line"},
@@ -222,35 +284,41 @@ def vega_map(
             }
         )
     if points:
-        groups = list(dict.fromkeys(p["group"] for p in points))
-        colours, coop_index = [], 0
-        for group in groups:
-            if group in _ROLE_COLOURS:
-                colours.append(_ROLE_COLOURS[group])
-            else:
-                colours.append(_COOP_COLOURS[coop_index % len(_COOP_COLOURS)])
-                coop_index += 1
-        roles = list(dict.fromkeys(p["role"] for p in points))
+        # members first (by cooperative), then the other kinds of place
+        members = [g for g in groups if g not in _ROLE_COLOURS and g in set(cooperatives)]
+        others = [g for g in groups if g not in _ROLE_COLOURS and g not in members]
+        groups = (
+            [g for g in dict.fromkeys(cooperatives) if g in members]
+            + others
+            + [g for g in _ROLE_COLOURS if g in groups]
+        )
+        coop_colours = cooperative_colours([*cooperatives, *others])
+        colours = [_ROLE_COLOURS.get(g) or coop_colours[g] for g in groups]
+        role_of = {p["group"]: p["role"] for p in points}
+        shapes = [_ROLE_SHAPES.get(role_of[g], "cross") for g in groups]
+        drawn = [{**p, "size": _ROLE_SIZES.get(p["role"], 55)} for p in points]
+        drawn.sort(key=lambda p: p["size"])  # big symbols (hubs) on top
         layers.append(
             {
-                "data": {"values": points},
-                "mark": {"type": "point", "filled": True, "size": 60, "opacity": 0.9},
+                "data": {"values": drawn},
+                "mark": {"type": "point", "filled": True, "opacity": 0.9},
                 "encoding": {
                     "longitude": {"field": "lon", "type": "quantitative"},
                     "latitude": {"field": "lat", "type": "quantitative"},
+                    "size": {"field": "size", "type": "quantitative", "scale": None},
                     "color": {
                         "field": "group",
                         "type": "nominal",
                         "title": "cooperative / place",
                         "scale": {"domain": groups, "range": colours},
+                        "legend": _LEGEND,
                     },
                     "shape": {
-                        "field": "role",
+                        "field": "group",
                         "type": "nominal",
-                        "scale": {
-                            "domain": roles,
-                            "range": [_ROLE_SHAPES.get(r, "cross") for r in roles],
-                        },
+                        "title": "cooperative / place",
+                        "scale": {"domain": groups, "range": shapes},
+                        "legend": _LEGEND,
                     },
                     "tooltip": [
                         {"field": f, "type": "nominal"}
@@ -263,7 +331,6 @@ def vega_map(
         "height": height,
         "projection": {"type": "mercator"},
         "layer": layers,
-        "resolve": {"scale": {"color": "independent"}},
     }
 
 

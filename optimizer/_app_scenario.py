@@ -6,6 +6,7 @@ import re
 import tempfile
 from functools import partial
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -126,7 +127,8 @@ def _overview(label: str, base: Scenario) -> None:
             for p in base.products
         ]
     )
-    st.dataframe(totals, hide_index=True, width="stretch")
+    numbers: dict[str, Any] = {"demand": "{:,.6g}", "supply": "{:,.6g}"}
+    st.dataframe(totals.style.format(numbers, na_rep="–"), hide_index=True, width="stretch")
     with st.expander("Map of the scenario", expanded=True):
         try:
             roads = roads_for(base)
@@ -207,8 +209,15 @@ def _located(problem: Problem) -> str:
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:
+    """Whether the editor's table is the original: blanks (None, NaN, NA, "") are equal
+    however the browser sends them back, values are compared as text."""
     if a.shape != b.shape or list(a.columns) != list(b.columns):
         return False
-    left = a.reset_index(drop=True).astype(str)
-    right = b.reset_index(drop=True).astype(str)
+    left, right = _cells(a), _cells(b)
     return bool((left == right).all().all())
+
+
+def _cells(frame: pd.DataFrame) -> pd.DataFrame:
+    text = frame.reset_index(drop=True).astype(object).astype(str)
+    blank = frame.reset_index(drop=True).isna().to_numpy() | (text.to_numpy() == "")
+    return text.mask(blank, "")

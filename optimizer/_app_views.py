@@ -19,7 +19,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
-from optimizer._app_map import road_features, show_map
+from optimizer._app_map import cooperative_colours, road_features, show_map
 from optimizer._app_state import (
     MODEL_PAGES,
     cached_network,
@@ -37,6 +37,7 @@ from optimizer.scenario import Scenario
 
 __all__ = [
     "download_tables",
+    "format_change",
     "format_value",
     "kpi_cards",
     "member_chart",
@@ -58,6 +59,16 @@ def format_value(value: float, unit: str = "") -> str:
     return f"{text} {unit}".strip()
 
 
+def format_change(change: float, unit: str = "") -> str:
+    """A KPI's change as a card shows it, signed; a change too small for
+    :func:`format_value` keeps two significant digits (never ``-0 %``)."""
+    text = format_value(change, unit)
+    if change and not any(ch in "123456789" for ch in text.removesuffix(unit)):
+        number = f"{change:.2g}"
+        text = f"{number} %" if unit == "%" else f"{number} {unit}".strip()
+    return "+" + text if change > 0 else text
+
+
 def kpi_cards(run: ModelRun, base: ModelRun | None = None, *, per_row: int = 4) -> None:
     """One ``st.metric`` per KPI, with the change against ``base`` when given."""
     items = list(run.kpis.items())
@@ -68,10 +79,14 @@ def kpi_cards(run: ModelRun, base: ModelRun | None = None, *, per_row: int = 4) 
             delta = None
             if base is not None and label in base.kpis:
                 change = float(value) - float(base.kpis[label])
-                delta = format_value(change, unit) if abs(change) > 1e-9 else None
-                if delta is not None and change > 0:
-                    delta = "+" + delta
-            column.metric(label, format_value(value, unit), delta=delta, delta_color="off")
+                delta = format_change(change, unit) if abs(change) > 1e-9 else None
+            column.metric(
+                label,
+                format_value(value, unit),
+                delta=delta,
+                delta_color="off",
+                help=label if len(label) > 30 else None,  # a long label is cut on the card
+            )
 
 
 def xlsx_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
@@ -133,19 +148,45 @@ def member_chart(run: ModelRun, scenario: Scenario, *, base: ModelRun | None = N
         cooperative_name=frame["cooperative"].map(coops).fillna(frame["cooperative"])
     )
     label = run.value_label
-    st.subheader(f"Per member: {label}")
+    # some models report one value per cooperative (member = cooperative)
+    per_coop = bool((frame["member"].astype(str) == frame["cooperative"].astype(str)).all())
+    palette = cooperative_colours(
+        [c.name for c in scenario.cooperatives] + list(shown["cooperative_name"].astype(str))
+    )
+    x_field, x_title = ("cooperative_name", "cooperative") if per_coop else ("member", "member")
+    st.subheader(f"Per {x_title}: {label}")
     chart = (
         alt.Chart(shown)
         .mark_bar()
         .encode(
-            x=alt.X("member:N", sort="-y", axis=alt.Axis(labels=len(shown) <= 60)),
-            y=alt.Y("value:Q", title=label),
-            color=alt.Color("cooperative_name:N", title="cooperative"),
-            tooltip=["member:N", "cooperative_name:N", alt.Tooltip("value:Q", format=",.2f")],
+            x=alt.X(
+                f"{x_field}:N",
+                sort="-y",
+                title=x_title,
+                axis=alt.Axis(
+                    labels=len(shown) <= 60,
+                    labelAngle=0 if per_coop else -90,
+                    labelLimit=300,
+                ),
+            ),
+            y=alt.Y("value:Q", title=None),
+            color=alt.Color(
+                "cooperative_name:N",
+                title="cooperative",
+                scale=alt.Scale(domain=list(palette), range=list(palette.values())),
+                legend=alt.Legend(labelLimit=260),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{x_field}:N", title=x_title),
+                alt.Tooltip("cooperative_name:N", title="cooperative"),
+                alt.Tooltip("value:Q", format=",.2f", title=label),
+            ],
         )
-        .properties(height=260)
+        .properties(height=260 if not per_coop else 200)
     )
     st.altair_chart(chart, width="stretch")
+    if per_coop:
+        return
     tags = {m.id: m.tags for m in scenario.members}
     groups = [
         shown.groupby("cooperative_name")["value"]
@@ -165,7 +206,8 @@ def member_chart(run: ModelRun, scenario: Scenario, *, base: ModelRun | None = N
         columns={"count": "members", "sum": f"total {label}", "mean": f"mean {label}"}
     )
     st.caption("By cooperative and by member tag (equity figures)")
-    st.dataframe(table, width="stretch", hide_index=True)
+    numbers: dict[str, Any] = {c: "{:,.2f}" for c in table.columns if c not in ("group", "members")}
+    st.dataframe(table.style.format(numbers, na_rep="–"), width="stretch", hide_index=True)
 
 
 def summary_html(run: ModelRun, scenario_label: str, base: ModelRun | None = None) -> str:
@@ -175,7 +217,7 @@ def summary_html(run: ModelRun, scenario_label: str, base: ModelRun | None = Non
         unit = run.units.get(label, "")
         change = ""
         if base is not None and label in base.kpis:
-            change = format_value(float(value) - float(base.kpis[label]), unit)
+            change = format_change(float(value) - float(base.kpis[label]), unit)
         rows.append(
             f"<tr><td>{html.escape(label)}</td><td>{html.escape(format_value(value, unit))}</td>"
             f"<td>{html.escape(change)}</td></tr>"

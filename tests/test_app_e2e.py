@@ -224,6 +224,10 @@ def test_the_default_scenario_page_shows_its_members_and_map(page: Any, shots: P
     assert metric(page, "Buyers") == str(len(scenario.buyers))
     page.get_by_text(scenario.name).first.wait_for()
     map_is_drawn(page)
+    page.get_by_role("tab", name="members (150)").wait_for()
+    # the tables in the editors are untouched: nothing to apply
+    assert page.get_by_role("button", name="Apply the edits").is_disabled()
+    assert not page.get_by_text("Edited, not yet applied").count()
     screenshot(page, shots, "1-scenario")
 
 
