@@ -16,6 +16,7 @@ it does not matter whose units the pool buys, so one variable ``y[c]`` carries t
 
 from __future__ import annotations
 
+import itertools
 import math
 from dataclasses import dataclass, field
 from typing import TypeAlias
@@ -25,7 +26,7 @@ import pulp
 
 from optimizer.models._procurement_data import ProcurementData
 
-__all__ = ["BuiltModel", "build_model"]
+__all__ = ["BuiltModel", "build_model", "goods_envelope"]
 
 Var: TypeAlias = pulp.LpVariable
 
@@ -59,6 +60,71 @@ class BuiltModel:
 
 def _expr(terms: list[tuple[Var, float]]) -> pulp.LpAffineExpression:
     return pulp.LpAffineExpression(terms)
+
+
+MAX_COMBINATIONS = 100_000  # bracket choices per product enumerated for the envelope cut
+Offer: TypeAlias = list[tuple[float, float, float, float]]  # usable brackets (L, U, c, k)
+
+
+def goods_envelope(offers: list[Offer], total: float) -> list[tuple[float, float]]:
+    """Affine lower bounds ``alpha + beta Q`` on the goods cost of ``Q <= total`` units.
+
+    ``offers`` holds, per supplier of one product, its usable brackets ``(L, U, c, k)``
+    (an order of ``q`` in ``[L, U]`` costs ``c q + k``). The cheapest way to buy ``Q`` units,
+    ``F(Q)``, is the minimum over one bracket (or none) per supplier of a convex piecewise
+    linear curve: the lower bounds ``L`` of the chosen brackets, then the rest filled at the
+    cheapest prices first. The lower convex hull of all these curves' corners with
+    ``Q <= total`` is the convex envelope of ``F`` on ``[0, total]``; its edges are returned.
+    Unlike the sum of the offers' own envelopes (what the bracket formulation's LP gives),
+    it knows that the offers share at most ``total`` units, and it equals ``F(total)`` at
+    ``Q = total``.
+    """
+    if not offers or total <= 0 or math.prod(len(o) + 1 for o in offers) > MAX_COMBINATIONS:
+        return []  # too many bracket choices to enumerate: no cut (still a valid model)
+    options = [[(0.0, 0.0, 0.0, 0.0), *offer] for offer in offers]
+    table = np.array(list(itertools.product(*options)))  # (combos, suppliers, 4)
+    low, high, price, fixed = (table[:, :, i] for i in range(4))
+    start_q = low.sum(axis=1)
+    keep = start_q <= total + 1e-9
+    low, high, price, fixed, start_q = (
+        low[keep],
+        high[keep],
+        price[keep],
+        fixed[keep],
+        start_q[keep],
+    )
+    start_cost = (price * low + fixed).sum(axis=1)
+    order = np.argsort(price, axis=1)
+    room = np.take_along_axis(high - low, order, axis=1)
+    step_cost = room * np.take_along_axis(price, order, axis=1)
+    corner_q = start_q[:, None] + np.cumsum(np.c_[np.zeros(len(room)), room], axis=1)
+    corner_cost = start_cost[:, None] + np.cumsum(np.c_[np.zeros(len(room)), step_cost], axis=1)
+    # where a curve passes ``total``, its corner there; corners beyond it are dropped
+    unit = np.take_along_axis(price, order, axis=1)
+    over = corner_q[:, 1:] > total
+    cross = over & (corner_q[:, :-1] <= total)
+    rows, cols = np.nonzero(cross)
+    cut_cost = corner_cost[rows, cols] + (total - corner_q[rows, cols]) * unit[rows, cols]
+    inside = corner_q <= total + 1e-9
+    qs = np.r_[corner_q[inside], np.full(len(rows), total), 0.0]
+    cs = np.r_[corner_cost[inside], cut_cost, 0.0]
+    order = np.lexsort((cs, qs))
+    qs, cs = np.asarray(qs[order], dtype=float), np.asarray(cs[order], dtype=float)
+    first = np.r_[True, np.diff(qs) > 1e-9]  # the cheapest corner at each quantity
+    hull: list[tuple[float, float]] = []
+    for q, c in zip(qs[first].tolist(), cs[first].tolist(), strict=True):
+        while len(hull) >= 2:
+            (q1, c1), (q2, c2) = hull[-2], hull[-1]
+            if (c2 - c1) * (q - q1) >= (c - c1) * (q2 - q1):  # hull[-1] is not below the chord
+                hull.pop()
+            else:
+                break
+        hull.append((q, c))
+    edges = []
+    for (q1, c1), (q2, c2) in itertools.pairwise(hull):
+        beta = (c2 - c1) / (q2 - q1)
+        edges.append((c1 - beta * q1, beta))
+    return edges
 
 
 def bracket_bounds(
@@ -148,6 +214,9 @@ def build_model(
     trip_cost = data.trip_cost
     reachable = np.isfinite(trip_cost)
     constraints: list[pulp.LpConstraint] = []
+    offers_of: dict[int, list[Offer]] = {}  # p -> usable brackets of each built offer
+    goods_of: dict[int, list[tuple[Var, float]]] = {}  # p -> goods cost terms
+    amount_of: dict[int, list[Var]] = {}  # p -> q
     for s_, p_ in zip(*np.nonzero(data.offered), strict=True):
         s, p = int(s_), int(p_)
         usable = bracket_bounds(data, s, p, float(total_demand[p]))
@@ -175,9 +244,26 @@ def build_model(
                 constraints.append(_expr([(q, 1.0), (u, -lo)]) >= 0)
             choose.append((u, 1.0))
             flow.append((q, -1.0))
+            goods_of.setdefault(p, []).append((q, price))
+            if fixed:
+                goods_of[p].append((u, fixed))
+            amount_of.setdefault(p, []).append(q)
+        offers_of.setdefault(p, []).append(
+            [(lo, hi, price, fixed) for _, lo, hi, price, fixed in usable]
+        )
         if len(choose) > 1:
             constraints.append(_expr(choose) <= 1)
         constraints.append(_expr(flow) == 0)
+
+    # the offers of one product share its demand: cut the LP's cost up to F's envelope
+    for p, offers in offers_of.items():
+        if len(offers) < 2:
+            continue
+        for alpha, beta in goods_envelope(offers, float(total_demand[p])):
+            coef = dict(goods_of[p])
+            for q in amount_of[p]:
+                coef[q] -= beta
+            constraints.append(_expr(list(coef.items())) >= alpha)
 
     for (s, d), terms in load.items():
         payload = float(data.payload_kg[s])

@@ -39,6 +39,17 @@ subject to::
     sum_s x[s,p,d] = sum_{c at (d,p)} y[c]                pooled units reach their members
     sum_p w[p] x[s,p,d] <= W[s] n[s,d]                    truck payload by weight
 
+plus, per product ``p``, the valid inequalities (they cut the LP relaxation, not the plans)::
+
+    sum_{s,b} (c q + k u)[s,p,b] >= alpha[p,j] + beta[p,j] sum_{s,b} q[s,p,b]   each edge j
+
+where ``alpha + beta Q`` are the edges of the convex envelope of ``F[p](Q)``, the cheapest
+goods cost of ``Q`` units of ``p`` over one bracket (or none) per supplier, on
+``0 <= Q <= D[p]`` (the total demand). The LP of the bracket formulation alone gives each
+offer its own envelope (its best price for any quantity); this envelope also knows that the
+offers share at most ``D[p]`` units, and it is exact at ``Q = D[p]``. ``F[p]`` comes from
+enumerating the bracket choices (at most ``(B + 1) ** S`` per product).
+
 Brackets and deliveries that cannot be used (a minimum order above the coalition's whole
 demand, no road to the drop point) are left out before solving. The bracket choice is per
 supplier and product on the total ordered over all drop points.

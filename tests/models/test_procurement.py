@@ -10,6 +10,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimizer.errors import InputError
+from optimizer.models._procurement_model import goods_envelope
 from optimizer.models.procurement import (
     ProcurementData,
     ProcurementResult,
@@ -298,3 +299,19 @@ def test_scenario_adapter_on_the_bundled_scenario() -> None:
     assert result.savings > 0
     with pytest.raises(InputError, match="road distances"):
         scenario_procurement_data(scenario, np.zeros((1, 1)))
+
+
+def test_goods_envelope_knows_the_offers_share_the_demand() -> None:
+    # Two suppliers, each: [0, 100) at 10 EUR, exactly 100 (its capacity) at 8 EUR; 150 units
+    # needed. Each offer's own envelope is 8 q, so the LP of the bracket formulation would pay
+    # 8 * 150 = 1200. Both cannot reach 100 with 150 units, so the cheapest is 100 at 8 plus
+    # 50 at 10 = 1300: the envelope must reach 1300 at Q = 150 and stay below F elsewhere.
+    offer = [(0.0, 100.0, 10.0, 0.0), (100.0, 100.0, 8.0, 0.0)]
+    edges = goods_envelope([offer, offer], 150.0)
+
+    def cheapest(q: float) -> float:  # F(Q) by hand: one supplier at 100 when Q >= 100
+        return 800.0 + 10.0 * (q - 100.0) if q >= 100 else 10.0 * q
+
+    assert max(a + b * 150.0 for a, b in edges) == pytest.approx(1300.0)
+    for q in np.linspace(0.0, 150.0, 31):
+        assert max(a + b * q for a, b in edges) <= cheapest(float(q)) + 1e-9
