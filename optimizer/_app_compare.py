@@ -97,7 +97,9 @@ def _show(comparison: Comparison) -> None:
     formats: dict[str, Any] = {c: "{:,.2f}" for c in table.columns if c not in ("kpi", "unit")}
     for name in comparison.names[1:]:
         formats[change_columns(name)[1]] = "{:+.1f} %"
-    st.dataframe(table.style.format(formats, na_rep="–"), hide_index=True, width="stretch")
+    st.dataframe(
+        table.style.format(formats, na_rep="–"), hide_index=True, width="stretch", placeholder="–"
+    )
     st.subheader("In words")
     st.text(comparison.summary())
     members = comparison.per_member
@@ -109,9 +111,13 @@ def _show(comparison: Comparison) -> None:
             winners = comparison.winners(name, n=10)
             losers = comparison.losers(name, n=10)
             left.caption("Gain most")
-            left.dataframe(_two_decimals(winners), hide_index=True, width="stretch")
+            left.dataframe(
+                _two_decimals(winners), hide_index=True, width="stretch", placeholder="–"
+            )
             right.caption("Lose most")
-            right.dataframe(_two_decimals(losers), hide_index=True, width="stretch")
+            right.dataframe(
+                _two_decimals(losers), hide_index=True, width="stretch", placeholder="–"
+            )
             gains = comparison.member_gains(name)
             by_coop = gains.groupby("cooperative")["gain"].agg(["count", "sum"]).reset_index()
             st.caption("Gain by cooperative")
@@ -119,6 +125,7 @@ def _show(comparison: Comparison) -> None:
                 _two_decimals(by_coop.rename(columns={"count": "members", "sum": "total gain"})),
                 hide_index=True,
                 width="stretch",
+                placeholder="–",
             )
             tables[f"gains {name}"[:31]] = gains
     download_tables(tables, prefix=f"compare-{comparison.model}", key="cmp-dl")

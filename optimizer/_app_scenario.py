@@ -6,7 +6,6 @@ import re
 import tempfile
 from functools import partial
 from pathlib import Path
-from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -126,9 +125,15 @@ def _overview(label: str, base: Scenario) -> None:
             }
             for p in base.products
         ]
+    ).astype({"demand": float, "supply": float})
+    amount = st.column_config.NumberColumn(format="localized")
+    st.dataframe(
+        totals,
+        hide_index=True,
+        width="stretch",
+        column_config={"demand": amount, "supply": amount},
+        placeholder="–",
     )
-    numbers: dict[str, Any] = {"demand": "{:,.6g}", "supply": "{:,.6g}"}
-    st.dataframe(totals.style.format(numbers, na_rep="–"), hide_index=True, width="stretch")
     with st.expander("Map of the scenario", expanded=True):
         try:
             roads = roads_for(base)
@@ -172,6 +177,7 @@ def _editors(base: Scenario) -> None:
                 num_rows="dynamic",
                 width="stretch",
                 hide_index=True,
+                placeholder="",  # an empty cell, not "None"
                 key=f"edit-{name}-{version}",
             )
             if not _same(frame, original):

@@ -128,7 +128,7 @@ def _table_tabs(run: ModelRun, *, key: str) -> None:
                 )
                 if choice != "all members":
                     frame = frame[frame["member"].astype(str) == choice]
-            st.dataframe(frame, width="stretch", hide_index=True)
+            st.dataframe(frame, width="stretch", hide_index=True, placeholder="–")
             st.download_button(
                 f"{name}.csv",
                 frame.to_csv(index=False).encode(),
@@ -207,7 +207,9 @@ def member_chart(run: ModelRun, scenario: Scenario, *, base: ModelRun | None = N
     )
     st.caption("By cooperative and by member tag (equity figures)")
     numbers: dict[str, Any] = {c: "{:,.2f}" for c in table.columns if c not in ("group", "members")}
-    st.dataframe(table.style.format(numbers, na_rep="–"), width="stretch", hide_index=True)
+    st.dataframe(
+        table.style.format(numbers, na_rep="–"), width="stretch", hide_index=True, placeholder="–"
+    )
 
 
 def summary_html(run: ModelRun, scenario_label: str, base: ModelRun | None = None) -> str:
