@@ -16,6 +16,7 @@ from functools import partial
 from typing import Any
 
 import altair as alt
+import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -64,7 +65,9 @@ def format_change(change: float, unit: str = "") -> str:
     :func:`format_value` keeps two significant digits (never ``-0 %``)."""
     text = format_value(change, unit)
     if change and not any(ch in "123456789" for ch in text.removesuffix(unit)):
-        number = f"{change:.2g}"
+        number = np.format_float_positional(
+            change, precision=2, unique=False, fractional=False, trim="-"
+        )
         text = f"{number} %" if unit == "%" else f"{number} {unit}".strip()
     return "+" + text if change > 0 else text
 

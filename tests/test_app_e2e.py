@@ -257,6 +257,7 @@ def test_the_fuel_price_slider_changes_the_transport_cost(
     slider = page.locator('[data-testid="stSlider"]').filter(has_text="Fuel price factor")
     thumb = slider.get_by_role("slider")
     thumb.focus()
+    started = time.monotonic()
     for _ in range(10):  # 1.00 -> 1.50 in steps of 0.05
         page.keyboard.press("ArrowRight")
     page.wait_for_function(
@@ -267,6 +268,7 @@ def test_the_fuel_price_slider_changes_the_transport_cost(
         timeout=SOLVE_TIMEOUT_MS,
     )
     settle(page)
+    seconds = time.monotonic() - started
     after = metric(page, label)
     assert after != before
     card = page.locator('[data-testid="stMetric"]').filter(has=page.get_by_text(label, exact=True))
@@ -274,6 +276,11 @@ def test_the_fuel_price_slider_changes_the_transport_cost(
     assert delta.strip().startswith("+"), delta  # dearer fuel, dearer transport
     page.get_by_text("fuel price x1.5").first.wait_for()
     screenshot(page, shots, "6-procurement-fuel-x1.5")
+    # the target is 3 s; recorded (not asserted: CI machines differ)
+    note = f"fuel slider 1.0 -> 1.5 on Procurement: new KPIs after {seconds:.1f} s\n"
+    with (shots / "timings.txt").open("a", encoding="utf-8") as out:
+        out.write(note)
+    print(note)
 
 
 def test_the_compare_page_puts_a_variant_beside_the_base(page: Any, shots: Path) -> None:
