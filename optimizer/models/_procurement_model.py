@@ -26,7 +26,7 @@ import pulp
 
 from optimizer.models._procurement_data import ProcurementData
 
-__all__ = ["BuiltModel", "build_model", "goods_envelope"]
+__all__ = ["BuiltModel", "best_brackets", "build_model", "goods_envelope"]
 
 Var: TypeAlias = pulp.LpVariable
 
@@ -52,6 +52,7 @@ class BuiltModel:
     row_member: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     row_product: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
     local_cost_all: float = 0.0  # cost if every class bought locally
+    start_brackets: list[Var] = field(default_factory=list)  # u = 1 in the heuristic start
 
     @property
     def n_variables(self) -> int:
@@ -125,6 +126,31 @@ def goods_envelope(offers: list[Offer], total: float) -> list[tuple[float, float
         beta = (c2 - c1) / (q2 - q1)
         edges.append((c1 - beta * q1, beta))
     return edges
+
+
+def best_brackets(offers: list[Offer], total: float, *, local_price: float) -> list[int]:
+    """The bracket of each offer (-1: none) that buys ``total`` units of a product cheapest.
+
+    The same enumeration as :func:`goods_envelope`, at ``Q = total``; units the chosen
+    brackets cannot hold cost ``local_price``. A heuristic start: trucks are ignored.
+    """
+    if not offers or math.prod(len(o) + 1 for o in offers) > MAX_COMBINATIONS:
+        return [-1] * len(offers)
+    options = [[(0.0, 0.0, 0.0, 0.0), *offer] for offer in offers]
+    table = np.array(list(itertools.product(*options)))  # (combos, suppliers, 4)
+    picks = np.array(list(itertools.product(*(range(-1, len(o)) for o in offers))))
+    low, high, price, fixed = (table[:, :, i] for i in range(4))
+    rest = total - low.sum(axis=1)
+    cost = (price * low + fixed).sum(axis=1)
+    order = np.argsort(price, axis=1)
+    for j in range(len(offers)):  # fill the rest at the cheapest prices first
+        col = order[:, j : j + 1]
+        room = np.take_along_axis(high - low, col, axis=1)[:, 0]
+        take = np.clip(np.minimum(rest, room), 0.0, None)
+        cost += take * np.take_along_axis(price, col, axis=1)[:, 0]
+        rest -= take
+    cost = np.where(rest < -1e-9, np.inf, cost + np.clip(rest, 0.0, None) * local_price)
+    return [int(b) for b in picks[int(np.argmin(cost))]]
 
 
 def bracket_bounds(
@@ -217,6 +243,7 @@ def build_model(
     offers_of: dict[int, list[Offer]] = {}  # p -> usable brackets of each built offer
     goods_of: dict[int, list[tuple[Var, float]]] = {}  # p -> goods cost terms
     amount_of: dict[int, list[Var]] = {}  # p -> q
+    switches_of: dict[int, list[list[Var]]] = {}  # p -> u of each built offer
     for s_, p_ in zip(*np.nonzero(data.offered), strict=True):
         s, p = int(s_), int(p_)
         usable = bracket_bounds(data, s, p, float(total_demand[p]))
@@ -232,6 +259,7 @@ def build_model(
             load.setdefault((s, d), []).append((x, float(data.weight_kg[p])))
             flow.append((x, 1.0))
         choose: list[tuple[Var, float]] = []
+        switches_of.setdefault(p, []).append([])
         for b, lo, hi, price, fixed in usable:
             q = problem.add_variable(f"q_{s}_{p}_{b}", 0, hi)
             u = problem.add_variable(f"u_{s}_{p}_{b}", cat=pulp.LpBinary)
@@ -243,6 +271,7 @@ def build_model(
             if lo > 0:
                 constraints.append(_expr([(q, 1.0), (u, -lo)]) >= 0)
             choose.append((u, 1.0))
+            switches_of[p][-1].append(u)
             flow.append((q, -1.0))
             goods_of.setdefault(p, []).append((q, price))
             if fixed:
@@ -257,6 +286,13 @@ def build_model(
 
     # the offers of one product share its demand: cut the LP's cost up to F's envelope
     for p, offers in offers_of.items():
+        mean_local = float(
+            np.average(built.class_price, weights=(built.class_product == p) * class_demand)
+        )
+        picks = best_brackets(offers, float(total_demand[p]), local_price=mean_local)
+        for us, b in zip(switches_of[p], picks, strict=True):
+            if b >= 0:
+                built.start_brackets.append(us[b])
         if len(offers) < 2:
             continue
         for alpha, beta in goods_envelope(offers, float(total_demand[p])):
