@@ -104,7 +104,7 @@ def run_markets(scenario: Scenario, *, single_buyer: bool = False) -> ModelRun:
         "income at the farm gate": figures.farm_gate_income,
         "gain over the farm gate": figures.gain,
         "gain over the farm gate (%)": gain_pct,
-        "member-products not at their best buyer": float(own["pushed"].sum()),
+        "sales not at the member's best buyer": float(own["pushed"].sum()),
         "mean travel time to the buyer": figures.mean_time_h * 60,
         "worst travel time to the buyer": figures.worst_time_h * 60,
         "quantity sold at the farm gate": float(
@@ -116,7 +116,7 @@ def run_markets(scenario: Scenario, *, single_buyer: bool = False) -> ModelRun:
         "income at the farm gate": currency,
         "gain over the farm gate": currency,
         "gain over the farm gate (%)": "%",
-        "member-products not at their best buyer": "rows",
+        "sales not at the member's best buyer": "member × product",
         "mean travel time to the buyer": "min",
         "worst travel time to the buyer": "min",
         "quantity sold at the farm gate": "units",
@@ -137,7 +137,8 @@ def run_markets(scenario: Scenario, *, single_buyer: bool = False) -> ModelRun:
     )
     per_member = figures.members.rename(columns={"group": "cooperative"})
     per_member = per_member.assign(value=per_member["gain"])[["member", "cooperative", "value"]]
-    summary = "\n".join([result.summary(), figures.summary()])
+    head = [line for line in result.summary().splitlines() if "farm gate" not in line]
+    summary = "\n".join([*head, figures.summary()])
     return ModelRun(
         model="markets",
         scenario=scenario.name,
@@ -486,14 +487,14 @@ def run_routes(
                     "stops": row.stops,
                     "load_kg": row.load,
                     "payload_kg": row.payload,
-                    "utilisation_pct": 100 * row.utilisation
-                    if row.utilisation <= 1
-                    else row.utilisation,
-                    "km": row.distance / 1000,
-                    "hours": row.duration / 3600,
+                    "utilisation_pct": round(
+                        100 * row.utilisation if row.utilisation <= 1 else row.utilisation, 1
+                    ),
+                    "km": round(row.distance / 1000, 2),
+                    "hours": round(row.duration / 3600, 2),
                     "start": _clock(row.start_time),
                     "end": _clock(row.end_time),
-                    "cost": float(row.cost),
+                    "cost": round(float(row.cost), 2),
                 }
             )
         for row in _records(result.stops):
