@@ -85,6 +85,7 @@ from optimizer.results import SolverReport, Status, relative_gap
 from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S, solve
 
 __all__ = [
+    "START_MIN_BRACKETS",
     "ProcurementCheck",
     "ProcurementData",
     "ProcurementResult",

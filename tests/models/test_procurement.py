@@ -10,8 +10,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimizer.errors import InputError
-from optimizer.models._procurement_model import goods_envelope
+from optimizer.models._procurement_model import best_brackets, build_model, goods_envelope
 from optimizer.models.procurement import (
+    START_MIN_BRACKETS,
     ProcurementData,
     ProcurementResult,
     check_procurement,
@@ -315,3 +316,40 @@ def test_goods_envelope_knows_the_offers_share_the_demand() -> None:
     assert max(a + b * 150.0 for a, b in edges) == pytest.approx(1300.0)
     for q in np.linspace(0.0, 150.0, 31):
         assert max(a + b * q for a, b in edges) <= cheapest(float(q)) + 1e-9
+
+
+def test_best_brackets_for_the_whole_demand() -> None:
+    # The offers of the envelope test: 150 units are cheapest as 100 at 8 from one supplier
+    # (its capacity) and 50 at 10 from the other (1300); both at 8 would need 200 units.
+    offer = [(0.0, 100.0, 10.0, 0.0), (100.0, 100.0, 8.0, 0.0)]
+    assert sorted(best_brackets([offer, offer], 150.0, local_price=12.0)) == [0, 1]
+    # 20 units: the second bracket (100 units) cannot be reached; the first holds them all
+    assert best_brackets([offer], 20.0, local_price=12.0) == [0]
+
+
+def test_large_model_goes_through_the_heuristic_start() -> None:
+    # 26 products, one supplier with brackets [0, 25) at 10 and from 25 at 8 for each: 52
+    # bracket binaries, enough for the start (fixed brackets) to be solved first. Three
+    # members need 10 of each; pooled, 30 units reach the 8 EUR bracket: 26 * 30 * 8 = 6240,
+    # plus one truck (payload 1e6 kg, 26 * 30 kg) at 50 + 10 km * 1 = 60: 6300. The local
+    # dealer (12) is dearer than both brackets.
+    n_products = 26
+    data = ProcurementData(
+        demand=np.full((3, n_products), 10.0),
+        local_price=np.full((3, n_products), 12.0),
+        offered=np.ones((1, n_products), bool),
+        thresholds=np.tile([0.0, 25.0], (1, n_products, 1)),
+        unit_price=np.tile([10.0, 8.0], (1, n_products, 1)),
+        incremental=np.zeros((1, n_products), bool),
+        min_order=np.zeros((1, n_products)),
+        capacity=np.full((1, n_products), 1e6),
+        weight_kg=np.ones(n_products),
+        drop_point=np.zeros(3, int),
+        distance_km=[[10.0]],
+        payload_kg=[1e6],
+        cost_per_trip=[50.0],
+        cost_per_km=[1.0],
+    )
+    assert len(build_model(data).brackets) >= START_MIN_BRACKETS
+    result = solved(data, standalone=False)
+    assert result.pooled_cost == pytest.approx(6300.0)
