@@ -56,6 +56,7 @@ def solve(
     gap: float = DEFAULT_GAP,
     threads: int | None = None,
     msg: bool = False,
+    warm_start: bool = False,
 ) -> SolverReport:
     """Solve ``problem`` in place and report how it went.
 
@@ -70,6 +71,10 @@ def solve(
         Seconds the solver may run.
     gap
         Relative MIP gap at which the solver may stop and call the plan optimal.
+    warm_start
+        Hand the solver the values the variables hold now (``LpVariable.setInitialValue``
+        or an earlier solve of the same problem) as a starting plan. The plan should be
+        complete (every variable has a value); HiGHS ignores an infeasible one.
     """
     if time_limit <= 0:
         raise ValueError(f"time_limit must be positive, got {time_limit}")
@@ -87,18 +92,47 @@ def solve(
     report = SolverReport(order[0], Status.ERROR, 0.0, message="not run")
     for name in order:
         run = _solve_highs if name == "highs" else _solve_cbc
-        report = run(problem, time_limit=time_limit, gap=gap, threads=threads, msg=msg)
+        report = run(
+            problem,
+            time_limit=time_limit,
+            gap=gap,
+            threads=threads,
+            msg=msg,
+            warm_start=warm_start,
+        )
         if report.status is not Status.ERROR:
             break
     return report
 
 
+class _HighsWithStart(pulp.HiGHS):
+    """PuLP's HiGHS interface, handing HiGHS the variables' current values as a MIP start."""
+
+    def callSolver(self, lp: pulp.LpProblem) -> None:
+        import highspy
+
+        values = [v.varValue for v in lp.variables()]  # the column order of buildSolverModel
+        if values and all(value is not None for value in values):
+            start = highspy.HighsSolution()
+            start.col_value = [float(value) for value in values]
+            start.value_valid = True
+            lp.solverModel.setSolution(start)
+        lp.solverModel.run()
+
+
 def _solve_highs(
-    problem: pulp.LpProblem, *, time_limit: float, gap: float, threads: int | None, msg: bool
+    problem: pulp.LpProblem,
+    *,
+    time_limit: float,
+    gap: float,
+    threads: int | None,
+    msg: bool,
+    warm_start: bool = False,
 ) -> SolverReport:
     import highspy
 
-    command = pulp.HiGHS(msg=msg, timeLimit=time_limit, gapRel=gap, threads=threads)
+    kind_of_command = _HighsWithStart if warm_start else pulp.HiGHS
+    command = kind_of_command(msg=msg, timeLimit=time_limit, gapRel=gap, threads=threads)
     start = time.perf_counter()
     try:
         with contextlib.nullcontext() if msg else _quiet_stdout():
@@ -154,7 +188,13 @@ _CBC_NUMBER = r"(-?[0-9.eE+-]+)"
 
 
 def _solve_cbc(
-    problem: pulp.LpProblem, *, time_limit: float, gap: float, threads: int | None, msg: bool
+    problem: pulp.LpProblem,
+    *,
+    time_limit: float,
+    gap: float,
+    threads: int | None,
+    msg: bool,
+    warm_start: bool = False,
 ) -> SolverReport:
     with tempfile.TemporaryDirectory(prefix="coop-cbc-") as tmp:
         log = Path(tmp) / "cbc.log"
@@ -162,7 +202,12 @@ def _solve_cbc(
             # PuLP 3 warns that its bundled CBC goes away in PuLP 4; the project pins PuLP < 4
             warnings.simplefilter("ignore", DeprecationWarning)
             command = pulp.PULP_CBC_CMD(
-                msg=msg, timeLimit=time_limit, gapRel=gap, threads=threads, logPath=str(log)
+                msg=msg,
+                timeLimit=time_limit,
+                gapRel=gap,
+                threads=threads,
+                logPath=str(log),
+                warmStart=warm_start,
             )
         start = time.perf_counter()
         try:

@@ -110,3 +110,13 @@ def test_bad_arguments() -> None:
         solve(problem, time_limit=0)
     with pytest.raises(ValueError, match="gap"):
         solve(problem, gap=1.5)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_warm_start_keeps_the_optimum(solver: str) -> None:
+    problem, x = knapsack()
+    for var, value in zip(x, [1, 0, 1, 0], strict=True):  # {0, 2}: feasible, worth 17
+        var.setInitialValue(value)
+    report = solve(problem, solver=solver, time_limit=10, warm_start=True)  # type: ignore[arg-type]
+    assert report.status is Status.OPTIMAL and report.objective == pytest.approx(23)
+    assert check_knapsack(x) == pytest.approx(23)

@@ -299,7 +299,7 @@ def _solve_in_two_phases(
     for u, low, up in saved:
         u.lowBound, u.upBound = low, up
     left = max(time_limit - first.runtime_s, 1.0)
-    second = solve(problem, solver=solver, time_limit=left, gap=gap)  # type: ignore[arg-type]
+    second = solve(problem, solver=solver, time_limit=left, gap=gap, warm_start=True)  # type: ignore[arg-type]
     runtime = first.runtime_s + second.runtime_s
     if not plan or (second.status.has_solution and second.objective <= first.objective):
         return replace(second, runtime_s=runtime)
