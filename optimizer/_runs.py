@@ -448,7 +448,12 @@ def run_hubs(scenario: Scenario) -> ModelRun:
 def run_routes(
     scenario: Scenario, *, engine: str = "pyvrp", time_limit: float | None = None
 ) -> ModelRun:
-    """Daily collection tours from the vehicles' hubs, on the roads, with their checks."""
+    """Daily collection tours from the vehicles' hubs, on the roads, with their checks.
+
+    ``time_limit`` is the search time per group of vehicle types: 1 s by default (at most the
+    scenario's ``time_limit_s``), enough for tours of a few dozen stops; give more for large
+    groups (``optimizer solve ... --time-limit 10``).
+    """
 
     from optimizer.models._routes_scenario import routing_locations, routing_problems
     from optimizer.models.routing import check_routes, solve_routes
@@ -465,7 +470,7 @@ def run_routes(
     )
     trips = travel(scenario, points, points)
     groups = routing_problems(scenario, places, trips.distance_m, trips.time_s)
-    limit = time_limit if time_limit is not None else min(scenario.parameters.time_limit_s, 3.0)
+    limit = time_limit if time_limit is not None else min(scenario.parameters.time_limit_s, 1.0)
     currency = scenario.parameters.currency
     route_rows, stop_rows, skipped_rows, statuses = [], [], [], []
     legs = []

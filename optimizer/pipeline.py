@@ -353,12 +353,9 @@ def run_demo(scenario: Scenario, out: Path, *, console: Console | None = None) -
     written.append(write_geojson(places_geojson(scenario), out / "places.geojson", roads=False))
     _load_models()
     kpis: dict[str, Any] = {}
-    quick = {
-        "routes": {"time_limit": 1.0}
-    }  # the demo shows the tours; solve lets them search longer
     for name in MODELS:
         with console.status(f"solving {name} ..."):
-            run = run_model(scenario, name, **quick.get(name, {}))
+            run = run_model(scenario, name)
         console.print(f"\n[bold]{name}[/bold] ({run.runtime_s:.1f} s): {run.summary}")
         for note in run.warnings:
             console.print(f"  [yellow]note[/yellow]: {note}")
