@@ -231,7 +231,13 @@ _SHOWN: dict[str, tuple[tuple[str, str], ...]] = {
         ("equity", "Equity of the split"),
         ("equity_by_tag", "Tagged groups: share of volume and of savings"),
     ),
-    "routes": (("routes", "Collection routes"),),
+    "routes": (("routes", "Collection routes"), ("skipped", "Members not collected")),
+    "markets": (
+        ("plan", "Plan: who sells what to whom, and what it earns"),
+        ("own_best_vs_plan", "Each member's own best buyer against the plan"),
+        ("income_by_cooperative", "Income by cooperative"),
+        ("income_by_tag", "Income by member tag"),
+    ),
 }
 
 
