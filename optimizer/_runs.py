@@ -8,6 +8,8 @@ tables, map layers and a per-member figure. Importing this module registers them
 from __future__ import annotations
 
 import itertools
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import pandas as pd
@@ -474,8 +476,16 @@ def run_routes(
     currency = scenario.parameters.currency
     route_rows, stop_rows, skipped_rows, statuses = [], [], [], []
     legs = []
-    for group in groups:
-        result = solve_routes(group.problem, engine=engine, time_limit=limit)  # type: ignore[arg-type]
+    # the engines release the GIL while they search: the vehicle groups share the cores
+    workers = max(1, min(len(groups), os.cpu_count() or 1))
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        results = list(
+            pool.map(
+                lambda g: solve_routes(g.problem, engine=engine, time_limit=limit),  # type: ignore[arg-type]
+                groups,
+            )
+        )
+    for group, result in zip(groups, results, strict=True):
         statuses.append(result.status)
         if not result.status.has_solution:
             continue
