@@ -56,8 +56,8 @@ def test_demo_writes_its_outputs(tmp_path: Path) -> None:
 def test_solve_markets_prints_and_writes(tmp_path: Path) -> None:
     out = tmp_path / "markets"
     result = runner.invoke(
-        app, ["solve", str(LIECHTENSTEIN), "--model", "markets", "--member", "M003",
-              "--out", str(out)]
+        app,
+        ["solve", str(LIECHTENSTEIN), "--model", "markets", "--member", "M003", "--out", str(out)],
     )
     assert result.exit_code == 0, result.output
     assert "Every reachable buyer for M003" in result.output

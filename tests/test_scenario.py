@@ -98,7 +98,7 @@ def test_semicolon_separated_csv_is_read(tiny_dir: Path) -> None:
 def test_not_a_scenario_path(tmp_path: Path) -> None:
     other = tmp_path / "notes.txt"
     other.write_text("hello")
-    with pytest.raises(InputError, match="notes.txt"):
+    with pytest.raises(InputError, match=r"notes\.txt"):
         load_scenario(other)
     with pytest.raises(InputError, match="not found"):
         load_scenario(tmp_path / "missing")

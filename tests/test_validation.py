@@ -252,5 +252,5 @@ def test_bad_cell_in_workbook_names_the_sheet(tmp_path: Path) -> None:
 def test_not_a_workbook(tmp_path: Path) -> None:
     fake = tmp_path / "fake.xlsx"
     fake.write_text("not a zip")
-    with pytest.raises(InputError, match="fake.xlsx: expected an Excel .xlsx workbook"):
+    with pytest.raises(InputError, match=r"fake\.xlsx: expected an Excel \.xlsx workbook"):
         load_scenario(fake)

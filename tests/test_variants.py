@@ -18,7 +18,9 @@ def _variant(folder: Path, text: str) -> Path:
 
 def test_variant_applies_every_kind_of_override(tmp_path: Path) -> None:
     base = load_scenario(TINY)
-    path = _variant(tmp_path, f"""
+    path = _variant(
+        tmp_path,
+        f"""
 base: {TINY}
 name: Tiny, rainy and dear
 set:
@@ -36,7 +38,8 @@ update:
       set: {{unit_price: 0.30}}
 scale:
   demand.quantity: 1.5
-""")
+""",
+    )
     variant = load_scenario(path)
     assert variant.name == "Tiny, rainy and dear"
     assert variant.parameters.fuel_price_factor == 1.2
@@ -82,12 +85,19 @@ def test_variant_of_a_variant(tmp_path: Path) -> None:
     ("body", "words"),
     [
         # an override that breaks a rule is caught like a bad cell, naming the variant file
-        ("set: {parameters.fuel_price_factor: -1}", ("variant.yaml", "parameters.fuel_price_factor")),
+        (
+            "set: {parameters.fuel_price_factor: -1}",
+            ("variant.yaml", "parameters.fuel_price_factor"),
+        ),
         ("remove: {buyers: [zz]}", ("variant.yaml", "remove.buyers", "'zz'")),
-        ("update: {brackets: [{where: {supplier: s9}, set: {unit_price: 1}}]}",
-         ("variant.yaml", "update.brackets[0]", "matches at least one row")),
-        ("add: {members: [{id: m9, name: X, cooperative: nobody, lat: 53, lon: 13}]}",
-         ("variant.yaml", "table 'members' after overrides", "column 'cooperative'", "'nobody'")),
+        (
+            "update: {brackets: [{where: {supplier: s9}, set: {unit_price: 1}}]}",
+            ("variant.yaml", "update.brackets[0]", "matches at least one row"),
+        ),
+        (
+            "add: {members: [{id: m9, name: X, cooperative: nobody, lat: 53, lon: 13}]}",
+            ("variant.yaml", "table 'members' after overrides", "column 'cooperative'", "'nobody'"),
+        ),
         ("colour: red", ("variant.yaml", "key 'colour'")),
         ("scale: {demand.quantity: -2}", ("variant.yaml", "scale.demand.quantity")),
     ],
