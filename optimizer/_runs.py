@@ -659,9 +659,11 @@ def run_procurement(
     from optimizer.models.sharing import split_procurement
 
     if rule not in ("shapley", "least_core", "proportional", "volume"):
-        raise InputError(Problem("rule", "shapley, least_core, proportional or volume", value=rule))
+        raise InputError(
+            Problem("split rule", "shapley, least_core, proportional or volume", value=rule)
+        )
     if level not in ("member", "cooperative"):
-        raise InputError(Problem("level", "member or cooperative", value=level))
+        raise InputError(Problem("split level", "member or cooperative", value=level))
     if not scenario.demand or not scenario.suppliers:
         raise InputError(Problem(scenario.name, "demand and suppliers for the procurement model"))
     drops = drop_point_ids(scenario)

@@ -33,6 +33,8 @@ class Problem:
     key: str | None = None
 
     def __str__(self) -> str:
+        if not self.file:  # a message in words, about no file in particular
+            return self.expected
         where = [self.file]
         if self.sheet:
             where.append(f"sheet '{self.sheet}'")
@@ -56,7 +58,7 @@ class InputError(ValueError):
 
     def __init__(self, problems: list[Problem] | Problem | str):
         if isinstance(problems, str):
-            problems = [Problem(file="input", expected=problems)]
+            problems = [Problem(file="", expected=problems)]
         elif isinstance(problems, Problem):
             problems = [problems]
         self.problems: tuple[Problem, ...] = tuple(problems)
