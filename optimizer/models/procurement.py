@@ -335,7 +335,14 @@ def standalone_costs(
         alone = solve_procurement(
             data, members=[int(m)], standalone=False, time_limit=time_limit, gap=gap
         )
-        costs[m] = alone.pooled_cost if alone.status.has_solution else math.nan
+        if alone.status.has_solution:
+            check = check_procurement(data, alone)  # each member's own plan is verified too
+            if not check.ok:
+                raise RuntimeError(
+                    f"member {data.member_ids[m]} alone: plan fails its check: "
+                    f"{'; '.join(check.problems)}"
+                )
+            costs[m] = alone.pooled_cost
     return costs
 
 

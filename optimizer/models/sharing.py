@@ -36,7 +36,7 @@ from scipy.optimize import linprog, minimize
 
 from optimizer.models._procurement_core import find_blocking_coalition
 from optimizer.models._procurement_data import ProcurementData
-from optimizer.models.procurement import solve_procurement
+from optimizer.models.procurement import check_procurement, solve_procurement
 from optimizer.results import Status
 from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S
 
@@ -473,6 +473,11 @@ def procurement_game(
         )
         if not result.status.has_solution:
             raise RuntimeError(f"coalition {sorted(coalition)}: {result.status.value}")
+        check = check_procurement(data, result)  # every coalition's plan is verified too
+        if not check.ok:
+            raise RuntimeError(
+                f"coalition {sorted(coalition)}: plan fails its check: {'; '.join(check.problems)}"
+            )
         return result.pooled_cost
 
     noun = "members" if level == "member" else "cooperatives"

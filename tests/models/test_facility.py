@@ -17,6 +17,7 @@ from optimizer.models.facility import (
     FacilityData,
     FacilityResult,
     check_facility_location,
+    p_median_data,
     solve_facility_data,
     solve_facility_location,
     solve_p_median_capacitated,
@@ -143,6 +144,7 @@ def test_p_median_on_a_line() -> None:
     x = np.array([0.0, 1.0, 10.0, 11.0])
     distance = np.abs(x[:, None] - x[None, :])
     result = solve_p_median_capacitated(distance, np.ones(4), 2.0, 2)
+    assert check_facility_location(p_median_data(distance, np.ones(4), 2.0, 2), result).ok
     assert result.status is Status.OPTIMAL
     assert result.objective == pytest.approx(2.0)
     assignment = result.assignment()
@@ -157,6 +159,7 @@ def test_p_median_capacity_moves_a_point() -> None:
     x = np.array([0.0, 1.0, 2.0, 10.0])
     distance = np.abs(x[:, None] - x[None, :])
     result = solve_p_median_capacitated(distance, np.ones(4), 2.0, 2)
+    assert check_facility_location(p_median_data(distance, np.ones(4), 2.0, 2), result).ok
     assert result.objective == pytest.approx(9.0)
     assert result.assignment().value_counts().max() == 2
 
