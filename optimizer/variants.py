@@ -231,12 +231,7 @@ def _remove(
     source: str,
     problems: list[Problem],
 ) -> None:
-    for table, ids in value.items():
-        if table not in tables:
-            problems.append(
-                Problem(source, f"a table ({', '.join(tables)})", key=f"remove.{table}")
-            )
-            continue
+    for table, ids in _known_tables(value, tables, "remove", source, problems):
         items = ids if isinstance(ids, list) else [ids]
         if "id" in TABLE_MODELS[table].model_fields:
             existing = {row["id"] for row in tables[table]}
@@ -273,6 +268,23 @@ def _remove(
                     )
 
 
+def _known_tables(
+    value: Mapping[str, Any],
+    tables: dict[str, list[dict[str, str]]],
+    op: str,
+    source: str,
+    problems: list[Problem],
+) -> list[tuple[str, Any]]:
+    """The (table, what to do) pairs of an override whose table exists; the others are problems."""
+    known = []
+    for table, spec in value.items():
+        if table in tables:
+            known.append((table, spec))
+        else:
+            problems.append(Problem(source, f"a table ({', '.join(tables)})", key=f"{op}.{table}"))
+    return known
+
+
 def _remove_ids(tables: dict[str, list[dict[str, str]]], table: str, ids: set[str]) -> None:
     tables[table] = [row for row in tables[table] if row.get("id") not in ids]
     for child, column in _CASCADE.get(table, ()):
@@ -293,12 +305,7 @@ def _update(
     source: str,
     problems: list[Problem],
 ) -> None:
-    for table, changes in value.items():
-        if table not in tables:
-            problems.append(
-                Problem(source, f"a table ({', '.join(tables)})", key=f"update.{table}")
-            )
-            continue
+    for table, changes in _known_tables(value, tables, "update", source, problems):
         for number, change in enumerate(changes if isinstance(changes, list) else [changes]):
             key = f"update.{table}[{number}]"
             if not (

@@ -99,6 +99,8 @@ def test_variant_of_a_variant(tmp_path: Path) -> None:
             ("variant.yaml", "table 'members' after overrides", "column 'cooperative'", "'nobody'"),
         ),
         ("colour: red", ("variant.yaml", "key 'colour'")),
+        ("remove: {trucks: [T1]}", ("variant.yaml", "key 'remove.trucks'", "a table")),
+        ("update: {trucks: []}", ("variant.yaml", "key 'update.trucks'", "a table")),
         ("scale: {demand.quantity: -2}", ("variant.yaml", "scale.demand.quantity")),
     ],
 )
