@@ -2,12 +2,12 @@
 
 Start it with ``optimizer app`` (or ``streamlit run app.py``). The pages only call the
 ``optimizer`` package; the shared sidebar (scenario, what-ifs, map renderer) is drawn by
-:func:`optimizer._app_shell.run_app`.
+:func:`optimizer.app.shell.run_app`.
 """
 
 import streamlit as st
 
-from optimizer._app_shell import run_app
+from optimizer.app.shell import run_app
 
 st.set_page_config(page_title="coop-optimizer", page_icon=":material/agriculture:", layout="wide")
 run_app()

@@ -16,13 +16,13 @@ from pathlib import Path
 
 import numpy as np
 
-from optimizer.models._procurement_core import find_blocking_coalition
 from optimizer.models.procurement import (
     ProcurementData,
     check_procurement,
     solve_procurement,
     standalone_costs,
 )
+from optimizer.models.procurement.core import find_blocking_coalition
 
 __all__ = ["generate", "main"]
 

@@ -6,8 +6,8 @@ is importable as ``from optimizer import ...``.
 
 from optimizer.errors import InputError, Problem
 from optimizer.results import SolverReport, Status
-from optimizer.scenario import Scenario, load_scenario
-from optimizer.schema import (
+from optimizer.scenario.scenario import Scenario, load_scenario
+from optimizer.scenario.schema import (
     Bracket,
     Buyer,
     BuyerPrice,
@@ -24,19 +24,19 @@ from optimizer.schema import (
     Supply,
     Vehicle,
 )
+from optimizer.scenario.variants import apply_overrides, load_variant
 from optimizer.solver import available_solvers, solve
-from optimizer.variants import apply_overrides, load_variant
 
 __version__ = "0.1.0"
 
 # Heavier parts (roads, solvers' models, the pipeline) load on first use, so that
 # ``import optimizer`` and the command line start quickly.
 _LAZY = {
-    "ModelRun": "optimizer.pipeline",
-    "run_model": "optimizer.pipeline",
-    "travel": "optimizer.pipeline",
-    "road_network": "optimizer.pipeline",
-    "replace_tables": "optimizer.variants",
+    "ModelRun": "optimizer.pipeline.run",
+    "run_model": "optimizer.pipeline.run",
+    "travel": "optimizer.pipeline.run",
+    "road_network": "optimizer.pipeline.run",
+    "replace_tables": "optimizer.scenario.variants",
     "ClosureReport": "optimizer.geo",
     "RoadNetwork": "optimizer.geo",
     "TravelMatrix": "optimizer.geo",
@@ -54,9 +54,9 @@ _LAZY = {
     "route_comparison": "optimizer.models.markets",
     "scenario_market_data": "optimizer.models.markets",
     "solve_markets": "optimizer.models.markets",
-    "Comparison": "optimizer.compare",
-    "compare_runs": "optimizer.compare",
-    "compare_scenarios": "optimizer.compare",
+    "Comparison": "optimizer.pipeline.compare",
+    "compare_runs": "optimizer.pipeline.compare",
+    "compare_scenarios": "optimizer.pipeline.compare",
     "FacilityResult": "optimizer.models.facility",
     "RoutingProblem": "optimizer.models.routing",
     "RoutingResult": "optimizer.models.routing",

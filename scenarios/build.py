@@ -78,34 +78,64 @@ def build(profile: dict[str, Any], found: pd.DataFrame, osm: Path, out: Path) ->
     tables["suppliers"], tables["offers"], tables["brackets"] = [], [], []
     for s in profile["suppliers"]:
         lat, lon = _locate(s["at"], lookup)
-        tables["suppliers"].append({
-            "id": s["id"], "name": s["name"], "lat": round(lat, 6), "lon": round(lon, 6),
-            **{k: s[k] for k in ("truck_payload_kg", "cost_per_trip", "cost_per_km")},
-        })
+        tables["suppliers"].append(
+            {
+                "id": s["id"],
+                "name": s["name"],
+                "lat": round(lat, 6),
+                "lon": round(lon, 6),
+                **{k: s[k] for k in ("truck_payload_kg", "cost_per_trip", "cost_per_km")},
+            }
+        )
         for offer in s["offers"]:
-            tables["offers"].append({
-                "supplier": s["id"], "product": offer["product"], "discount": offer["discount"],
-                "min_order": offer.get("min_order", 0), "capacity": offer["capacity"],
-            })
+            tables["offers"].append(
+                {
+                    "supplier": s["id"],
+                    "product": offer["product"],
+                    "discount": offer["discount"],
+                    "min_order": offer.get("min_order", 0),
+                    "capacity": offer["capacity"],
+                }
+            )
             for threshold, price in offer["brackets"]:
-                tables["brackets"].append({"supplier": s["id"], "product": offer["product"],
-                                           "threshold": threshold, "unit_price": price})
+                tables["brackets"].append(
+                    {
+                        "supplier": s["id"],
+                        "product": offer["product"],
+                        "threshold": threshold,
+                        "unit_price": price,
+                    }
+                )
     tables["buyers"], tables["buyer_prices"] = [], []
     for b in profile["buyers"]:
         lat, lon = _locate(b["at"], lookup)
-        tables["buyers"].append({"id": b["id"], "name": b["name"], "kind": b["kind"],
-                                 "lat": round(lat, 6), "lon": round(lon, 6)})
+        tables["buyers"].append(
+            {
+                "id": b["id"],
+                "name": b["name"],
+                "kind": b["kind"],
+                "lat": round(lat, 6),
+                "lon": round(lon, 6),
+            }
+        )
         for product, terms in b["prices"].items():
             tables["buyer_prices"].append({"buyer": b["id"], "product": product, **terms})
     tables["hubs"] = []
     for h in profile["hubs"]:
         lat, lon = _locate(h["at"], lookup)
-        tables["hubs"].append({
-            "id": h["id"], "name": h["name"], "lat": round(lat, 6), "lon": round(lon, 6),
-            "cooperative": h.get("cooperative", ""), "fixed_cost": h["fixed_cost"],
-            "capacity": h["capacity"], "handling_cost": h.get("handling_cost", 0),
-            "existing": bool(h.get("existing", False)),
-        })
+        tables["hubs"].append(
+            {
+                "id": h["id"],
+                "name": h["name"],
+                "lat": round(lat, 6),
+                "lon": round(lon, 6),
+                "cooperative": h.get("cooperative", ""),
+                "fixed_cost": h["fixed_cost"],
+                "capacity": h["capacity"],
+                "handling_cost": h.get("handling_cost", 0),
+                "existing": bool(h.get("existing", False)),
+            }
+        )
     tables["vehicles"] = [dict(v) for v in profile["vehicles"]]
     for name, rows in tables.items():
         pd.DataFrame(rows).to_csv(out / f"{name}.csv", index=False)
@@ -156,26 +186,43 @@ def _members(
                 if rng.uniform() < share:
                     tags.append(tag)
             member_id = f"M{number:03d}"
-            members.append({
-                "id": member_id,
-                "name": f"{coop.get('member_name', 'Farm')} {anchor['name']} {k + 1}",
-                "cooperative": coop["id"], "lat": round(lat, 6), "lon": round(lon, 6),
-                "tags": ";".join(tags), "service_min": coop.get("service_min", 10),
-                "window_open_h": coop.get("window_open_h", 0),
-                "window_close_h": coop.get("window_close_h", 24),
-            })
+            members.append(
+                {
+                    "id": member_id,
+                    "name": f"{coop.get('member_name', 'Farm')} {anchor['name']} {k + 1}",
+                    "cooperative": coop["id"],
+                    "lat": round(lat, 6),
+                    "lon": round(lon, 6),
+                    "tags": ";".join(tags),
+                    "service_min": coop.get("service_min", 10),
+                    "window_open_h": coop.get("window_open_h", 0),
+                    "window_close_h": coop.get("window_close_h", 24),
+                }
+            )
             for product, terms in coop.get("supply", {}).items():
                 quantity = _round_quantity(terms["median"] * sizes[k])
                 price = terms["farm_gate_price"] * rng.uniform(0.97, 1.03)
-                supply.append({"member": member_id, "product": product, "quantity": quantity,
-                               "farm_gate_price": round(price, 4)})
+                supply.append(
+                    {
+                        "member": member_id,
+                        "product": product,
+                        "quantity": quantity,
+                        "farm_gate_price": round(price, 4),
+                    }
+                )
             for product, terms in coop.get("demand", {}).items():
                 if rng.uniform() > terms.get("share", 1.0):
                     continue
                 quantity = _round_quantity(terms["median"] * sizes[k])
                 price = terms["local_price"] * rng.uniform(0.96, 1.06)
-                demand.append({"member": member_id, "product": product, "quantity": quantity,
-                               "local_price": round(price, 4)})
+                demand.append(
+                    {
+                        "member": member_id,
+                        "product": product,
+                        "quantity": quantity,
+                        "local_price": round(price, 4),
+                    }
+                )
     return members, demand, supply
 
 

@@ -11,15 +11,15 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from optimizer import apply_overrides, load_scenario
-from optimizer._app_scenario import problems_by_table
-from optimizer._app_state import MODEL_PAGES
-from optimizer._app_views import format_change, format_value
-from optimizer._app_whatif import build_overrides
+from optimizer.app.scenario_page import problems_by_table
+from optimizer.app.state import MODEL_PAGES
+from optimizer.app.views import format_change, format_value
+from optimizer.app.whatif import build_overrides
 from optimizer.errors import InputError
-from optimizer.pipeline import MODELS, ModelRun, _load_models, run_model
+from optimizer.pipeline.run import MODELS, ModelRun, _load_models, run_model
 from optimizer.results import Status
-from optimizer.scenario import Scenario
-from optimizer.variants import replace_tables
+from optimizer.scenario.scenario import Scenario
+from optimizer.scenario.variants import replace_tables
 from tests.conftest import LIECHTENSTEIN, MECKLENBURG, ROOT
 
 APP = str(ROOT / "app.py")
@@ -76,8 +76,8 @@ def toy(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
 
 
 def toy_page() -> None:
-    from optimizer._app_shell import page_setup
-    from optimizer._app_views import render_model_page
+    from optimizer.app.shell import page_setup
+    from optimizer.app.views import render_model_page
 
     page_setup()
     render_model_page("toy")
@@ -136,7 +136,7 @@ def test_a_what_if_control_changes_the_result(toy: None) -> None:
 @pytest.mark.parametrize("model", registered() or ["(none registered)"])
 def test_model_pages_show_the_library_numbers_on_the_small_scenario(model: str) -> None:
     if model not in MODELS:
-        pytest.skip("no model is registered in optimizer.pipeline.MODELS yet")
+        pytest.skip("no model is registered in optimizer.pipeline.run.MODELS yet")
     at = app_on(SMALL).run()
     at.switch_page(MODEL_PAGES[model][1]).run()
     no_errors(at)
@@ -150,7 +150,7 @@ def test_model_pages_show_the_library_numbers_on_the_small_scenario(model: str) 
 @pytest.mark.parametrize("model", registered() or ["(none registered)"])
 def test_model_pages_show_the_library_numbers_on_the_default_scenario(model: str) -> None:
     if model not in MODELS:
-        pytest.skip("no model is registered in optimizer.pipeline.MODELS yet")
+        pytest.skip("no model is registered in optimizer.pipeline.run.MODELS yet")
     at = app_on(DEFAULT).run()
     at.switch_page(MODEL_PAGES[model][1]).run()
     no_errors(at)
@@ -172,9 +172,9 @@ def test_compare_page_puts_the_what_if_beside_the_base(toy: None) -> None:
 
 def test_an_invalid_upload_is_a_clear_message() -> None:
     def page() -> None:
-        from optimizer._app_state import show_input_error
-        from optimizer._upload import load_upload
+        from optimizer.app.state import show_input_error
         from optimizer.errors import InputError
+        from optimizer.io.upload import load_upload
 
         try:
             load_upload("farm.zip", b"not a zip at all")

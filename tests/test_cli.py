@@ -8,7 +8,7 @@ from pathlib import Path
 from typer.testing import CliRunner
 
 from optimizer import __version__, load_scenario
-from optimizer.cli import app
+from optimizer.cli.main import app
 from tests.conftest import LIECHTENSTEIN, MECKLENBURG, TINY
 
 runner = CliRunner()

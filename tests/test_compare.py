@@ -12,10 +12,15 @@ import typer
 from typer.testing import CliRunner
 
 from optimizer import apply_overrides, load_scenario
-from optimizer._cli_app import app_command, compare_command
-from optimizer.compare import change_columns, compare_runs, compare_scenarios, higher_is_better
+from optimizer.cli.commands import app_command, compare_command
 from optimizer.errors import InputError
-from optimizer.pipeline import MODELS, ModelRun, _load_models
+from optimizer.pipeline.compare import (
+    change_columns,
+    compare_runs,
+    compare_scenarios,
+    higher_is_better,
+)
+from optimizer.pipeline.run import MODELS, ModelRun, _load_models
 from optimizer.results import Status
 from tests.conftest import LIECHTENSTEIN
 
@@ -145,7 +150,7 @@ def test_runs_without_a_solution_are_named_in_the_summary(three_runs: list[Model
 def test_compare_scenarios_end_to_end_with_dearer_fuel() -> None:
     _load_models()
     if not MODELS:
-        pytest.skip("no model is registered in optimizer.pipeline.MODELS yet")
+        pytest.skip("no model is registered in optimizer.pipeline.run.MODELS yet")
     model = "procurement" if "procurement" in MODELS else sorted(MODELS)[0]
     base = load_scenario(LIECHTENSTEIN)
     dearer = apply_overrides(base, {"set": {"parameters.fuel_price_factor": 1.5}})

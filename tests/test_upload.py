@@ -9,9 +9,10 @@ from pathlib import Path
 
 import pytest
 
-from optimizer import _upload, load_scenario
-from optimizer._upload import MAX_ENTRIES, MAX_UPLOAD_BYTES, load_upload
+from optimizer import load_scenario
 from optimizer.errors import InputError
+from optimizer.io import upload as _upload
+from optimizer.io.upload import MAX_ENTRIES, MAX_UPLOAD_BYTES, load_upload
 from tests.conftest import LIECHTENSTEIN, TINY
 
 

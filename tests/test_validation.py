@@ -9,8 +9,8 @@ import pytest
 from typer.testing import CliRunner
 
 from optimizer import InputError, load_scenario
-from optimizer._tables import MAX_FILE_BYTES
-from optimizer.cli import app
+from optimizer.cli.main import app
+from optimizer.io.read import MAX_FILE_BYTES
 from tests.conftest import TINY, replace_in
 
 Edit = Callable[[Path], None]

@@ -124,7 +124,7 @@ def test_variant_cycle_is_refused(tmp_path: Path) -> None:
 
 
 def test_edited_tables_replace_and_validate() -> None:
-    from optimizer.variants import replace_tables
+    from optimizer.scenario.variants import replace_tables
 
     base = load_scenario(TINY)
     demand = base.table("demand")

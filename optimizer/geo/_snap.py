@@ -13,7 +13,7 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from optimizer.errors import InputError, Problem
-from optimizer.geo._raw import EARTH_RADIUS_M, haversine_m
+from optimizer.geo._osm.read import EARTH_RADIUS_M, haversine_m
 from optimizer.geo.network import RoadNetwork
 
 __all__ = ["Attachments", "Snapped", "attach", "main_component", "points_array", "snap"]

@@ -18,7 +18,7 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from optimizer.geo._raw import MIN_SEGMENT_M, RawRoads, haversine_m
+from optimizer.geo._osm.read import MIN_SEGMENT_M, RawRoads, haversine_m
 
 __all__ = ["Dropped", "Topology", "build_topology", "clip"]
 

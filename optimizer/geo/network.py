@@ -28,9 +28,9 @@ from shapely.geometry import Polygon, box
 from shapely.geometry.base import BaseGeometry
 
 from optimizer.errors import InputError, Problem
-from optimizer.geo._osmfile import check_osm_file
-from optimizer.geo._raw import RawRoads, read_graph, read_osm
-from optimizer.geo._speeds import (
+from optimizer.geo._osm.file import check_osm_file
+from optimizer.geo._osm.read import RawRoads, read_graph, read_osm
+from optimizer.geo._osm.speeds import (
     DEFAULT_SEASONAL_FACTORS,
     DEFAULT_SPEEDS_KMH,
     VEHICLES,
@@ -543,7 +543,7 @@ def _topology(
                     f"{hint} (to download a place or a bounding box with osmnx, pass online=True)",
                 )
             )
-        from optimizer.geo._online import download
+        from optimizer.geo._osm.online import download
 
         say(f"downloading {source or 'bbox'} with osmnx")
         raw = download(None if source is None else str(source), area=area)

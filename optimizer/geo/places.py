@@ -17,7 +17,7 @@ import shapely
 from shapely.geometry import LineString, Point, Polygon
 
 from optimizer.errors import InputError, Problem
-from optimizer.geo._osmfile import check_osm_file
+from optimizer.geo._osm.file import check_osm_file
 
 __all__ = ["PLACE_KINDS", "places"]
 

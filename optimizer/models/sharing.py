@@ -18,7 +18,7 @@ and the hubs model (cooperatives sharing hubs) use the same code:
 
 **Core check**: a split ``x`` is stable when no coalition gains by leaving:
 ``max_S (sum_{i in S} x_i - C(S)) <= tolerance``. The oracle answers it: by enumeration for
-small games, or, for procurement, by one MILP (:mod:`optimizer.models._procurement_core`).
+small games, or, for procurement, by one MILP (:mod:`optimizer.models.procurement.core`).
 """
 
 from __future__ import annotations
@@ -34,9 +34,9 @@ import numpy as np
 import pandas as pd
 from scipy.optimize import linprog, minimize
 
-from optimizer.models._procurement_core import find_blocking_coalition
-from optimizer.models._procurement_data import ProcurementData
 from optimizer.models.procurement import check_procurement, solve_procurement
+from optimizer.models.procurement.core import find_blocking_coalition
+from optimizer.models.procurement.data import ProcurementData
 from optimizer.results import Status
 from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S
 

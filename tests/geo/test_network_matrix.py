@@ -28,7 +28,7 @@ from optimizer.geo import (
     to_geojson,
     travel_matrix,
 )
-from optimizer.geo._speeds import parse_maxspeed
+from optimizer.geo._osm.speeds import parse_maxspeed
 
 DATA = Path(__file__).parent / "data"
 RIVER = DATA / "river.osm"

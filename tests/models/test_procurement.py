@@ -10,7 +10,6 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from optimizer.errors import InputError
-from optimizer.models._procurement_model import best_brackets, build_model, goods_envelope
 from optimizer.models.procurement import (
     START_MIN_BRACKETS,
     ProcurementData,
@@ -18,6 +17,7 @@ from optimizer.models.procurement import (
     check_procurement,
     solve_procurement,
 )
+from optimizer.models.procurement.model import best_brackets, build_model, goods_envelope
 from optimizer.results import Status
 
 NAN = math.nan
@@ -286,7 +286,7 @@ def test_scenario_adapter_on_the_bundled_scenario() -> None:
     from pathlib import Path
 
     from optimizer.models.procurement import drop_point_ids, scenario_procurement_data
-    from optimizer.scenario import load_scenario
+    from optimizer.scenario.scenario import load_scenario
 
     folder = Path(__file__).resolve().parents[2] / "scenarios" / "mecklenburg"
     if not folder.exists():

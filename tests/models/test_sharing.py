@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.models._procurement_core import find_blocking_coalition
 from optimizer.models.procurement import ProcurementData, check_procurement, solve_procurement
+from optimizer.models.procurement.core import find_blocking_coalition
 from optimizer.models.sharing import (
     CoalitionGame,
     check_core,

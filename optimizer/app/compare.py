@@ -1,0 +1,137 @@
+"""The Compare page: one model on the base and on variants, side by side."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from optimizer.app.state import (
+    ROOT,
+    available_models,
+    bundled_scenarios,
+    current_base,
+    current_variant,
+    load_bundled,
+    show_input_error,
+)
+from optimizer.app.views import download_tables, solve
+from optimizer.errors import InputError
+from optimizer.pipeline.compare import Comparison, change_columns, compare_runs
+from optimizer.scenario.scenario import Scenario
+
+__all__ = ["render_compare_page"]
+
+WHAT_IF = "the what-ifs from the sidebar"
+
+
+def render_compare_page() -> None:
+    st.title("Compare variants")
+    models = available_models()
+    if not models:
+        st.info("No model is installed yet.")
+        return
+    try:
+        label, base = current_base()
+        variant = current_variant(base)
+    except InputError as exc:
+        show_input_error(exc)
+        return
+    bundled = bundled_scenarios()
+    options = ([WHAT_IF] if variant is not None else []) + [
+        k for k, v in bundled.items() if v != label
+    ]
+    model = st.selectbox("Model", models, key="cmp-model")
+    default = [WHAT_IF] if variant is not None else [k for k in options if "Variant" in k][:1]
+    chosen = st.multiselect(
+        f"Compare the base ({label}) with",
+        options,
+        default=default,
+        key="cmp-variants",
+    )
+    if not chosen:
+        st.info("Pick one or more variants to compare with the base.")
+        return
+    scenarios: list[tuple[str, Scenario]] = [("base", base)]
+    for option in chosen:
+        try:
+            if option == WHAT_IF:
+                assert variant is not None
+                scenarios.append(("what-if", variant))
+            else:
+                path = bundled[option]
+                full = ROOT / path
+                mtime = (full / "scenario.yaml" if full.is_dir() else full).stat().st_mtime
+                scenarios.append((_short(option), load_bundled(path, mtime)))
+        except InputError as exc:
+            show_input_error(exc, title=f"'{option}' could not be loaded")
+            return
+    runs = []
+    for name, scenario in scenarios:
+        run = solve(model, scenario, f"{model} on {name}")
+        if run is None:
+            return
+        runs.append(run)
+    try:
+        comparison = compare_runs(runs, [name for name, _ in scenarios])
+    except InputError as exc:
+        show_input_error(exc)
+        return
+    _show(comparison)
+
+
+def _two_decimals(frame: pd.DataFrame) -> Any:
+    """A table for the eye: money and quantities with two decimals, blanks as dashes."""
+    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
+    return frame.style.format({c: "{:,.2f}" for c in floats}, na_rep="–")
+
+
+def _short(option: str) -> str:
+    return option.split(" (", maxsplit=1)[0].removeprefix("Variant: ")
+
+
+def _show(comparison: Comparison) -> None:
+    st.subheader("KPIs")
+    table = comparison.kpis
+    formats: dict[str, Any] = {c: "{:,.2f}" for c in table.columns if c not in ("kpi", "unit")}
+    for name in comparison.names[1:]:
+        formats[change_columns(name)[1]] = "{:+.1f} %"
+    st.dataframe(
+        table.style.format(formats, na_rep="–"), hide_index=True, width="stretch", placeholder="–"
+    )
+    st.subheader("In words")
+    st.text(comparison.summary())
+    members = comparison.per_member
+    tables: dict[str, pd.DataFrame] = {"kpis": table, "per_member": members}
+    if not members.empty:
+        for name in comparison.names[1:]:
+            st.subheader(f"Members: {name} against the base ({comparison.value_label})")
+            left, right = st.columns(2)
+            winners = comparison.winners(name, n=10)
+            losers = comparison.losers(name, n=10)
+            left.caption("Gain most")
+            left.dataframe(
+                _two_decimals(winners), hide_index=True, width="stretch", placeholder="–"
+            )
+            right.caption("Lose most")
+            right.dataframe(
+                _two_decimals(losers), hide_index=True, width="stretch", placeholder="–"
+            )
+            gains = comparison.member_gains(name)
+            by_coop = gains.groupby("cooperative")["gain"].agg(["count", "sum"]).reset_index()
+            st.caption("Gain by cooperative")
+            st.dataframe(
+                _two_decimals(by_coop.rename(columns={"count": "members", "sum": "total gain"})),
+                hide_index=True,
+                width="stretch",
+                placeholder="–",
+            )
+            tables[f"gains {name}"[:31]] = gains
+    download_tables(tables, prefix=f"compare-{comparison.model}", key="cmp-dl")
+    st.download_button(
+        "Summary (text)",
+        comparison.summary().encode(),
+        file_name=f"compare-{comparison.model}.txt",
+        key="cmp-summary",
+    )

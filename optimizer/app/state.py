@@ -1,0 +1,135 @@
+"""The app's state and caches: which scenario is the base, the what-ifs, cached runs.
+
+Loaded scenarios and road networks are heavy, shared, read-only objects:
+``st.cache_resource``. Model runs are results: ``st.cache_data``, keyed by a hash of the
+scenario's JSON (a Scenario is passed as the unhashed ``_scenario``). Nothing here holds
+model logic: it calls :func:`optimizer.pipeline.run_model` and
+:mod:`optimizer.scenario.variants`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import replace
+from pathlib import Path
+from typing import Any
+
+import streamlit as st
+
+from optimizer.errors import InputError
+from optimizer.pipeline.run import MODELS, ModelRun, _load_models, road_network, run_model
+from optimizer.scenario.scenario import Scenario, load_scenario
+from optimizer.scenario.variants import apply_overrides
+
+__all__ = [
+    "DEFAULT_SCENARIO",
+    "MODEL_PAGES",
+    "ROOT",
+    "available_models",
+    "bundled_scenarios",
+    "cached_network",
+    "cached_run",
+    "cached_variant",
+    "current_base",
+    "current_variant",
+    "load_bundled",
+    "scenario_key",
+    "set_base",
+    "show_input_error",
+]
+
+ROOT = Path(__file__).resolve().parents[2]
+DEFAULT_SCENARIO = "scenarios/mecklenburg"
+# the registered model names the app has pages for: title, page file, icon
+MODEL_PAGES: dict[str, tuple[str, str, str]] = {
+    "procurement": ("Procurement", "pages/procurement.py", ":material/shopping_cart:"),
+    "markets": ("Markets", "pages/markets.py", ":material/storefront:"),
+    "hubs": ("Hubs & corridors", "pages/hubs.py", ":material/hub:"),
+    "routes": ("Routes", "pages/routes.py", ":material/local_shipping:"),
+}
+
+
+def bundled_scenarios() -> dict[str, str]:
+    """Label → path (relative to the project) of every bundled scenario and variant."""
+    found = {}
+    for folder in ("mecklenburg", "liechtenstein"):
+        if (ROOT / "scenarios" / folder / "scenario.yaml").is_file():
+            found[f"{folder.title()} (scenarios/{folder})"] = f"scenarios/{folder}"
+    for file in sorted((ROOT / "scenarios" / "variants").glob("*.yaml")):
+        found[f"Variant: {file.stem} (scenarios/variants)"] = f"scenarios/variants/{file.name}"
+    return found
+
+
+def available_models() -> list[str]:
+    """The models registered in the pipeline, the four known ones first."""
+    _load_models()
+    known = [m for m in MODEL_PAGES if m in MODELS]
+    return known + sorted(m for m in MODELS if m not in MODEL_PAGES)
+
+
+def scenario_key(scenario: Scenario) -> str:
+    """A short hash of everything in a scenario (what the caches are keyed on)."""
+    return hashlib.sha256(scenario.model_dump_json().encode()).hexdigest()[:20]
+
+
+@st.cache_resource(show_spinner="Loading the scenario ...", max_entries=16)
+def load_bundled(path: str, mtime: float) -> Scenario:
+    """A bundled scenario (``mtime`` in the key so an edited file is read again)."""
+    return load_scenario(ROOT / path)
+
+
+@st.cache_resource(show_spinner="Loading the road network ...", max_entries=8)
+def cached_network(key: str, _scenario: Scenario) -> Any:
+    """The scenario's road network (``key`` names its file and settings)."""
+    return road_network(_scenario)
+
+
+def network_key(scenario: Scenario) -> str:
+    return scenario.network.model_dump_json()
+
+
+@st.cache_resource(show_spinner=False, max_entries=64)
+def cached_variant(key: str, overrides_json: str, _base: Scenario) -> Scenario:
+    """The base with the what-if overrides applied."""
+    return apply_overrides(_base, json.loads(overrides_json), source="what-if controls")
+
+
+@st.cache_data(show_spinner=False, max_entries=64)
+def cached_run(key: str, model: str, _scenario: Scenario) -> ModelRun:
+    """One model's run on one scenario (the raw solver result is dropped: not shown)."""
+    return replace(run_model(_scenario, model), result=None)
+
+
+def set_base(scenario: Scenario, label: str) -> None:
+    """Make an uploaded or edited scenario the base of every page."""
+    st.session_state["base_scenario"] = scenario
+    st.session_state["base_label"] = label
+
+
+def current_base() -> tuple[str, Scenario]:
+    """The label and scenario every page starts from: uploaded or edited, else bundled."""
+    scenario = st.session_state.get("base_scenario")
+    if isinstance(scenario, Scenario):
+        return str(st.session_state.get("base_label", scenario.name)), scenario
+    path = str(st.session_state.get("scenario_choice", DEFAULT_SCENARIO))
+    full = ROOT / path
+    mtime = (full / "scenario.yaml" if full.is_dir() else full).stat().st_mtime
+    return path, load_bundled(path, mtime)
+
+
+def current_variant(base: Scenario) -> Scenario | None:
+    """The base with the sidebar's what-ifs, or None when no what-if is set."""
+    overrides = st.session_state.get("overrides") or {}
+    if not overrides:
+        return None
+    text = json.dumps(overrides, sort_keys=True)
+    return cached_variant(scenario_key(base), text, base)
+
+
+def show_input_error(error: InputError, *, title: str = "The input has problems") -> None:
+    """Every problem of an InputError as one message (never a traceback)."""
+    lines = [f"- {problem}" for problem in error.problems[:30]]
+    if len(error.problems) > 30:
+        lines.append(f"- ... and {len(error.problems) - 30} more")
+    st.error(f"**{title}**\n\n" + "\n".join(lines))

@@ -1,0 +1,354 @@
+"""The app's building blocks: KPI cards, tables with downloads, charts, a model's page.
+
+Every model page is the same function, :func:`render_model_page`, over a
+:class:`~optimizer.pipeline.run.ModelRun`: whatever a model reports (KPIs, tables, layers,
+per-member values) is shown, so a model registered tomorrow gets a page for free.
+"""
+
+from __future__ import annotations
+
+import html
+import io
+import json
+import math
+from collections.abc import Mapping
+from functools import partial
+from typing import Any
+
+import altair as alt
+import numpy as np
+import pandas as pd
+import streamlit as st
+
+from optimizer.app.map import cooperative_colours, road_features, show_map
+from optimizer.app.state import (
+    MODEL_PAGES,
+    cached_network,
+    cached_run,
+    current_base,
+    current_variant,
+    network_key,
+    scenario_key,
+    show_input_error,
+)
+from optimizer.errors import InputError
+from optimizer.io.write import OSM_ATTRIBUTION
+from optimizer.pipeline.run import ModelRun
+from optimizer.scenario.scenario import Scenario
+
+__all__ = [
+    "download_tables",
+    "format_change",
+    "format_value",
+    "kpi_cards",
+    "member_chart",
+    "render_model_page",
+    "roads_for",
+    "summary_html",
+    "xlsx_bytes",
+]
+
+
+def format_value(value: float, unit: str = "") -> str:
+    """A KPI as a card shows it: thousands separators, sensible decimals, its unit."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "–"
+    number = float(value)
+    text = f"{number:,.0f}" if abs(number) >= 1000 else f"{number:,.2f}".rstrip("0").rstrip(".")
+    if unit == "%":
+        return f"{text} %"
+    return f"{text} {unit}".strip()
+
+
+def format_change(change: float, unit: str = "") -> str:
+    """A KPI's change as a card shows it, signed; a change too small for
+    :func:`format_value` keeps two significant digits (never ``-0 %``)."""
+    text = format_value(change, unit)
+    if change and not any(ch in "123456789" for ch in text.removesuffix(unit)):
+        number = np.format_float_positional(
+            change, precision=2, unique=False, fractional=False, trim="-"
+        )
+        text = f"{number} %" if unit == "%" else f"{number} {unit}".strip()
+    return "+" + text if change > 0 else text
+
+
+def kpi_cards(run: ModelRun, base: ModelRun | None = None, *, per_row: int = 4) -> None:
+    """One ``st.metric`` per KPI, with the change against ``base`` when given."""
+    items = list(run.kpis.items())
+    for start in range(0, len(items), per_row):
+        columns = st.columns(per_row)
+        for column, (label, value) in zip(columns, items[start : start + per_row], strict=False):
+            unit = run.units.get(label, "")
+            delta = None
+            if base is not None and label in base.kpis:
+                change = float(value) - float(base.kpis[label])
+                delta = format_change(change, unit) if abs(change) > 1e-9 else None
+            column.metric(
+                label,
+                format_value(value, unit),
+                delta=delta,
+                delta_color="off",
+                help=label if len(label) > 30 else None,  # a long label is cut on the card
+            )
+
+
+def xlsx_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
+    """Tables as sheets of one workbook, in memory."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in tables.items():
+            frame.to_excel(writer, sheet_name=name[:31] or "table", index=False)
+    return buffer.getvalue()
+
+
+def download_tables(tables: Mapping[str, pd.DataFrame], *, prefix: str, key: str) -> None:
+    """Download buttons: all tables as one XLSX workbook."""
+    if not tables:
+        return
+    st.download_button(
+        "All tables (XLSX)",
+        partial(xlsx_bytes, dict(tables)),
+        on_click="ignore",
+        file_name=f"{prefix}.xlsx",
+        mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        key=f"{key}-xlsx",
+    )
+
+
+def _table_tabs(run: ModelRun, *, key: str) -> None:
+    if not run.tables:
+        st.info("This model reported no tables.")
+        return
+    names = list(run.tables)
+    for tab, name in zip(st.tabs(names), names, strict=True):
+        with tab:
+            frame = run.tables[name]
+            if "member" in frame.columns and frame["member"].nunique() > 1:
+                choice = st.selectbox(
+                    "Member",
+                    ["all members", *sorted(frame["member"].astype(str).unique())],
+                    key=f"{key}-{name}-member",
+                )
+                if choice != "all members":
+                    frame = frame[frame["member"].astype(str) == choice]
+            st.dataframe(frame, width="stretch", hide_index=True, placeholder="–")
+            st.download_button(
+                f"{name}.csv",
+                frame.to_csv(index=False).encode(),
+                file_name=f"{run.model}-{name}.csv",
+                mime="text/csv",
+                key=f"{key}-{name}-csv",
+            )
+
+
+def member_chart(run: ModelRun, scenario: Scenario, *, base: ModelRun | None = None) -> None:
+    """Each member's value as bars coloured by cooperative, and totals per group."""
+    frame = run.per_member
+    if frame is None or frame.empty:
+        return
+    coops = {c.id: c.name for c in scenario.cooperatives}
+    shown = frame.assign(
+        cooperative_name=frame["cooperative"].map(coops).fillna(frame["cooperative"])
+    )
+    label = run.value_label
+    # some models report one value per cooperative (member = cooperative)
+    per_coop = bool((frame["member"].astype(str) == frame["cooperative"].astype(str)).all())
+    palette = cooperative_colours(
+        [c.name for c in scenario.cooperatives] + list(shown["cooperative_name"].astype(str))
+    )
+    x_field, x_title = ("cooperative_name", "cooperative") if per_coop else ("member", "member")
+    st.subheader(f"Per {x_title}: {label}")
+    chart = (
+        alt.Chart(shown)
+        .mark_bar()
+        .encode(
+            x=alt.X(
+                f"{x_field}:N",
+                sort="-y",
+                title=x_title,
+                axis=alt.Axis(
+                    labels=len(shown) <= 60,
+                    labelAngle=0 if per_coop else -90,
+                    labelLimit=300,
+                ),
+            ),
+            y=alt.Y("value:Q", title=None),
+            color=alt.Color(
+                "cooperative_name:N",
+                title="cooperative",
+                scale=alt.Scale(domain=list(palette), range=list(palette.values())),
+                legend=alt.Legend(labelLimit=260),
+            ),
+            tooltip=[
+                alt.Tooltip(f"{x_field}:N", title=x_title),
+                alt.Tooltip("cooperative_name:N", title="cooperative"),
+                alt.Tooltip("value:Q", format=",.2f", title=label),
+            ],
+        )
+        .properties(height=260 if not per_coop else 200)
+    )
+    st.altair_chart(chart, width="stretch")
+    if per_coop:
+        return
+    tags = {m.id: m.tags for m in scenario.members}
+    groups = [
+        shown.groupby("cooperative_name")["value"]
+        .agg(["count", "sum", "mean"])
+        .reset_index()
+        .rename(columns={"cooperative_name": "group"})
+    ]
+    exploded = shown.assign(tag=shown["member"].map(lambda m: list(tags.get(str(m), ())))).explode(
+        "tag"
+    )
+    exploded = exploded.dropna(subset=["tag"])
+    if not exploded.empty:
+        by_tag = exploded.groupby("tag")["value"].agg(["count", "sum", "mean"]).reset_index()
+        by_tag["tag"] = "tag: " + by_tag["tag"].astype(str)
+        groups.append(by_tag.rename(columns={"tag": "group"}))
+    table = pd.concat(groups, ignore_index=True).rename(
+        columns={"count": "members", "sum": f"total {label}", "mean": f"mean {label}"}
+    )
+    st.caption("By cooperative and by member tag (equity figures)")
+    numbers: dict[str, Any] = {c: "{:,.2f}" for c in table.columns if c not in ("group", "members")}
+    st.dataframe(
+        table.style.format(numbers, na_rep="–"), width="stretch", hide_index=True, placeholder="–"
+    )
+
+
+def summary_html(run: ModelRun, scenario_label: str, base: ModelRun | None = None) -> str:
+    """A one-page summary: status, the summary in words, KPIs (and changes), warnings."""
+    rows = []
+    for label, value in run.kpis.items():
+        unit = run.units.get(label, "")
+        change = ""
+        if base is not None and label in base.kpis:
+            change = format_change(float(value) - float(base.kpis[label]), unit)
+        rows.append(
+            f"<tr><td>{html.escape(label)}</td><td>{html.escape(format_value(value, unit))}</td>"
+            f"<td>{html.escape(change)}</td></tr>"
+        )
+    notes = "".join(f"<li>{html.escape(w)}</li>" for w in run.warnings)
+    return (
+        "<!doctype html><html><head><meta charset='utf-8'>"
+        f"<title>{html.escape(run.model)}: {html.escape(scenario_label)}</title>"
+        "<style>body{font-family:sans-serif;max-width:50em;margin:2em auto}"
+        "td,th{padding:.2em .8em;border-bottom:1px solid #ddd}</style></head><body>"
+        f"<h1>{html.escape(run.model.title())}</h1><p>Scenario: {html.escape(scenario_label)} "
+        f"({html.escape(run.scenario)}); status <b>{html.escape(run.status.value)}</b>, "
+        f"solved in {run.runtime_s:.1f} s.</p>"
+        f"<pre style='white-space:pre-wrap'>{html.escape(run.summary)}</pre>"
+        "<table><tr><th>KPI</th><th>value</th><th>change vs base</th></tr>"
+        + "".join(rows)
+        + "</table>"
+        + (f"<h2>Notes</h2><ul>{notes}</ul>" if notes else "")
+        + f"<p><small>Roads and maps: {html.escape(OSM_ATTRIBUTION)}</small></p></body></html>"
+    )
+
+
+def roads_for(scenario: Scenario) -> list[dict[str, Any]]:
+    """The map background of a scenario (empty without a road file)."""
+    if scenario.network.file is None:
+        return []
+    key = network_key(scenario)
+    network = cached_network(key, scenario)
+    return road_features(key, network)
+
+
+def _downloads(run: ModelRun, label: str, base: ModelRun | None, *, key: str) -> None:
+    st.subheader("Downloads")
+    columns = st.columns(3)
+    with columns[0]:
+        download_tables({"kpis": run.kpi_table(), **run.tables}, prefix=run.model, key=key)
+    with columns[1]:
+        layers = {
+            "type": "FeatureCollection",
+            "attribution": OSM_ATTRIBUTION,
+            "features": [
+                {**f, "properties": {**(f.get("properties") or {}), "layer": name}}
+                for name, features in run.layers.items()
+                for f in features
+            ],
+        }
+        st.download_button(
+            "Map layers (GeoJSON)",
+            partial(_json_bytes, layers),
+            on_click="ignore",
+            file_name=f"{run.model}.geojson",
+            mime="application/geo+json",
+            key=f"{key}-geojson",
+            disabled=not run.layers,
+        )
+    with columns[2]:
+        st.download_button(
+            "One-page summary (HTML)",
+            partial(_summary_bytes, run, label, base),
+            on_click="ignore",
+            file_name=f"{run.model}-summary.html",
+            mime="text/html",
+            key=f"{key}-summary",
+        )
+
+
+def _json_bytes(data: Any) -> bytes:
+    return json.dumps(data, default=str).encode()
+
+
+def _summary_bytes(run: ModelRun, label: str, base: ModelRun | None) -> bytes:
+    return summary_html(run, label, base).encode()
+
+
+def solve(model: str, scenario: Scenario, what: str) -> ModelRun | None:
+    """A cached run with a spinner; bad input becomes a message, None."""
+    try:
+        with st.spinner(f"Solving {what} ..."):
+            return cached_run(scenario_key(scenario), model, scenario)
+    except InputError as exc:
+        show_input_error(exc, title=f"{what} cannot be solved")
+    except Exception as exc:  # the app shows a message, never a traceback
+        st.error(f"{what} failed: {exc.__class__.__name__}: {exc}")
+    return None
+
+
+def render_model_page(model: str) -> None:
+    """A model's page: base and what-if runs, KPI cards, map, members, tables, downloads."""
+    title = MODEL_PAGES.get(model, (model.title(),))[0]
+    st.title(title)
+    label, base = current_base()
+    try:
+        variant = current_variant(base)
+    except InputError as exc:
+        show_input_error(exc, title="The what-if controls give an invalid scenario")
+        variant = None
+    base_run = solve(model, base, f"{title} on the base")
+    if base_run is None:
+        return
+    run = base_run
+    if variant is not None:
+        what_if = solve(model, variant, f"{title} with the what-ifs")
+        if what_if is None:
+            return
+        run = what_if
+    shown = variant or base
+    caption = f"Scenario: **{label}**"
+    if variant is not None:
+        caption += " with the what-ifs from the sidebar (changes are against the base)"
+    st.markdown(caption)
+    message = f"Status: **{run.status.value}** · solved in {run.runtime_s:.1f} s"
+    (st.success if run.status.has_solution else st.warning)(message)
+    kpi_cards(run, base_run if variant is not None else None)
+    if run.summary:
+        with st.expander("In words", expanded=True):
+            st.text(run.summary)
+    for note in run.warnings:
+        st.warning(note)
+    st.subheader("Map")
+    try:
+        roads = roads_for(shown)
+    except InputError as exc:
+        show_input_error(exc, title="The road network could not be loaded")
+        roads = []
+    show_map(shown, layers=run.layers, roads=roads, key=f"map-{model}")
+    member_chart(run, shown, base=base_run if variant is not None else None)
+    st.subheader("Tables")
+    _table_tabs(run, key=f"tables-{model}")
+    _downloads(run, label, base_run if variant is not None else None, key=f"dl-{model}")

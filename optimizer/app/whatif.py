@@ -1,0 +1,220 @@
+"""The sidebar's what-if controls, turned into overrides for :func:`apply_overrides`.
+
+:func:`build_overrides` is plain Python (tested on its own); :func:`whatif_sidebar` draws
+the widgets and stores the overrides in ``st.session_state["overrides"]`` for every page.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import numpy as np
+import streamlit as st
+
+from optimizer.scenario.scenario import Scenario
+
+__all__ = ["build_overrides", "road_names", "whatif_sidebar"]
+
+_KEYS = (
+    "wi_fuel",
+    "wi_payload",
+    "wi_threshold",
+    "wi_rainy",
+    "wi_unpaved",
+    "wi_closures",
+    "wi_remove",
+)
+
+
+def build_overrides(
+    base: Scenario,
+    *,
+    fuel_factor: float = 1.0,
+    payload_factor: float = 1.0,
+    threshold_factor: float = 1.0,
+    rainy: bool = False,
+    unpaved_factor: float | None = None,
+    closures: Sequence[str] = (),
+    removed_buyers: Sequence[str] = (),
+    added_buyer: Mapping[str, Any] | None = None,
+) -> tuple[dict[str, Any], list[str]]:
+    """Overrides for the base and the changes in words; empty when nothing changes.
+
+    Factors multiply the base's values (fuel price factor, truck and vehicle payloads,
+    bracket thresholds). ``rainy`` switches a dry base to the rainy season, with
+    ``unpaved_factor`` as the speed factor on unpaved roads. ``added_buyer`` holds
+    ``id, name, kind, lat, lon, product, price, max_intake``.
+    """
+    set_: dict[str, Any] = {}
+    scale: dict[str, float] = {}
+    add: dict[str, list[Any]] = {}
+    changes: list[str] = []
+    if abs(fuel_factor - 1.0) > 1e-9:
+        new = base.parameters.fuel_price_factor * fuel_factor
+        set_["parameters.fuel_price_factor"] = round(new, 6)
+        changes.append(f"fuel price x{fuel_factor:g} (factor {new:g})")
+    if abs(payload_factor - 1.0) > 1e-9:
+        scale["suppliers.truck_payload_kg"] = payload_factor
+        scale["vehicles.payload_kg"] = payload_factor
+        changes.append(f"truck payloads x{payload_factor:g}")
+    if abs(threshold_factor - 1.0) > 1e-9:
+        scale["brackets.threshold"] = threshold_factor
+        changes.append(f"discount thresholds x{threshold_factor:g}")
+    if rainy and base.network.season != "rainy":
+        set_["network.season"] = "rainy"
+        changes.append("rainy season")
+    if rainy and unpaved_factor is not None:
+        current = base.network.seasonal_factors.get("unpaved")
+        if current is None or abs(current - unpaved_factor) > 1e-9:
+            set_["network.seasonal_factors"] = {
+                **base.network.seasonal_factors,
+                "unpaved": unpaved_factor,
+            }
+            changes.append(f"unpaved roads at x{unpaved_factor:g} speed in the rain")
+    if closures:
+        add["network.closures"] = [{"name": name} for name in closures]
+        changes.append(f"closed: {', '.join(closures)}")
+    overrides: dict[str, Any] = {}
+    if removed_buyers:
+        overrides["remove"] = {"buyers": list(removed_buyers)}
+        changes.append(f"buyers removed: {', '.join(removed_buyers)}")
+    if added_buyer:
+        buyer = dict(added_buyer)
+        add["buyers"] = [
+            {k: buyer[k] for k in ("id", "name", "kind", "lat", "lon")},
+        ]
+        add["buyer_prices"] = [
+            {
+                "buyer": buyer["id"],
+                "product": buyer["product"],
+                "price": buyer["price"],
+                "max_intake": buyer["max_intake"],
+            }
+        ]
+        changes.append(
+            f"new buyer {buyer['name']} ({buyer['id']}) paying {buyer['price']:g} for "
+            f"{buyer['product']}"
+        )
+    if set_:
+        overrides["set"] = set_
+    if scale:
+        overrides["scale"] = scale
+    if add:
+        overrides["add"] = add
+    return overrides, changes
+
+
+def road_names(network: Any) -> list[str]:
+    """Road names and refs of a network, refs (``B 104``) first, for the closure picker."""
+    if network is None:
+        return []
+    refs = {
+        part.strip()
+        for ref in np.unique(network.way_ref)
+        for part in str(ref).split(";")
+        if part.strip()
+    }
+    names = {str(n) for n in np.unique(network.way_name) if str(n).strip()}
+    return sorted(refs) + sorted(names - refs)
+
+
+def whatif_sidebar(base: Scenario, network: Any) -> dict[str, Any]:
+    """Draw the what-if controls in the sidebar; store and return the overrides."""
+    side = st.sidebar
+    side.header("What if ...")
+    if side.button("Reset the what-ifs", key="wi_reset"):
+        for key in (*_KEYS, "wi_added"):
+            st.session_state.pop(key, None)
+    fuel = side.slider("Fuel price factor", 0.5, 2.0, 1.0, 0.05, key="wi_fuel")
+    payload = side.slider("Truck payload factor", 0.5, 1.5, 1.0, 0.05, key="wi_payload")
+    threshold = side.slider("Discount threshold factor", 0.5, 1.5, 1.0, 0.05, key="wi_threshold")
+    rainy = side.toggle(
+        "Rainy season",
+        key="wi_rainy",
+        help="Unpaved roads slow down by the seasonal factor.",
+        disabled=base.network.season == "rainy",
+    )
+    unpaved = None
+    if rainy or base.network.season == "rainy":
+        default = float(base.network.seasonal_factors.get("unpaved", 0.5))
+        unpaved = side.slider(
+            "Speed factor on unpaved roads", 0.1, 1.0, default, 0.05, key="wi_unpaved"
+        )
+    names = road_names(network)
+    closures = side.multiselect(
+        "Close roads (by name or number)",
+        names,
+        key="wi_closures",
+        disabled=not names,
+        placeholder="no road network" if not names else "pick roads",
+    )
+    buyers = {b.id: f"{b.name} ({b.id})" for b in base.buyers}
+    removed = side.multiselect(
+        "Remove buyers", list(buyers), format_func=lambda b: buyers.get(b, b), key="wi_remove"
+    )
+    added = _added_buyer_form(base)
+    overrides, changes = build_overrides(
+        base,
+        fuel_factor=fuel,
+        payload_factor=payload,
+        threshold_factor=threshold,
+        rainy=rainy,
+        unpaved_factor=unpaved,
+        closures=closures,
+        removed_buyers=removed,
+        added_buyer=added,
+    )
+    if changes:
+        side.markdown("**Against the base:**\n" + "\n".join(f"- {c}" for c in changes))
+    else:
+        side.caption("No what-if set: the pages show the base scenario.")
+    st.session_state["overrides"] = overrides
+    st.session_state["whatif_changes"] = changes
+    return overrides
+
+
+def _added_buyer_form(base: Scenario) -> dict[str, Any] | None:
+    produce = [p.id for p in base.produce()]
+    with st.sidebar.expander("Add a buyer"):
+        if not produce:
+            st.caption("The scenario sells no produce.")
+            return None
+        lat = float(np.mean([m.lat for m in base.members])) if base.members else 0.0
+        lon = float(np.mean([m.lon for m in base.members])) if base.members else 0.0
+        with st.form("wi_add_form"):
+            name = st.text_input("Name", "New processor")
+            kind = st.selectbox("Kind", ["processor", "market", "wholesaler", "mill"])
+            col1, col2 = st.columns(2)
+            new_lat = col1.number_input("Latitude", -90.0, 90.0, round(lat, 4), format="%.4f")
+            new_lon = col2.number_input("Longitude", -180.0, 180.0, round(lon, 4), format="%.4f")
+            product = st.selectbox("Buys", produce)
+            prices = [bp.price for bp in base.buyer_prices if bp.product == product]
+            price = st.number_input(
+                "Price per unit", 0.0, None, float(max(prices)) if prices else 1.0, format="%.4f"
+            )
+            supply = sum(s.quantity for s in base.supply if s.product == product)
+            intake = st.number_input("Maximum intake per period", 0.0, None, float(supply or 1.0))
+            if st.form_submit_button("Add this buyer"):
+                if price <= 0 or intake <= 0:
+                    st.error("The price and the intake must be above 0.")
+                else:
+                    taken = {b.id for b in base.buyers}
+                    number = len(taken) + 1
+                    while f"B{number}" in taken:
+                        number += 1
+                    st.session_state["wi_added"] = {
+                        "id": f"B{number}",
+                        "name": name.strip() or "New buyer",
+                        "kind": kind,
+                        "lat": new_lat,
+                        "lon": new_lon,
+                        "product": product,
+                        "price": price,
+                        "max_intake": intake,
+                    }
+        added = st.session_state.get("wi_added")
+        if added and st.button("Drop the added buyer", key="wi_drop_added"):
+            st.session_state.pop("wi_added", None)
+            added = None
+    return added if isinstance(added, dict) else None

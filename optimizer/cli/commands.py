@@ -1,0 +1,131 @@
+"""The ``optimizer compare`` and ``optimizer app`` commands (registered in ``cli.main``).
+
+Bad input ends in one line on standard error and exit code 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import math
+import subprocess
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from optimizer.errors import InputError
+
+__all__ = ["app_command", "compare_command"]
+
+EXIT_BAD_INPUT = 2
+APP_FILE = Path(__file__).resolve().parents[2] / "app.py"
+
+_out = Console()
+_err = Console(stderr=True)
+
+
+def compare_command(
+    base: Annotated[
+        Path, typer.Argument(help="The base scenario (folder, .xlsx or variant .yaml).")
+    ],
+    variants: Annotated[
+        list[Path], typer.Argument(help="One or more variants to compare with the base.")
+    ],
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="The model to run: procurement, markets, ...")
+    ],
+    out: Annotated[
+        Path | None,
+        typer.Option("--out", help="Folder for the KPI and member tables (CSV, XLSX, text)."),
+    ] = None,
+) -> None:
+    """Run one model on a base scenario and its variants and show them side by side."""
+    from optimizer.io.write import write_tables
+    from optimizer.pipeline.compare import change_columns, compare_scenarios
+    from optimizer.scenario.scenario import load_scenario
+
+    try:
+        scenarios = [load_scenario(path) for path in (base, *variants)]
+        names = _names([base, *variants])
+        with _out.status(f"solving {model} on {len(scenarios)} scenarios ..."):
+            comparison = compare_scenarios(scenarios[0], scenarios[1:], model, names=names)
+    except InputError as exc:
+        _err.print(f"error: {exc.first_line}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    table = Table(title=f"{model}: variants against {comparison.base}")
+    table.add_column("KPI")
+    table.add_column("unit")
+    for name in comparison.names:
+        table.add_column(name, justify="right")
+    for name in comparison.names[1:]:
+        table.add_column(f"{name} %", justify="right")
+    for row in comparison.kpis.to_dict(orient="records"):
+        cells = [str(row["kpi"]), str(row["unit"])]
+        cells += [_number(row[name]) for name in comparison.names]
+        cells += [_percent(row[change_columns(name)[1]]) for name in comparison.names[1:]]
+        table.add_row(*cells)
+    _out.print(table)
+    _out.print(comparison.summary(), markup=False, highlight=False)
+    if out is not None:
+        tables = {"kpis": comparison.kpis, "per_member": comparison.per_member}
+        written = write_tables(tables, out, workbook=f"compare-{model}.xlsx")
+        summary = out / f"compare-{model}.txt"
+        summary.write_text(comparison.summary() + "\n", encoding="utf-8")
+        written.append(summary)
+        _out.print(f"\nWritten to [bold]{out.resolve()}[/bold]:")
+        for file in written:
+            _out.print(f"  {file.name}")
+
+
+def app_command(
+    port: Annotated[
+        int, typer.Option("--port", help="Port on 127.0.0.1.", min=1, max=65535)
+    ] = 8501,
+) -> None:
+    """Start the Streamlit app on http://127.0.0.1:PORT (Ctrl+C stops it)."""
+    if not APP_FILE.is_file():
+        _err.print(f"error: the app ({APP_FILE}) is not installed beside the package")
+        raise typer.Exit(EXIT_BAD_INPUT)
+    command = [
+        sys.executable,
+        "-m",
+        "streamlit",
+        "run",
+        str(APP_FILE),
+        "--server.address",
+        "127.0.0.1",
+        "--server.port",
+        str(port),
+        "--server.headless",
+        "true",
+        "--browser.gatherUsageStats",
+        "false",
+    ]
+    _out.print(f"coop-optimizer app on [bold]http://127.0.0.1:{port}[/bold] (Ctrl+C stops it)")
+    try:
+        code = subprocess.call(command, cwd=APP_FILE.parent)
+    except KeyboardInterrupt:
+        code = 0
+    raise typer.Exit(code)
+
+
+def _names(paths: list[Path]) -> list[str]:
+    names: list[str] = []
+    for path in paths:
+        name = path.stem if path.suffix else path.name
+        while name in names:
+            name += "'"
+        names.append(name)
+    return names
+
+
+def _number(value: float) -> str:
+    if math.isnan(value):
+        return "–"
+    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"
+
+
+def _percent(value: float) -> str:
+    return "–" if math.isnan(value) else f"{value:+.1f} %"

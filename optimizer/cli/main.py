@@ -1,0 +1,409 @@
+"""The ``optimizer`` command line: validate, demo, solve, compare, network, app.
+
+Every command turns bad input into one clear message on standard error and exit code 2;
+nothing here holds model logic (that is :mod:`optimizer.pipeline.run`).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from optimizer import __version__
+from optimizer.errors import InputError
+from optimizer.scenario.scenario import Scenario, load_scenario
+
+__all__ = ["app", "default_scenario_path", "main"]
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    help="Pooled procurement, market access, shared hubs and collection routing for cooperatives.",
+)
+console = Console()
+errors = Console(stderr=True)
+
+EXIT_BAD_INPUT = 2
+
+
+def default_scenario_path(name: str = "mecklenburg") -> Path:
+    """Where a bundled scenario lives: ``scenarios/NAME`` here or beside the package."""
+    for root in (Path.cwd(), Path(__file__).resolve().parents[2]):
+        candidate = root / "scenarios" / name
+        if (candidate / "scenario.yaml").is_file():
+            return candidate
+    raise InputError(f"the bundled scenario '{name}' (scenarios/{name}/scenario.yaml) is missing")
+
+
+@contextlib.contextmanager
+def _guard(*, all_problems: bool = False) -> Iterator[None]:
+    """Bad input becomes a message and exit code 2, never a traceback."""
+    try:
+        yield
+    except InputError as exc:
+        if all_problems:
+            for problem in exc.problems:
+                errors.print(f"error: {problem}", markup=False, highlight=False, soft_wrap=True)
+        else:
+            errors.print(f"error: {exc.first_line}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+
+
+def _version(value: bool) -> None:
+    if value:
+        console.print(f"coop-optimizer {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option("--version", callback=_version, is_eager=True, help="Show the version."),
+    ] = False,
+) -> None:
+    """Pooled procurement, market access, shared hubs and collection routing for cooperatives."""
+
+
+@app.command()
+def validate(
+    path: Annotated[Path, typer.Argument(help="Scenario folder, .xlsx workbook or variant .yaml.")],
+) -> None:
+    """Check a scenario and print what it holds, or every problem found in it."""
+    with _guard(all_problems=True):
+        scenario = load_scenario(path)
+    print_summary(scenario)
+    console.print("[green]valid[/green]: no problems found")
+
+
+def print_summary(scenario: Scenario) -> None:
+    """The scenario's members, products, partners and totals as terminal tables."""
+    summary = scenario.summary()
+    console.print(f"[bold]{scenario.name}[/bold]")
+    if scenario.description:
+        console.print(scenario.description)
+    counts = Table(title="Scenario", show_header=True)
+    counts.add_column("what")
+    counts.add_column("count", justify="right")
+    for coop in scenario.cooperatives:
+        n = summary["members_per_cooperative"][coop.id]
+        counts.add_row(f"members of {coop.name} ({coop.id})", str(n))
+    counts.add_row("members in all", str(summary["members"]))
+    counts.add_row("products", str(summary["products"]))
+    counts.add_row("suppliers", str(summary["suppliers"]))
+    counts.add_row("buyers", str(summary["buyers"]))
+    counts.add_row("hubs (existing)", f"{summary['hubs']} ({summary['existing_hubs']})")
+    counts.add_row("vehicles", str(summary["vehicles"]))
+    counts.add_row(
+        "road network",
+        Path(summary["network_file"]).name
+        if summary["network_file"]
+        else "none (straight lines x detour factor)",
+    )
+    console.print(counts)
+    totals = Table(title=f"Quantities per {scenario.parameters.planning_period}")
+    totals.add_column("product")
+    totals.add_column("kind")
+    totals.add_column("demand", justify="right")
+    totals.add_column("supply", justify="right")
+    totals.add_column("unit")
+    for product in scenario.products:
+        demand = summary["demand"].get(product.id)
+        supply = summary["supply"].get(product.id)
+        totals.add_row(
+            f"{product.name} ({product.id})",
+            product.kind,
+            "" if demand is None else f"{demand:,.0f}",
+            "" if supply is None else f"{supply:,.0f}",
+            product.unit,
+        )
+    console.print(totals)
+
+
+@app.command()
+def demo(
+    out: Annotated[Path, typer.Option("--out", help="Folder for the results.")] = Path(
+        "demo-output"
+    ),
+    scenario: Annotated[
+        Path | None,
+        typer.Option("--scenario", help="Another scenario instead of the bundled default."),
+    ] = None,
+) -> None:
+    """Run the bundled default scenario (Mecklenburg) end to end and write its results."""
+    from optimizer.pipeline.run import run_demo
+
+    with _guard():
+        path = scenario or default_scenario_path()
+        loaded = load_scenario(path)
+        print_summary(loaded)
+        written = run_demo(loaded, out, console=console)
+    console.print(f"\nResults written to [bold]{out.resolve()}[/bold]:")
+    for file in written:
+        console.print(f"  {file.relative_to(out) if file.is_relative_to(out) else file}")
+
+
+@app.command()
+def solve(
+    path: Annotated[Path, typer.Argument(help="Scenario folder, .xlsx workbook or variant .yaml.")],
+    model: Annotated[
+        str, typer.Option("--model", "-m", help="procurement, markets, hubs or routes.")
+    ],
+    out: Annotated[Path | None, typer.Option("--out", help="Folder for the result files.")] = None,
+    member: Annotated[
+        str | None, typer.Option("--member", help="Show this member's alternatives (markets).")
+    ] = None,
+    engine: Annotated[
+        str | None, typer.Option("--engine", help="Routing engine: pyvrp or ortools (routes).")
+    ] = None,
+    time_limit: Annotated[
+        float | None,
+        typer.Option("--time-limit", help="Seconds of search per vehicle group (routes)."),
+    ] = None,
+    rule: Annotated[
+        str | None,
+        typer.Option(
+            "--split",
+            help="Split of the bill: shapley, least_core, proportional, volume (procurement).",
+        ),
+    ] = None,
+    level: Annotated[
+        str | None,
+        typer.Option("--level", help="Split among cooperatives or members (procurement)."),
+    ] = None,
+) -> None:
+    """Solve one model on a scenario; print the plan and write CSV, XLSX, GeoJSON and JSON."""
+    from optimizer.pipeline.run import run_model
+
+    with _guard():
+        scenario = load_scenario(path)
+        if member is not None:
+            scenario.member(member) if member in {m.id for m in scenario.members} else _no_member(
+                member
+            )
+        options: dict[str, Any] = {}
+        if rule is not None or level is not None:
+            if model != "procurement":
+                raise InputError("--split and --level apply to --model procurement only")
+            options = {k: v for k, v in (("rule", rule), ("level", level)) if v}
+        if engine is not None or time_limit is not None:
+            if model != "routes":
+                raise InputError("--engine and --time-limit apply to --model routes only")
+            if engine not in (None, "pyvrp", "ortools"):
+                raise InputError(f"--engine {engine}: expected pyvrp or ortools")
+            if time_limit is not None and not time_limit > 0:
+                raise InputError(f"--time-limit {time_limit}: expected a positive number")
+            options = {k: v for k, v in (("engine", engine), ("time_limit", time_limit)) if v}
+        with console.status(f"solving {model} on {scenario.name} ..."):
+            run = run_model(scenario, model, **options)
+    print_run(run, member=member)
+    if out is not None:
+        written = run.write(out)
+        console.print(f"\n{len(written)} files written to [bold]{out.resolve()}[/bold]")
+
+
+def _no_member(member: str) -> None:
+    raise InputError(f"--member {member}: no member with that id in the scenario")
+
+
+_SHOWN: dict[str, tuple[tuple[str, str], ...]] = {
+    "hubs": (
+        ("hubs", "Open hubs"),
+        ("corridors", "Corridors: whole trucks per period"),
+        ("cost_by_echelon", "Value and cost by echelon"),
+        ("sharing", "Value of sharing: each cooperative alone and its share together"),
+        ("sharing_stability", "Is the split stable?"),
+    ),
+    "procurement": (
+        ("orders", "Orders: supplier, product, quantity, bracket reached"),
+        ("trucks", "Truckloads"),
+        ("split", "Each member's bill and savings"),
+        ("stability", "Is the split stable?"),
+        ("equity", "Equity of the split"),
+        ("equity_by_tag", "Tagged groups: share of volume and of savings"),
+    ),
+    "routes": (("routes", "Collection routes"), ("skipped", "Members not collected")),
+    "markets": (
+        ("plan", "Plan: who sells what to whom, and what it earns"),
+        ("own_best_vs_plan", "Each member's own best buyer against the plan"),
+        ("income_by_cooperative", "Income by cooperative"),
+        ("income_by_tag", "Income by member tag"),
+    ),
+}
+
+
+def print_run(run: Any, *, member: str | None = None) -> None:
+    """A model run in the terminal: its summary, KPIs and the most telling table rows."""
+    console.print(
+        f"\n[bold]{run.model}[/bold] on {run.scenario}: {run.status.value} ({run.runtime_s:.1f} s)"
+    )
+    console.print(run.summary, markup=False, highlight=False)
+    for note in run.warnings:
+        console.print(f"[yellow]note[/yellow]: {note}", highlight=False)
+    kpis = Table(title="Key figures")
+    kpis.add_column("figure")
+    kpis.add_column("value", justify="right")
+    kpis.add_column("unit")
+    for label, value in run.kpis.items():
+        kpis.add_row(label, f"{value:,.2f}", run.units.get(label, ""))
+    console.print(kpis)
+    for name, title in _SHOWN.get(run.model, ()):
+        frame = run.tables.get(name)
+        if frame is not None and not frame.empty:
+            if name == "hubs":
+                frame = frame[frame["open"]]
+            console.print(_frame_table(frame, title))
+    if run.model == "markets" and "route_comparison" in run.tables:
+        table = run.tables["route_comparison"]
+        if member is not None:
+            shown = table[table["member"] == member]
+            title = f"Every reachable buyer for {member}"
+        else:
+            shown = table[table["rank"] <= 2].head(30)
+            title = "Best two buyers per member and product (first 30 rows; --member ID for one)"
+        columns = {
+            "member": "member",
+            "product": "product",
+            "buyer": "buyer",
+            "distance_km": "km",
+            "time_h": "hours",
+            "transport_cost_per_unit": "transport/unit",
+            "net_per_unit": "net/unit",
+            "rank": "rank",
+            "perishability_ok": "fresh enough",
+            "planned_quantity": "planned qty",
+        }
+        shown = shown[list(columns)].rename(columns=columns)
+        console.print(_frame_table(shown, title))
+
+
+def _frame_table(frame: Any, title: str, *, max_rows: int = 25) -> Table:
+    if len(frame) > max_rows:
+        title = f"{title} (first {max_rows} of {len(frame)} rows; all of them in the files)"
+        frame = frame.head(max_rows)
+    table = Table(title=title)
+    for column in frame.columns:
+        table.add_column(str(column))
+    for row in frame.itertuples(index=False):
+        table.add_row(*[_number(v) if isinstance(v, float) else str(v) for v in row])
+    return table
+
+
+def _number(value: float) -> str:
+    """Big figures without decimals, small ones (prices per kg) with four."""
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.2f}" if abs(value) >= 1 else f"{value:.4f}"
+
+
+def _register_app_commands() -> None:
+    from optimizer.cli.commands import app_command, compare_command
+
+    app.command("compare")(compare_command)
+    app.command("app")(app_command)
+
+
+_register_app_commands()
+
+network_app = typer.Typer(
+    help="Road networks from OpenStreetMap: summary, places, matrices.", no_args_is_help=True
+)
+app.add_typer(network_app, name="network")
+
+
+@network_app.command("info")
+def network_info(
+    file: Annotated[
+        Path, typer.Argument(help="An .osm, .osm.bz2, .osm.gz, .osm.pbf or .graphml file.")
+    ],
+    geojson: Annotated[Path | None, typer.Option("--geojson", help="Write the roads here.")] = None,
+    season: Annotated[str, typer.Option("--season", help="dry or rainy.")] = "dry",
+) -> None:
+    """Load a road network and print its size, kilometres by road class and what was dropped."""
+    from optimizer.geo import load_network, network_frame, to_geojson
+
+    with _guard():
+        network = load_network(file, season=season, progress=lambda m: console.print(f"[dim]{m}"))
+    console.print(network.summary(), markup=False)
+    console.print(network.km_by_class().round(1).to_string(), markup=False)
+    if geojson is not None:
+        from optimizer.io.write import OSM_ATTRIBUTION
+
+        geojson.write_text(to_geojson(network_frame(network)), encoding="utf-8")
+        console.print(f"roads written to {geojson} ({OSM_ATTRIBUTION})")
+
+
+@network_app.command("places")
+def network_places(
+    file: Annotated[Path, typer.Argument(help="An OSM file.")],
+    out: Annotated[Path, typer.Option("--out", help="GeoJSON file to write.")],
+) -> None:
+    """Villages, towns, markets, works and crafts of an OSM file: the start of a new scenario."""
+    from optimizer.geo import places
+
+    with _guard():
+        found = places(file)
+    out.write_text(found.to_json(drop_id=True), encoding="utf-8")
+    console.print(found["kind"].value_counts().to_string(), markup=False)
+    console.print(f"{len(found)} places written to {out}")
+
+
+@network_app.command("matrix")
+def network_matrix(
+    path: Annotated[Path, typer.Argument(help="A scenario.")],
+    out: Annotated[Path, typer.Option("--out", help="CSV file: member, buyer, km, minutes.")],
+) -> None:
+    """Road distance and time from every member to every buyer of a scenario."""
+    import pandas as pd
+
+    from optimizer.pipeline.run import travel
+
+    with _guard():
+        scenario = load_scenario(path)
+        members, buyers = scenario.table("members"), scenario.table("buyers")
+        trips = travel(scenario, members, buyers)
+    frame = pd.DataFrame(
+        {
+            "member": members["id"].repeat(len(buyers)).to_numpy(),
+            "buyer": list(buyers["id"]) * len(members),
+            "distance_km": trips.distance_m.ravel() / 1000,
+            "time_min": trips.time_s.ravel() / 60,
+        }
+    )
+    frame.to_csv(out, index=False)
+    for note in trips.warnings:
+        console.print(f"[yellow]note[/yellow]: {note}")
+    console.print(f"{len(frame)} pairs written to {out}")
+
+
+def main() -> None:
+    """Entry point of the ``optimizer`` console script."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        errors.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:  # a bug, not bad input: say so in one line unless asked for more
+        if os.environ.get("COOP_OPTIMIZER_DEBUG"):
+            raise
+        errors.print(
+            f"internal error: {exc.__class__.__name__}: {exc} "
+            "(a bug in coop-optimizer; set COOP_OPTIMIZER_DEBUG=1 to see where)",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

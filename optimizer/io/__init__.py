@@ -1,0 +1,8 @@
+"""Files in and out: reading tables (CSV folders, workbooks, uploads) and writing results.
+
+``read`` turns CSV, XLSX and YAML files into raw tables with their file and row numbers, refusing
+oversized or malformed files with an ``InputError``; ``upload`` unpacks an uploaded ``.zip`` or
+``.xlsx`` safely and loads it as a scenario; ``write`` writes tables (CSV and one XLSX), GeoJSON
+and JSON atomically. Reading imports only ``optimizer.errors``; ``upload`` and ``write`` may use
+the scenario. Nothing here solves or draws.
+"""

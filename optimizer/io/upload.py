@@ -1,0 +1,306 @@
+"""Scenarios uploaded through the app: a folder as ``.zip`` or an ``.xlsx`` workbook.
+
+Everything uploaded is untrusted. The upload is size-limited; a zip's entries are checked
+before anything is written (no absolute paths, no ``..``, no links, not too many, not too
+large, checked again while reading since declared sizes can lie) and extracted into a fresh
+temporary folder; settings are read with ``yaml.safe_load`` only (through the scenario
+loader) and every file they name must lie inside that folder. Nothing is unpickled.
+Problems raise :class:`~optimizer.errors.InputError`, like any bad input.
+"""
+
+from __future__ import annotations
+
+import atexit
+import shutil
+import stat
+import tempfile
+import zipfile
+from io import BytesIO
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import yaml
+
+from optimizer.errors import InputError, Problem
+from optimizer.scenario.scenario import SETTINGS_FILE, Scenario, load_scenario
+
+__all__ = [
+    "ALLOWED_SUFFIXES",
+    "MAX_ENTRIES",
+    "MAX_ENTRY_BYTES",
+    "MAX_TOTAL_BYTES",
+    "MAX_UPLOAD_BYTES",
+    "load_upload",
+]
+
+MAX_UPLOAD_BYTES = 50 * 2**20
+MAX_ENTRIES = 200
+MAX_ENTRY_BYTES = 100 * 2**20
+MAX_TOTAL_BYTES = 200 * 2**20
+MAX_XLSX_PARTS = 2000
+KEEP_UPLOADS = 20
+# files a scenario folder may hold; anything else in a zip is left out
+ALLOWED_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx", ".osm", ".bz2", ".gz", ".pbf", ".graphml")
+_SKIPPED_PARTS = ("__MACOSX",)
+
+_ROOT: list[Path] = []  # the one uploads folder of this process, made on first use
+
+
+def load_upload(name: str, data: bytes) -> Scenario:
+    """Load an uploaded scenario: a folder packed as ``.zip`` or an ``.xlsx`` workbook.
+
+    Parameters
+    ----------
+    name
+        The uploaded file's name (only its suffix is used, and to name it in messages).
+    data
+        The file's bytes.
+
+    Raises
+    ------
+    InputError
+        For an oversized or unsafe upload, a bad zip or workbook, or any problem in the
+        scenario itself (naming the file, row and column inside the upload).
+    """
+    shown = PurePosixPath(name.replace("\\", "/")).name or "upload"
+    if len(data) > MAX_UPLOAD_BYTES:
+        raise InputError(
+            Problem(
+                shown,
+                f"an upload of at most {MAX_UPLOAD_BYTES // 2**20} MB",
+                value=f"{len(data):,} bytes",
+            )
+        )
+    suffix = PurePosixPath(shown).suffix.lower()
+    if suffix not in (".zip", ".xlsx"):
+        raise InputError(
+            Problem(shown, "a scenario folder packed as .zip, or an .xlsx workbook", value=suffix)
+        )
+    folder = _fresh_folder()
+    if suffix == ".xlsx":
+        _check_zip_bomb(data, shown)
+        target = folder / _safe_name(shown)
+        target.write_bytes(data)
+        return _confined(_load(target, folder, shown), folder, shown)
+    _extract(data, folder, shown)
+    return _confined(_load(_scenario_path(folder, shown), folder, shown), folder, shown)
+
+
+# --------------------------------------------------------------------- zip
+def _open_zip(data: bytes, shown: str, expected: str) -> zipfile.ZipFile:
+    try:
+        return zipfile.ZipFile(BytesIO(data))
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
+        raise InputError(Problem(shown, f"{expected} ({exc.__class__.__name__})")) from None
+
+
+def _check_zip_bomb(data: bytes, shown: str) -> None:
+    """An .xlsx is a zip: refuse one that is no zip or unpacks to far too much."""
+    with _open_zip(data, shown, "an Excel .xlsx workbook") as book:
+        infos = book.infolist()
+        total = sum(i.file_size for i in infos)
+    if len(infos) > MAX_XLSX_PARTS or total > MAX_TOTAL_BYTES:
+        raise InputError(
+            Problem(
+                shown,
+                f"a workbook of at most {MAX_TOTAL_BYTES // 2**20} MB unpacked",
+                value=f"{total:,} bytes in {len(infos)} parts",
+            )
+        )
+
+
+def _extract(data: bytes, folder: Path, shown: str) -> None:
+    with _open_zip(data, shown, "a .zip archive of a scenario folder") as archive:
+        infos = archive.infolist()
+        problems = _entry_problems(infos, shown)
+        if problems:
+            raise InputError(problems)
+        written = 0
+        for info in infos:
+            relative = _entry_path(info)
+            if relative is None:
+                continue
+            target = folder.joinpath(*relative.parts)
+            # belt and braces: the resolved path must stay in the folder
+            if not target.resolve().is_relative_to(folder.resolve()):
+                raise InputError(Problem(shown, "entries inside the archive", value=info.filename))
+            target.parent.mkdir(parents=True, exist_ok=True)
+            size = 0
+            try:
+                with archive.open(info) as source, target.open("wb") as sink:
+                    while chunk := source.read(1 << 20):
+                        size += len(chunk)
+                        written += len(chunk)
+                        if size > MAX_ENTRY_BYTES or written > MAX_TOTAL_BYTES:
+                            raise InputError(
+                                Problem(
+                                    shown,
+                                    f"entries of at most {MAX_ENTRY_BYTES // 2**20} MB and "
+                                    f"{MAX_TOTAL_BYTES // 2**20} MB in all, unpacked",
+                                    value=info.filename,
+                                )
+                            )
+                        sink.write(chunk)
+            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+                raise InputError(
+                    Problem(
+                        shown, f"a readable entry ({exc.__class__.__name__})", value=info.filename
+                    )
+                ) from None
+
+
+def _entry_problems(infos: list[zipfile.ZipInfo], shown: str) -> list[Problem]:
+    problems = []
+    if len(infos) > MAX_ENTRIES:
+        problems.append(
+            Problem(shown, f"at most {MAX_ENTRIES} entries", value=f"{len(infos)} entries")
+        )
+    declared = 0
+    for info in infos:
+        name = info.filename
+        parts = PurePosixPath(name.replace("\\", "/")).parts
+        mode = info.external_attr >> 16
+        if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+            problems.append(Problem(shown, "relative paths inside the archive", value=name))
+        elif ".." in parts:
+            problems.append(Problem(shown, "paths without '..' inside the archive", value=name))
+        elif stat.S_ISLNK(mode):
+            problems.append(Problem(shown, "plain files, not symbolic links", value=name))
+        elif info.file_size > MAX_ENTRY_BYTES:
+            problems.append(
+                Problem(
+                    shown,
+                    f"entries of at most {MAX_ENTRY_BYTES // 2**20} MB unpacked",
+                    value=f"{name}: {info.file_size:,} bytes",
+                )
+            )
+        declared += info.file_size
+    if declared > MAX_TOTAL_BYTES:
+        problems.append(
+            Problem(
+                shown,
+                f"at most {MAX_TOTAL_BYTES // 2**20} MB unpacked in all",
+                value=f"{declared:,} bytes",
+            )
+        )
+    return problems
+
+
+def _entry_path(info: zipfile.ZipInfo) -> PurePosixPath | None:
+    """Where an entry goes, or None for folders and files a scenario does not use."""
+    if info.is_dir():
+        return None
+    path = PurePosixPath(info.filename.replace("\\", "/"))
+    if any(p in _SKIPPED_PARTS or p.startswith(".") for p in path.parts):
+        return None
+    if not path.name.lower().endswith(ALLOWED_SUFFIXES):
+        return None
+    return path
+
+
+def _scenario_path(folder: Path, shown: str) -> Path:
+    settings = sorted(folder.rglob(SETTINGS_FILE), key=lambda p: (len(p.parts), str(p)))
+    if len(settings) == 1:
+        return settings[0].parent
+    if len(settings) > 1:
+        found = ", ".join(str(p.relative_to(folder)) for p in settings)
+        raise InputError(Problem(shown, f"one {SETTINGS_FILE} in the archive", value=found))
+    books = sorted(folder.rglob("*.xlsx"))
+    if len(books) == 1:
+        return books[0]
+    raise InputError(
+        Problem(
+            shown,
+            f"a scenario folder with {SETTINGS_FILE} and its CSV files, or one .xlsx workbook",
+            value="no scenario.yaml" if not books else f"{len(books)} workbooks",
+        )
+    )
+
+
+# --------------------------------------------------------------------- loading
+def _load(path: Path, folder: Path, shown: str) -> Scenario:
+    if path.is_dir():
+        _check_settings_paths(path / SETTINGS_FILE, folder, shown)
+    try:
+        return load_scenario(path)
+    except InputError as exc:
+        # name files as the user knows them: inside the upload, not in a temporary folder
+        raise InputError([_relocated(p, folder, shown) for p in exc.problems]) from None
+
+
+def _check_settings_paths(settings: Path, folder: Path, shown: str) -> None:
+    """Files named in ``scenario.yaml`` (tables, road network) must lie in the upload."""
+    try:
+        data: Any = yaml.safe_load(settings.read_text(encoding="utf-8-sig"))
+    except (yaml.YAMLError, UnicodeDecodeError, OSError):
+        return  # the scenario loader reports it, located
+    if not isinstance(data, dict):
+        return
+    named: list[tuple[str, Any]] = []
+    tables = data.get("tables")
+    if isinstance(tables, dict):
+        named += [(f"tables.{k}", v) for k, v in tables.items()]
+    network = data.get("network")
+    if isinstance(network, dict) and network.get("file"):
+        named.append(("network.file", network["file"]))
+    problems = [
+        Problem(shown, "a file inside the uploaded folder", key=key, value=str(value))
+        for key, value in named
+        if not _inside(settings.parent / str(value), folder)
+    ]
+    if problems:
+        raise InputError(problems)
+
+
+def _confined(scenario: Scenario, folder: Path, shown: str) -> Scenario:
+    file = scenario.network.file
+    if file is not None and not _inside(Path(file), folder):
+        raise InputError(
+            Problem(shown, "a road file inside the upload", key="network.file", value=str(file))
+        )
+    return scenario
+
+
+def _inside(path: Path, folder: Path) -> bool:
+    text = str(path)
+    if ".." in Path(text).parts:
+        return False
+    return path.resolve().is_relative_to(folder.resolve())
+
+
+def _relocated(problem: Problem, folder: Path, shown: str) -> Problem:
+    text = problem.file
+    prefix = str(folder)
+    if text.startswith(prefix):
+        inner = text[len(prefix) :].lstrip("/\\")
+        text = (
+            shown if inner in ("", shown) or inner.startswith(f"{shown},") else f"{shown}: {inner}"
+        )
+        if inner.startswith(f"{shown},"):
+            text = inner
+    return Problem(
+        text,
+        problem.expected,
+        row=problem.row,
+        column=problem.column,
+        value=problem.value,
+        sheet=problem.sheet,
+        key=problem.key,
+    )
+
+
+def _safe_name(name: str) -> str:
+    kept = "".join(c if c.isalnum() or c in "-_. " else "_" for c in name).strip(" .")
+    return kept if kept.lower().endswith(".xlsx") else "upload.xlsx"
+
+
+def _fresh_folder() -> Path:
+    """A new folder for one upload, under one root that is removed when the process ends."""
+    if not _ROOT or not _ROOT[0].is_dir():
+        _ROOT[:] = [Path(tempfile.mkdtemp(prefix="coop-optimizer-uploads-"))]
+        atexit.register(shutil.rmtree, _ROOT[0], ignore_errors=True)
+    root = _ROOT[0]
+    old = sorted(root.iterdir(), key=lambda p: p.stat().st_mtime)
+    for stale in old[: max(0, len(old) - KEEP_UPLOADS + 1)]:
+        shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix="upload-", dir=root))

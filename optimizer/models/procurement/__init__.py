@@ -1,0 +1,41 @@
+"""Pooled procurement: which supplier, how much, which discount bracket, how many truckloads.
+
+``data`` holds the validated instance; ``model`` writes the MILP (brackets, truckloads, the
+envelope cuts); ``core`` finds the coalition that would gain most by ordering alone; ``solve``
+runs the two-phase solve and lays out the plan; ``check`` recomputes feasibility and cost from
+the plan alone; ``scenario`` builds the instance from a scenario and plain distances. This folder
+never imports roads (``optimizer.geo``) or the faces.
+"""
+
+from optimizer.models.procurement.check import ProcurementCheck, check_procurement
+from optimizer.models.procurement.data import ProcurementData
+from optimizer.models.procurement.scenario import (
+    drop_point_ids,
+    member_groups,
+    nearest_hubs,
+    scenario_procurement_data,
+)
+from optimizer.models.procurement.solve import (
+    START_MIN_BRACKETS,
+    ProcurementResult,
+    coalition_mask,
+    goods_cost,
+    solve_procurement,
+    standalone_costs,
+)
+
+__all__ = [
+    "START_MIN_BRACKETS",
+    "ProcurementCheck",
+    "ProcurementData",
+    "ProcurementResult",
+    "check_procurement",
+    "coalition_mask",
+    "drop_point_ids",
+    "goods_cost",
+    "member_groups",
+    "nearest_hubs",
+    "scenario_procurement_data",
+    "solve_procurement",
+    "standalone_costs",
+]

@@ -1,0 +1,195 @@
+"""An independent check of a procurement plan: feasibility and cost from the decisions alone.
+
+It reads only the instance and the plan's tables (shipments, trucks, purchases, orders), never
+the solver's objective or the model's variables, and recomputes every cost at the suppliers'
+real prices.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from optimizer.models.procurement.data import ProcurementData
+
+if TYPE_CHECKING:
+    from optimizer.models.procurement.solve import ProcurementResult
+
+__all__ = ["ProcurementCheck", "check_procurement"]
+
+
+@dataclass(frozen=True)
+class ProcurementCheck:
+    """What the check found: ``ok`` when there are no ``problems``; costs recomputed."""
+
+    ok: bool
+    problems: tuple[str, ...]
+    cost: float
+    goods_cost: float
+    transport_cost: float
+    local_cost: float
+
+    def summary(self) -> str:
+        head = "plan checked: ok" if self.ok else f"plan checked: {len(self.problems)} problems"
+        lines = [f"{head}; recomputed cost {self.cost:,.2f}"]
+        lines += [f"  - {p}" for p in self.problems[:20]]
+        return "\n".join(lines)
+
+
+def _price_of(data: ProcurementData, s: int, p: int, qty: float) -> float:
+    """Goods cost of ``qty`` units of offer (s, p), from the bracket table directly."""
+    thresholds = [float(v) for v in data.thresholds[s, p] if not math.isnan(v)]
+    prices = [float(v) for v in data.unit_price[s, p][: len(thresholds)]]
+    eps = 1e-9 * max(1.0, qty)
+    if not data.incremental[s, p]:
+        reached = [c for t, c in zip(thresholds, prices, strict=True) if t <= qty + eps]
+        return reached[-1] * qty
+    cost = 0.0
+    for i, (t, c) in enumerate(zip(thresholds, prices, strict=True)):
+        top = thresholds[i + 1] if i + 1 < len(thresholds) else math.inf
+        cost += c * max(0.0, min(qty, top) - t)
+    return cost
+
+
+def check_procurement(
+    data: ProcurementData, result: ProcurementResult, *, tol: float = 1e-6
+) -> ProcurementCheck:
+    """Verify a plan against the instance and recompute its cost.
+
+    Checks: every served member's demand is met (pooled + local), nobody else buys; pooled
+    units match deliveries at each drop point; deliveries only on offered products and roads;
+    orders within capacity and at least the minimum order; the reported bracket matches the
+    quantity; truckloads are whole and carry the load; the recomputed cost equals the plan's
+    and never exceeds the solver's objective.
+    """
+    problems: list[str] = []
+
+    def near(a: float, b: float) -> bool:
+        return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+
+    if not result.status.has_solution:
+        return ProcurementCheck(
+            False, ("no plan to check",), math.nan, math.nan, math.nan, math.nan
+        )
+    s_of = {v: i for i, v in enumerate(data.supplier_ids)}
+    p_of = {v: i for i, v in enumerate(data.product_ids)}
+    d_of = {v: i for i, v in enumerate(data.drop_point_ids)}
+    m_of = {v: i for i, v in enumerate(data.member_ids)}
+    served = np.zeros(data.n_members, dtype=bool)
+    served[list(result.members_served)] = True
+
+    # members: demand met, pooled units per drop point and product
+    pooled_at = np.zeros((data.n_drop_points, data.n_products))
+    bought = np.zeros((data.n_members, data.n_products))
+    local_cost = 0.0
+    table = result.purchases
+    for member, product, pooled, local in zip(
+        table["member"],
+        table["product"],
+        table["pooled"].to_numpy(float),
+        table["local"].to_numpy(float),
+        strict=True,
+    ):
+        m, p = m_of[str(member)], p_of[str(product)]
+        if not served[m]:
+            problems.append(f"member {member} is not in the coalition but buys {product}")
+        if pooled < -tol or local < -tol:
+            problems.append(f"member {member}, {product}: negative quantity")
+        bought[m, p] += pooled + local
+        pooled_at[data.drop_point[m], p] += pooled
+        local_cost += local * float(data.local_price[m, p])
+    need = np.where(served[:, None], data.demand, 0.0)
+    for m, p in zip(*np.nonzero(~np.isclose(bought, need, rtol=tol, atol=tol)), strict=True):
+        problems.append(
+            f"member {data.member_ids[m]}, {data.product_ids[p]}: gets {bought[m, p]:g} "
+            f"of {need[m, p]:g}"
+        )
+
+    # deliveries
+    delivered = np.zeros((data.n_drop_points, data.n_products))
+    ordered = np.zeros((data.n_suppliers, data.n_products))
+    load = np.zeros((data.n_suppliers, data.n_drop_points))
+    table = result.shipments
+    for supplier, product, drop, qty in zip(
+        table["supplier"],
+        table["product"],
+        table["drop_point"],
+        table["quantity"].to_numpy(float),
+        strict=True,
+    ):
+        s, p, d = s_of[str(supplier)], p_of[str(product)], d_of[str(drop)]
+        if qty < -tol:
+            problems.append(f"negative delivery {supplier}->{drop} {product}")
+        if not data.offered[s, p]:
+            problems.append(f"supplier {supplier} does not sell {product}")
+        if not math.isfinite(data.distance_km[s, d]):
+            problems.append(f"no road from supplier {supplier} to {drop}")
+        delivered[d, p] += qty
+        ordered[s, p] += qty
+        load[s, d] += qty * float(data.weight_kg[p])
+    for d, p in zip(
+        *np.nonzero(~np.isclose(delivered, pooled_at, rtol=tol, atol=tol)), strict=True
+    ):
+        problems.append(
+            f"drop point {data.drop_point_ids[d]}, {data.product_ids[p]}: {delivered[d, p]:g} "
+            f"delivered but {pooled_at[d, p]:g} pooled"
+        )
+
+    # orders: capacity, minimum order, bracket, goods cost
+    goods = 0.0
+    table = result.orders
+    reported = {
+        (str(s), str(p)): (float(q), int(b))
+        for s, p, q, b in zip(
+            table["supplier"], table["product"], table["quantity"], table["bracket"], strict=True
+        )
+    }
+    for s, p in zip(*np.nonzero(ordered > tol), strict=True):
+        qty = float(ordered[s, p])
+        who = f"supplier {data.supplier_ids[s]}, {data.product_ids[p]}"
+        if qty > data.capacity[s, p] * (1 + tol) + tol:
+            problems.append(f"{who}: {qty:g} ordered over capacity {data.capacity[s, p]:g}")
+        if qty < data.min_order[s, p] * (1 - tol) - tol:
+            problems.append(f"{who}: {qty:g} ordered under the minimum {data.min_order[s, p]:g}")
+        goods += _price_of(data, int(s), int(p), qty)
+        said = reported.get((data.supplier_ids[s], data.product_ids[p]))
+        if said is None or not near(said[0], qty):
+            problems.append(f"{who}: order table does not match the deliveries")
+            continue
+        t = data.thresholds[s, p]
+        b = said[1]
+        above = t[b + 1] if b + 1 < len(t) and not math.isnan(t[b + 1]) else math.inf
+        if not (t[b] <= qty * (1 + tol) + tol and qty <= above * (1 + tol) + tol):
+            problems.append(f"{who}: bracket {b} does not hold {qty:g} units")
+
+    # trucks
+    transport = 0.0
+    trucks = np.zeros((data.n_suppliers, data.n_drop_points))
+    table = result.trucks
+    for supplier, drop, n in zip(
+        table["supplier"], table["drop_point"], table["trucks"].to_numpy(float), strict=True
+    ):
+        s, d = s_of[str(supplier)], d_of[str(drop)]
+        if n < 0 or n != round(n):
+            problems.append(f"{supplier}->{drop}: {n:g} trucks is not whole")
+        trucks[s, d] += n
+    for s, d in zip(*np.nonzero((load > tol) | (trucks > 0)), strict=True):
+        if load[s, d] > trucks[s, d] * data.payload_kg[s] * (1 + tol) + tol:
+            problems.append(
+                f"{data.supplier_ids[s]}->{data.drop_point_ids[d]}: {load[s, d]:g} kg on "
+                f"{trucks[s, d]:g} trucks of {data.payload_kg[s]:g} kg"
+            )
+        per_km = data.fuel_price_factor * data.cost_per_km[s] * data.distance_km[s, d]
+        transport += trucks[s, d] * (data.cost_per_trip[s] + per_km)
+
+    cost = goods + float(transport) + local_cost
+    if not near(cost, result.pooled_cost):
+        problems.append(f"cost recomputed {cost:,.4f} but the plan says {result.pooled_cost:,.4f}")
+    if math.isfinite(result.objective) and cost > result.objective + tol * max(1.0, cost):
+        problems.append(f"cost {cost:,.4f} above the solver's objective {result.objective:,.4f}")
+    return ProcurementCheck(
+        not problems, tuple(problems), cost, goods, float(transport), local_cost
+    )

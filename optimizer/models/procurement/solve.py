@@ -1,0 +1,535 @@
+r"""Pooled procurement: bulk orders that reach discount brackets and fill trucks.
+
+The coordinator turns members' needs into orders per supplier and product, delivered by
+truck to drop points (a hub, or each member's farm gate). Any member may still buy some or
+all of a product alone at the local dealer, so the model is always feasible.
+
+Formulation
+-----------
+Sets: members ``m`` (the coalition being served), products ``p``, suppliers ``s``,
+brackets ``b`` of offer ``(s, p)``, drop points ``d``; member ``m`` gets its goods at
+``d(m)``. Members are grouped into classes ``c = (d, p, l)`` with demand ``D[c]`` (members at
+``d`` needing ``p`` at local price ``l``); members at one drop point share its trucks.
+
+Data: bracket ``b`` covers ``[L[s,p,b], U[s,p,b]]`` with ``L = max(t[b], min_order)``,
+``U = min(t[b+1], capacity)``; price ``c[s,p,b]``; ``k[s,p,b] = 0`` for all-units offers and
+``k = K[b] - c[b] t[b]`` for incremental ones, ``K[b]`` being the cost of the first ``t[b]``
+units, so that in both cases an order of ``q`` units in bracket ``b`` costs ``c q + k``.
+Truckload cost ``tau[s,d] = cost_per_trip[s] + fuel_price_factor * cost_per_km[s] *
+distance_km[s,d]``; payload ``W[s]``; unit weight ``w[p]``.
+
+Variables:
+
+* ``x[s,p,d] >= 0`` units of ``p`` from ``s`` delivered to ``d``;
+* ``q[s,p,b] >= 0`` and ``u[s,p,b]`` in {0, 1}: the order of ``p`` at ``s`` lies in bracket
+  ``b`` (at most one ``u`` per offer is 1; none means no order);
+* ``n[s,d]`` integer >= 0: truckloads from ``s`` to ``d``;
+* ``y[c]`` in ``[0, D[c]]``: units of class ``c`` bought by the pool (the rest,
+  ``D[c] - y[c]``, locally at ``l[c]``).
+
+Minimise::
+
+    sum_{s,p,b} (c q + k u) + sum_{s,d} tau n + sum_c l[c] (D[c] - y[c])
+
+subject to::
+
+    sum_b u[s,p,b] <= 1                                   one bracket per offer
+    L u[s,p,b] <= q[s,p,b] <= U u[s,p,b]                  bracket range, min order, capacity
+    sum_d x[s,p,d] = sum_b q[s,p,b]                       the order is what is delivered
+    sum_s x[s,p,d] = sum_{c at (d,p)} y[c]                pooled units reach their members
+    sum_p w[p] x[s,p,d] <= W[s] n[s,d]                    truck payload by weight
+
+plus, per product ``p``, the valid inequalities (they cut the LP relaxation, not the plans)::
+
+    sum_{s,b} (c q + k u)[s,p,b] >= alpha[p,j] + beta[p,j] sum_{s,b} q[s,p,b]   each edge j
+
+where ``alpha + beta Q`` are the edges of the convex envelope of ``F[p](Q)``, the cheapest
+goods cost of ``Q`` units of ``p`` over one bracket (or none) per supplier, on
+``0 <= Q <= D[p]`` (the total demand). The LP of the bracket formulation alone gives each
+offer its own envelope (its best price for any quantity); this envelope also knows that the
+offers share at most ``D[p]`` units, and it is exact at ``Q = D[p]``. ``F[p]`` comes from
+enumerating the bracket choices (at most ``(B + 1) ** S`` per product).
+
+Brackets and deliveries that cannot be used (a minimum order above the coalition's whole
+demand, no road to the drop point) are left out before solving. The bracket choice is per
+supplier and product on the total ordered over all drop points.
+
+Standalone cost of member ``m`` = the same model with ``m`` alone. Savings = standalone
+total − pooled cost. A coalition ``S`` is solved with ``members=S``. One order per supplier
+and product costs no more than several (prices do not rise with quantity) and shared trucks
+no more than separate ones, so pooling never costs more than buying alone, except when a
+supplier's capacity binds: each member alone may use all of it, the pool must share it.
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+
+import numpy as np
+import pandas as pd
+import pulp
+
+from optimizer.models.procurement.check import ProcurementCheck, check_procurement
+from optimizer.models.procurement.data import ProcurementData
+from optimizer.models.procurement.model import BuiltModel, build_model
+from optimizer.models.procurement.scenario import (
+    drop_point_ids,
+    member_groups,
+    nearest_hubs,
+    scenario_procurement_data,
+)
+from optimizer.results import SolverReport, Status, relative_gap
+from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S, solve
+
+__all__ = [
+    "START_MIN_BRACKETS",
+    "ProcurementCheck",
+    "ProcurementData",
+    "ProcurementResult",
+    "check_procurement",
+    "coalition_mask",
+    "drop_point_ids",
+    "goods_cost",
+    "member_groups",
+    "nearest_hubs",
+    "scenario_procurement_data",
+    "solve_procurement",
+    "standalone_costs",
+]
+
+
+@dataclass(frozen=True, eq=False)
+class ProcurementResult:
+    """A pooled-procurement plan and what it costs.
+
+    ``objective`` is the solver's, ``pooled_cost`` the cost recomputed from the plan at the
+    suppliers' real prices (equal up to rounding). Tables:
+
+    * ``orders``: supplier, product, discount, quantity, bracket (0-based, the one reached),
+      threshold, unit_price (that bracket's), goods_cost, average_price;
+    * ``shipments``: supplier, product, drop_point, quantity;
+    * ``trucks``: supplier, drop_point, trucks, load_kg, distance_km, cost_per_truck,
+      transport_cost;
+    * ``purchases``: member, product, demand, pooled, local, local_price, local_cost;
+    * ``members``: member, drop_point, standalone_cost, pooled_cost (the bill split in
+      proportion to standalone cost; :mod:`optimizer.models.sharing` has other splits),
+      savings.
+    """
+
+    status: Status
+    objective: float
+    bound: float
+    gap: float
+    runtime_s: float
+    members_served: tuple[int, ...]
+    orders: pd.DataFrame
+    shipments: pd.DataFrame
+    trucks: pd.DataFrame
+    purchases: pd.DataFrame
+    members: pd.DataFrame
+    goods_cost: float = math.nan
+    transport_cost: float = math.nan
+    local_cost: float = math.nan
+    standalone_total: float = math.nan
+    message: str = ""
+    currency: str = "EUR"
+    n_variables: int = 0
+    build_s: float = 0.0
+    extra: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def pooled_cost(self) -> float:
+        return self.goods_cost + self.transport_cost + self.local_cost
+
+    @property
+    def savings(self) -> float:
+        return self.standalone_total - self.pooled_cost
+
+    def summary(self) -> str:
+        if not self.status.has_solution:
+            return f"procurement: {self.status.value} ({self.runtime_s:.2f} s) {self.message}"
+        cur = self.currency
+        gap = "" if self.status is Status.OPTIMAL else f", gap {self.gap:.3%}"
+        lines = [
+            f"procurement: {self.status.value}{gap}, {len(self.members_served)} members, "
+            f"{self.runtime_s:.2f} s",
+            f"  pooled cost   {self.pooled_cost:14,.2f} {cur} (goods {self.goods_cost:,.2f}, "
+            f"transport {self.transport_cost:,.2f}, bought locally {self.local_cost:,.2f})",
+        ]
+        if math.isfinite(self.standalone_total):
+            share = self.savings / self.standalone_total if self.standalone_total else 0.0
+            lines.append(
+                f"  buying alone  {self.standalone_total:14,.2f} {cur}; savings "
+                f"{self.savings:,.2f} {cur} ({share:.1%})"
+            )
+        loads = int(self.trucks["trucks"].sum()) if len(self.trucks) else 0
+        lines.append(
+            f"  {len(self.orders)} orders, {loads} truckloads to {len(self.trucks)} "
+            "supplier-drop point pairs"
+        )
+        return "\n".join(lines)
+
+
+def coalition_mask(data: ProcurementData, members: Sequence[int | str] | None) -> np.ndarray:
+    """A boolean mask over members from indices or ids (``None`` = everyone)."""
+    mask = np.zeros(data.n_members, dtype=bool)
+    if members is None:
+        mask[:] = True
+        return mask
+    for m in members:
+        mask[data.member_index(m) if isinstance(m, str) else int(m)] = True
+    return mask
+
+
+def goods_cost(data: ProcurementData, s: int, p: int, quantity: float) -> tuple[int, float]:
+    """The bracket reached by ``quantity`` units of offer ``(s, p)`` and what they cost."""
+    t = data.thresholds[s, p]
+    c = data.unit_price[s, p]
+    count = int(np.sum(~np.isnan(t)))
+    tol = 1e-9 * max(1.0, quantity)
+    b = max(i for i in range(count) if t[i] <= quantity + tol)
+    if not data.incremental[s, p]:
+        return b, float(c[b] * quantity)
+    cost = sum(float(c[i] * (t[i + 1] - t[i])) for i in range(b))
+    return b, cost + float(c[b] * (quantity - t[b]))
+
+
+def solve_procurement(
+    data: ProcurementData,
+    *,
+    members: Sequence[int | str] | None = None,
+    standalone: bool | np.ndarray = True,
+    time_limit: float = DEFAULT_TIME_LIMIT_S,
+    gap: float = DEFAULT_GAP,
+    solver: str = "auto",
+) -> ProcurementResult:
+    """Plan the pooled order of ``members`` (default: all) at least total cost.
+
+    Parameters
+    ----------
+    data
+        The instance.
+    members
+        The coalition (indices or ids); the other members are absent.
+    standalone
+        True to solve each member alone as well (the baseline for savings), False to skip
+        it, or an array of standalone costs already known (one per member of ``data``).
+    time_limit, gap
+        Per solve.
+    """
+    mask = coalition_mask(data, members)
+    start = time.perf_counter()
+    built = build_model(data, active=mask)
+    build_s = time.perf_counter() - start
+    if built.n_variables == 0:  # nothing to decide: nothing can be delivered
+        status, rgap, message = Status.OPTIMAL, 0.0, "nothing to decide"
+        objective = bound = built.offset
+        runtime = 0.0
+    else:
+        report = _solve_in_two_phases(built, solver=solver, time_limit=time_limit, gap=gap)
+        status, runtime, message = report.status, report.runtime_s, report.message
+        # the cost of members nothing can be delivered to stays out of the solver's objective
+        objective, bound = report.objective + built.offset, report.bound + built.offset
+        rgap = relative_gap(objective, bound) if status is Status.FEASIBLE else report.gap
+    served = tuple(int(m) for m in np.nonzero(mask)[0])
+    if isinstance(standalone, np.ndarray):
+        alone = np.asarray(standalone, float)
+    elif standalone and len(served) > 1:
+        alone = standalone_costs(data, members=served, time_limit=time_limit, gap=gap)
+    else:
+        alone = np.full(data.n_members, math.nan)
+    if not status.has_solution:
+        return _empty_result(
+            data,
+            status=status,
+            runtime=runtime,
+            served=served,
+            message=message,
+            built=built,
+            build_s=build_s,
+        )
+    result = _read_plan(
+        data,
+        built=built,
+        status=status,
+        objective=objective,
+        bound=bound,
+        rgap=rgap,
+        runtime=runtime,
+        served=served,
+        alone=alone,
+    )
+    if len(served) == 1 and isinstance(standalone, bool) and standalone:
+        # a member alone is its own standalone baseline
+        result.members.loc[:, ["standalone_cost", "pooled_cost"]] = result.pooled_cost
+        result.members.loc[:, "savings"] = 0.0
+        object.__setattr__(result, "standalone_total", result.pooled_cost)
+    object.__setattr__(result, "message", message)
+    object.__setattr__(result, "build_s", build_s)
+    return result
+
+
+START_MIN_BRACKETS = 50  # bracket binaries from which a heuristic start is worth a solve
+START_SHARE = 0.25  # share of the time limit the start may use
+
+
+def _solve_in_two_phases(
+    built: BuiltModel, *, solver: str, time_limit: float, gap: float
+) -> SolverReport:
+    """Solve with a heuristic start: brackets fixed first, then the full model.
+
+    Phase 1 fixes each offer's bracket to the one that buys the product's whole demand
+    cheapest (:func:`~optimizer.models.procurement.model.best_brackets`, trucks ignored)
+    and solves the rest. Phase 2 solves the full model in the remaining time. The plan
+    kept is the cheaper of the two; the bound is phase 2's (valid for the full model), so
+    the gap reported is against a proven bound. Small models go straight to phase 2.
+    """
+    problem = built.problem
+    if len(built.brackets) < START_MIN_BRACKETS or time_limit < 2.0:
+        return solve(problem, solver=solver, time_limit=time_limit, gap=gap)  # type: ignore[arg-type]
+    chosen = {id(u) for u in built.start_brackets}
+    saved = [(u, u.lowBound, u.upBound) for *_, u in built.brackets]
+    for u, _, _ in saved:
+        u.lowBound = u.upBound = 1 if id(u) in chosen else 0
+    first = solve(problem, solver=solver, time_limit=time_limit * START_SHARE, gap=gap / 2)  # type: ignore[arg-type]
+    plan = {v.name: v.varValue for v in problem.variables()} if first.status.has_solution else {}
+    for u, low, up in saved:
+        u.lowBound, u.upBound = low, up
+    left = max(time_limit - first.runtime_s, 1.0)
+    second = solve(problem, solver=solver, time_limit=left, gap=gap, warm_start=True)  # type: ignore[arg-type]
+    runtime = first.runtime_s + second.runtime_s
+    if not plan or (second.status.has_solution and second.objective <= first.objective):
+        return replace(second, runtime_s=runtime)
+    for v in problem.variables():  # phase 1's plan is the better one: put it back
+        v.varValue = plan.get(v.name)
+    if not second.status.has_solution or not math.isfinite(second.bound):
+        return replace(
+            first, status=Status.FEASIBLE, bound=math.nan, gap=math.inf, runtime_s=runtime
+        )
+    rgap = relative_gap(first.objective, second.bound)
+    status = Status.OPTIMAL if rgap <= gap else Status.FEASIBLE
+    message = f"start from fixed brackets kept; {second.message}"
+    return replace(
+        second,
+        status=status,
+        objective=first.objective,
+        gap=rgap,
+        runtime_s=runtime,
+        message=message,
+    )
+
+
+def standalone_costs(
+    data: ProcurementData,
+    *,
+    members: Sequence[int | str] | None = None,
+    time_limit: float = DEFAULT_TIME_LIMIT_S,
+    gap: float = DEFAULT_GAP,
+) -> np.ndarray:
+    """Each member's cost when buying alone (``nan`` for members not listed)."""
+    costs = np.full(data.n_members, math.nan)
+    for m in np.nonzero(coalition_mask(data, members))[0]:
+        alone = solve_procurement(
+            data, members=[int(m)], standalone=False, time_limit=time_limit, gap=gap
+        )
+        if alone.status.has_solution:
+            check = check_procurement(data, alone)  # each member's own plan is verified too
+            if not check.ok:
+                raise RuntimeError(
+                    f"member {data.member_ids[m]} alone: plan fails its check: "
+                    f"{'; '.join(check.problems)}"
+                )
+            costs[m] = alone.pooled_cost
+    return costs
+
+
+def _empty_result(
+    data: ProcurementData,
+    *,
+    status: Status,
+    runtime: float,
+    served: tuple[int, ...],
+    message: str,
+    built: BuiltModel,
+    build_s: float,
+) -> ProcurementResult:
+    return ProcurementResult(
+        status,
+        math.nan,
+        math.nan,
+        math.inf,
+        runtime,
+        served,
+        orders=pd.DataFrame(columns=_ORDER_COLUMNS),
+        shipments=pd.DataFrame(columns=["supplier", "product", "drop_point", "quantity"]),
+        trucks=pd.DataFrame(columns=_TRUCK_COLUMNS),
+        purchases=pd.DataFrame(columns=_PURCHASE_COLUMNS),
+        members=pd.DataFrame(columns=_MEMBER_COLUMNS),
+        message=message,
+        currency=data.currency,
+        n_variables=built.n_variables,
+        build_s=build_s,
+    )
+
+
+_ORDER_COLUMNS = [
+    "supplier",
+    "product",
+    "discount",
+    "quantity",
+    "bracket",
+    "threshold",
+    "unit_price",
+    "goods_cost",
+    "average_price",
+]
+_TRUCK_COLUMNS = [
+    "supplier",
+    "drop_point",
+    "trucks",
+    "load_kg",
+    "distance_km",
+    "cost_per_truck",
+    "transport_cost",
+]
+_PURCHASE_COLUMNS = ["member", "product", "demand", "pooled", "local", "local_price", "local_cost"]
+_MEMBER_COLUMNS = ["member", "drop_point", "standalone_cost", "pooled_cost", "savings"]
+
+
+def _value(var: pulp.LpVariable) -> float:
+    return max(float(var.varValue or 0.0), 0.0)
+
+
+def _read_plan(
+    data: ProcurementData,
+    *,
+    built: BuiltModel,
+    status: Status,
+    objective: float,
+    bound: float,
+    rgap: float,
+    runtime: float,
+    served: tuple[int, ...],
+    alone: np.ndarray,
+) -> ProcurementResult:
+    sid, pid, did, mid = data.supplier_ids, data.product_ids, data.drop_point_ids, data.member_ids
+    ordered = np.zeros((data.n_suppliers, data.n_products))
+    load_kg = np.zeros((data.n_suppliers, data.n_drop_points))
+    shipments = []
+    for s, p, d, x in built.ship:
+        qty = _value(x)
+        if qty > 1e-9:
+            ordered[s, p] += qty
+            load_kg[s, d] += qty * float(data.weight_kg[p])
+            shipments.append((sid[s], pid[p], did[d], qty))
+    orders = []
+    for s, p in zip(*np.nonzero(ordered > 1e-9), strict=True):
+        qty = float(ordered[s, p])
+        b, cost = goods_cost(data, int(s), int(p), qty)
+        orders.append(
+            (
+                sid[s],
+                pid[p],
+                "incremental" if data.incremental[s, p] else "all_units",
+                qty,
+                b,
+                float(data.thresholds[s, p, b]),
+                float(data.unit_price[s, p, b]),
+                cost,
+                cost / qty,
+            )
+        )
+    trip = data.trip_cost
+    trucks = []
+    for s, d, n in built.trucks:
+        count = round(float(n.varValue or 0.0))
+        if count > 0:
+            trucks.append(
+                (
+                    sid[s],
+                    did[d],
+                    count,
+                    float(load_kg[s, d]),
+                    float(data.distance_km[s, d]),
+                    float(trip[s, d]),
+                    count * float(trip[s, d]),
+                )
+            )
+    truck_df = pd.DataFrame(trucks, columns=_TRUCK_COLUMNS)
+
+    # pooled units of a class are shared among its members in proportion to their demand
+    class_pooled = np.zeros(len(built.class_demand))
+    for c, v in built.local.items():
+        class_pooled[c] = max(float(built.class_demand[c]) - _value(v), 0.0)
+    fraction = np.divide(
+        class_pooled,
+        built.class_demand,
+        out=np.zeros_like(class_pooled),
+        where=built.class_demand > 0,
+    )
+    rows_m, rows_p = built.row_member, built.row_product
+    row_demand = data.demand[rows_m, rows_p]
+    row_pooled = row_demand * fraction[built.class_of_row]
+    row_local = row_demand - row_pooled
+    row_price = data.local_price[rows_m, rows_p]
+    purchases = pd.DataFrame(
+        {
+            "member": [mid[m] for m in rows_m],
+            "product": [pid[p] for p in rows_p],
+            "demand": row_demand,
+            "pooled": row_pooled,
+            "local": row_local,
+            "local_price": row_price,
+            "local_cost": row_local * row_price,
+        }
+    )
+    goods = float(sum(o[7] for o in orders))
+    transport = float(truck_df["transport_cost"].sum()) if trucks else 0.0
+    local = float(purchases["local_cost"].sum())
+    pooled = goods + transport + local
+    members = _member_table(data, served, alone, pooled)
+    return ProcurementResult(
+        status,
+        objective,
+        bound,
+        rgap,
+        runtime,
+        served,
+        orders=pd.DataFrame(orders, columns=_ORDER_COLUMNS),
+        shipments=pd.DataFrame(
+            shipments, columns=["supplier", "product", "drop_point", "quantity"]
+        ),
+        trucks=truck_df,
+        purchases=purchases,
+        members=members,
+        goods_cost=goods,
+        transport_cost=transport,
+        local_cost=local,
+        standalone_total=float(np.sum(alone[list(served)])) if served else 0.0,
+        currency=data.currency,
+        n_variables=built.n_variables,
+    )
+
+
+def _member_table(
+    data: ProcurementData, served: tuple[int, ...], alone: np.ndarray, pooled: float
+) -> pd.DataFrame:
+    idx = list(served)
+    standalone = alone[idx]
+    total = float(np.sum(standalone))
+    if np.all(np.isfinite(standalone)) and total > 0:
+        share = standalone / total * pooled
+    else:
+        share = np.full(len(idx), math.nan)
+    return pd.DataFrame(
+        {
+            "member": [data.member_ids[m] for m in idx],
+            "drop_point": [data.drop_point_ids[data.drop_point[m]] for m in idx],
+            "standalone_cost": standalone,
+            "pooled_cost": share,
+            "savings": standalone - share,
+        }
+    )

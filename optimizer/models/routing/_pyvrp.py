@@ -1,0 +1,119 @@
+"""PyVRP adapter for :mod:`optimizer.models.routing.solve`.
+
+Every feature maps onto PyVRP 0.14 directly: pickups, service times and time windows on
+clients; optional clients with a prize equal to the skip penalty (PyVRP adds the prizes of the
+clients it does not visit to its objective, which is exactly the penalty); vehicle types with
+``num_available``, capacity, fixed cost, ``unit_distance_cost``, ``shift_duration`` (the maximum
+route duration) and start/end depots. An end location that is not a hub becomes an extra PyVRP
+depot where no vehicle starts.
+"""
+
+from __future__ import annotations
+
+import warnings
+from typing import Any
+
+import numpy as np
+import pyvrp
+from pyvrp.exceptions import PenaltyBoundWarning
+from pyvrp.stop import MaxRuntime
+
+from optimizer.models.routing.problem import RoutePlan, RoutingProblem, cost_scale
+from optimizer.results import Status
+
+__all__ = ["solve_with_pyvrp"]
+
+_UNLIMITED = int(np.iinfo(np.int64).max)
+
+
+def _data(problem: RoutingProblem) -> pyvrp.ProblemData:
+    scale = cost_scale(problem)
+    n = problem.num_locations
+    xy = problem.coordinates if problem.coordinates is not None else np.zeros((n, 2))
+    locations = [pyvrp.Location(x=float(x), y=float(y)) for x, y in xy]
+    depot_of: dict[int, int] = {}
+    depots: list[pyvrp.Depot] = []
+    for depot in problem.depots:
+        depot_of.setdefault(depot.location, len(depots))
+        depots.append(pyvrp.Depot(location=depot.location, name=depot.name))
+    for v in problem.vehicle_types:
+        if v.end_location is not None and v.end_location not in depot_of:
+            depot_of[v.end_location] = len(depots)
+            depots.append(pyvrp.Depot(location=v.end_location, name=f"end {v.end_location}"))
+    clients = [
+        pyvrp.Client(
+            location=c.location,
+            pickup=[c.pickup],
+            service_duration=c.service_time,
+            tw_early=c.tw_early,
+            tw_late=_UNLIMITED if c.tw_late is None else c.tw_late,
+            required=c.skip_penalty is None,
+            prize=0 if c.skip_penalty is None else round(c.skip_penalty * scale),
+            name=c.name,
+        )
+        for c in problem.clients
+    ]
+    vehicle_types = []
+    for k, v in enumerate(problem.vehicle_types):
+        start = problem.depots[v.start_depot]
+        end_depot = v.start_depot if v.end_location is None else depot_of[v.end_location]
+        vehicle_types.append(
+            pyvrp.VehicleType(
+                num_available=v.count,
+                capacity=[v.payload],
+                start_depot=v.start_depot,
+                end_depot=end_depot,
+                fixed_cost=round(v.fixed_cost * scale),
+                unit_distance_cost=round(v.cost_per_distance * scale),
+                tw_early=v.shift_start,
+                tw_late=_UNLIMITED if v.shift_end is None else v.shift_end,
+                shift_duration=_UNLIMITED if v.max_duration is None else v.max_duration,
+                name=v.name or f"type {k} from {start.name or start.location}",
+            )
+        )
+    matrices: Any = ([np.ascontiguousarray(problem.distance)], [np.ascontiguousarray(problem.time)])
+    return pyvrp.ProblemData(
+        locations=locations,
+        clients=clients,
+        depots=depots,
+        vehicle_types=vehicle_types,
+        distance_matrices=matrices[0],
+        duration_matrices=matrices[1],
+    )
+
+
+def solve_with_pyvrp(
+    problem: RoutingProblem, *, time_limit: float, seed: int = 0
+) -> tuple[Status, list[RoutePlan], list[int], str]:
+    """Search with PyVRP for ``time_limit`` seconds; the routes, skipped clients and a message."""
+    data = _data(problem)
+    # PyVRP caps its penalty per unit of excess load or lateness at 1e5, too low when scaled
+    # costs are large (fine-grained distances, costly trucks): raise the cap with the data.
+    scale = cost_scale(problem)
+    arc = int(problem.distance.max()) * max(
+        round(v.cost_per_distance * scale) for v in problem.vehicle_types
+    )
+    fixed = max(round(v.fixed_cost * scale) for v in problem.vehicle_types)
+    params = pyvrp.SolveParams(
+        penalty=pyvrp.PenaltyParams(max_penalty=max(1e5, 10.0 * (arc + fixed)))
+    )
+    with warnings.catch_warnings():
+        # infeasibility is reported as a status; PyVRP's warning about it is noise here
+        warnings.simplefilter("ignore", PenaltyBoundWarning)
+        result = pyvrp.solve(
+            data,
+            MaxRuntime(time_limit),
+            seed=seed,
+            collect_stats=False,
+            display=False,
+            params=params,
+        )
+    best = result.best
+    if not best.is_feasible():
+        return Status.NO_SOLUTION, [], [], "PyVRP found no plan honouring every constraint"
+    plans = []
+    for route in best.routes():
+        clients = tuple(int(a.idx) for a in route.schedule() if a.is_client())
+        plans.append(RoutePlan(int(route.vehicle_type()), clients, int(route.start_time())))
+    skipped = [int(a.idx) for a in best.unplanned()]
+    return Status.FEASIBLE, plans, skipped, f"{result.num_iterations} iterations"

@@ -1,0 +1,285 @@
+"""Solve a :class:`~optimizer.models.routing.problem.RoutingProblem` with one of the two engines."""
+
+from __future__ import annotations
+
+import math
+import time as _time
+from dataclasses import dataclass, field
+
+import pandas as pd
+
+from optimizer.errors import InputError, Problem
+from optimizer.models.routing.problem import (
+    ENGINES,
+    Engine,
+    RoutePlan,
+    RoutingProblem,
+)
+from optimizer.results import Status
+
+__all__ = ["RoutingResult", "solve_routes"]
+
+
+@dataclass(frozen=True, eq=False)
+class RoutingResult:
+    """Routes, skipped clients and totals of one solve.
+
+    ``routes`` has one row per route (``route, vehicle_type, start_location, end_location,
+    stops, load, payload, utilisation, distance, start_time, end_time, duration, cost``);
+    ``stops`` one row per visit (``route, position, client, name, location, arrival,
+    service_start, departure, load``, the load after the pickup); ``skipped`` one row per
+    skipped client (``client, name, penalty``). ``objective`` = route costs + penalties, in the
+    problem's cost units. Heuristic engines prove no bound: ``bound`` is NaN, ``gap`` inf.
+    """
+
+    status: Status
+    engine: str
+    runtime_s: float
+    objective: float
+    routes: pd.DataFrame
+    stops: pd.DataFrame
+    skipped: pd.DataFrame
+    message: str = ""
+    bound: float = math.nan
+    gap: float = math.inf
+    plans: tuple[RoutePlan, ...] = field(default=(), repr=False)
+
+    @property
+    def total_distance(self) -> int:
+        return int(self.routes["distance"].sum()) if len(self.routes) else 0
+
+    @property
+    def total_duration(self) -> int:
+        return int(self.routes["duration"].sum()) if len(self.routes) else 0
+
+    @property
+    def skip_penalty(self) -> float:
+        return float(self.skipped["penalty"].sum()) if len(self.skipped) else 0.0
+
+    def summary(self) -> str:
+        """A few lines for a terminal."""
+        head = f"{self.status.value} ({self.engine}, {self.runtime_s:.2f} s)"
+        if not self.status.has_solution:
+            return f"{head} {self.message}".strip()
+        lines = [
+            f"{head}: cost {self.objective:,.2f}, {len(self.routes)} routes, "
+            f"distance {self.total_distance:,}, duration {self.total_duration:,}, "
+            f"{len(self.skipped)} skipped (penalty {self.skip_penalty:,.2f})"
+        ]
+        for row in self.routes.itertuples():
+            seq = self.stops.loc[self.stops["route"] == row.route, "client"].tolist()
+            lines.append(
+                f"  route {row.route} (type {row.vehicle_type}): location {row.start_location}, "
+                f"clients {' '.join(map(str, seq))}, location {row.end_location}; "
+                f"load {row.load}/{row.payload}, "
+                f"distance {row.distance}, duration {row.duration}, cost {row.cost:,.2f}"
+            )
+        return "\n".join(lines)
+
+
+_ROUTE_COLUMNS = [
+    "route",
+    "vehicle_type",
+    "start_location",
+    "end_location",
+    "stops",
+    "load",
+    "payload",
+    "utilisation",
+    "distance",
+    "start_time",
+    "end_time",
+    "duration",
+    "cost",
+]
+_STOP_COLUMNS = [
+    "route",
+    "position",
+    "client",
+    "name",
+    "location",
+    "arrival",
+    "service_start",
+    "departure",
+    "load",
+]
+
+
+def _build_result(
+    problem: RoutingProblem,
+    plans: list[RoutePlan],
+    skipped: list[int],
+    *,
+    status: Status,
+    engine: str,
+    runtime_s: float,
+    message: str = "",
+) -> RoutingResult:
+    """Tables and totals from the engine's routes: schedules at the earliest service times."""
+    route_rows: list[dict[str, object]] = []
+    stop_rows: list[dict[str, object]] = []
+    plans = [p for p in plans if p.clients]
+    for r, plan in enumerate(plans):
+        v = problem.vehicle_types[plan.vehicle_type]
+        here = problem.start_location(plan.vehicle_type)
+        clock = plan.start_time
+        load = 0
+        distance = 0
+        for position, i in enumerate(plan.clients):
+            c = problem.clients[i]
+            distance += int(problem.distance[here, c.location])
+            arrival = clock + int(problem.time[here, c.location])
+            start = max(arrival, c.tw_early)
+            clock = start + c.service_time
+            load += c.pickup
+            here = c.location
+            stop_rows.append(
+                dict(
+                    route=r,
+                    position=position,
+                    client=i,
+                    name=c.name,
+                    location=c.location,
+                    arrival=arrival,
+                    service_start=start,
+                    departure=clock,
+                    load=load,
+                )
+            )
+        end = problem.end_location(plan.vehicle_type)
+        distance += int(problem.distance[here, end])
+        clock += int(problem.time[here, end])
+        route_rows.append(
+            dict(
+                route=r,
+                vehicle_type=plan.vehicle_type,
+                start_location=problem.start_location(plan.vehicle_type),
+                end_location=end,
+                stops=len(plan.clients),
+                load=load,
+                payload=v.payload,
+                utilisation=load / v.payload if v.payload else math.nan,
+                distance=distance,
+                start_time=plan.start_time,
+                end_time=clock,
+                duration=clock - plan.start_time,
+                cost=v.fixed_cost + v.cost_per_distance * distance,
+            )
+        )
+    skip_rows = [
+        dict(client=i, name=problem.clients[i].name, penalty=problem.clients[i].skip_penalty or 0.0)
+        for i in sorted(skipped)
+    ]
+    routes = pd.DataFrame(route_rows, columns=_ROUTE_COLUMNS)
+    skipped_df = pd.DataFrame(skip_rows, columns=["client", "name", "penalty"])
+    objective = float(routes["cost"].sum() + skipped_df["penalty"].sum())
+    return RoutingResult(
+        status=status,
+        engine=engine,
+        runtime_s=runtime_s,
+        objective=objective if status.has_solution else math.nan,
+        routes=routes,
+        stops=pd.DataFrame(stop_rows, columns=_STOP_COLUMNS),
+        skipped=skipped_df,
+        message=message,
+        plans=tuple(plans),
+    )
+
+
+def _obvious_infeasibility(problem: RoutingProblem) -> str:
+    """A reason in domain words when some required client cannot be served by any truck."""
+    types = range(len(problem.vehicle_types))
+    for i, c in enumerate(problem.clients):
+        if c.skip_penalty is not None:
+            continue
+        if c.pickup > max(v.payload for v in problem.vehicle_types):
+            who = f"client {i} ({c.name or 'unnamed'})"
+            return f"{who} has {c.pickup} to collect, more than any truck carries"
+        fits = False
+        for k in types:
+            v = problem.vehicle_types[k]
+            if c.pickup > v.payload:
+                continue
+            start, end = problem.start_location(k), problem.end_location(k)
+            there = int(problem.time[start, c.location])
+            if c.tw_late is not None and v.shift_start + there > c.tw_late:
+                continue
+            back = max(v.shift_start + there, c.tw_early) + c.service_time
+            if v.shift_end is not None and back + int(problem.time[c.location, end]) > v.shift_end:
+                continue
+            # trucks may leave late, so the shortest route through i waits nowhere
+            shortest = there + c.service_time + int(problem.time[c.location, end])
+            if v.max_duration is not None and shortest > v.max_duration:
+                continue
+            fits = True
+            break
+        if not fits:
+            return (
+                f"client {i} ({c.name or 'unnamed'}) cannot be reached by any truck within its "
+                "time window and the trucks' payload and maximum route duration"
+            )
+    return ""
+
+
+def solve_routes(
+    problem: RoutingProblem,
+    *,
+    engine: Engine = "pyvrp",
+    time_limit: float = 10.0,
+    seed: int = 0,
+) -> RoutingResult:
+    """Collection routes for ``problem``.
+
+    Parameters
+    ----------
+    problem
+        The instance.
+    engine
+        ``"pyvrp"`` (the default, chosen from the benchmarks) or ``"ortools"``.
+    time_limit
+        Seconds of search; both engines use all of it (they are heuristics without a proof of
+        optimality).
+    seed
+        Random seed (PyVRP; OR-Tools' search is deterministic).
+
+    Returns
+    -------
+    RoutingResult
+        ``FEASIBLE`` with routes, ``INFEASIBLE`` when a required client cannot be served by
+        any truck (said before searching), ``NO_SOLUTION`` when the search found no plan that
+        honours every constraint in the time given.
+    """
+    if engine not in ENGINES:
+        raise InputError(
+            Problem(
+                file="solve_routes", column="engine", value=engine, expected="'pyvrp' or 'ortools'"
+            )
+        )
+    if not time_limit > 0:
+        raise InputError(
+            Problem(
+                file="solve_routes",
+                column="time_limit",
+                value=time_limit,
+                expected="a positive number of seconds",
+            )
+        )
+    started = _time.perf_counter()
+    reason = _obvious_infeasibility(problem)
+    if reason:
+        return _build_result(
+            problem, [], [], status=Status.INFEASIBLE, engine=engine, runtime_s=0.0, message=reason
+        )
+    if not problem.clients:
+        return _build_result(problem, [], [], status=Status.FEASIBLE, engine=engine, runtime_s=0.0)
+    if engine == "pyvrp":
+        from optimizer.models.routing._pyvrp import solve_with_pyvrp as run
+    else:
+        from optimizer.models.routing._ortools import solve_with_ortools as run
+    status, plans, skipped, message = run(problem, time_limit=time_limit, seed=seed)
+    runtime = _time.perf_counter() - started
+    if not status.has_solution:
+        plans, skipped = [], []
+    return _build_result(
+        problem, plans, skipped, status=status, engine=engine, runtime_s=runtime, message=message
+    )

@@ -1,0 +1,13 @@
+"""Scenario → roads → matrices → models → results: the one place that joins roads and models.
+
+``run`` holds :class:`ModelRun` (the shape every face reads), the registry of models and
+:func:`run_model`; ``travel`` asks ``optimizer.geo`` for distances and times (or the
+straight-line fallback) and road paths for maps; ``adapters`` runs each model on a scenario:
+data from the scenario and the travel arrays, the solve, the independent check, the tables;
+``compare`` runs one model on several variants side by side. The faces (``optimizer.cli``,
+``optimizer.app``) call this folder; models and roads never import it.
+"""
+
+from optimizer.pipeline.run import MODELS, ModelRun, road_network, run_model, travel
+
+__all__ = ["MODELS", "ModelRun", "road_network", "run_model", "travel"]

@@ -1,0 +1,337 @@
+"""Variants side by side: KPIs with their changes against a base, and who wins or loses.
+
+:func:`compare_runs` takes :class:`~optimizer.pipeline.run.ModelRun` objects of one model on a
+base scenario (the first) and its variants and builds a :class:`Comparison`: a KPI table (a
+row per KPI, a column per variant, the absolute and relative change of each variant against
+the base) and a per-member table joined on the member id, from which the members gaining and
+losing most are read. :func:`compare_scenarios` runs the model on each scenario first. The
+CLI's ``optimizer compare`` and the app's Compare page both use these.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from optimizer.errors import InputError, Problem
+from optimizer.pipeline.run import ModelRun, run_model
+from optimizer.results import Status
+from optimizer.scenario.scenario import Scenario
+
+__all__ = [
+    "Comparison",
+    "change_columns",
+    "compare_runs",
+    "compare_scenarios",
+    "higher_is_better",
+]
+
+# words in a per-member value label that say the member pays it (lower is better)
+_PAID_WORDS = ("cost", "pay", "bill", "spend", "expense", "charge")
+_GAINED_WORDS = ("saving", "gain", "income", "revenue", "profit", "benefit")
+
+
+def higher_is_better(value_label: str) -> bool:
+    """Whether a larger per-member value is good for the member, read from its label.
+
+    A label speaking of costs or bills (``"bill (EUR)"``) is one where less is better; any
+    other label (savings, income, gain) is one where more is better.
+    """
+    label = value_label.lower()
+    if any(word in label for word in _GAINED_WORDS):
+        return True
+    return not any(word in label for word in _PAID_WORDS)
+
+
+def change_columns(name: str) -> tuple[str, str]:
+    """The KPI table's columns holding a variant's absolute and relative (%) change."""
+    return f"{name}: change", f"{name}: change %"
+
+
+@dataclass(frozen=True)
+class Comparison:
+    """One model's results on a base and its variants, side by side.
+
+    ``kpis`` has columns ``kpi``, ``unit``, one per variant name (the base first) and, for
+    each variant after the base, ``"NAME: change"`` (variant − base) and ``"NAME: change %"``
+    (100 × change / |base|; NaN where the base is 0 and the variant is not).
+    ``per_member`` has ``member``, ``cooperative``, one value column per variant name and a
+    ``"NAME: change"`` column per variant after the base (NaN where a member is missing
+    from one side). ``member_gain_sign`` is +1 when a larger value is better for the member
+    (savings, income) and −1 when it is worse (a bill).
+    """
+
+    model: str
+    names: tuple[str, ...]
+    statuses: Mapping[str, Status]
+    kpis: pd.DataFrame
+    per_member: pd.DataFrame
+    value_label: str = "value"
+    member_gain_sign: int = 1
+    warnings: tuple[str, ...] = field(default=())
+
+    @property
+    def base(self) -> str:
+        return self.names[0]
+
+    def member_gains(self, variant: str | None = None) -> pd.DataFrame:
+        """Members with what the variant changes for them, the best-off first.
+
+        Columns ``member``, ``cooperative``, ``base``, ``variant``, ``change`` and ``gain``
+        (``change`` turned so that a positive gain is good for the member).
+        """
+        name = self._variant(variant)
+        frame = self.per_member
+        out = pd.DataFrame(
+            {
+                "member": frame["member"],
+                "cooperative": frame["cooperative"],
+                "base": frame[self.base],
+                "variant": frame[name],
+                "change": frame[change_columns(name)[0]],
+            }
+        )
+        out["gain"] = out["change"] * self.member_gain_sign
+        out = out.dropna(subset=["gain"])
+        return out.sort_values(["gain", "member"], ascending=[False, True]).reset_index(drop=True)
+
+    def winners(self, variant: str | None = None, *, n: int = 5) -> pd.DataFrame:
+        """The ``n`` members who gain most from the variant (only those who gain)."""
+        gains = self.member_gains(variant)
+        return gains[gains["gain"] > 0].head(n).reset_index(drop=True)
+
+    def losers(self, variant: str | None = None, *, n: int = 5) -> pd.DataFrame:
+        """The ``n`` members who lose most from the variant (only those who lose)."""
+        gains = self.member_gains(variant)
+        lost = gains[gains["gain"] < 0].sort_values(["gain", "member"], ascending=[True, True])
+        return lost.head(n).reset_index(drop=True)
+
+    def summary(self, *, max_kpis: int = 8, n_members: int = 3) -> str:
+        """The comparison in a few sentences."""
+        lines = [f"{self.model}: {len(self.names) - 1} variant(s) against '{self.base}'."]
+        for name, status in self.statuses.items():
+            if not status.has_solution:
+                lines.append(f"'{name}' has no solution ({status.value}).")
+        for name in self.names[1:]:
+            lines.append(f"'{name}':")
+            change, percent = change_columns(name)
+            shown = 0
+            for values in self.kpis.to_dict(orient="records"):
+                before, after = values[self.base], values[name]
+                if _missing(before) or _missing(after) or shown >= max_kpis:
+                    continue
+                delta, rel = values[change], values[percent]
+                unit = f" {values['unit']}" if values["unit"] else ""
+                if delta == 0:
+                    lines.append(f"  {values['kpi']}: unchanged at {_fmt(after)}{unit}")
+                else:
+                    rel_text = "" if _missing(rel) else f", {rel:+.1f} %"
+                    lines.append(
+                        f"  {values['kpi']}: {_fmt(before)} -> {_fmt(after)}{unit} "
+                        f"({_fmt(delta, sign=True)}{unit}{rel_text})"
+                    )
+                shown += 1
+            if not self.per_member.empty:
+                lines.extend(self._member_lines(name, n_members))
+        lines.extend(f"note: {w}" for w in self.warnings)
+        return "\n".join(lines)
+
+    def _member_lines(self, name: str, n: int) -> list[str]:
+        gains = self.member_gains(name)
+        if gains.empty:
+            return []
+        up = int((gains["gain"] > 0).sum())
+        down = int((gains["gain"] < 0).sum())
+        lines = [
+            f"  members ({self.value_label}): {up} better off, {down} worse off, "
+            f"{len(gains) - up - down} unchanged"
+        ]
+        best, worst = self.winners(name, n=n), self.losers(name, n=n)
+        for title, frame in (("gain most", best), ("lose most", worst)):
+            if not frame.empty:
+                items = ", ".join(
+                    f"{r.member} ({r.cooperative}) {r.gain:+,.2f}" for r in frame.itertuples()
+                )
+                lines.append(f"  {title}: {items}")
+        return lines
+
+    def _variant(self, variant: str | None) -> str:
+        if len(self.names) < 2:
+            raise ValueError("a comparison needs at least one variant besides the base")
+        if variant is None:
+            return self.names[1]
+        if variant not in self.names[1:]:
+            raise KeyError(f"no variant {variant!r}; the variants are {', '.join(self.names[1:])}")
+        return variant
+
+
+def compare_runs(
+    runs: Sequence[ModelRun],
+    names: Sequence[str],
+    *,
+    higher_better: bool | None = None,
+) -> Comparison:
+    """Compare runs of one model: the first is the base, the others its variants.
+
+    Parameters
+    ----------
+    runs
+        :class:`~optimizer.pipeline.run.ModelRun` objects of the same model.
+    names
+        One distinct name per run, used as column names.
+    higher_better
+        Whether a larger per-member value is good for the member; read from the runs'
+        ``value_label`` when not given (see :func:`higher_is_better`).
+    """
+    runs = list(runs)
+    names = [str(n) for n in names]
+    _check(runs, names)
+    model = runs[0].model
+    kpis = _kpi_table(runs, names)
+    label = runs[0].value_label
+    sign = 1 if (higher_is_better(label) if higher_better is None else higher_better) else -1
+    notes: list[str] = []
+    for name, run in zip(names, runs, strict=True):
+        notes.extend(f"{name}: {w}" for w in run.warnings)
+    return Comparison(
+        model=model,
+        names=tuple(names),
+        statuses={n: r.status for n, r in zip(names, runs, strict=True)},
+        kpis=kpis,
+        per_member=_member_table(runs, names),
+        value_label=label,
+        member_gain_sign=sign,
+        warnings=tuple(notes),
+    )
+
+
+def compare_scenarios(
+    base: Scenario,
+    variants: Sequence[Scenario],
+    model: str,
+    *,
+    names: Sequence[str] | None = None,
+) -> Comparison:
+    """Run ``model`` on the base and on each variant, and compare the runs.
+
+    ``names`` default to the scenarios' names (made distinct by a number where they repeat).
+    """
+    scenarios = [base, *variants]
+    shown = list(names) if names is not None else _distinct([s.name for s in scenarios])
+    if len(shown) != len(scenarios):
+        raise InputError(
+            Problem("names", f"one name per scenario ({len(scenarios)})", value=len(shown))
+        )
+    runs = [run_model(scenario, model) for scenario in scenarios]
+    return compare_runs(runs, shown)
+
+
+# --------------------------------------------------------------------- tables
+def _check(runs: list[ModelRun], names: list[str]) -> None:
+    problems = []
+    if len(runs) < 1:
+        problems.append(Problem("runs", "at least one run (the base)"))
+    if len(names) != len(runs):
+        problems.append(Problem("names", f"one name per run ({len(runs)})", value=len(names)))
+    if len(set(names)) != len(names):
+        problems.append(Problem("names", "distinct names", value=", ".join(names)))
+    reserved = {"kpi", "unit", "member", "cooperative"}
+    if reserved & set(names):
+        problems.append(
+            Problem("names", f"names other than {', '.join(sorted(reserved))}", value=names)
+        )
+    models = {r.model for r in runs}
+    if len(models) > 1:
+        problems.append(Problem("runs", "runs of one model", value=", ".join(sorted(models))))
+    if problems:
+        raise InputError(problems)
+
+
+def _kpi_table(runs: list[ModelRun], names: list[str]) -> pd.DataFrame:
+    labels: list[str] = []
+    units: dict[str, str] = {}
+    for run in runs:
+        for label in run.kpis:
+            if label not in units:
+                labels.append(label)
+                units[label] = str(run.units.get(label, ""))
+    table = pd.DataFrame({"kpi": labels, "unit": [units[k] for k in labels]})
+    for name, run in zip(names, runs, strict=True):
+        table[name] = [_number(run.kpis.get(k)) for k in labels]
+    base = table[names[0]].to_numpy(dtype=float) if labels else np.zeros(0)
+    for name in names[1:]:
+        change, percent = change_columns(name)
+        values = table[name].to_numpy(dtype=float) if labels else np.zeros(0)
+        delta = values - base
+        table[change] = delta
+        table[percent] = [_relative(d, b) for d, b in zip(delta, base, strict=True)]
+    return table
+
+
+def _member_table(runs: list[ModelRun], names: list[str]) -> pd.DataFrame:
+    merged: pd.DataFrame | None = None
+    for name, run in zip(names, runs, strict=True):
+        frame = run.per_member
+        if frame is None or frame.empty or "member" not in frame:
+            frame = pd.DataFrame(columns=["member", "cooperative", "value"])
+        part = pd.DataFrame(
+            {
+                "member": frame["member"].astype(str),
+                "cooperative": (frame["cooperative"].astype(str) if "cooperative" in frame else ""),
+                name: pd.to_numeric(frame["value"], errors="coerce").astype(float),
+            }
+        )
+        part = part.groupby("member", as_index=False, sort=False).agg(
+            cooperative=("cooperative", "first"), **{name: (name, "sum")}
+        )
+        if merged is None:
+            merged = part
+        else:
+            merged = merged.merge(part, on="member", how="outer", suffixes=("", "_r"))
+            merged["cooperative"] = merged["cooperative"].fillna(merged.pop("cooperative_r"))
+    assert merged is not None
+    for name in names[1:]:
+        merged[change_columns(name)[0]] = merged[name] - merged[names[0]]
+    return merged.sort_values("member").reset_index(drop=True)
+
+
+def _number(value: object) -> float:
+    if value is None:
+        return math.nan
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return math.nan
+
+
+def _relative(delta: float, base: float) -> float:
+    if math.isnan(delta) or math.isnan(base):
+        return math.nan
+    if base == 0:
+        return 0.0 if delta == 0 else math.nan
+    return 100.0 * delta / abs(base)
+
+
+def _missing(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value))
+
+
+def _fmt(value: float, *, sign: bool = False) -> str:
+    plus = "+" if sign else ""
+    if abs(value) >= 100:
+        return f"{value:{plus},.0f}"
+    return f"{value:{plus},.4g}"
+
+
+def _distinct(names: list[str]) -> list[str]:
+    seen: dict[str, int] = {}
+    out = []
+    for name in names:
+        count = seen.get(name, 0) + 1
+        seen[name] = count
+        out.append(name if count == 1 else f"{name} ({count})")
+    return out
