@@ -1,0 +1,48 @@
+"""Numbers as people read them: the one formatter the CLI, the app and the reports share.
+
+Figures of a thousand or more get thousands separators and no decimals; figures from 1 to
+1,000 at most two decimals; figures below 1 (prices per kg, shares) four significant digits;
+percentages get a space before ``%``; missing values are a dash.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+
+__all__ = ["DASH", "format_number"]
+
+DASH = "–"
+
+
+def format_number(value: object, unit: str = "", *, sign: bool = False) -> str:
+    """``value`` for a table cell, a card or a sentence.
+
+    ``unit`` follows the number (``"%"`` with a space, as in ``"12.5 %"``); ``sign`` writes
+    ``+`` before positive numbers (for changes). A small change never reads as zero, and zero is
+    never written ``-0``.
+    """
+    if value is None:
+        return DASH
+    try:
+        number = float(value)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(value)
+    if math.isnan(number):
+        return DASH
+    if math.isinf(number):
+        text = "∞" if number > 0 else "-∞"
+    elif abs(number) >= 1000:
+        text = f"{number:,.0f}"
+    elif number != 0 and abs(number) < 1:
+        text = np.format_float_positional(
+            number, precision=4, unique=False, fractional=False, trim="-"
+        )
+    else:
+        text = f"{number:,.2f}".rstrip("0").rstrip(".")
+    if text in ("-0", "0"):
+        text, number = "0", 0.0
+    if sign and number > 0:
+        text = "+" + text
+    return f"{text} {unit}".strip() if unit else text

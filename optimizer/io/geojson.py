@@ -1,0 +1,56 @@
+"""GeoJSON features and collections: the one place that writes their shape.
+
+Coordinates are ``[lon, lat]`` in degrees, rounded to 7 decimals (about 1 cm); property values
+are made plain for JSON (numpy scalars become Python numbers, ``nan`` and ``inf`` become
+``null``). Collections of features on OpenStreetMap roads carry the ODbL attribution.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+__all__ = ["OSM_ATTRIBUTION", "collection", "line", "plain", "point"]
+
+OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL 1.0)"
+_DIGITS = 7
+
+
+def plain(value: Any) -> Any:
+    """``value`` as JSON can hold it: numpy scalars as Python numbers, non-finite floats as None."""
+    if hasattr(value, "item") and callable(value.item):  # numpy scalars
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        return None
+    return value
+
+
+def point(lon: float, lat: float, properties: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """A Point feature at ``(lon, lat)`` with ``properties``."""
+    return _feature(
+        {"type": "Point", "coordinates": [round(float(lon), _DIGITS), round(float(lat), _DIGITS)]},
+        properties,
+    )
+
+
+def line(
+    coordinates: Iterable[Sequence[float]], properties: Mapping[str, Any] | None = None
+) -> dict[str, Any]:
+    """A LineString feature through ``coordinates`` (``(lon, lat)`` pairs) with ``properties``."""
+    coords = [[round(float(x), _DIGITS), round(float(y), _DIGITS)] for x, y in coordinates]
+    return _feature({"type": "LineString", "coordinates": coords}, properties)
+
+
+def collection(features: Iterable[Mapping[str, Any]], *, roads: bool) -> dict[str, Any]:
+    """A FeatureCollection; ``roads`` (features drawn on OpenStreetMap data) adds the
+    attribution the ODbL asks for."""
+    out: dict[str, Any] = {"type": "FeatureCollection", "features": list(features)}
+    if roads:
+        out["attribution"] = OSM_ATTRIBUTION
+    return out
+
+
+def _feature(geometry: dict[str, Any], properties: Mapping[str, Any] | None) -> dict[str, Any]:
+    props = {str(k): plain(v) for k, v in (properties or {}).items()}
+    return {"type": "Feature", "geometry": geometry, "properties": props}

@@ -1,0 +1,83 @@
+"""The shared result types: the status of a run of several solves, checks, KPIs, formatting."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+
+from optimizer.geodesy import EARTH_RADIUS_M, haversine_m, pairwise_haversine_m
+from optimizer.io.format import format_number
+from optimizer.io.geojson import OSM_ATTRIBUTION, collection, line, point
+from optimizer.results import Check, Kpi, Status, worst_status
+
+S = Status
+
+
+@pytest.mark.parametrize(
+    ("parts", "expected"),
+    [
+        # the bug this replaces: the first non-optimal part won, so a planless part hid
+        ([S.FEASIBLE, S.NO_SOLUTION], S.NO_SOLUTION),
+        ([S.NO_SOLUTION, S.FEASIBLE], S.NO_SOLUTION),
+        ([S.OPTIMAL, S.OPTIMAL], S.OPTIMAL),
+        ([S.OPTIMAL, S.FEASIBLE, S.OPTIMAL], S.FEASIBLE),
+        ([S.FEASIBLE, S.INFEASIBLE, S.NO_SOLUTION], S.INFEASIBLE),
+        ([S.OPTIMAL, S.ERROR], S.ERROR),
+        # nothing solved is nothing to report
+        ([], S.ERROR),
+    ],
+)
+def test_worst_status_orders_parts(parts: list[Status], expected: Status) -> None:
+    assert worst_status(parts) is expected
+
+
+def test_check_is_ok_only_without_problems() -> None:
+    assert Check((), 10.0).ok
+    bad = Check(("route 1: load 12 exceeds the payload 10",), 10.0, {"distance": 3.0})
+    assert not bad.ok
+    assert "1 problems" in bad.summary() and "payload" in bad.summary()
+    assert bad.figures["distance"] == 3.0
+
+
+def test_kpi_holds_raw_value_and_direction() -> None:
+    kpi = Kpi("savings", 1234.5, "EUR", higher_is_better=True)
+    assert (kpi.value, kpi.unit, kpi.higher_is_better) == (1234.5, "EUR", True)
+    assert Kpi("routes", 3.0, "routes").higher_is_better is None
+
+
+@pytest.mark.parametrize(
+    ("value", "unit", "sign", "text"),
+    [
+        (1234567.891, "EUR", False, "1,234,568 EUR"),
+        (12.3456, "km", False, "12.35 km"),
+        (0.31512, "EUR/kg", False, "0.3151 EUR/kg"),
+        (12.5, "%", True, "+12.5 %"),
+        # a tiny change is not written as zero, and zero has no sign
+        (0.000123, "%", True, "+0.000123 %"),
+        (-0.0, "EUR", True, "0 EUR"),
+        (math.nan, "EUR", False, "–"),
+        (None, "", False, "–"),
+    ],
+)
+def test_format_number(value: float | None, unit: str, sign: bool, text: str) -> None:
+    assert format_number(value, unit, sign=sign) == text
+
+
+def test_haversine_one_degree_of_latitude() -> None:
+    # one degree along a meridian is R * pi / 180 on the sphere
+    assert haversine_m(0.0, 0.0, 1.0, 0.0) == pytest.approx(EARTH_RADIUS_M * math.pi / 180)
+    matrix = pairwise_haversine_m([0.0, 1.0], [0.0, 0.0], [0.0, 0.0, 2.0], [0.0, 1.0, 0.0])
+    assert matrix.shape == (2, 3)
+    assert matrix[0, 0] == 0.0
+    assert matrix[1, 2] == pytest.approx(matrix[0, 1] * 1.0, rel=1e-3)  # both one degree
+
+
+def test_geojson_shapes() -> None:
+    p = point(13.2612345678, 53.55, {"id": "M1", "load_kg": math.nan})
+    assert p["geometry"] == {"type": "Point", "coordinates": [13.2612346, 53.55]}
+    assert p["properties"] == {"id": "M1", "load_kg": None}
+    ln = line([(13.0, 53.0), (13.1, 53.1)], {"route": "milk #1"})
+    assert ln["geometry"]["type"] == "LineString" and len(ln["geometry"]["coordinates"]) == 2
+    assert collection([p, ln], roads=True)["attribution"] == OSM_ATTRIBUTION
+    assert "attribution" not in collection([p], roads=False)
