@@ -24,7 +24,7 @@ from typing import Any
 
 import pytest
 
-from optimizer.app.views import format_value
+from optimizer.io.format import format_number
 from optimizer.pipeline.run import ModelRun, run_model
 from optimizer.scenario.scenario import load_scenario
 from tests.conftest import MECKLENBURG, ROOT
@@ -238,7 +238,8 @@ def test_each_model_page_solves_and_shows_the_library_kpi(
     model, label = MODEL_PAGES[title]
     open_page(page, title)
     run = expected[model]
-    want = format_value(run.kpis[label], run.units.get(label, ""))
+    kpi = next(k for k in run.kpis if k.label == label)
+    want = format_number(kpi.value, kpi.unit)
     assert metric(page, label) == want
     assert page.locator('[data-testid="stMetric"]').count() == len(run.kpis)
     map_is_drawn(page)
@@ -253,7 +254,8 @@ def test_the_fuel_price_slider_changes_the_transport_cost(
     run = expected["procurement"]
     label = "transport cost"
     before = metric(page, label)
-    assert before == format_value(run.kpis[label], run.units.get(label, ""))
+    kpi = next(k for k in run.kpis if k.label == label)
+    assert before == format_number(kpi.value, kpi.unit)
     slider = page.locator('[data-testid="stSlider"]').filter(has_text="Fuel price factor")
     thumb = slider.get_by_role("slider")
     thumb.focus()

@@ -14,14 +14,9 @@ from typer.testing import CliRunner
 from optimizer import apply_overrides, load_scenario
 from optimizer.cli.commands import app_command, compare_command
 from optimizer.errors import InputError
-from optimizer.pipeline.compare import (
-    change_columns,
-    compare_runs,
-    compare_scenarios,
-    higher_is_better,
-)
+from optimizer.pipeline.compare import change_columns, compare_runs, compare_scenarios
 from optimizer.pipeline.run import MODELS, ModelRun, _load_models
-from optimizer.results import Status
+from optimizer.results import Kpi, Status
 from tests.conftest import LIECHTENSTEIN
 
 
@@ -36,12 +31,15 @@ def make_run(
         scenario="toy",
         status=kw.pop("status", Status.OPTIMAL),  # type: ignore[arg-type]
         summary="",
-        kpis=kpis,
-        units={"cost": "EUR", "km": "km", "new": ""},
+        kpis=tuple(Kpi(k, v, UNITS.get(k, ""), k != "cost") for k, v in kpis.items()),
         tables={},
         per_member=per_member,
         value_label=str(kw.pop("value_label", "savings (EUR)")),
+        value_higher_is_better=bool(kw.pop("value_higher_is_better", True)),
     )
+
+
+UNITS = {"cost": "EUR", "km": "km", "new": ""}
 
 
 @pytest.fixture
@@ -105,8 +103,9 @@ def test_members_joined_with_winners_and_losers(three_runs: list[ModelRun]) -> N
 
 def test_a_bill_is_better_when_it_falls() -> None:
     # the value is what the member pays: paying 8 instead of 10 is a gain of 2
-    base = make_run({"cost": 10.0}, {"m1": ("A", 10.0), "m2": ("A", 5.0)}, value_label="bill")
-    other = make_run({"cost": 12.0}, {"m1": ("A", 8.0), "m2": ("A", 9.0)}, value_label="bill")
+    bill = {"value_label": "bill", "value_higher_is_better": False}
+    base = make_run({"cost": 10.0}, {"m1": ("A", 10.0), "m2": ("A", 5.0)}, **bill)
+    other = make_run({"cost": 12.0}, {"m1": ("A", 8.0), "m2": ("A", 9.0)}, **bill)
     comparison = compare_runs([base, other], ["now", "then"])
     assert comparison.member_gain_sign == -1
     assert comparison.winners()[["member", "gain"]].values.tolist() == [["m1", 2.0]]
@@ -116,18 +115,18 @@ def test_a_bill_is_better_when_it_falls() -> None:
     assert flipped.winners()["member"].tolist() == ["m2"]
 
 
-@pytest.mark.parametrize(
-    ("label", "expected"),
-    [
-        ("savings (EUR)", True),  # more saved is better
-        ("income gain", True),
-        ("bill (EUR)", False),  # a bill: less is better
-        ("cost share", False),
-        ("value", True),  # neutral labels count as gains
-    ],
-)
-def test_direction_read_from_the_label(label: str, expected: bool) -> None:
-    assert higher_is_better(label) is expected
+def test_direction_comes_from_the_runs_not_from_words(three_runs: list[ModelRun]) -> None:
+    # a per-member value the model marks as a cost: a member whose value rises loses
+    base = make_run({"cost": 1.0}, {"m1": ("A", 10.0)}, value_higher_is_better=False)
+    other = make_run({"cost": 1.0}, {"m1": ("A", 12.0)}, value_higher_is_better=False)
+    # the label speaks of savings, yet the run's direction decides
+    assert "savings" in base.value_label
+    comparison = compare_runs([base, other], ["base", "other"])
+    assert comparison.member_gain_sign == -1
+    assert list(comparison.losers("other")["member"]) == ["m1"]
+    table = compare_runs(three_runs, ["base", "dear", "cheap"]).kpis.set_index("kpi")
+    assert table.loc["cost", "higher_is_better"] is False
+    assert table.loc["km", "higher_is_better"] is True
 
 
 def test_bad_names_and_mixed_models_are_input_errors(three_runs: list[ModelRun]) -> None:

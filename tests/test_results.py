@@ -56,6 +56,13 @@ def test_kpi_holds_raw_value_and_direction() -> None:
         # a tiny change is not written as zero, and zero has no sign
         (0.000123, "%", True, "+0.000123 %"),
         (-0.0, "EUR", True, "0 EUR"),
+        (2_388_314.29, "EUR", False, "2,388,314 EUR"),
+        (13.384, "%", False, "13.38 %"),
+        (955.91, "EUR", True, "+955.91 EUR"),
+        (-1612.4, "EUR", True, "-1,612 EUR"),
+        # too small for two decimals: significant digits, never "-0 %" or an exponent
+        (-8.1e-5, "%", True, "-0.000081 %"),
+        (0.004, "km", True, "+0.004 km"),
         (math.nan, "EUR", False, "–"),
         (None, "", False, "–"),
     ],

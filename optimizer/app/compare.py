@@ -94,7 +94,9 @@ def _short(option: str) -> str:
 def _show(comparison: Comparison) -> None:
     st.subheader("KPIs")
     table = comparison.kpis
-    formats: dict[str, Any] = {c: "{:,.2f}" for c in table.columns if c not in ("kpi", "unit")}
+    formats: dict[str, Any] = {
+        c: "{:,.2f}" for c in table.columns if c not in ("kpi", "unit", "higher_is_better")
+    }
     for name in comparison.names[1:]:
         formats[change_columns(name)[1]] = "{:+.1f} %"
     st.dataframe(

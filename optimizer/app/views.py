@@ -10,13 +10,11 @@ from __future__ import annotations
 import html
 import io
 import json
-import math
 from collections.abc import Mapping
 from functools import partial
 from typing import Any
 
 import altair as alt
-import numpy as np
 import pandas as pd
 import streamlit as st
 
@@ -32,14 +30,13 @@ from optimizer.app.state import (
     show_input_error,
 )
 from optimizer.errors import InputError
+from optimizer.io.format import format_number
 from optimizer.io.write import OSM_ATTRIBUTION
 from optimizer.pipeline.run import ModelRun
 from optimizer.scenario.scenario import Scenario
 
 __all__ = [
     "download_tables",
-    "format_change",
-    "format_value",
     "kpi_cards",
     "member_chart",
     "render_model_page",
@@ -49,43 +46,21 @@ __all__ = [
 ]
 
 
-def format_value(value: float, unit: str = "") -> str:
-    """A KPI as a card shows it: thousands separators, sensible decimals, its unit."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "–"
-    number = float(value)
-    text = f"{number:,.0f}" if abs(number) >= 1000 else f"{number:,.2f}".rstrip("0").rstrip(".")
-    if unit == "%":
-        return f"{text} %"
-    return f"{text} {unit}".strip()
-
-
-def format_change(change: float, unit: str = "") -> str:
-    """A KPI's change as a card shows it, signed; a change too small for
-    :func:`format_value` keeps two significant digits (never ``-0 %``)."""
-    text = format_value(change, unit)
-    if change and not any(ch in "123456789" for ch in text.removesuffix(unit)):
-        number = np.format_float_positional(
-            change, precision=2, unique=False, fractional=False, trim="-"
-        )
-        text = f"{number} %" if unit == "%" else f"{number} {unit}".strip()
-    return "+" + text if change > 0 else text
-
-
 def kpi_cards(run: ModelRun, base: ModelRun | None = None, *, per_row: int = 4) -> None:
     """One ``st.metric`` per KPI, with the change against ``base`` when given."""
-    items = list(run.kpis.items())
+    items = list(run.kpis)
+    before = base.kpi_values() if base is not None else {}
     for start in range(0, len(items), per_row):
         columns = st.columns(per_row)
-        for column, (label, value) in zip(columns, items[start : start + per_row], strict=False):
-            unit = run.units.get(label, "")
+        for column, kpi in zip(columns, items[start : start + per_row], strict=False):
+            label = kpi.label
             delta = None
-            if base is not None and label in base.kpis:
-                change = float(value) - float(base.kpis[label])
-                delta = format_change(change, unit) if abs(change) > 1e-9 else None
+            if label in before:
+                change = float(kpi.value) - float(before[label])
+                delta = format_number(change, kpi.unit, sign=True) if abs(change) > 1e-9 else None
             column.metric(
                 label,
-                format_value(value, unit),
+                format_number(kpi.value, kpi.unit),
                 delta=delta,
                 delta_color="off",
                 help=label if len(label) > 30 else None,  # a long label is cut on the card
@@ -218,13 +193,14 @@ def member_chart(run: ModelRun, scenario: Scenario, *, base: ModelRun | None = N
 def summary_html(run: ModelRun, scenario_label: str, base: ModelRun | None = None) -> str:
     """A one-page summary: status, the summary in words, KPIs (and changes), warnings."""
     rows = []
-    for label, value in run.kpis.items():
-        unit = run.units.get(label, "")
+    before = base.kpi_values() if base is not None else {}
+    for kpi in run.kpis:
+        label, value, unit = kpi.label, kpi.value, kpi.unit
         change = ""
-        if base is not None and label in base.kpis:
-            change = format_change(float(value) - float(base.kpis[label]), unit)
+        if label in before:
+            change = format_number(float(value) - float(before[label]), unit, sign=True)
         rows.append(
-            f"<tr><td>{html.escape(label)}</td><td>{html.escape(format_value(value, unit))}</td>"
+            f"<tr><td>{html.escape(label)}</td><td>{html.escape(format_number(value, unit))}</td>"
             f"<td>{html.escape(change)}</td></tr>"
         )
     notes = "".join(f"<li>{html.escape(w)}</li>" for w in run.warnings)

@@ -253,8 +253,8 @@ def print_run(run: Any, *, member: str | None = None) -> None:
     kpis.add_column("figure")
     kpis.add_column("value", justify="right")
     kpis.add_column("unit")
-    for label, value in run.kpis.items():
-        kpis.add_row(label, f"{value:,.2f}", run.units.get(label, ""))
+    for kpi in run.kpis:
+        kpis.add_row(kpi.label, f"{kpi.value:,.2f}", kpi.unit)
     console.print(kpis)
     for name, title in _SHOWN.get(run.model, ()):
         frame = run.tables.get(name)

@@ -16,7 +16,7 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem
 from optimizer.pipeline.run import ModelRun, register_model, route_lines, travel
-from optimizer.results import Status
+from optimizer.results import Kpi, Status
 from optimizer.scenario.scenario import Scenario
 
 __all__ = ["run_hubs", "run_markets", "run_procurement", "run_routes"]
@@ -35,8 +35,7 @@ def _no_plan(model: str, scenario: Scenario, result: Any, notes: tuple[str, ...]
         scenario.name,
         result.status,
         result.summary(),
-        {},
-        {},
+        (),
         {},
         warnings=notes,
         result=result,
@@ -101,28 +100,26 @@ def run_markets(scenario: Scenario, *, single_buyer: bool = False) -> ModelRun:
     flows = result.flows
     sold = flows[flows["buyer"] != FARM_GATE]
     gain_pct = 100 * figures.gain / figures.farm_gate_income if figures.farm_gate_income else 0.0
-    kpis = {
-        "income": check.income,
-        "income at the farm gate": figures.farm_gate_income,
-        "gain over the farm gate": figures.gain,
-        "gain over the farm gate (%)": gain_pct,
-        "sales not at the member's best buyer": float(own["pushed"].sum()),
-        "mean travel time to the buyer": figures.mean_time_h * 60,
-        "worst travel time to the buyer": figures.worst_time_h * 60,
-        "quantity sold at the farm gate": float(
-            flows.loc[flows["buyer"] == FARM_GATE, "quantity"].sum()
+    kpis = (
+        Kpi("income", check.income, currency, True),
+        Kpi("income at the farm gate", figures.farm_gate_income, currency, None),
+        Kpi("gain over the farm gate", figures.gain, currency, True),
+        Kpi("gain over the farm gate (%)", gain_pct, "%", True),
+        Kpi(
+            "sales not at the member's best buyer",
+            float(own["pushed"].sum()),
+            "member × product",
+            None,
         ),
-    }
-    units = {
-        "income": currency,
-        "income at the farm gate": currency,
-        "gain over the farm gate": currency,
-        "gain over the farm gate (%)": "%",
-        "sales not at the member's best buyer": "member × product",
-        "mean travel time to the buyer": "min",
-        "worst travel time to the buyer": "min",
-        "quantity sold at the farm gate": "units",
-    }
+        Kpi("mean travel time to the buyer", figures.mean_time_h * 60, "min", False),
+        Kpi("worst travel time to the buyer", figures.worst_time_h * 60, "min", False),
+        Kpi(
+            "quantity sold at the farm gate",
+            float(flows.loc[flows["buyer"] == FARM_GATE, "quantity"].sum()),
+            "units",
+            False,
+        ),
+    )
     members = {m.id: m for m in scenario.members}
     buyers = {b.id: b for b in scenario.buyers}
     pairs = sold.groupby(["member", "buyer"], as_index=False).agg(
@@ -147,7 +144,6 @@ def run_markets(scenario: Scenario, *, single_buyer: bool = False) -> ModelRun:
         status=result.status,
         summary=summary,
         kpis=kpis,
-        units=units,
         tables={
             "plan": flows,
             "route_comparison": comparison,
@@ -341,26 +337,16 @@ def run_hubs(scenario: Scenario) -> ModelRun:
             ],
         }
     )
-    kpis = {
-        "net value": result.objective,
-        "value of sharing": sharing_value,
-        "hubs open": float(len(result.open_hubs)),
-        "trucks on corridors": float(corridors["trucks"].sum()),
-        "corridor truck cost": v.truck_cost,
-        "first-mile cost": v.first_mile_cost,
-        "hub costs (fixed and handling)": v.hub_fixed_cost + v.handling_cost,
-        "direct trip cost": v.direct_cost,
-    }
-    units = {
-        "net value": currency,
-        "value of sharing": currency,
-        "hubs open": "hubs",
-        "trucks on corridors": "trucks",
-        "corridor truck cost": currency,
-        "first-mile cost": currency,
-        "hub costs (fixed and handling)": currency,
-        "direct trip cost": currency,
-    }
+    kpis = (
+        Kpi("net value", result.objective, currency, True),
+        Kpi("value of sharing", sharing_value, currency, True),
+        Kpi("hubs open", float(len(result.open_hubs)), "hubs", None),
+        Kpi("trucks on corridors", float(corridors["trucks"].sum()), "trucks", None),
+        Kpi("corridor truck cost", v.truck_cost, currency, False),
+        Kpi("first-mile cost", v.first_mile_cost, currency, False),
+        Kpi("hub costs (fixed and handling)", v.hub_fixed_cost + v.handling_cost, currency, False),
+        Kpi("direct trip cost", v.direct_cost, currency, False),
+    )
     hub_points = [
         {
             "type": "Feature",
@@ -426,7 +412,6 @@ def run_hubs(scenario: Scenario) -> ModelRun:
         status=status,
         summary=summary,
         kpis=kpis,
-        units=units,
         tables={
             "hubs": hub_table,
             "corridors": corridors,
@@ -568,24 +553,21 @@ def run_routes(
     skipped = pd.DataFrame(skipped_rows, columns=["products", "member", "penalty"])
     lines = route_lines(scenario, pd.DataFrame(legs), properties=["route", "products"])
     status = max(statuses, key=lambda s: s is not type(s).OPTIMAL) if statuses else Status.ERROR
-    kpis = {
-        "routes": float(len(routes)),
-        "km driven": float(routes["km"].sum()),
-        "hours on the road": float(routes["hours"].sum()),
-        "collection cost": float(routes["cost"].sum()),
-        "members collected": float(stops["member"].nunique()),
-        "members skipped": float(len(skipped)),
-        "mean truck utilisation": float(routes["utilisation_pct"].mean()) if len(routes) else 0.0,
-    }
-    units = {
-        "routes": "routes",
-        "km driven": "km",
-        "hours on the road": "h",
-        "collection cost": currency,
-        "members collected": "members",
-        "members skipped": "members",
-        "mean truck utilisation": "%",
-    }
+    kpis = (
+        Kpi("routes", float(len(routes)), "routes", None),
+        Kpi("km driven", float(routes["km"].sum()), "km", False),
+        Kpi("hours on the road", float(routes["hours"].sum()), "h", False),
+        Kpi("collection cost", float(routes["cost"].sum()), currency, False),
+        Kpi("members collected", float(stops["member"].nunique()), "members", True),
+        Kpi("members skipped", float(len(skipped)), "members", False),
+        Kpi(
+            "mean truck utilisation",
+            float(routes["utilisation_pct"].mean()) if len(routes) else 0.0,
+            "%",
+            True,
+        ),
+    )
+    figure = {k.label: k.value for k in kpis}
     member_coop = {m.id: m.cooperative for m in scenario.members}
     visits = stops.merge(routes[["route", "km", "cost", "stops"]], on="route")
     per_member = pd.DataFrame(
@@ -596,9 +578,9 @@ def run_routes(
         }
     )
     summary = (
-        f"routes: {len(routes)} collection tours, {kpis['km driven']:,.1f} km, "
-        f"{kpis['hours on the road']:,.1f} h, cost {kpis['collection cost']:,.2f} {currency} "
-        f"per collection day; {int(kpis['members collected'])} members collected"
+        f"routes: {len(routes)} collection tours, {figure['km driven']:,.1f} km, "
+        f"{figure['hours on the road']:,.1f} h, cost {figure['collection cost']:,.2f} {currency} "
+        f"per collection day; {int(figure['members collected'])} members collected"
         + (f", {len(skipped)} skipped (see the table 'skipped')" if len(skipped) else "")
         + f" ({engine}, {limit:g} s per vehicle group)"
     )
@@ -608,11 +590,11 @@ def run_routes(
         status=status,
         summary=summary,
         kpis=kpis,
-        units=units,
         tables={"routes": routes, "stops": stops, "skipped": skipped},
         layers={"routes": lines},
         per_member=per_member,
         value_label=f"collection cost per stop ({currency})",
+        value_higher_is_better=False,
         warnings=trips.warnings,
         result=None,
     )
@@ -739,26 +721,28 @@ def run_procurement(
         ]
     )
     trucks = result.trucks
-    kpis = {
-        "pooled cost": result.pooled_cost,
-        "cost if every member buys alone": float(members["standalone_cost"].sum()),
-        "savings": result.savings,
-        "savings (%)": 100 * result.savings / float(members["standalone_cost"].sum()),
-        "truckloads": float(trucks["trucks"].sum()) if len(trucks) else 0.0,
-        "transport cost": check.transport_cost,
-        "members paying less than alone": float((members["savings"] > 1e-6).sum()),
-        "smallest saving of a member (%)": float(members["savings_pct"].min()),
-    }
-    units = {
-        "pooled cost": currency,
-        "cost if every member buys alone": currency,
-        "savings": currency,
-        "savings (%)": "%",
-        "truckloads": "trucks",
-        "transport cost": currency,
-        "members paying less than alone": "members",
-        "smallest saving of a member (%)": "%",
-    }
+    kpis = (
+        Kpi("pooled cost", result.pooled_cost, currency, False),
+        Kpi(
+            "cost if every member buys alone",
+            float(members["standalone_cost"].sum()),
+            currency,
+            None,
+        ),
+        Kpi("savings", result.savings, currency, True),
+        Kpi(
+            "savings (%)", 100 * result.savings / float(members["standalone_cost"].sum()), "%", True
+        ),
+        Kpi("truckloads", float(trucks["trucks"].sum()) if len(trucks) else 0.0, "trucks", None),
+        Kpi("transport cost", check.transport_cost, currency, False),
+        Kpi(
+            "members paying less than alone",
+            float((members["savings"] > 1e-6).sum()),
+            "members",
+            True,
+        ),
+        Kpi("smallest saving of a member (%)", float(members["savings_pct"].min()), "%", True),
+    )
     supplier_at = {s.id: s for s in scenario.suppliers}
     place: dict[str, Any] = {h.id: h for h in scenario.hubs}
     place.update({m.id: m for m in scenario.members})
@@ -771,7 +755,6 @@ def run_procurement(
         status=result.status,
         summary=summary,
         kpis=kpis,
-        units=units,
         tables={
             "orders": result.orders,
             "trucks": trucks,

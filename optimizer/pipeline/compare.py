@@ -19,7 +19,7 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem
 from optimizer.pipeline.run import ModelRun, run_model
-from optimizer.results import Status
+from optimizer.results import Kpi, Status
 from optimizer.scenario.scenario import Scenario
 
 __all__ = [
@@ -27,24 +27,7 @@ __all__ = [
     "change_columns",
     "compare_runs",
     "compare_scenarios",
-    "higher_is_better",
 ]
-
-# words in a per-member value label that say the member pays it (lower is better)
-_PAID_WORDS = ("cost", "pay", "bill", "spend", "expense", "charge")
-_GAINED_WORDS = ("saving", "gain", "income", "revenue", "profit", "benefit")
-
-
-def higher_is_better(value_label: str) -> bool:
-    """Whether a larger per-member value is good for the member, read from its label.
-
-    A label speaking of costs or bills (``"bill (EUR)"``) is one where less is better; any
-    other label (savings, income, gain) is one where more is better.
-    """
-    label = value_label.lower()
-    if any(word in label for word in _GAINED_WORDS):
-        return True
-    return not any(word in label for word in _PAID_WORDS)
 
 
 def change_columns(name: str) -> tuple[str, str]:
@@ -56,7 +39,8 @@ def change_columns(name: str) -> tuple[str, str]:
 class Comparison:
     """One model's results on a base and its variants, side by side.
 
-    ``kpis`` has columns ``kpi``, ``unit``, one per variant name (the base first) and, for
+    ``kpis`` has columns ``kpi``, ``unit``, ``higher_is_better`` (True, False or None where
+    neither way is better), one per variant name (the base first) and, for
     each variant after the base, ``"NAME: change"`` (variant − base) and ``"NAME: change %"``
     (100 × change / |base|; NaN where the base is 0 and the variant is not).
     ``per_member`` has ``member``, ``cooperative``, one value column per variant name and a
@@ -184,8 +168,8 @@ def compare_runs(
     names
         One distinct name per run, used as column names.
     higher_better
-        Whether a larger per-member value is good for the member; read from the runs'
-        ``value_label`` when not given (see :func:`higher_is_better`).
+        Whether a larger per-member value is good for the member; the base run's
+        ``value_higher_is_better`` when not given.
     """
     runs = list(runs)
     names = [str(n) for n in names]
@@ -193,7 +177,8 @@ def compare_runs(
     model = runs[0].model
     kpis = _kpi_table(runs, names)
     label = runs[0].value_label
-    sign = 1 if (higher_is_better(label) if higher_better is None else higher_better) else -1
+    better = runs[0].value_higher_is_better if higher_better is None else higher_better
+    sign = 1 if better else -1
     notes: list[str] = []
     for name, run in zip(names, runs, strict=True):
         notes.extend(f"{name}: {w}" for w in run.warnings)
@@ -239,7 +224,7 @@ def _check(runs: list[ModelRun], names: list[str]) -> None:
         problems.append(Problem("names", f"one name per run ({len(runs)})", value=len(names)))
     if len(set(names)) != len(names):
         problems.append(Problem("names", "distinct names", value=", ".join(names)))
-    reserved = {"kpi", "unit", "member", "cooperative"}
+    reserved = {"kpi", "unit", "higher_is_better", "member", "cooperative"}
     if reserved & set(names):
         problems.append(
             Problem("names", f"names other than {', '.join(sorted(reserved))}", value=names)
@@ -252,16 +237,23 @@ def _check(runs: list[ModelRun], names: list[str]) -> None:
 
 
 def _kpi_table(runs: list[ModelRun], names: list[str]) -> pd.DataFrame:
-    labels: list[str] = []
-    units: dict[str, str] = {}
+    first: dict[str, Kpi] = {}
     for run in runs:
-        for label in run.kpis:
-            if label not in units:
-                labels.append(label)
-                units[label] = str(run.units.get(label, ""))
-    table = pd.DataFrame({"kpi": labels, "unit": [units[k] for k in labels]})
+        for kpi in run.kpis:
+            first.setdefault(kpi.label, kpi)
+    labels = list(first)
+    table = pd.DataFrame(
+        {
+            "kpi": labels,
+            "unit": [first[k].unit for k in labels],
+            "higher_is_better": pd.Series(
+                [first[k].higher_is_better for k in labels], dtype=object
+            ),
+        }
+    )
     for name, run in zip(names, runs, strict=True):
-        table[name] = [_number(run.kpis.get(k)) for k in labels]
+        figures = run.kpi_values()
+        table[name] = [_number(figures.get(k)) for k in labels]
     base = table[names[0]].to_numpy(dtype=float) if labels else np.zeros(0)
     for name in names[1:]:
         change, percent = change_columns(name)

@@ -21,7 +21,7 @@ from rich.console import Console
 
 from optimizer.errors import InputError, Problem
 from optimizer.io.write import places_geojson, write_geojson, write_json, write_tables
-from optimizer.results import Status
+from optimizer.results import Kpi, Status
 from optimizer.scenario.scenario import Scenario
 from optimizer.scenario.schema import TABLE_MODELS
 
@@ -46,34 +46,41 @@ FALLBACK_SPEED_KMH = 50.0
 class ModelRun:
     """One model's result on one scenario, in the shape every face uses.
 
-    ``kpis`` maps a KPI's label to its value and ``units`` the label to its unit (a currency,
-    ``km``, ``h``, ``%``); ``per_member`` has columns ``member``, ``cooperative``, ``value``
-    (what the member gains, or pays, as ``value_label`` says); ``layers`` are GeoJSON
-    feature lists by layer name; ``tables`` are the decisions as DataFrames.
+    ``kpis`` are the key figures, each with its unit and direction; ``per_member`` has columns
+    ``member``, ``cooperative``, ``value`` (what the member gains, or pays, as ``value_label``
+    says; ``value_higher_is_better`` is False where the value is a cost to the member);
+    ``layers`` are GeoJSON feature lists by layer name; ``tables`` are the decisions as
+    DataFrames, raw numbers with their units in the column names.
     """
 
     model: str
     scenario: str
     status: Status
     summary: str
-    kpis: Mapping[str, float]
-    units: Mapping[str, str]
+    kpis: tuple[Kpi, ...]
     tables: Mapping[str, pd.DataFrame]
     layers: Mapping[str, list[dict[str, Any]]] = field(default_factory=dict)
     per_member: pd.DataFrame = field(
         default_factory=lambda: pd.DataFrame(columns=["member", "cooperative", "value"])
     )
     value_label: str = "value"
+    value_higher_is_better: bool = True
     warnings: tuple[str, ...] = ()
     runtime_s: float = 0.0
     result: Any = None
 
+    def kpi_values(self) -> dict[str, float]:
+        """Each KPI's value by its label."""
+        return {k.label: k.value for k in self.kpis}
+
     def kpi_table(self) -> pd.DataFrame:
+        """The KPIs as a table: ``kpi``, ``value``, ``unit``, ``higher_is_better``."""
         return pd.DataFrame(
             {
-                "kpi": list(self.kpis),
-                "value": list(self.kpis.values()),
-                "unit": [self.units.get(k, "") for k in self.kpis],
+                "kpi": [k.label for k in self.kpis],
+                "value": [k.value for k in self.kpis],
+                "unit": [k.unit for k in self.kpis],
+                "higher_is_better": [k.higher_is_better for k in self.kpis],
             }
         )
 
@@ -92,8 +99,8 @@ class ModelRun:
                     "scenario": self.scenario,
                     "status": self.status.value,
                     "summary": self.summary,
-                    "kpis": dict(self.kpis),
-                    "units": dict(self.units),
+                    "kpis": self.kpi_values(),
+                    "units": {k.label: k.unit for k in self.kpis},
                     "warnings": list(self.warnings),
                     "runtime_s": self.runtime_s,
                 },
@@ -360,7 +367,7 @@ def run_demo(scenario: Scenario, out: Path, *, console: Console | None = None) -
         for note in run.warnings:
             console.print(f"  [yellow]note[/yellow]: {note}")
         written += run.write(out / name)
-        kpis[name] = {"status": run.status.value, **dict(run.kpis)}
+        kpis[name] = {"status": run.status.value, **run.kpi_values()}
     summary = {
         "scenario": scenario.summary(),
         "models": kpis,
