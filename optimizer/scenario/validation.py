@@ -163,6 +163,17 @@ def check_links(
     every row would point at nothing, and the table's own problem says why.
     """
     problems: list[Problem] = []
+    ids = _unique_ids(tables, problems)
+    kinds = {p.id: p.kind for p in rows.get("products", ())}
+    _reference_problems(tables, ids, kinds, broken, problems)
+    _vehicle_product_problems(tables, kinds, broken, problems)
+    _repeated_key_problems(tables, problems)
+    problems.extend(_offer_problems(tables, rows))
+    return problems
+
+
+def _unique_ids(tables: Mapping[str, RawTable], problems: list[Problem]) -> dict[str, set[str]]:
+    """The ids of each table that has them; a repeated id is a problem."""
     ids: dict[str, set[str]] = {}
     for name in _ID_TABLES:
         raw = tables.get(name)
@@ -183,7 +194,17 @@ def check_links(
             else:
                 seen[value] = index
         ids[name] = set(seen)
-    kinds = {p.id: p.kind for p in rows.get("products", ())}
+    return ids
+
+
+def _reference_problems(
+    tables: Mapping[str, RawTable],
+    ids: Mapping[str, set[str]],
+    kinds: Mapping[str, str],
+    broken: Collection[str],
+    problems: list[Problem],
+) -> None:
+    """Every reference names a row of its table (and a product of the right kind)."""
     for (name, column), (target, kind) in _REFERENCES.items():
         raw = tables.get(name)
         if raw is None or column not in raw.columns or target in broken:
@@ -207,19 +228,33 @@ def check_links(
                         value=value,
                     )
                 )
+
+
+def _vehicle_product_problems(
+    tables: Mapping[str, RawTable],
+    kinds: Mapping[str, str],
+    broken: Collection[str],
+    problems: list[Problem],
+) -> None:
+    """A vehicle carries produce, named by product ids separated by ';'."""
     vehicles = tables.get("vehicles")
-    if vehicles is not None and "products" in vehicles.columns and "products" not in broken:
-        for index, row in enumerate(vehicles.rows):
-            for product in (p.strip() for p in row.get("products", "").split(";")):
-                if product and kinds.get(product) != "produce":
-                    problems.append(
-                        vehicles.problem(
-                            "ids of produce products from the products table, separated by ';'",
-                            index=index,
-                            column="products",
-                            value=product,
-                        )
+    if vehicles is None or "products" not in vehicles.columns or "products" in broken:
+        return
+    for index, row in enumerate(vehicles.rows):
+        for product in (p.strip() for p in row.get("products", "").split(";")):
+            if product and kinds.get(product) != "produce":
+                problems.append(
+                    vehicles.problem(
+                        "ids of produce products from the products table, separated by ';'",
+                        index=index,
+                        column="products",
+                        value=product,
                     )
+                )
+
+
+def _repeated_key_problems(tables: Mapping[str, RawTable], problems: list[Problem]) -> None:
+    """Tables keyed by several columns hold one row per key."""
     for name, key in _KEYS.items():
         raw = tables.get(name)
         if raw is None or any(k not in raw.columns for k in key):
@@ -239,18 +274,16 @@ def check_links(
                 )
             else:
                 seen_keys[values] = index
-    problems.extend(_offer_problems(tables, rows))
-    return problems
 
 
 def _offer_problems(
     tables: Mapping[str, RawTable], rows: Mapping[str, tuple[Any, ...]]
 ) -> list[Problem]:
+    """Offers against their capacity and their price brackets, brackets against their offer."""
     problems: list[Problem] = []
     offers_raw = tables.get("offers")
     brackets_raw = tables.get("brackets")
     offers = rows.get("offers", ())
-    brackets = rows.get("brackets", ())
     if offers_raw is not None:
         for offer in offers:
             if offer.min_order > offer.capacity:
@@ -262,9 +295,14 @@ def _offer_problems(
                         value=f"{offer.min_order:g}",
                     )
                 )
-    if brackets_raw is None:
+    by_offer: dict[tuple[str, str], list[Any]] = defaultdict(list)
+    if brackets_raw is not None:
+        for bracket in rows.get("brackets", ()):
+            by_offer[(bracket.supplier, bracket.product)].append(bracket)
+        problems.extend(_bracket_problems(tables, brackets_raw, offers, by_offer))
+    if offers_raw is not None:
         for offer in offers:
-            if offers_raw is not None:
+            if (offer.supplier, offer.product) not in by_offer:
                 problems.append(
                     offers_raw.problem(
                         "price brackets for this offer in the brackets table",
@@ -273,11 +311,19 @@ def _offer_problems(
                         value=offer.product,
                     )
                 )
-        return problems
-    by_offer: dict[tuple[str, str], list[tuple[int, Any]]] = defaultdict(list)
-    at: int | None
-    for index, bracket in enumerate(brackets):
-        by_offer[(bracket.supplier, bracket.product)].append((index, bracket))
+    return problems
+
+
+def _bracket_problems(
+    tables: Mapping[str, RawTable],
+    brackets_raw: RawTable,
+    offers: tuple[Any, ...],
+    by_offer: Mapping[tuple[str, str], list[Any]],
+) -> list[Problem]:
+    """Each offer's brackets: an offer to belong to, rising thresholds, falling prices, and a
+    first bracket that prices the minimum order."""
+    problems: list[Problem] = []
+    offers_raw = tables.get("offers")
     offer_keys = {(o.supplier, o.product): o for o in offers}
     # offers as written, so that a bad cell in an offer is not also a missing offer
     written = {
@@ -291,65 +337,59 @@ def _offer_problems(
         if key not in offer_keys:
             if key in written or key[0] not in suppliers:
                 continue
-            at = _index_of(brackets_raw, items[0][1], ("supplier", "product"))
             problems.append(
                 brackets_raw.problem(
                     f"an offer of supplier {key[0]!r} for product {key[1]!r} in the offers table",
-                    index=at,
+                    index=_index_of(brackets_raw, items[0], ("supplier", "product")),
                     column="product",
                     value=key[1],
                 )
             )
             continue
-        previous = None
-        for _, bracket in items:  # in file order: thresholds must rise, prices must not
-            at = _index_of(brackets_raw, bracket, ("supplier", "product", "threshold"))
-            if previous is not None:
-                if bracket.threshold <= previous.threshold:
-                    problems.append(
-                        brackets_raw.problem(
-                            f"a threshold above the previous bracket's {previous.threshold:g} "
-                            "(brackets listed in increasing threshold)",
-                            index=at,
-                            column="threshold",
-                            value=bracket.threshold,
-                        )
-                    )
-                elif bracket.unit_price > previous.unit_price:
-                    problems.append(
-                        brackets_raw.problem(
-                            f"a unit price no higher than the previous bracket's "
-                            f"{previous.unit_price:g} (a larger order may not cost more per unit)",
-                            index=at,
-                            column="unit_price",
-                            value=bracket.unit_price,
-                        )
-                    )
-            previous = bracket
-        first = min(b.threshold for _, b in items)
+        problems.extend(_bracket_order_problems(brackets_raw, items))
+        first = min(b.threshold for b in items)
         offer = offer_keys[key]
         if first > offer.min_order:
-            at = _index_of(brackets_raw, items[0][1], ("supplier", "product", "threshold"))
             problems.append(
                 brackets_raw.problem(
                     f"a first bracket starting at 0 or at the minimum order ({offer.min_order:g}), "
                     "so that every order has a price",
-                    index=at,
+                    index=_index_of(brackets_raw, items[0], ("supplier", "product", "threshold")),
                     column="threshold",
                     value=first,
                 )
             )
-    if offers_raw is not None:
-        for offer in offers:
-            if (offer.supplier, offer.product) not in by_offer:
+    return problems
+
+
+def _bracket_order_problems(brackets_raw: RawTable, items: list[Any]) -> list[Problem]:
+    """One offer's brackets in file order: thresholds must rise, prices must not."""
+    problems: list[Problem] = []
+    previous = None
+    for bracket in items:
+        at = _index_of(brackets_raw, bracket, ("supplier", "product", "threshold"))
+        if previous is not None:
+            if bracket.threshold <= previous.threshold:
                 problems.append(
-                    offers_raw.problem(
-                        "price brackets for this offer in the brackets table",
-                        index=_index_of(offers_raw, offer, ("supplier", "product")),
-                        column="product",
-                        value=offer.product,
+                    brackets_raw.problem(
+                        f"a threshold above the previous bracket's {previous.threshold:g} "
+                        "(brackets listed in increasing threshold)",
+                        index=at,
+                        column="threshold",
+                        value=bracket.threshold,
                     )
                 )
+            elif bracket.unit_price > previous.unit_price:
+                problems.append(
+                    brackets_raw.problem(
+                        f"a unit price no higher than the previous bracket's "
+                        f"{previous.unit_price:g} (a larger order may not cost more per unit)",
+                        index=at,
+                        column="unit_price",
+                        value=bracket.unit_price,
+                    )
+                )
+        previous = bracket
     return problems
 
 
