@@ -241,7 +241,7 @@ def run_instance(
         "vehicles": len(routes),
         "skipped": [instance.client_numbers[i] for i in result.skipped["client"]],
         "check_ok": report.ok,
-        "violations": list(report.violations[:5]),
+        "violations": list(report.problems[:5]),
     }
 
 

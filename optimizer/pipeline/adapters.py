@@ -101,7 +101,7 @@ def run_markets(scenario: Scenario, *, single_buyer: bool = False) -> ModelRun:
     sold = flows[flows["buyer"] != FARM_GATE]
     gain_pct = 100 * figures.gain / figures.farm_gate_income if figures.farm_gate_income else 0.0
     kpis = (
-        Kpi("income", check.income, currency, True),
+        Kpi("income", check.figures["income"], currency, True),
         Kpi("income at the farm gate", figures.farm_gate_income, currency, None),
         Kpi("gain over the farm gate", figures.gain, currency, True),
         Kpi("gain over the farm gate (%)", gain_pct, "%", True),
@@ -475,7 +475,7 @@ def run_routes(
         if not result.status.has_solution:
             continue
         check = check_routes(group.problem, result)
-        _checked(check.ok, check.violations, "routes")
+        _checked(check.ok, check.problems, "routes")
         label = "+".join(group.products)
         types = group.problem.vehicle_types
         for row in _records(result.routes):
@@ -734,7 +734,7 @@ def run_procurement(
             "savings (%)", 100 * result.savings / float(members["standalone_cost"].sum()), "%", True
         ),
         Kpi("truckloads", float(trucks["trucks"].sum()) if len(trucks) else 0.0, "trucks", None),
-        Kpi("transport cost", check.transport_cost, currency, False),
+        Kpi("transport cost", check.figures["transport_cost"], currency, False),
         Kpi(
             "members paying less than alone",
             float((members["savings"] > 1e-6).sum()),

@@ -70,7 +70,7 @@ def solved(data: MarketData, **options: object) -> MarketResult:
     assert result.status is Status.OPTIMAL, result.summary()
     check = check_markets(data, result)
     assert check.ok, check.summary()
-    assert check.income == pytest.approx(result.objective, rel=1e-9)
+    assert check.cost == check.figures["income"] == pytest.approx(result.objective, rel=1e-9)
     return result
 
 

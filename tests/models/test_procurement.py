@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 
 import numpy as np
@@ -18,7 +19,7 @@ from optimizer.models.procurement import (
     solve_procurement,
 )
 from optimizer.models.procurement.model import best_brackets, build_model, goods_envelope
-from optimizer.results import Status
+from optimizer.results import Check, Status
 
 NAN = math.nan
 
@@ -81,6 +82,21 @@ def test_all_units_bracket_reached_only_by_pooling() -> None:
     order = result.orders.iloc[0]
     assert order["bracket"] == 1 and order["unit_price"] == 8 and order["quantity"] == 120
     assert result.members["savings"].to_numpy() == pytest.approx([120, 120, 120])
+    parts = check_procurement(data, result).figures
+    assert parts == pytest.approx({"goods_cost": 960, "transport_cost": 60, "local_cost": 0})
+
+
+def test_check_names_the_faults_of_a_broken_plan() -> None:
+    data = one_product([40, 40, 40], thresholds=[0, 100], prices=[10, 8])
+    result = solved(data)
+    no_trucks = result.trucks.assign(trucks=0)
+    bad = dataclasses.replace(result, trucks=no_trucks)
+    check = check_procurement(data, bad)
+    assert isinstance(check, Check) and not check.ok
+    problems = "\n".join(check.problems)
+    assert "120 kg on 0 trucks" in problems
+    assert "cost recomputed 960.0000 but the plan says 1,020.0000" in problems
+    assert check.figures["transport_cost"] == 0
 
 
 def test_incremental_bracket_costs_more_than_all_units() -> None:

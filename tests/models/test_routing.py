@@ -220,11 +220,11 @@ def test_checker_catches_tampering() -> None:
     result = _solve(problem, "pyvrp")
     # put every stop on route 0: the load exceeds the payload
     overloaded = replace(result, stops=result.stops.assign(route=0))
-    violations = " ".join(check_routes(problem, overloaded).violations)
+    violations = " ".join(check_routes(problem, overloaded).problems)
     assert "exceeds the payload" in violations
     # drop a stop: that member is neither visited nor skipped, and the cost no longer matches
     dropped = replace(result, stops=result.stops.iloc[1:])
-    violations = " ".join(check_routes(problem, dropped).violations)
+    violations = " ".join(check_routes(problem, dropped).problems)
     assert "neither visited nor reported skipped" in violations
 
 

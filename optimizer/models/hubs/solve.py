@@ -51,7 +51,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field, fields
+from dataclasses import asdict, dataclass, field, fields
 from typing import Any, cast
 
 import numpy as np
@@ -59,8 +59,7 @@ import pandas as pd
 import pulp
 
 from optimizer.errors import InputError, Problem
-from optimizer.models.facility import CheckReport
-from optimizer.results import Status
+from optimizer.results import Check, Status
 from optimizer.solver import SolverName, solve
 
 __all__ = ["HubData", "HubResult", "HubValue", "check_hubs", "solve_hubs"]
@@ -360,13 +359,19 @@ def solve_hubs(
     )
 
 
-def check_hubs(data: HubData, result: HubResult) -> CheckReport:
+def check_hubs(data: HubData, result: HubResult) -> Check:
     """Verify a hub plan from its decisions alone and recompute its net value.
 
     Checks supply conservation (shipped + unsold = supply), flow balance at every hub,
     flows only through open hubs and over existing roads, existing hubs open, hub capacities,
     whole trucks covering every corridor's load, buyers' intake, and that the recomputed net
     value matches the reported objective.
+
+    Returns
+    -------
+    Check
+        ``cost`` is the recomputed net value (the maximised objective); ``figures`` holds its
+        parts, named as the fields of :class:`HubValue`.
     """
     problems: list[str] = []
     n_m, n_h, n_b, n_p = data.n_members, data.n_hubs, data.n_buyers, data.n_products
@@ -429,7 +434,7 @@ def check_hubs(data: HubData, result: HubResult) -> CheckReport:
         problems.append(
             f"recomputed net value {cost:,.6f} differs from the reported {claimed:,.6f}"
         )
-    return CheckReport(tuple(problems), cost, claimed)
+    return Check(tuple(problems), cost, {**asdict(value), "total_cost": value.total_cost})
 
 
 @dataclass(frozen=True, eq=False)

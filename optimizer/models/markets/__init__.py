@@ -8,7 +8,7 @@ builds the instance from a scenario and plain distance/time arrays. This folder 
 roads (``optimizer.geo``) or the faces.
 """
 
-from optimizer.models.markets.check import MarketCheck, check_markets
+from optimizer.models.markets.check import check_markets
 from optimizer.models.markets.data import FARM_GATE, FLOW_COLUMNS, MarketData, MarketResult
 from optimizer.models.markets.report import (
     MarketFigures,
@@ -22,7 +22,6 @@ from optimizer.models.markets.solve import flows_table, solve_markets
 __all__ = [
     "FARM_GATE",
     "FLOW_COLUMNS",
-    "MarketCheck",
     "MarketData",
     "MarketFigures",
     "MarketResult",

@@ -7,38 +7,16 @@ table: the limits are re-read from :class:`MarketData` and the income recomputed
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from optimizer.models.markets.data import FARM_GATE, MarketData, MarketResult
+from optimizer.results import Check
 
-__all__ = ["MarketCheck", "check_markets"]
-
-
-@dataclass(frozen=True)
-class MarketCheck:
-    """What the checker found: ``ok`` when no limit is broken and the income matches."""
-
-    ok: bool
-    problems: tuple[str, ...]
-    income: float
-    farm_gate_income: float
-
-    @property
-    def gain(self) -> float:
-        return self.income - self.farm_gate_income
-
-    def summary(self) -> str:
-        head = "plan checked: ok" if self.ok else f"plan checked: {len(self.problems)} problems"
-        lines = [f"{head}; income {self.income:,.2f} (+{self.gain:,.2f} over the farm gate)"]
-        lines += [f"  - {p}" for p in self.problems[:20]]
-        return "\n".join(lines)
+__all__ = ["check_markets"]
 
 
-def check_markets(
-    data: MarketData, result: MarketResult, *, tolerance: float = 1e-6
-) -> MarketCheck:
+def check_markets(data: MarketData, result: MarketResult, *, tolerance: float = 1e-6) -> Check:
     """Check a plan's supply, intake, contracts, perishability and one-buyer rule; its income.
 
     Parameters
@@ -50,11 +28,18 @@ def check_markets(
         ``single_buyer`` are read.
     tolerance
         Relative tolerance on quantities (of the limit) and on the income.
+
+    Returns
+    -------
+    Check
+        ``cost`` is the recomputed income (the maximised objective); ``figures`` holds
+        ``income`` (the same), ``farm_gate_income`` (everything sold at the farm gate) and
+        ``gain`` (their difference).
     """
     problems: list[str] = []
     flows = result.flows
     if not result.status.has_solution:
-        return MarketCheck(False, ("the result has no plan",), math.nan, data.farm_gate_income)
+        return _check(("the result has no plan",), math.nan, data)
     member_at = {name: i for i, name in enumerate(data.member_ids)}
     buyer_at = {name: i for i, name in enumerate(data.buyer_ids)}
     product_at = {name: i for i, name in enumerate(data.product_ids)}
@@ -136,4 +121,11 @@ def check_markets(
         problems.append(
             f"income recomputed {income:,.4f} differs from the reported {result.objective:,.4f}"
         )
-    return MarketCheck(not problems, tuple(problems), income, data.farm_gate_income)
+    return _check(tuple(problems), income, data)
+
+
+def _check(problems: tuple[str, ...], income: float, data: MarketData) -> Check:
+    """The :class:`Check` of a plan with this recomputed ``income``."""
+    gate = data.farm_gate_income
+    figures = {"income": income, "farm_gate_income": gate, "gain": income - gate}
+    return Check(problems, income, figures)

@@ -48,35 +48,12 @@ from typing import Literal
 import numpy as np
 import pandas as pd
 
-from optimizer.models.markets.check import MarketCheck, check_markets
 from optimizer.models.markets.data import FARM_GATE, FLOW_COLUMNS, MarketData, MarketResult
 from optimizer.models.markets.flow import solve_flow
 from optimizer.models.markets.milp import income_of, solve_milp
-from optimizer.models.markets.report import (
-    MarketFigures,
-    compare_with_own_best,
-    income_figures,
-    route_comparison,
-)
-from optimizer.models.markets.scenario import market_vehicle, scenario_market_data
 from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S, SolverName
 
-__all__ = [
-    "FARM_GATE",
-    "FLOW_COLUMNS",
-    "MarketCheck",
-    "MarketData",
-    "MarketFigures",
-    "MarketResult",
-    "check_markets",
-    "compare_with_own_best",
-    "flows_table",
-    "income_figures",
-    "market_vehicle",
-    "route_comparison",
-    "scenario_market_data",
-    "solve_markets",
-]
+__all__ = ["flows_table", "solve_markets"]
 
 Method = Literal["auto", "flow", "milp"]
 

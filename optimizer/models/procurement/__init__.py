@@ -7,7 +7,7 @@ the plan alone; ``scenario`` builds the instance from a scenario and plain dista
 never imports roads (``optimizer.geo``) or the faces.
 """
 
-from optimizer.models.procurement.check import ProcurementCheck, check_procurement
+from optimizer.models.procurement.check import check_procurement
 from optimizer.models.procurement.data import ProcurementData
 from optimizer.models.procurement.scenario import (
     drop_point_ids,
@@ -26,7 +26,6 @@ from optimizer.models.procurement.solve import (
 
 __all__ = [
     "START_MIN_BRACKETS",
-    "ProcurementCheck",
     "ProcurementData",
     "ProcurementResult",
     "check_procurement",

@@ -8,35 +8,17 @@ real prices.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from optimizer.models.procurement.data import ProcurementData
+from optimizer.results import Check
 
 if TYPE_CHECKING:
     from optimizer.models.procurement.solve import ProcurementResult
 
-__all__ = ["ProcurementCheck", "check_procurement"]
-
-
-@dataclass(frozen=True)
-class ProcurementCheck:
-    """What the check found: ``ok`` when there are no ``problems``; costs recomputed."""
-
-    ok: bool
-    problems: tuple[str, ...]
-    cost: float
-    goods_cost: float
-    transport_cost: float
-    local_cost: float
-
-    def summary(self) -> str:
-        head = "plan checked: ok" if self.ok else f"plan checked: {len(self.problems)} problems"
-        lines = [f"{head}; recomputed cost {self.cost:,.2f}"]
-        lines += [f"  - {p}" for p in self.problems[:20]]
-        return "\n".join(lines)
+__all__ = ["check_procurement"]
 
 
 def _price_of(data: ProcurementData, s: int, p: int, qty: float) -> float:
@@ -56,7 +38,7 @@ def _price_of(data: ProcurementData, s: int, p: int, qty: float) -> float:
 
 def check_procurement(
     data: ProcurementData, result: ProcurementResult, *, tol: float = 1e-6
-) -> ProcurementCheck:
+) -> Check:
     """Verify a plan against the instance and recompute its cost.
 
     Checks: every served member's demand is met (pooled + local), nobody else buys; pooled
@@ -64,6 +46,12 @@ def check_procurement(
     orders within capacity and at least the minimum order; the reported bracket matches the
     quantity; truckloads are whole and carry the load; the recomputed cost equals the plan's
     and never exceeds the solver's objective.
+
+    Returns
+    -------
+    Check
+        ``cost`` is the recomputed pooled cost; ``figures`` holds its parts ``goods_cost``,
+        ``transport_cost`` and ``local_cost``.
     """
     problems: list[str] = []
 
@@ -71,9 +59,7 @@ def check_procurement(
         return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
 
     if not result.status.has_solution:
-        return ProcurementCheck(
-            False, ("no plan to check",), math.nan, math.nan, math.nan, math.nan
-        )
+        return Check(("no plan to check",), math.nan, _parts(math.nan, math.nan, math.nan))
     s_of = {v: i for i, v in enumerate(data.supplier_ids)}
     p_of = {v: i for i, v in enumerate(data.product_ids)}
     d_of = {v: i for i, v in enumerate(data.drop_point_ids)}
@@ -190,6 +176,9 @@ def check_procurement(
         problems.append(f"cost recomputed {cost:,.4f} but the plan says {result.pooled_cost:,.4f}")
     if math.isfinite(result.objective) and cost > result.objective + tol * max(1.0, cost):
         problems.append(f"cost {cost:,.4f} above the solver's objective {result.objective:,.4f}")
-    return ProcurementCheck(
-        not problems, tuple(problems), cost, goods, float(transport), local_cost
-    )
+    return Check(tuple(problems), cost, _parts(goods, float(transport), local_cost))
+
+
+def _parts(goods: float, transport: float, local: float) -> dict[str, float]:
+    """The recomputed parts of the cost, as :class:`Check` figures."""
+    return {"goods_cost": goods, "transport_cost": transport, "local_cost": local}

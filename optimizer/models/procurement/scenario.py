@@ -7,20 +7,18 @@ The road distances come in as a plain array (built by :mod:`optimizer.pipeline.r
 from __future__ import annotations
 
 import itertools
-import math
 from typing import TYPE_CHECKING
 
 import numpy as np
 
 from optimizer.errors import InputError, Problem
+from optimizer.geodesy import haversine_m
 from optimizer.models.procurement.data import ProcurementData
 
 if TYPE_CHECKING:
     from optimizer.scenario.scenario import Scenario
 
 __all__ = ["drop_point_ids", "member_groups", "nearest_hubs", "scenario_procurement_data"]
-
-_EARTH_RADIUS_KM = 6371.0
 
 
 def drop_point_ids(scenario: Scenario) -> tuple[str, ...]:
@@ -32,13 +30,6 @@ def drop_point_ids(scenario: Scenario) -> tuple[str, ...]:
     if scenario.parameters.drop_point == "hub":
         return tuple(h.id for h in scenario.hubs)
     return tuple(m.id for m in scenario.members)
-
-
-def _haversine_km(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
-    p1, p2 = math.radians(lat1), math.radians(lat2)
-    dp, dl = p2 - p1, math.radians(lon2 - lon1)
-    a = math.sin(dp / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2
-    return 2 * _EARTH_RADIUS_KM * math.asin(math.sqrt(a))
 
 
 def nearest_hubs(scenario: Scenario) -> dict[str, str]:
@@ -54,7 +45,7 @@ def nearest_hubs(scenario: Scenario) -> dict[str, str]:
     for member in scenario.members:
         usable = [h for h in hubs if h.cooperative in (None, "", member.cooperative)]
         pool = [h for h in usable if h.existing] or usable or list(hubs)
-        best = min(pool, key=lambda h: _haversine_km(member.lat, member.lon, h.lat, h.lon))
+        best = min(pool, key=lambda h: float(haversine_m(member.lat, member.lon, h.lat, h.lon)))
         chosen[member.id] = best.id
     return chosen
 

@@ -72,30 +72,17 @@ import numpy as np
 import pandas as pd
 import pulp
 
-from optimizer.models.procurement.check import ProcurementCheck, check_procurement
+from optimizer.models.procurement.check import check_procurement
 from optimizer.models.procurement.data import ProcurementData
 from optimizer.models.procurement.model import BuiltModel, build_model
-from optimizer.models.procurement.scenario import (
-    drop_point_ids,
-    member_groups,
-    nearest_hubs,
-    scenario_procurement_data,
-)
 from optimizer.results import SolverReport, Status, relative_gap
 from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S, solve
 
 __all__ = [
     "START_MIN_BRACKETS",
-    "ProcurementCheck",
-    "ProcurementData",
     "ProcurementResult",
-    "check_procurement",
     "coalition_mask",
-    "drop_point_ids",
     "goods_cost",
-    "member_groups",
-    "nearest_hubs",
-    "scenario_procurement_data",
     "solve_procurement",
     "standalone_costs",
 ]

@@ -8,7 +8,7 @@ folder imports only ``optimizer.errors``, ``optimizer.results`` and the scenario
 roads, solvers of other models or the faces.
 """
 
-from optimizer.models.routing.check import CheckReport, check_routes
+from optimizer.models.routing.check import check_routes
 from optimizer.models.routing.problem import (
     ENGINES,
     Client,
@@ -23,7 +23,6 @@ from optimizer.models.routing.solve import RoutingResult, solve_routes
 
 __all__ = [
     "ENGINES",
-    "CheckReport",
     "Client",
     "Depot",
     "Engine",

@@ -3,52 +3,32 @@
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
 
 import numpy as np
 
 from optimizer.models.routing.problem import RoutingProblem
 from optimizer.models.routing.solve import RoutingResult
+from optimizer.results import Check
 
-__all__ = ["CheckReport", "check_routes"]
-
-
-@dataclass(frozen=True)
-class CheckReport:
-    """What :func:`check_routes` found: ``ok`` when ``violations`` is empty."""
-
-    violations: tuple[str, ...]
-    cost: float
-    distance: int
-    routes: int
-    skipped: int
-
-    @property
-    def ok(self) -> bool:
-        return not self.violations
-
-    def summary(self) -> str:
-        head = "ok" if self.ok else f"{len(self.violations)} violations"
-        lines = [
-            f"{head}: cost {self.cost:,.2f}, distance {self.distance:,}, {self.routes} routes, "
-            f"{self.skipped} skipped"
-        ]
-        lines += [f"  - {v}" for v in self.violations[:20]]
-        return "\n".join(lines)
+__all__ = ["check_routes"]
 
 
-def check_routes(
-    problem: RoutingProblem, result: RoutingResult, *, rel_tol: float = 1e-6
-) -> CheckReport:
+def check_routes(problem: RoutingProblem, result: RoutingResult, *, rel_tol: float = 1e-6) -> Check:
     """Verify ``result`` against ``problem`` from its stop sequences and start times alone.
 
     Recomputes every arrival from the time matrix and service times (earliest service), each
     route's load, distance and duration, the vehicle counts, and the total cost; compares them
     with the result's tables and objective.
+
+    Returns
+    -------
+    Check
+        ``cost`` is the recomputed total cost; ``figures`` holds ``distance`` (the matrix's
+        units), ``routes`` and ``skipped`` (counts).
     """
     bad: list[str] = []
     if not result.status.has_solution:
-        return CheckReport(("no solution to check",), math.nan, 0, 0, 0)
+        return _check(("no solution to check",), math.nan, 0, 0, 0)
     n_clients = len(problem.clients)
     seen = np.zeros(n_clients, dtype=int)
     used = np.zeros(len(problem.vehicle_types), dtype=int)
@@ -116,4 +96,12 @@ def check_routes(
         bad.append(f"client {i}: {what}")
     if not math.isclose(total_cost, result.objective, rel_tol=rel_tol, abs_tol=1e-6):
         bad.append(f"cost {total_cost:,.6f} recomputed, {result.objective:,.6f} reported")
-    return CheckReport(tuple(bad), total_cost, total_distance, len(result.routes), len(skipped))
+    return _check(tuple(bad), total_cost, total_distance, len(result.routes), len(skipped))
+
+
+def _check(
+    problems: tuple[str, ...], cost: float, distance: int, routes: int, skipped: int
+) -> Check:
+    """The :class:`Check` with the recomputed totals as figures."""
+    figures = {"distance": float(distance), "routes": float(routes), "skipped": float(skipped)}
+    return Check(problems, cost, figures)
