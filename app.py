@@ -1,13 +1,9 @@
-"""coop-optimizer's Streamlit app: a thin router over the pages in ``pages/``.
+"""coop-optimizer's Streamlit app from a checkout: ``streamlit run app.py``.
 
-Start it with ``optimizer app`` (or ``streamlit run app.py``). The pages only call the
-``optimizer`` package; the shared sidebar (scenario, what-ifs, map renderer) is drawn by
-:func:`optimizer.app.shell.run_app`.
+The app itself lives in the package (:mod:`optimizer.app.entry`, pages in
+``optimizer/app/pages/``) so that ``optimizer app`` runs it from an installed wheel too.
 """
 
-import streamlit as st
+from optimizer.app.entry import main
 
-from optimizer.app.shell import run_app
-
-st.set_page_config(page_title="coop-optimizer", page_icon=":material/agriculture:", layout="wide")
-run_app()
+main()

@@ -12,8 +12,9 @@ from streamlit.testing.v1 import AppTest
 
 from optimizer import apply_overrides, load_scenario
 from optimizer.app.scenario_page import problems_by_table
-from optimizer.app.state import MODEL_PAGES
+from optimizer.app.state import MODEL_PAGES, PAGES
 from optimizer.app.whatif import build_overrides
+from optimizer.cli.commands import APP_FILE
 from optimizer.errors import InputError
 from optimizer.io.format import format_number
 from optimizer.pipeline.run import MODELS, ModelRun, _load_models, run_model
@@ -22,7 +23,7 @@ from optimizer.scenario.scenario import Scenario
 from optimizer.scenario.variants import replace_tables
 from tests.conftest import LIECHTENSTEIN, MECKLENBURG, ROOT
 
-APP = str(ROOT / "app.py")
+APP = str(APP_FILE)  # the app's main script inside the package, as `optimizer app` runs it
 SMALL = "scenarios/liechtenstein"
 DEFAULT = "scenarios/mecklenburg"
 TIMEOUT = 180
@@ -112,6 +113,16 @@ def test_scenario_page_shows_the_scenario(scenario: str) -> None:
     assert any(loaded.name in m.value for m in at.sidebar.markdown)
 
 
+def test_the_checkouts_app_py_runs_the_same_app() -> None:
+    # `streamlit run app.py` from a checkout: the thin entry at the root, no stale pages/
+    assert not (ROOT / "pages").exists()
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=TIMEOUT)
+    at.session_state["scenario_choice"] = SMALL
+    at.run()
+    no_errors(at)
+    assert metrics(at)["Members"][0] == str(len(load_scenario(LIECHTENSTEIN).members))
+
+
 @pytest.mark.parametrize("scenario", [DEFAULT, SMALL])
 def test_the_generic_model_page_renders_a_run(toy: None, scenario: str) -> None:
     at = AppTest.from_function(toy_page, default_timeout=TIMEOUT)
@@ -135,10 +146,9 @@ def test_a_what_if_control_changes_the_result(toy: None) -> None:
     assert any("fuel price x1.5" in m.value for m in at.sidebar.markdown)
 
 
-@pytest.mark.parametrize("model", registered() or ["(none registered)"])
+@pytest.mark.parametrize("model", list(MODEL_PAGES))
 def test_model_pages_show_the_library_numbers_on_the_small_scenario(model: str) -> None:
-    if model not in MODELS:
-        pytest.skip("no model is registered in optimizer.pipeline.run.MODELS yet")
+    assert model in registered(), f"{model} is not registered in optimizer.pipeline.run.MODELS"
     at = app_on(SMALL).run()
     at.switch_page(MODEL_PAGES[model][1]).run()
     no_errors(at)
@@ -149,10 +159,9 @@ def test_model_pages_show_the_library_numbers_on_the_small_scenario(model: str) 
 
 
 @pytest.mark.slow
-@pytest.mark.parametrize("model", registered() or ["(none registered)"])
+@pytest.mark.parametrize("model", list(MODEL_PAGES))
 def test_model_pages_show_the_library_numbers_on_the_default_scenario(model: str) -> None:
-    if model not in MODELS:
-        pytest.skip("no model is registered in optimizer.pipeline.run.MODELS yet")
+    assert model in registered(), f"{model} is not registered in optimizer.pipeline.run.MODELS"
     at = app_on(DEFAULT).run()
     at.switch_page(MODEL_PAGES[model][1]).run()
     no_errors(at)
@@ -163,11 +172,10 @@ def test_model_pages_show_the_library_numbers_on_the_default_scenario(model: str
 
 
 def test_compare_page_puts_the_what_if_beside_the_base(toy: None) -> None:
-    if not registered():
-        pytest.skip("the Compare page is listed once a model is registered")
+    assert registered(), "no model is registered: the Compare page is not listed"
     at = app_on(SMALL).run()
     at.slider(key="wi_fuel").set_value(1.2).run()
-    at.switch_page("pages/compare.py").run()
+    at.switch_page(str(PAGES / "compare.py")).run()
     no_errors(at)
     assert at.text and "variant(s) against 'base'" in at.text[0].value
 

@@ -12,7 +12,7 @@ import typer
 from typer.testing import CliRunner
 
 from optimizer import apply_overrides, load_scenario
-from optimizer.cli.commands import app_command, compare_command
+from optimizer.cli.commands import APP_FILE, app_command, compare_command
 from optimizer.errors import InputError
 from optimizer.pipeline.compare import change_columns, compare_runs, compare_scenarios
 from optimizer.pipeline.run import MODELS, ModelRun, _load_models
@@ -181,10 +181,14 @@ def test_compare_command_bad_model_is_exit_code_2() -> None:
 
 def test_app_command_starts_streamlit_on_localhost(monkeypatch: pytest.MonkeyPatch) -> None:
     seen: list[list[str]] = []
-    monkeypatch.setattr(subprocess, "call", lambda command, cwd: seen.append(command) or 0)
+    monkeypatch.setattr(subprocess, "call", lambda command: seen.append(command) or 0)
     result = CliRunner().invoke(cli(), ["app", "--port", "8765"])
     assert result.exit_code == 0
     command = seen[0]
-    assert command[1:4] == ["-m", "streamlit", "run"] and command[4].endswith("app.py")
+    assert command[1:4] == ["-m", "streamlit", "run"]
+    assert command[4] == str(APP_FILE) and APP_FILE.is_file()  # inside the package
     assert command[command.index("--server.address") + 1] == "127.0.0.1"
     assert command[command.index("--server.port") + 1] == "8765"
+    # the checkout's .streamlit/config.toml settings hold from any folder
+    assert command[command.index("--server.maxUploadSize") + 1] == "50"
+    assert command[command.index("--client.showErrorDetails") + 1] == "none"

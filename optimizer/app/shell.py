@@ -9,6 +9,7 @@ import streamlit as st
 
 from optimizer.app.state import (
     MODEL_PAGES,
+    PAGES,
     available_models,
     cached_network,
     current_base,
@@ -24,7 +25,7 @@ _DRAWN = "_shell_drawn"
 
 
 def run_app() -> None:
-    """Draw the sidebar, then run the chosen page (what ``app.py`` does)."""
+    """Draw the sidebar, then run the chosen page (what ``optimizer.app.entry`` does)."""
     nav = navigation()
     st.session_state[_DRAWN] = True
     try:
@@ -34,7 +35,7 @@ def run_app() -> None:
 
 
 def page_setup() -> None:
-    """Draw the shared sidebar when a page runs on its own (not through ``app.py``).
+    """Draw the shared sidebar when a page runs on its own (not through the router).
 
     ``AppTest.switch_page`` runs a page without the router's code, and so may a user
     who starts a page file directly; every page still gets its scenario and what-ifs.
@@ -46,7 +47,9 @@ def page_setup() -> None:
 def navigation() -> Any:
     """Draw the sidebar and return the ``st.navigation`` object to run."""
     models = available_models()
-    pages = [st.Page("pages/scenario.py", title="Scenario", icon=":material/table:", default=True)]
+    pages = [
+        st.Page(PAGES / "scenario.py", title="Scenario", icon=":material/table:", default=True)
+    ]
     for model in models:
         if model in MODEL_PAGES:
             title, path, icon = MODEL_PAGES[model]
@@ -58,7 +61,7 @@ def navigation() -> Any:
                 st.Page(partial(render_model_page, model), title=model.title(), url_path=model)
             )
     if models:
-        pages.append(st.Page("pages/compare.py", title="Compare", icon=":material/compare:"))
+        pages.append(st.Page(PAGES / "compare.py", title="Compare", icon=":material/compare:"))
     _sidebar(models)  # before st.navigation: drawn on every run, whichever the page
     return st.navigation(pages)
 

@@ -19,12 +19,14 @@ import streamlit as st
 
 from optimizer.errors import InputError
 from optimizer.pipeline.run import MODELS, ModelRun, _load_models, road_network, run_model
+from optimizer.scenario.bundled import bundled_scenarios_dir
 from optimizer.scenario.scenario import Scenario, load_scenario
 from optimizer.scenario.variants import apply_overrides
 
 __all__ = [
     "DEFAULT_SCENARIO",
     "MODEL_PAGES",
+    "PAGES",
     "ROOT",
     "available_models",
     "bundled_scenarios",
@@ -39,19 +41,22 @@ __all__ = [
     "show_input_error",
 ]
 
-ROOT = Path(__file__).resolve().parents[2]
+# the folder holding ``scenarios/``: inside the installed package, or the checkout
+ROOT = bundled_scenarios_dir().parent
 DEFAULT_SCENARIO = "scenarios/mecklenburg"
+# the page scripts, inside the package so that an installed app finds them from any folder
+PAGES = Path(__file__).resolve().parent / "pages"
 # the registered model names the app has pages for: title, page file, icon
 MODEL_PAGES: dict[str, tuple[str, str, str]] = {
-    "procurement": ("Procurement", "pages/procurement.py", ":material/shopping_cart:"),
-    "markets": ("Markets", "pages/markets.py", ":material/storefront:"),
-    "hubs": ("Hubs & corridors", "pages/hubs.py", ":material/hub:"),
-    "routes": ("Routes", "pages/routes.py", ":material/local_shipping:"),
+    "procurement": ("Procurement", str(PAGES / "procurement.py"), ":material/shopping_cart:"),
+    "markets": ("Markets", str(PAGES / "markets.py"), ":material/storefront:"),
+    "hubs": ("Hubs & corridors", str(PAGES / "hubs.py"), ":material/hub:"),
+    "routes": ("Routes", str(PAGES / "routes.py"), ":material/local_shipping:"),
 }
 
 
 def bundled_scenarios() -> dict[str, str]:
-    """Label → path (relative to the project) of every bundled scenario and variant."""
+    """Label → path (relative to :data:`ROOT`) of every bundled scenario and variant."""
     found = {}
     for folder in ("mecklenburg", "liechtenstein"):
         if (ROOT / "scenarios" / folder / "scenario.yaml").is_file():

@@ -17,10 +17,20 @@ from rich.table import Table
 
 from optimizer.errors import InputError
 
-__all__ = ["app_command", "compare_command"]
+__all__ = ["APP_FILE", "STREAMLIT_SETTINGS", "app_command", "compare_command"]
 
 EXIT_BAD_INPUT = 2
-APP_FILE = Path(__file__).resolve().parents[2] / "app.py"
+# the app's main script, inside the package so that an installed wheel runs it from any folder
+APP_FILE = Path(__file__).resolve().parents[1] / "app" / "entry.py"
+# the settings of the checkout's .streamlit/config.toml, which ``streamlit run`` reads only
+# from the folder it starts in: given as flags so they hold wherever the app is started
+STREAMLIT_SETTINGS = {
+    "server.headless": "true",
+    "server.maxUploadSize": "50",  # MB; uploads are checked again by optimizer.io.upload
+    "browser.gatherUsageStats": "false",
+    "client.toolbarMode": "minimal",
+    "client.showErrorDetails": "none",  # unexpected errors: a short message, no traceback
+}
 
 _out = Console()
 _err = Console(stderr=True)
@@ -98,14 +108,12 @@ def app_command(
         "127.0.0.1",
         "--server.port",
         str(port),
-        "--server.headless",
-        "true",
-        "--browser.gatherUsageStats",
-        "false",
     ]
+    for key, value in STREAMLIT_SETTINGS.items():
+        command += [f"--{key}", value]
     _out.print(f"coop-optimizer app on [bold]http://127.0.0.1:{port}[/bold] (Ctrl+C stops it)")
     try:
-        code = subprocess.call(command, cwd=APP_FILE.parent)
+        code = subprocess.call(command)
     except KeyboardInterrupt:
         code = 0
     raise typer.Exit(code)

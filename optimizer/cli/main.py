@@ -36,12 +36,10 @@ EXIT_BAD_INPUT = 2
 
 
 def default_scenario_path(name: str = "mecklenburg") -> Path:
-    """Where a bundled scenario lives: ``scenarios/NAME`` here or beside the package."""
-    for root in (Path.cwd(), Path(__file__).resolve().parents[2]):
-        candidate = root / "scenarios" / name
-        if (candidate / "scenario.yaml").is_file():
-            return candidate
-    raise InputError(f"the bundled scenario '{name}' (scenarios/{name}/scenario.yaml) is missing")
+    """Where a bundled scenario lives: inside the installed package, or the checkout's."""
+    from optimizer.scenario.bundled import bundled_scenario
+
+    return bundled_scenario(name)
 
 
 @contextlib.contextmanager
