@@ -16,11 +16,22 @@ from optimizer.errors import InputError, Problem
 from optimizer.geo._osm.read import EARTH_RADIUS_M, haversine_m
 from optimizer.geo.network import RoadNetwork
 
-__all__ = ["Attachments", "Snapped", "attach", "main_component", "points_array", "snap"]
+__all__ = [
+    "DEFAULT_MAX_SNAP_M",
+    "Attachments",
+    "Snapped",
+    "attach",
+    "main_component",
+    "points_array",
+    "snap",
+]
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 _Placements = tuple[IntArray, IntArray, FloatArray, FloatArray, IntArray]
+
+#: Points farther than this from every usable road are refused (metres).
+DEFAULT_MAX_SNAP_M = 2_000.0
 
 _TREES: weakref.WeakKeyDictionary[RoadNetwork, tuple[Any, IntArray, float]] = (
     weakref.WeakKeyDictionary()

@@ -20,8 +20,7 @@ from shapely.geometry import Polygon
 from shapely.geometry.base import BaseGeometry
 
 from optimizer.errors import InputError, Problem
-from optimizer.geo._snap import attach, main_component, points_array, snap
-from optimizer.geo.matrix import DEFAULT_MAX_SNAP_M
+from optimizer.geo._snap import DEFAULT_MAX_SNAP_M, attach, main_component, points_array, snap
 from optimizer.geo.network import RoadNetwork
 
 __all__ = ["ClosureReport", "close_roads", "closures_from_settings"]

@@ -23,12 +23,11 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem
 from optimizer.geo._search import Search, best_arrivals, link_keys, same_edge, search
-from optimizer.geo._snap import Attachments, attach, points_array, snap
+from optimizer.geo._snap import DEFAULT_MAX_SNAP_M, Attachments, attach, points_array, snap
 from optimizer.geo.network import RoadNetwork
 
-__all__ = ["DEFAULT_MAX_SNAP_M", "TravelMatrix", "travel_matrix"]
+__all__ = ["TravelMatrix", "travel_matrix"]
 
-DEFAULT_MAX_SNAP_M = 2_000.0
 
 FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]

@@ -1,54 +1,29 @@
-"""Road networks from OpenStreetMap: load, speeds and seasons, caching.
+"""A road network held as arrays: nodes, directed segments, merged edges and their speeds.
 
-:func:`load_network` reads the ``highway=*`` ways a truck may use straight from pyosmium
-(osmnx's XML parser is several times slower), drops references to nodes missing from
-clipped extracts, clips to a bounding box or polygon, keeps the largest strongly connected
-part, merges pass-through nodes into edges and prices each edge in metres and seconds. The
-parsed topology is cached on disk keyed by the file's hash and the settings that shape it;
-speeds are recomputed at every load, so changing a season or a speed never re-reads a file.
+:class:`RoadNetwork` is immutable; what-ifs (other speeds, closed roads) give a new network
+sharing the arrays. :class:`SpeedSettings` says how fast each road is driven: class speeds,
+the season and its surface factors, a global factor. Loading a network from a file lives in
+:mod:`optimizer.geo.load`.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
-import os
-import time
-from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field, fields, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field, fields
 from functools import cached_property
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 from scipy.sparse import csr_matrix
-from shapely.geometry import Polygon, box
-from shapely.geometry.base import BaseGeometry
 
 from optimizer.errors import InputError, Problem
-from optimizer.geo._osm.file import check_osm_file
-from optimizer.geo._osm.read import RawRoads, read_graph, read_osm
-from optimizer.geo._osm.speeds import (
-    DEFAULT_SEASONAL_FACTORS,
-    DEFAULT_SPEEDS_KMH,
-    VEHICLES,
-    segment_speeds_kmh,
-)
-from optimizer.geo._topology import Dropped, Topology, build_topology, clip
+from optimizer.geo._osm.speeds import DEFAULT_SEASONAL_FACTORS, segment_speeds_kmh
+from optimizer.geo._topology import Dropped
 
-__all__ = [
-    "CACHE_ENV",
-    "Dropped",
-    "RoadNetwork",
-    "SpeedSettings",
-    "default_cache_dir",
-    "load_network",
-]
+__all__ = ["SEASONS", "Dropped", "RoadNetwork", "SpeedSettings"]
 
-CACHE_ENV = "COOP_OPTIMIZER_CACHE"
-_CACHE_VERSION = 1
 SEASONS = ("dry", "rainy")
 
 FloatArray = npt.NDArray[np.float64]
@@ -98,6 +73,25 @@ class SpeedSettings:
                 )
         if problems:
             raise InputError(problems)
+
+    def segment_speeds(
+        self,
+        seg_way: IntArray,
+        way_highway: npt.NDArray[np.str_],
+        way_maxspeed_kmh: FloatArray,
+        way_surface: npt.NDArray[np.str_],
+    ) -> FloatArray:
+        """Speed in km/h of each segment (``seg_way`` indexes the ``way_*`` arrays)."""
+        per_way = segment_speeds_kmh(
+            way_highway,
+            way_maxspeed_kmh,
+            way_surface,
+            speeds=self.speeds_kmh,
+            seasonal=self.seasonal_factors,
+            season=self.season,
+            speed_factor=self.speed_factor,
+        )
+        return per_way[seg_way] if len(per_way) else np.zeros(len(seg_way))
 
 
 @dataclass(frozen=True, eq=False)
@@ -266,7 +260,10 @@ class RoadNetwork:
             season=self.speeds.season if season is None else season,
             speed_factor=self.speeds.speed_factor if speed_factor is None else speed_factor,
         )
-        return _fresh(self, speeds=settings, seg_speed_kmh=_segment_speeds(self, settings))
+        speed = settings.segment_speeds(
+            self.seg_way, self.way_highway, self.way_maxspeed_kmh, self.way_surface
+        )
+        return _fresh(self, speeds=settings, seg_speed_kmh=speed)
 
     def with_closed(self, seg_closed: BoolArray) -> RoadNetwork:
         """The same network with these segments (and so their edges) closed as well."""
@@ -296,9 +293,7 @@ class RoadNetwork:
     @cached_property
     def graph(self) -> Any:
         """An osmnx-compatible networkx MultiDiGraph of the open edges (built on first use)."""
-        from optimizer.geo._nxgraph import to_networkx
-
-        return to_networkx(self)
+        return _to_networkx(self)
 
 
 def _edge_sums(values: FloatArray, ptr: IntArray) -> FloatArray:
@@ -314,26 +309,47 @@ def _fresh(network: RoadNetwork, **changes: Any) -> RoadNetwork:
     return RoadNetwork(**values)
 
 
-def _segment_speeds(network: RoadNetwork | Topology, settings: SpeedSettings) -> FloatArray:
-    if isinstance(network, RoadNetwork):
-        way, highway, maxspeed, surface = (
-            network.seg_way, network.way_highway, network.way_maxspeed_kmh, network.way_surface
-        )  # fmt: skip
-    else:
-        raw = network.raw
-        way, highway, maxspeed, surface = (
-            raw.seg_way, raw.way_highway, raw.way_maxspeed_kmh, raw.way_surface
-        )  # fmt: skip
-    per_way = segment_speeds_kmh(
-        highway,
-        maxspeed,
-        surface,
-        speeds=settings.speeds_kmh,
-        seasonal=settings.seasonal_factors,
-        season=settings.season,
-        speed_factor=settings.speed_factor,
-    )
-    return per_way[way] if len(per_way) else np.zeros(len(way))
+def _to_networkx(network: RoadNetwork) -> Any:
+    """Open edges as a MultiDiGraph keyed by OSM node id, with osmnx's attribute names.
+
+    Edges carry ``length`` (m), ``travel_time`` (s), ``speed_kph``, ``osmid`` (one way id
+    or a list), ``highway``, ``surface``, ``name``, ``ref``, ``edge`` (the index in
+    ``network``) and, for edges of more than one segment, ``geometry``.
+    """
+    import networkx as nx  # only for osmnx tools and checks: not paid at every import
+    from shapely.geometry import LineString
+
+    graph = nx.MultiDiGraph(crs="epsg:4326", name=network.source)
+    node_ids = network.osm_id[network.node_raw].tolist()
+    for index, (osm_id, lat, lon) in enumerate(
+        zip(node_ids, network.node_lat.tolist(), network.node_lon.tolist(), strict=True)
+    ):
+        graph.add_node(osm_id, y=lat, x=lon, index=index)
+    way = network.edge_way
+    length = network.edge_length_m
+    travel = network.edge_time_s
+    for e in np.flatnonzero(network.edge_open).tolist():
+        segs = network.edge_segs[network.edge_ptr[e] : network.edge_ptr[e + 1]]
+        ways = list(dict.fromkeys(network.way_id[network.seg_way[segs]].tolist()))
+        w = int(way[e])
+        data: dict[str, Any] = {
+            "osmid": ways[0] if len(ways) == 1 else ways,
+            "length": float(length[e]),
+            "travel_time": float(travel[e]),
+            "speed_kph": float(length[e] / travel[e] * 3.6),
+            "highway": str(network.way_highway[w]),
+            "surface": str(network.way_surface[w]),
+            "edge": e,
+        }
+        if network.way_name[w]:
+            data["name"] = str(network.way_name[w])
+        if network.way_ref[w]:
+            data["ref"] = str(network.way_ref[w])
+        if len(segs) > 1:
+            raw = np.concatenate([network.seg_u[segs], network.seg_v[segs[-1:]]])
+            data["geometry"] = LineString(np.column_stack([network.lon[raw], network.lat[raw]]))
+        graph.add_edge(node_ids[network.edge_u[e]], node_ids[network.edge_v[e]], **data)
+    return graph
 
 
 def _build_csr(
@@ -356,293 +372,3 @@ def _build_csr(
     indptr = np.concatenate([[0], np.cumsum(np.bincount(u, minlength=n))])
     matrix = csr_matrix((primary, v, indptr), shape=(n, n))
     return matrix, other, edge
-
-
-# ---- loading ---------------------------------------------------------------------------
-
-
-def default_cache_dir() -> Path:
-    """``$COOP_OPTIMIZER_CACHE``, else ``$XDG_CACHE_HOME/coop-optimizer``, else ``~/.cache/...``."""
-    explicit = os.environ.get(CACHE_ENV)
-    if explicit:
-        return Path(explicit).expanduser()
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "coop-optimizer"
-
-
-def load_network(
-    source: str | Path | None,
-    *,
-    bbox: Sequence[float] | None = None,
-    polygon: BaseGeometry | Sequence[Sequence[float]] | None = None,
-    speeds: Mapping[str, float] | None = None,
-    seasonal: Mapping[str, float] | None = None,
-    season: str = "dry",
-    speed_factor: float = 1.0,
-    speeds_kmh: Mapping[str, float] | None = None,
-    seasonal_factors: Mapping[str, float] | None = None,
-    closures: Sequence[Mapping[str, Any]] = (),
-    vehicle: str = "truck",
-    cache: bool = True,
-    cache_dir: str | Path | None = None,
-    online: bool = False,
-    progress: Callable[[str], None] | None = None,
-) -> RoadNetwork:
-    """Load the roads a vehicle may use, with travel times.
-
-    Parameters
-    ----------
-    source
-        An OSM file (``.osm``, ``.osm.bz2``, ``.osm.gz``, ``.osm.pbf``), a ``.graphml`` file,
-        or, with ``online=True``, a place name to download with osmnx (``None`` with a
-        ``bbox`` downloads that box).
-    bbox
-        Keep only roads inside ``(min_lat, min_lon, max_lat, max_lon)``.
-    polygon
-        Keep only roads inside this area: a shapely geometry in (lon, lat) or a list of
-        ``[lat, lon]`` corners (the scenario format).
-    speeds
-        km/h per highway class, overriding :data:`DEFAULT_SPEEDS_KMH` (scenario
-        ``speeds_kmh``).
-    seasonal
-        Speed factor per surface class (``paved``/``unpaved``) applied when ``season`` is
-        ``"rainy"``; defaults to ``{"unpaved": 0.5}`` (scenario ``seasonal_factors``).
-    season
-        ``"dry"`` or ``"rainy"``.
-    speed_factor
-        Factor on every speed (a slow vehicle: 0.8).
-    speeds_kmh, seasonal_factors
-        The scenario's names for ``speeds`` and ``seasonal`` (merged with them).
-    closures
-        The scenario's ``network.closures`` list: ``{"way_ids": [...]}``,
-        ``{"name": "B 104"}`` or ``{"polygon": [[lat, lon], ...]}``; see
-        :func:`optimizer.geo.close_roads` for the report.
-    vehicle
-        ``"truck"`` (default), ``"tractor"`` (may use agricultural roads) or ``"car"``.
-    cache, cache_dir
-        Cache the parsed roads on disk, in ``cache_dir`` or :func:`default_cache_dir`.
-    online
-        Allow downloading through osmnx when ``source`` is not a file.
-    progress
-        Called with a short message at each stage.
-
-    Raises
-    ------
-    InputError
-        Missing file, not OSM data, an empty extract, no roads in the area, bad settings,
-        or a download that failed.
-    """
-    started = time.perf_counter()
-    say = progress or (lambda _message: None)
-    settings = SpeedSettings(
-        speeds_kmh={**(speeds or {}), **(speeds_kmh or {})},
-        seasonal_factors={**(seasonal or {}), **(seasonal_factors or {})},
-        season=season,
-        speed_factor=speed_factor,
-    )
-    name = str(source) if source is not None else "bbox"
-    if vehicle not in VEHICLES:
-        raise InputError(
-            Problem(name, f"a vehicle among {', '.join(VEHICLES)}", column="vehicle", value=vehicle)
-        )
-    area = _area(name, bbox, polygon)
-    topology, from_cache = _topology(
-        source, area=area, vehicle=vehicle, online=online, cache=cache, cache_dir=cache_dir, say=say
-    )
-    if len(topology.edge_u) == 0:
-        raise InputError(Problem(name, "roads usable by a vehicle (none left after filtering)"))
-    raw = topology.raw
-    network = RoadNetwork(
-        source=name,
-        speeds=settings,
-        vehicle=vehicle,
-        lat=raw.lat,
-        lon=raw.lon,
-        osm_id=raw.osm_id,
-        seg_u=raw.seg_u,
-        seg_v=raw.seg_v,
-        seg_way=raw.seg_way,
-        seg_length_m=topology.seg_length_m,
-        seg_speed_kmh=_segment_speeds(topology, settings),
-        seg_open=np.ones(len(raw.seg_u), dtype=bool),
-        way_id=raw.way_id,
-        way_highway=raw.way_highway,
-        way_name=raw.way_name,
-        way_ref=raw.way_ref,
-        way_maxspeed_kmh=raw.way_maxspeed_kmh,
-        way_surface=raw.way_surface,
-        node_raw=topology.node_raw,
-        edge_u=topology.edge_u,
-        edge_v=topology.edge_v,
-        edge_ptr=topology.edge_ptr,
-        edge_segs=topology.edge_segs,
-        edge_open=np.ones(len(topology.edge_u), dtype=bool),
-        dropped=topology.dropped,
-        from_cache=from_cache,
-    )
-    if closures:
-        from optimizer.geo.closures import closures_from_settings
-
-        network, _ = closures_from_settings(network, [dict(c) for c in closures])
-    say(f"{network.n_nodes:,} nodes, {network.n_edges:,} edges")
-    return replace(network, load_s=time.perf_counter() - started)
-
-
-def _area(
-    name: str,
-    bbox: Sequence[float] | None,
-    polygon: BaseGeometry | Sequence[Sequence[float]] | None,
-) -> BaseGeometry | None:
-    area: BaseGeometry | None = None
-    if bbox is not None:
-        values = [float(x) for x in bbox]
-        if len(values) != 4 or not (values[0] < values[2] and values[1] < values[3]):
-            raise InputError(
-                Problem(
-                    name, "bbox as (min_lat, min_lon, max_lat, max_lon)", column="bbox", value=bbox
-                )
-            )
-        area = box(values[1], values[0], values[3], values[2])
-    if polygon is not None:
-        if isinstance(polygon, BaseGeometry):
-            shape = polygon
-        else:
-            corners = [(float(p[1]), float(p[0])) for p in polygon]
-            if len(corners) < 3:
-                raise InputError(
-                    Problem(name, "a polygon of at least 3 [lat, lon] corners", column="polygon")
-                )
-            shape = Polygon(corners)
-        if shape.is_empty or shape.area == 0:
-            raise InputError(Problem(name, "a polygon with an area", column="polygon"))
-        area = shape if area is None else area.intersection(shape)
-    return area
-
-
-def _topology(
-    source: str | Path | None,
-    *,
-    area: BaseGeometry | None,
-    vehicle: str,
-    online: bool,
-    cache: bool,
-    cache_dir: str | Path | None,
-    say: Callable[[str], None],
-) -> tuple[Topology, bool]:
-    path = Path(source).expanduser() if source is not None else None
-    if path is None or not path.exists():
-        if not online:
-            hint = (
-                "an OSM or GraphML file"
-                if path is None
-                else "an OSM or GraphML file, but no file is there"
-            )
-            raise InputError(
-                Problem(
-                    str(source),
-                    f"{hint} (to download a place or a bounding box with osmnx, pass online=True)",
-                )
-            )
-        from optimizer.geo._osm.online import download
-
-        say(f"downloading {source or 'bbox'} with osmnx")
-        raw = download(None if source is None else str(source), area=area)
-        return _checked_topology(raw, area, str(source)), False
-
-    is_graphml = path.name.lower().endswith(".graphml")
-    if not is_graphml:
-        check_osm_file(path)
-    key = _cache_key(path, area, vehicle)
-    folder = Path(cache_dir).expanduser() if cache_dir is not None else default_cache_dir()
-    cached = folder / f"roads-{key}.npz"
-    if cache and cached.exists():
-        try:
-            say(f"reading cached roads {cached}")
-            return _read_cache(cached), True
-        except (OSError, ValueError, KeyError):
-            pass  # a damaged cache file is rebuilt below
-    say(f"reading {path}")
-    raw = _read_graphml(path) if is_graphml else read_osm(path, vehicle=vehicle)
-    topology = _checked_topology(raw, area, str(path))
-    if cache:
-        _write_cache(cached, topology)
-    return topology, False
-
-
-def _checked_topology(raw: RawRoads, area: BaseGeometry | None, name: str) -> Topology:
-    if raw.ways_seen == 0:
-        raise InputError(
-            Problem(name, "roads (highway=* ways): the file has none (an empty extract?)")
-        )
-    if len(raw.seg_u) == 0:
-        raise InputError(Problem(name, "roads usable by a truck: the file has none"))
-    outside = 0
-    if area is not None:
-        raw, outside = clip(raw, area)
-        if len(raw.seg_u) == 0:
-            raise InputError(
-                Problem(
-                    name, f"roads inside the bounding box or polygon {area.bounds} (lon, lat): none"
-                )
-            )
-    return build_topology(raw, nodes_outside=outside)
-
-
-def _read_graphml(path: Path) -> RawRoads:
-    import osmnx
-
-    try:
-        graph = osmnx.load_graphml(path)
-    except Exception as error:  # osmnx/networkx raise many kinds on a bad file
-        raise InputError(
-            Problem(str(path), f"a GraphML road graph saved by osmnx ({error})")
-        ) from error
-    return read_graph(graph, name=str(path))
-
-
-def _cache_key(path: Path, area: BaseGeometry | None, vehicle: str) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    settings = {
-        "version": _CACHE_VERSION,
-        "area": None if area is None else area.wkt,
-        "vehicle": vehicle,
-        "classes": sorted(DEFAULT_SPEEDS_KMH),
-    }
-    digest.update(json.dumps(settings, sort_keys=True).encode())
-    return digest.hexdigest()[:32]
-
-
-_RAW_ARRAYS = [f.name for f in fields(RawRoads) if f.name not in ("dangling_refs", "ways_seen")]
-_TOPOLOGY_ARRAYS = ["seg_length_m", "node_raw", "edge_u", "edge_v", "edge_ptr", "edge_segs"]
-_DROPPED = [f.name for f in fields(Dropped)]
-
-
-def _write_cache(target: Path, topology: Topology) -> None:
-    arrays: dict[str, Any] = {f"raw_{n}": getattr(topology.raw, n) for n in _RAW_ARRAYS}
-    arrays.update({n: getattr(topology, n) for n in _TOPOLOGY_ARRAYS})
-    arrays["raw_meta"] = np.array([topology.raw.dangling_refs, topology.raw.ways_seen])
-    arrays["dropped"] = np.array([float(getattr(topology.dropped, n)) for n in _DROPPED])
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        partial = target.with_suffix(f".{os.getpid()}.tmp.npz")
-        np.savez(partial, **arrays)
-        partial.replace(target)
-    except OSError:
-        pass  # no cache is slower, not wrong
-
-
-def _read_cache(target: Path) -> Topology:
-    with np.load(target, allow_pickle=False) as data:
-        meta = data["raw_meta"]
-        raw = RawRoads(
-            **{n: data[f"raw_{n}"] for n in _RAW_ARRAYS},
-            dangling_refs=int(meta[0]),
-            ways_seen=int(meta[1]),
-        )
-        values = data["dropped"]
-        a, b, c, d, e = (int(x) for x in values[:5])
-        dropped = Dropped(a, b, c, d, e, km=float(values[5]))
-        return Topology(raw=raw, dropped=dropped, **{n: data[n] for n in _TOPOLOGY_ARRAYS})

@@ -21,8 +21,7 @@ from shapely.geometry import LineString
 
 from optimizer.errors import InputError, Problem
 from optimizer.geo._search import Search, best_arrivals, link_keys, same_edge, search
-from optimizer.geo._snap import attach, points_array, snap
-from optimizer.geo.matrix import DEFAULT_MAX_SNAP_M
+from optimizer.geo._snap import DEFAULT_MAX_SNAP_M, attach, points_array, snap
 from optimizer.geo.network import RoadNetwork
 
 __all__ = ["network_frame", "route_geometries", "route_geometry", "to_geojson"]

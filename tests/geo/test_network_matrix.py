@@ -21,6 +21,7 @@ import pytest
 from optimizer.errors import InputError
 from optimizer.geo import (
     close_roads,
+    closures_from_settings,
     default_cache_dir,
     load_network,
     route_geometries,
@@ -321,8 +322,9 @@ def test_scenario_settings_names() -> None:
         season="rainy",
         seasonal_factors={"unpaved": 0.5},
         speed_factor=1.0,
-        closures=[{"name": "Old Bridge"}],
     )
+    # Closures come after loading, as the pipeline applies them.
+    net, _ = closures_from_settings(net, [{"name": "Old Bridge"}])
     m = travel_matrix(net, np.array([A]), np.array([D]))
     d = _arc(A, B)
     detour = (
