@@ -34,8 +34,8 @@ __version__ = "0.1.0"
 _LAZY = {
     "ModelRun": "optimizer.pipeline.run",
     "run_model": "optimizer.pipeline.run",
-    "travel": "optimizer.pipeline.run",
-    "road_network": "optimizer.pipeline.run",
+    "travel": "optimizer.pipeline.travel",
+    "road_network": "optimizer.pipeline.travel",
     "replace_tables": "optimizer.scenario.variants",
     "ClosureReport": "optimizer.geo",
     "RoadNetwork": "optimizer.geo",

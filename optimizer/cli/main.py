@@ -1,7 +1,7 @@
 """The ``optimizer`` command line: validate, demo, solve, compare, network, app.
 
 Every command turns bad input into one clear message on standard error and exit code 2;
-nothing here holds model logic (that is :mod:`optimizer.pipeline.run`).
+nothing here holds model logic (that is :mod:`optimizer.pipeline`).
 """
 
 from __future__ import annotations
@@ -138,7 +138,7 @@ def demo(
     ] = None,
 ) -> None:
     """Run the bundled default scenario (Mecklenburg) end to end and write its results."""
-    from optimizer.pipeline.run import run_demo
+    from optimizer.pipeline.demo import run_demo
 
     with _guard():
         path = scenario or default_scenario_path()
@@ -363,7 +363,7 @@ def network_matrix(
     """Road distance and time from every member to every buyer of a scenario."""
     import pandas as pd
 
-    from optimizer.pipeline.run import travel
+    from optimizer.pipeline.travel import travel
 
     with _guard():
         scenario = load_scenario(path)

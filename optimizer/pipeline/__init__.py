@@ -2,12 +2,15 @@
 
 ``run`` holds :class:`ModelRun` (the shape every face reads), the registry of models and
 :func:`run_model`; ``travel`` asks ``optimizer.geo`` for distances and times (or the
-straight-line fallback) and road paths for maps; ``adapters`` runs each model on a scenario:
-data from the scenario and the travel arrays, the solve, the independent check, the tables;
-``compare`` runs one model on several variants side by side. The faces (``optimizer.cli``,
-``optimizer.app``) call this folder; models and roads never import it.
+straight-line fallback) and road paths for maps; ``procurement``, ``markets``, ``hubs`` and
+``routes`` each run one model on a scenario (data from the scenario and the travel arrays,
+the solve, the independent check, the tables) and register it; ``demo`` runs them all into a
+folder; ``compare`` runs one model on several variants side by side. It imports the models,
+``optimizer.geo`` (through ``travel``), ``optimizer.io`` and ``optimizer.scenario``; the faces
+(``optimizer.cli``, ``optimizer.app``) call this folder; models and roads never import it.
 """
 
-from optimizer.pipeline.run import MODELS, ModelRun, road_network, run_model, travel
+from optimizer.pipeline.run import MODELS, ModelRun, run_model
+from optimizer.pipeline.travel import road_network, travel
 
 __all__ = ["MODELS", "ModelRun", "road_network", "run_model", "travel"]

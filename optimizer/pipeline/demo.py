@@ -1,0 +1,46 @@
+"""Every model on one scenario, written to a folder: what ``optimizer demo`` runs."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from optimizer.io.write import places_geojson, write_geojson, write_json, write_tables
+from optimizer.pipeline.run import MODELS, _load_models, run_model
+from optimizer.scenario.scenario import Scenario
+from optimizer.scenario.schema import TABLE_MODELS
+
+__all__ = ["run_demo"]
+
+
+def run_demo(scenario: Scenario, out: Path, *, console: Console | None = None) -> list[Path]:
+    """Run every available model on ``scenario`` and write the results to ``out``."""
+    console = console or Console(quiet=True)
+    out = Path(out)
+    written: list[Path] = []
+    started = time.perf_counter()
+    tables = {name: scenario.table(name) for name in TABLE_MODELS}
+    written += write_tables(
+        {k: v for k, v in tables.items() if not v.empty}, out / "scenario", workbook="scenario.xlsx"
+    )
+    written.append(write_geojson(places_geojson(scenario), out / "places.geojson", roads=False))
+    _load_models()
+    kpis: dict[str, Any] = {}
+    for name in MODELS:
+        with console.status(f"solving {name} ..."):
+            run = run_model(scenario, name)
+        console.print(f"\n[bold]{name}[/bold] ({run.runtime_s:.1f} s): {run.summary}")
+        for note in run.warnings:
+            console.print(f"  [yellow]note[/yellow]: {note}")
+        written += run.write(out / name)
+        kpis[name] = {"status": run.status.value, **run.kpi_values()}
+    summary = {
+        "scenario": scenario.summary(),
+        "models": kpis,
+        "runtime_s": time.perf_counter() - started,
+    }
+    written.append(write_json(summary, out / "summary.json"))
+    return written
