@@ -1,10 +1,14 @@
 """Shared hubs and corridors: which hubs to open, who feeds them, trucks per corridor.
 
-``solve`` holds the two-echelon instance, its MILP and its independent check; ``scenario``
+``data`` holds the two-echelon instance (:class:`HubData`), the plan (:class:`HubResult`) and
+its value; ``solve`` writes and solves the MILP (its docstring gives the formulation);
+``check`` recomputes a plan's feasibility and net value from its decisions alone; ``scenario``
 builds the instance for a scenario or a coalition of its cooperatives from plain distance
 arrays. This folder never imports roads (``optimizer.geo``) or the faces.
 """
 
-from optimizer.models.hubs.solve import HubData, HubResult, HubValue, check_hubs, solve_hubs
+from optimizer.models.hubs.check import check_hubs
+from optimizer.models.hubs.data import HubData, HubResult, HubValue
+from optimizer.models.hubs.solve import solve_hubs
 
 __all__ = ["HubData", "HubResult", "HubValue", "check_hubs", "solve_hubs"]

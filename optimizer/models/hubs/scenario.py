@@ -27,7 +27,8 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from optimizer.errors import InputError, Problem
-from optimizer.models.hubs.solve import HubData, HubResult, solve_hubs
+from optimizer.models.hubs.data import HubData, HubResult
+from optimizer.models.hubs.solve import solve_hubs
 
 if TYPE_CHECKING:
     from optimizer.scenario.scenario import Scenario

@@ -1,14 +1,16 @@
 """Pooled procurement: which supplier, how much, which discount bracket, how many truckloads.
 
 ``data`` holds the validated instance; ``model`` writes the MILP (brackets, truckloads, the
-envelope cuts); ``core`` finds the coalition that would gain most by ordering alone; ``solve``
-runs the two-phase solve and lays out the plan; ``check`` recomputes feasibility and cost from
-the plan alone; ``scenario`` builds the instance from a scenario and plain distances. This folder
-never imports roads (``optimizer.geo``) or the faces.
+envelope cuts); ``solve`` runs the two-phase solve; ``plan`` holds the result and lays out a
+solved model as tables; ``core`` finds the coalition that would gain most by ordering alone;
+``check`` recomputes feasibility and cost from the plan alone; ``scenario`` builds the instance
+from a scenario and plain distances. This folder never imports roads (``optimizer.geo``) or
+the faces.
 """
 
 from optimizer.models.procurement.check import check_procurement
 from optimizer.models.procurement.data import ProcurementData
+from optimizer.models.procurement.plan import ProcurementResult, goods_cost
 from optimizer.models.procurement.scenario import (
     drop_point_ids,
     member_groups,
@@ -17,9 +19,7 @@ from optimizer.models.procurement.scenario import (
 )
 from optimizer.models.procurement.solve import (
     START_MIN_BRACKETS,
-    ProcurementResult,
     coalition_mask,
-    goods_cost,
     solve_procurement,
     standalone_costs,
 )

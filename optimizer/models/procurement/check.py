@@ -8,15 +8,12 @@ real prices.
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
 
 import numpy as np
 
 from optimizer.models.procurement.data import ProcurementData
+from optimizer.models.procurement.plan import ProcurementResult
 from optimizer.results import Check
-
-if TYPE_CHECKING:
-    from optimizer.models.procurement.solve import ProcurementResult
 
 __all__ = ["check_procurement"]
 

@@ -40,165 +40,23 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
-from typing import cast
 
 import numpy as np
 import pandas as pd
 import pulp
 
-from optimizer.errors import InputError, Problem
-from optimizer.results import Check, SolverReport, Status
+from optimizer.models.facility.data import FacilityData, FacilityResult, p_median_data
+from optimizer.results import SolverReport, Status
 from optimizer.solver import SolverName, solve
 
 __all__ = [
-    "FacilityData",
-    "FacilityResult",
-    "check_facility_location",
+    "diagnose_infeasibility",
+    "solve_facility_data",
     "solve_facility_location",
     "solve_p_median_capacitated",
 ]
 
-_SOURCE = "facility data"
 _FLOW_TOL = 1e-9
-
-
-@dataclass(frozen=True, eq=False)
-class FacilityData:
-    """A capacitated facility location instance, validated on creation.
-
-    Parameters
-    ----------
-    fixed_cost
-        Cost of opening each site, shape ``(I,)``.
-    capacity
-        Most each site can ship, shape ``(I,)``, in the demand's unit.
-    demand
-        Each customer's demand, shape ``(J,)``.
-    unit_cost
-        Cost per unit shipped from site ``i`` to customer ``j``, shape ``(I, J)``; ``inf``
-        where the site cannot serve the customer.
-    single_source
-        Each customer served by exactly one site.
-    existing
-        Sites already open (kept open), boolean shape ``(I,)``; none when omitted.
-    n_open
-        Exactly this many sites open, when given (the p-median case).
-    """
-
-    fixed_cost: np.ndarray
-    capacity: np.ndarray
-    demand: np.ndarray
-    unit_cost: np.ndarray
-    single_source: bool = False
-    existing: np.ndarray | None = None
-    n_open: int | None = None
-
-    def __post_init__(self) -> None:
-        fixed = _vector("fixed_cost", self.fixed_cost)
-        n_sites = fixed.size
-        capacity = _vector("capacity", self.capacity, size=n_sites, nonnegative=True)
-        demand = _vector("demand", self.demand, nonnegative=True)
-        unit_cost = np.asarray(self.unit_cost, dtype=float)
-        if unit_cost.shape != (n_sites, demand.size):
-            raise InputError(
-                Problem(
-                    _SOURCE,
-                    f"an array of shape (sites, customers) = ({n_sites}, {demand.size})",
-                    column="unit_cost",
-                    value=f"shape {unit_cost.shape}",
-                )
-            )
-        if np.isnan(unit_cost).any() or np.isneginf(unit_cost).any():
-            raise InputError(
-                Problem(_SOURCE, "numbers or +inf (no link)", column="unit_cost", value="NaN")
-            )
-        if self.existing is None:
-            existing = np.zeros(n_sites, dtype=bool)
-        else:
-            existing = np.asarray(self.existing, dtype=bool)
-            if existing.shape != (n_sites,):
-                raise InputError(
-                    Problem(
-                        _SOURCE,
-                        f"one true/false per site ({n_sites})",
-                        column="existing",
-                        value=f"shape {existing.shape}",
-                    )
-                )
-        if self.n_open is not None and not 0 <= self.n_open <= n_sites:
-            raise InputError(
-                Problem(
-                    _SOURCE,
-                    f"a number of sites between 0 and {n_sites}",
-                    column="n_open",
-                    value=self.n_open,
-                )
-            )
-        for name, value in (
-            ("fixed_cost", fixed),
-            ("capacity", capacity),
-            ("demand", demand),
-            ("unit_cost", unit_cost),
-            ("existing", existing),
-        ):
-            value.setflags(write=False)
-            object.__setattr__(self, name, value)
-
-    @property
-    def existing_mask(self) -> np.ndarray:
-        """Boolean per site: already open (all false when ``existing`` was omitted)."""
-        return cast(np.ndarray, self.existing)
-
-    @property
-    def n_sites(self) -> int:
-        return int(self.fixed_cost.size)
-
-    @property
-    def n_customers(self) -> int:
-        return int(self.demand.size)
-
-
-@dataclass(frozen=True, eq=False)
-class FacilityResult:
-    """A facility location plan and how the solve went.
-
-    ``open_sites`` are 0-based site indices; ``flows`` has one row per served pair with columns
-    ``site``, ``customer``, ``quantity`` and ``cost`` (quantity × unit cost).
-    """
-
-    status: Status
-    objective: float
-    bound: float
-    gap: float
-    runtime_s: float
-    open_sites: tuple[int, ...] = ()
-    flows: pd.DataFrame = field(
-        default_factory=lambda: pd.DataFrame(
-            {"site": [], "customer": [], "quantity": [], "cost": []}
-        )
-    )
-    fixed_cost_total: float = math.nan
-    transport_cost_total: float = math.nan
-    solver: str = ""
-    message: str = ""
-
-    def assignment(self) -> pd.Series:
-        """Each served customer's main site (its only site when single-sourced)."""
-        if self.flows.empty:
-            return pd.Series(dtype=int, name="site")
-        main = self.flows.sort_values("quantity", ascending=False).drop_duplicates("customer")
-        return main.set_index("customer")["site"].sort_index()
-
-    def summary(self) -> str:
-        if not self.status.has_solution:
-            return f"facility location: {self.status.value}. {self.message}".strip()
-        gap = "" if self.status is Status.OPTIMAL else f", gap {self.gap:.3%}"
-        return (
-            f"facility location: {self.status.value}, cost {self.objective:,.2f}{gap} "
-            f"(fixed {self.fixed_cost_total:,.2f} + transport {self.transport_cost_total:,.2f}); "
-            f"{len(self.open_sites)} sites open; {self.runtime_s:.2f} s ({self.solver})"
-        )
 
 
 def solve_facility_location(
@@ -268,32 +126,6 @@ def solve_p_median_capacitated(
     return solve_facility_data(data, time_limit=time_limit, gap=gap, solver=solver)
 
 
-def p_median_data(
-    distance: np.ndarray, demand: np.ndarray, capacity: float | np.ndarray, n_medians: int
-) -> FacilityData:
-    """The capacitated p-median instance as :class:`FacilityData` (cost per unit = distance /
-    demand, so that serving a point's whole demand costs its distance)."""
-    dist = np.asarray(distance, dtype=float)
-    dem = _vector("demand", demand, nonnegative=True)
-    if dist.shape != (dem.size, dem.size):
-        raise InputError(
-            Problem(
-                _SOURCE,
-                f"a square distance matrix of size {dem.size}",
-                column="distance",
-                value=f"shape {dist.shape}",
-            )
-        )
-    if (dem <= 0).any():
-        raise InputError(
-            Problem(_SOURCE, "a positive demand at every point", column="demand", value=0)
-        )
-    cap = np.broadcast_to(np.asarray(capacity, dtype=float), dem.shape).copy()
-    return FacilityData(
-        np.zeros(dem.size), cap, dem, dist / dem[None, :], single_source=True, n_open=n_medians
-    )
-
-
 def solve_facility_data(
     data: FacilityData,
     *,
@@ -358,58 +190,6 @@ def diagnose_infeasibility(data: FacilityData) -> str:
                 f"{cap_j:g} of the sites that can serve it"
             )
     return ""
-
-
-def check_facility_location(data: FacilityData, result: FacilityResult) -> Check:
-    """Verify a plan from its decisions alone and recompute its cost.
-
-    Checks that every customer's demand is met, no site ships more than its capacity, flows
-    leave open sites only over allowed links, existing sites are open, the number of open
-    sites (p-median), single sourcing when asked, and that the recomputed cost matches the
-    objective the solver reported.
-
-    Returns
-    -------
-    Check
-        ``cost`` is the recomputed total cost; ``figures`` holds its parts ``fixed_cost`` and
-        ``transport_cost``.
-    """
-    problems: list[str] = []
-    open_mask = np.zeros(data.n_sites, dtype=bool)
-    open_mask[list(result.open_sites)] = True
-    flows = result.flows
-    site = flows["site"].to_numpy(dtype=int)
-    customer = flows["customer"].to_numpy(dtype=int)
-    quantity = flows["quantity"].to_numpy(dtype=float)
-    tol = 1e-6
-    if (quantity < -tol).any():
-        problems.append("negative flow")
-    shipped = np.bincount(customer, weights=quantity, minlength=data.n_customers)
-    for j in np.flatnonzero(np.abs(shipped - data.demand) > tol * np.maximum(1, data.demand)):
-        problems.append(f"customer {j} receives {shipped[j]:g}, demand is {data.demand[j]:g}")
-    out = np.bincount(site, weights=quantity, minlength=data.n_sites)
-    for i in np.flatnonzero(out > data.capacity * (1 + tol) + tol):
-        problems.append(f"site {i} ships {out[i]:g}, capacity is {data.capacity[i]:g}")
-    for i in sorted(set(site[~open_mask[site]].tolist())):
-        problems.append(f"site {i} ships but is not open")
-    for i in np.flatnonzero(data.existing_mask & ~open_mask):
-        problems.append(f"existing site {i} is not open")
-    if data.n_open is not None and int(open_mask.sum()) != data.n_open:
-        problems.append(f"{int(open_mask.sum())} sites open, expected exactly {data.n_open}")
-    link = data.unit_cost[site, customer]
-    if not np.isfinite(link).all():
-        problems.append("a flow uses a link that does not exist")
-    if data.single_source:
-        served_by = pd.Series(site).groupby(customer).nunique()
-        for j in served_by.index[served_by.to_numpy() > 1]:
-            problems.append(f"customer {j} is served by {served_by[j]} sites (single sourcing)")
-    fixed = float(data.fixed_cost[open_mask].sum())
-    transport = float(np.sum(np.where(np.isfinite(link), link, 0.0) * quantity))
-    cost = fixed + transport
-    claimed = result.objective
-    if math.isfinite(claimed) and abs(cost - claimed) > 1e-6 * max(1.0, abs(cost)):
-        problems.append(f"recomputed cost {cost:,.6f} differs from the reported {claimed:,.6f}")
-    return Check(tuple(problems), cost, {"fixed_cost": fixed, "transport_cost": transport})
 
 
 class _Model:
@@ -509,18 +289,3 @@ def _read_plan(
         solver=report.solver,
         message=report.message,
     )
-
-
-def _vector(
-    name: str, values: np.ndarray, *, size: int | None = None, nonnegative: bool = False
-) -> np.ndarray:
-    array = np.asarray(values, dtype=float)
-    if array.ndim != 1 or (size is not None and array.size != size):
-        want = f"one number per site ({size})" if size is not None else "a one-dimensional array"
-        raise InputError(Problem(_SOURCE, want, column=name, value=f"shape {array.shape}"))
-    if not np.isfinite(array).all():
-        raise InputError(Problem(_SOURCE, "finite numbers", column=name, value="NaN or inf"))
-    if nonnegative and (array < 0).any():
-        bad = float(array[array < 0][0])
-        raise InputError(Problem(_SOURCE, "numbers ≥ 0", column=name, value=bad))
-    return array.copy()
