@@ -17,7 +17,8 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from optimizer.io.write import OSM_ATTRIBUTION, places_geojson
+from optimizer.io.geojson import OSM_ATTRIBUTION, collection, line
+from optimizer.io.write import places_geojson
 from optimizer.scenario.scenario import Scenario
 
 __all__ = [
@@ -105,18 +106,13 @@ def road_features(key: str, _network: Any) -> list[dict[str, Any]]:
         raw = np.concatenate([network.seg_u[segs[:1]], network.seg_v[segs]])
         coords = np.column_stack([network.lon[raw], network.lat[raw]]).round(5)
         row = edges.iloc[e]
-        features.append(
-            {
-                "type": "Feature",
-                "geometry": {"type": "LineString", "coordinates": coords.tolist()},
-                "properties": {
-                    "layer": "roads",
-                    "name": str(row["name"] or row["ref"] or row["highway"]),
-                    "highway": str(row["highway"]),
-                    "closed": not bool(row["open"]),
-                },
-            }
-        )
+        properties = {
+            "layer": "roads",
+            "name": str(row["name"] or row["ref"] or row["highway"]),
+            "highway": str(row["highway"]),
+            "closed": not bool(row["open"]),
+        }
+        features.append(line(coords.tolist(), properties))
     return features
 
 
@@ -147,17 +143,10 @@ def map_features(
             geometry = dict(item.get("geometry") or {})
             extra = dict(item.get("properties") or {})
             if geometry.get("type") in ("LineString", "MultiLineString"):
-                lines.append(
-                    {
-                        "type": "Feature",
-                        "geometry": dict(geometry),
-                        "properties": {
-                            "layer": layer,
-                            "line": _line_label(layer, extra),
-                            "tip": _tip(extra),
-                        },
-                    }
-                )
+                properties = {"layer": layer, "line": _line_label(layer, extra), "tip": _tip(extra)}
+                coords = geometry["coordinates"]
+                parts = [coords] if geometry["type"] == "LineString" else coords
+                lines += [line(part, properties) for part in parts]
             elif geometry.get("type") == "Point":
                 lon, lat = geometry["coordinates"][:2]
                 role = str(extra.get("role") or _singular(layer))
@@ -240,97 +229,107 @@ def vega_map(
     another (in two columns when there are many); the chart grows so both fit beside it.
     ``cooperatives`` orders the cooperatives' colours as :func:`cooperative_colours` does.
     """
-    layers: list[dict[str, Any]] = []
     line_labels = list(dict.fromkeys(str(f["properties"]["line"]) for f in lines))
     line_columns = 2 if len(line_labels) > 10 else 1
     groups = list(dict.fromkeys(p["group"] for p in points))
     legend_rows = -(-len(line_labels) // line_columns) + len(groups) + 4
     height = max(height, legend_rows * _LEGEND_ROW_PX)
+    layers: list[dict[str, Any]] = []
     if roads:
-        layers.append(
-            {
-                "data": {"values": list(roads)},
-                "mark": {"type": "geoshape", "filled": False, "strokeWidth": 0.7},
-                "encoding": {
-                    "stroke": {
-                        "condition": {"test": "datum.properties.closed", "value": "#e41a1c"},
-                        "value": "#b8b8b8",
-                    },
-                    "tooltip": [
-                        {"field": "properties.name", "type": "nominal", "title": "road"},
-                        {"field": "properties.highway", "type": "nominal", "title": "class"},
-                    ],
-                },
-            }
-        )
+        layers.append(_roads_layer(roads))
     if lines:
-        layers.append(
-            {
-                "data": {"values": lines},
-                "mark": {"type": "geoshape", "filled": False, "strokeWidth": 2.5},
-                "encoding": {
-                    "stroke": {
-                        "field": "properties.line",
-                        "type": "nominal",
-                        "title": "route / corridor",
-                        "scale": {"domain": line_labels, "range": _LINE_COLOURS},
-                        "legend": {**_LEGEND, "columns": line_columns},
-                    },
-                    "tooltip": [
-                        {"field": "properties.line", "type": "nominal", "title": "line"},
-                        {"field": "properties.tip", "type": "nominal", "title": "details"},
-                    ],
-                },
-            }
-        )
+        layers.append(_lines_layer(lines, line_labels, line_columns))
     if points:
-        # members first (by cooperative), then the other kinds of place
-        members = [g for g in groups if g not in _ROLE_COLOURS and g in set(cooperatives)]
-        others = [g for g in groups if g not in _ROLE_COLOURS and g not in members]
-        groups = (
-            [g for g in dict.fromkeys(cooperatives) if g in members]
-            + others
-            + [g for g in _ROLE_COLOURS if g in groups]
-        )
-        coop_colours = cooperative_colours([*cooperatives, *others])
-        colours = [_ROLE_COLOURS.get(g) or coop_colours[g] for g in groups]
-        role_of = {p["group"]: p["role"] for p in points}
-        shapes = [_ROLE_SHAPES.get(role_of[g], "cross") for g in groups]
-        drawn = [{**p, "size": _ROLE_SIZES.get(p["role"], 55)} for p in points]
-        drawn.sort(key=lambda p: p["size"])  # big symbols (hubs) on top
-        layers.append(
-            {
-                "data": {"values": drawn},
-                "mark": {"type": "point", "filled": True, "opacity": 0.9},
-                "encoding": {
-                    "longitude": {"field": "lon", "type": "quantitative"},
-                    "latitude": {"field": "lat", "type": "quantitative"},
-                    "size": {"field": "size", "type": "quantitative", "scale": None},
-                    "color": {
-                        "field": "group",
-                        "type": "nominal",
-                        "title": "cooperative / place",
-                        "scale": {"domain": groups, "range": colours},
-                        "legend": _LEGEND,
-                    },
-                    "shape": {
-                        "field": "group",
-                        "type": "nominal",
-                        "title": "cooperative / place",
-                        "scale": {"domain": groups, "range": shapes},
-                        "legend": _LEGEND,
-                    },
-                    "tooltip": [
-                        {"field": f, "type": "nominal"}
-                        for f in ("name", "id", "role", "group", "detail")
-                    ],
-                },
-            }
-        )
+        layers.append(_points_layer(points, groups, cooperatives))
     return {
         "height": height,
         "projection": {"type": "mercator"},
         "layer": layers,
+    }
+
+
+def _roads_layer(roads: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
+    """Grey road lines, closed roads red."""
+    return {
+        "data": {"values": list(roads)},
+        "mark": {"type": "geoshape", "filled": False, "strokeWidth": 0.7},
+        "encoding": {
+            "stroke": {
+                "condition": {"test": "datum.properties.closed", "value": "#e41a1c"},
+                "value": "#b8b8b8",
+            },
+            "tooltip": [
+                {"field": "properties.name", "type": "nominal", "title": "road"},
+                {"field": "properties.highway", "type": "nominal", "title": "class"},
+            ],
+        },
+    }
+
+
+def _lines_layer(lines: list[dict[str, Any]], labels: list[str], columns: int) -> dict[str, Any]:
+    """Result lines (routes, corridors), one colour per label."""
+    return {
+        "data": {"values": lines},
+        "mark": {"type": "geoshape", "filled": False, "strokeWidth": 2.5},
+        "encoding": {
+            "stroke": {
+                "field": "properties.line",
+                "type": "nominal",
+                "title": "route / corridor",
+                "scale": {"domain": labels, "range": _LINE_COLOURS},
+                "legend": {**_LEGEND, "columns": columns},
+            },
+            "tooltip": [
+                {"field": "properties.line", "type": "nominal", "title": "line"},
+                {"field": "properties.tip", "type": "nominal", "title": "details"},
+            ],
+        },
+    }
+
+
+def _points_layer(
+    points: list[dict[str, Any]], groups: list[str], cooperatives: Sequence[str]
+) -> dict[str, Any]:
+    """Places: members coloured by cooperative, other kinds of place in their own colour."""
+    # members first (by cooperative), then the other kinds of place
+    members = [g for g in groups if g not in _ROLE_COLOURS and g in set(cooperatives)]
+    others = [g for g in groups if g not in _ROLE_COLOURS and g not in members]
+    groups = (
+        [g for g in dict.fromkeys(cooperatives) if g in members]
+        + others
+        + [g for g in _ROLE_COLOURS if g in groups]
+    )
+    coop_colours = cooperative_colours([*cooperatives, *others])
+    colours = [_ROLE_COLOURS.get(g) or coop_colours[g] for g in groups]
+    role_of = {p["group"]: p["role"] for p in points}
+    shapes = [_ROLE_SHAPES.get(role_of[g], "cross") for g in groups]
+    drawn = [{**p, "size": _ROLE_SIZES.get(p["role"], 55)} for p in points]
+    drawn.sort(key=lambda p: p["size"])  # big symbols (hubs) on top
+    return {
+        "data": {"values": drawn},
+        "mark": {"type": "point", "filled": True, "opacity": 0.9},
+        "encoding": {
+            "longitude": {"field": "lon", "type": "quantitative"},
+            "latitude": {"field": "lat", "type": "quantitative"},
+            "size": {"field": "size", "type": "quantitative", "scale": None},
+            "color": {
+                "field": "group",
+                "type": "nominal",
+                "title": "cooperative / place",
+                "scale": {"domain": groups, "range": colours},
+                "legend": _LEGEND,
+            },
+            "shape": {
+                "field": "group",
+                "type": "nominal",
+                "title": "cooperative / place",
+                "scale": {"domain": groups, "range": shapes},
+                "legend": _LEGEND,
+            },
+            "tooltip": [
+                {"field": f, "type": "nominal"} for f in ("name", "id", "role", "group", "detail")
+            ],
+        },
     }
 
 
@@ -356,7 +355,7 @@ def _folium_map(
     )
     if roads:
         folium.GeoJson(
-            {"type": "FeatureCollection", "features": list(roads)},
+            collection(roads, roads=True),
             name="roads",
             style_function=lambda f: {
                 "color": "#e41a1c" if f["properties"]["closed"] else "#9a9a9a",

@@ -8,7 +8,6 @@ per-member values) is shown, so a model registered tomorrow gets a page for free
 from __future__ import annotations
 
 import html
-import io
 import json
 from collections.abc import Mapping
 from functools import partial
@@ -31,7 +30,7 @@ from optimizer.app.state import (
 )
 from optimizer.errors import InputError
 from optimizer.io.format import format_number
-from optimizer.io.write import OSM_ATTRIBUTION
+from optimizer.io.write import OSM_ATTRIBUTION, xlsx_bytes
 from optimizer.pipeline.run import ModelRun
 from optimizer.scenario.scenario import Scenario
 
@@ -65,15 +64,6 @@ def kpi_cards(run: ModelRun, base: ModelRun | None = None, *, per_row: int = 4) 
                 delta_color="off",
                 help=label if len(label) > 30 else None,  # a long label is cut on the card
             )
-
-
-def xlsx_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
-    """Tables as sheets of one workbook, in memory."""
-    buffer = io.BytesIO()
-    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
-        for name, frame in tables.items():
-            frame.to_excel(writer, sheet_name=name[:31] or "table", index=False)
-    return buffer.getvalue()
 
 
 def download_tables(tables: Mapping[str, pd.DataFrame], *, prefix: str, key: str) -> None:

@@ -9,6 +9,7 @@ the lines are stitched from the edges' raw segments with one ``shapely.linestrin
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
@@ -23,6 +24,7 @@ from optimizer.errors import InputError, Problem
 from optimizer.geo._search import Search, best_arrivals, link_keys, same_edge, search
 from optimizer.geo._snap import DEFAULT_MAX_SNAP_M, attach, points_array, snap
 from optimizer.geo.network import RoadNetwork
+from optimizer.io.geojson import collection
 
 __all__ = ["network_frame", "route_geometries", "route_geometry", "to_geojson"]
 
@@ -98,11 +100,13 @@ def network_frame(network: RoadNetwork, *, closed: bool = True) -> gpd.GeoDataFr
 
 
 def to_geojson(frame: gpd.GeoDataFrame) -> str:
-    """GeoJSON text of a GeoDataFrame (in EPSG:4326), infinite values written as null."""
+    """GeoJSON text of a GeoDataFrame of roads or routes: a FeatureCollection in EPSG:4326
+    with the OpenStreetMap attribution, infinite values written as null."""
     clean = frame.replace([np.inf, -np.inf], np.nan)
     if clean.crs is not None and clean.crs.to_epsg() != 4326:
         clean = clean.to_crs("EPSG:4326")
-    return str(clean.to_json(na="null", drop_id=True))
+    features = clean.to_geo_dict(na="null", drop_id=True)["features"]
+    return json.dumps(collection(features, roads=True))
 
 
 def _routes(

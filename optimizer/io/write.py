@@ -1,32 +1,50 @@
 """Exports: tables to CSV and XLSX, results to JSON, places and lines to GeoJSON.
 
 Files are written to a temporary name and moved into place, so an interrupted run never
-leaves a half-written file behind.
+leaves a half-written file behind. :func:`xlsx_bytes` is the one workbook writer (the app's
+downloads and the scenario's ``to_xlsx`` use it too). Nothing here imports the scenario:
+:func:`places_geojson` takes anything with ``members``, ``suppliers``, ``buyers`` and
+``hubs``, so the scenario may import this module.
 """
 
 from __future__ import annotations
 
+import io
 import json
-import math
 import os
 import tempfile
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import pandas as pd
 
-from optimizer.scenario.scenario import Scenario
+from optimizer.io.geojson import OSM_ATTRIBUTION, collection, plain, point
 
 __all__ = [
     "OSM_ATTRIBUTION",
+    "Places",
     "places_geojson",
     "write_geojson",
     "write_json",
     "write_tables",
+    "write_xlsx",
+    "xlsx_bytes",
 ]
 
-OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL 1.0)"
+
+class Places(Protocol):
+    """What :func:`places_geojson` reads: a scenario's places (each with ``id``, ``name``,
+    ``lat`` and ``lon``)."""
+
+    @property
+    def members(self) -> Sequence[Any]: ...
+    @property
+    def suppliers(self) -> Sequence[Any]: ...
+    @property
+    def buyers(self) -> Sequence[Any]: ...
+    @property
+    def hubs(self) -> Sequence[Any]: ...
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
@@ -52,13 +70,27 @@ def write_tables(tables: Mapping[str, pd.DataFrame], folder: Path, *, workbook: 
 
         written.append(_atomic(folder / f"{name}.csv", csv))
 
-    def book(path: Path) -> None:
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            for name, frame in tables.items():
-                frame.to_excel(writer, sheet_name=name[:31], index=False)
-
-    written.append(_atomic(folder / workbook, book))
+    written.append(write_xlsx(tables, folder / workbook))
     return written
+
+
+def xlsx_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
+    """Tables as the sheets of one workbook, in memory (names cut to Excel's 31 characters)."""
+    buffer = io.BytesIO()
+    with pd.ExcelWriter(buffer, engine="openpyxl") as writer:
+        for name, frame in tables.items():
+            frame.to_excel(writer, sheet_name=name[:31] or "table", index=False)
+    return buffer.getvalue()
+
+
+def write_xlsx(tables: Mapping[str, pd.DataFrame], path: Path) -> Path:
+    """Tables as the sheets of the workbook ``path`` (an ``.xlsx``), written atomically."""
+    data = xlsx_bytes(tables)
+
+    def dump(target: Path) -> None:
+        target.write_bytes(data)
+
+    return _atomic(path, dump)
 
 
 def write_json(data: Any, path: Path) -> Path:
@@ -73,58 +105,48 @@ def write_json(data: Any, path: Path) -> Path:
 
 def write_geojson(features: Iterable[Mapping[str, Any]], path: Path, *, roads: bool) -> Path:
     """A FeatureCollection; ``roads`` adds the OpenStreetMap attribution."""
-    collection: dict[str, Any] = {"type": "FeatureCollection", "features": list(features)}
-    if roads:
-        collection["attribution"] = OSM_ATTRIBUTION
-    return write_json(collection, path)
+    return write_json(collection(features, roads=roads), path)
 
 
-def places_geojson(scenario: Scenario) -> list[dict[str, Any]]:
+def places_geojson(scenario: Places) -> list[dict[str, Any]]:
     """Members, suppliers, buyers and hubs as GeoJSON point features with their roles."""
-    features = []
-    for member in scenario.members:
-        features.append(
-            _point(
-                member.lon,
-                member.lat,
-                role="member",
-                id=member.id,
-                name=member.name,
-                cooperative=member.cooperative,
-                tags=";".join(member.tags),
-            )
+    features = [
+        point(
+            m.lon,
+            m.lat,
+            {
+                "role": "member",
+                "id": m.id,
+                "name": m.name,
+                "cooperative": m.cooperative,
+                "tags": ";".join(m.tags),
+            },
         )
-    for supplier in scenario.suppliers:
-        features.append(
-            _point(supplier.lon, supplier.lat, role="supplier", id=supplier.id, name=supplier.name)
+        for m in scenario.members
+    ]
+    features += [
+        point(s.lon, s.lat, {"role": "supplier", "id": s.id, "name": s.name})
+        for s in scenario.suppliers
+    ]
+    features += [
+        point(b.lon, b.lat, {"role": "buyer", "id": b.id, "name": b.name, "kind": b.kind})
+        for b in scenario.buyers
+    ]
+    features += [
+        point(
+            h.lon,
+            h.lat,
+            {
+                "role": "hub",
+                "id": h.id,
+                "name": h.name,
+                "existing": h.existing,
+                "cooperative": h.cooperative,
+            },
         )
-    for buyer in scenario.buyers:
-        features.append(
-            _point(
-                buyer.lon, buyer.lat, role="buyer", id=buyer.id, name=buyer.name, kind=buyer.kind
-            )
-        )
-    for hub in scenario.hubs:
-        features.append(
-            _point(
-                hub.lon,
-                hub.lat,
-                role="hub",
-                id=hub.id,
-                name=hub.name,
-                existing=hub.existing,
-                cooperative=hub.cooperative,
-            )
-        )
+        for h in scenario.hubs
+    ]
     return features
-
-
-def _point(lon: float, lat: float, **properties: Any) -> dict[str, Any]:
-    return {
-        "type": "Feature",
-        "geometry": {"type": "Point", "coordinates": [round(lon, 7), round(lat, 7)]},
-        "properties": properties,
-    }
 
 
 def _plain(value: Any) -> Any:
@@ -134,10 +156,6 @@ def _plain(value: Any) -> Any:
         return [_plain(v) for v in value]
     if isinstance(value, pd.DataFrame):
         return [_plain(r) for r in value.to_dict(orient="records")]
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        value = value.item()
-    if isinstance(value, float) and not math.isfinite(value):
-        return None
     if isinstance(value, Path):
         return str(value)
-    return value
+    return plain(value)

@@ -23,6 +23,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from optimizer.errors import MAX_PROBLEMS, InputError, Problem
 from optimizer.io.read import RawTable, read_csv_table, read_workbook, read_yaml_mapping
+from optimizer.io.write import write_xlsx
 from optimizer.scenario.schema import (
     TABLE_MODELS,
     Bracket,
@@ -204,17 +205,14 @@ class Scenario(BaseModel):
     def to_xlsx(self, path: str | Path) -> Path:
         """Write the scenario as one workbook: a ``settings`` sheet and a sheet per table."""
         path = Path(path)
-        path.parent.mkdir(parents=True, exist_ok=True)
         flat = _flatten(self.settings(relative_to=path.resolve().parent))
         settings = pd.DataFrame({"key": list(flat), "value": [_cell(v) for v in flat.values()]})
-        with pd.ExcelWriter(path, engine="openpyxl") as writer:
-            settings.to_excel(writer, sheet_name=SETTINGS_SHEET, index=False)
-            for name in TABLE_MODELS:
-                frame = self.table(name)
-                if frame.empty and name not in REQUIRED_TABLES:
-                    continue
-                frame.to_excel(writer, sheet_name=name, index=False)
-        return path
+        sheets = {SETTINGS_SHEET: settings}
+        for name in TABLE_MODELS:
+            frame = self.table(name)
+            if not (frame.empty and name not in REQUIRED_TABLES):
+                sheets[name] = frame
+        return write_xlsx(sheets, path)
 
 
 # --------------------------------------------------------------------- loading

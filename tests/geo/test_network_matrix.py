@@ -30,6 +30,7 @@ from optimizer.geo import (
     travel_matrix,
 )
 from optimizer.geo._osm.speeds import parse_maxspeed
+from optimizer.io.geojson import OSM_ATTRIBUTION
 
 DATA = Path(__file__).parent / "data"
 RIVER = DATA / "river.osm"
@@ -270,7 +271,11 @@ def test_routes() -> None:
     assert frame["distance_m"].iloc[0] == pytest.approx(3 * _arc(A, B))
     assert frame.geometry.iloc[2] is None and np.isinf(frame["distance_m"].iloc[2])
     data = json.loads(to_geojson(frame))
-    assert len(data["features"]) == 3
+    assert data["type"] == "FeatureCollection" and len(data["features"]) == 3
+    assert data["attribution"] == OSM_ATTRIBUTION
+    assert data["features"][0]["geometry"]["type"] == "LineString"
+    assert data["features"][2]["geometry"] is None  # unreachable: no line
+    assert data["features"][2]["properties"]["distance_m"] is None  # inf written as null
 
 
 def test_equal_to_networkx_on_liechtenstein(tmp_path: Path) -> None:

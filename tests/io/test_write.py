@@ -1,0 +1,70 @@
+"""Exports: the one workbook writer, GeoJSON places with their roles, atomic files."""
+
+from __future__ import annotations
+
+import io
+import json
+import math
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from optimizer import load_scenario
+from optimizer.io.geojson import OSM_ATTRIBUTION
+from optimizer.io.write import (
+    places_geojson,
+    write_geojson,
+    write_json,
+    write_tables,
+    write_xlsx,
+    xlsx_bytes,
+)
+from tests.conftest import TINY
+
+
+def test_xlsx_bytes_one_sheet_per_table_with_excel_names() -> None:
+    long = "a_table_name_longer_than_excel_allows"
+    tables = {"kpis": pd.DataFrame({"label": ["income"], "value": [1.5]}), long: pd.DataFrame()}
+    sheets = pd.read_excel(io.BytesIO(xlsx_bytes(tables)), sheet_name=None)
+    assert list(sheets) == ["kpis", long[:31]]
+    assert sheets["kpis"].to_dict(orient="list") == {"label": ["income"], "value": [1.5]}
+
+
+def test_write_tables_and_xlsx_leave_no_temporary_file(tmp_path: Path) -> None:
+    tables = {"a": pd.DataFrame({"x": [1, 2]}), "b": pd.DataFrame({"y": ["p"]})}
+    written = write_tables(tables, tmp_path / "out", workbook="all.xlsx")
+    assert sorted(p.name for p in written) == ["a.csv", "all.xlsx", "b.csv"]
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["a.csv", "all.xlsx", "b.csv"]
+    book = pd.read_excel(tmp_path / "out" / "all.xlsx", sheet_name=None)
+    assert book["a"]["x"].tolist() == [1, 2] and book["b"]["y"].tolist() == ["p"]
+    again = write_xlsx(tables, tmp_path / "out" / "all.xlsx")
+    assert again.read_bytes()[:2] == b"PK"  # a zip container, replaced in place
+
+
+def test_places_geojson_is_a_valid_collection(tmp_path: Path) -> None:
+    scenario = load_scenario(TINY)
+    features = places_geojson(scenario)
+    expected = (
+        len(scenario.members) + len(scenario.suppliers) + len(scenario.buyers) + len(scenario.hubs)
+    )
+    assert len(features) == expected
+    member = scenario.members[0]
+    first = features[0]
+    assert first["type"] == "Feature" and first["geometry"]["type"] == "Point"
+    assert first["geometry"]["coordinates"] == [round(member.lon, 7), round(member.lat, 7)]
+    assert first["properties"]["role"] == "member" and first["properties"]["id"] == member.id
+    roles = {f["properties"]["role"] for f in features}
+    assert "member" in roles and "buyer" in roles
+    path = write_geojson(features, tmp_path / "places.geojson", roads=True)
+    data = json.loads(path.read_text(encoding="utf-8"))
+    assert data["type"] == "FeatureCollection" and data["attribution"] == OSM_ATTRIBUTION
+    assert data["features"] == features
+    plain = json.loads(write_geojson(features, tmp_path / "p.geojson", roads=False).read_text())
+    assert "attribution" not in plain
+
+
+def test_write_json_makes_values_plain(tmp_path: Path) -> None:
+    data = {"n": np.int64(3), "x": math.inf, "p": Path("a/b"), "t": pd.DataFrame({"v": [1.0]})}
+    text = write_json(data, tmp_path / "d.json").read_text(encoding="utf-8")
+    assert json.loads(text) == {"n": 3, "x": None, "p": "a/b", "t": [{"v": 1.0}]}
