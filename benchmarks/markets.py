@@ -36,7 +36,7 @@ import numpy as np
 import pulp
 
 from optimizer.models.markets import MarketData, MarketResult, check_markets, solve_markets
-from optimizer.solver import solve
+from optimizer.solver import solve_milp
 
 BASE_PRICE = np.array([0.50, 0.20, 0.80])
 WEIGHT_KG = np.array([1.03, 1.0, 1.0])
@@ -101,7 +101,7 @@ def solve_as_lp(data: MarketData, *, time_limit: float) -> dict[str, Any]:
                     limit[key[rows[0]]]
                 )
     build_s = time.perf_counter() - start
-    report = solve(problem, time_limit=time_limit, gap=1e-6)
+    report = solve_milp(problem, time_limit=time_limit, gap=1e-6)
     return {
         "case": "lp",
         "variables": len(x),

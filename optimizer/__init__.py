@@ -1,12 +1,42 @@
 """coop-optimizer: pooled procurement, market access, shared hubs and collection routing.
 
 The public API: load a scenario, solve the models on it, compare variants. Everything here
-is importable as ``from optimizer import ...``.
+is importable as ``from optimizer import ...``; the names are imported explicitly, so type
+checkers see their real types.
 """
 
+from typing import TYPE_CHECKING, Any
+
 from optimizer.errors import InputError, Problem
+from optimizer.models.facility import (
+    FacilityResult,
+    check_facility_location,
+    solve_facility_location,
+)
+from optimizer.models.hubs import HubData, HubResult, check_hubs, solve_hubs
+from optimizer.models.markets import (
+    MarketData,
+    MarketResult,
+    check_markets,
+    compare_with_own_best,
+    income_figures,
+    route_comparison,
+    scenario_market_data,
+    solve_markets,
+)
+from optimizer.models.procurement import (
+    ProcurementData,
+    ProcurementResult,
+    check_procurement,
+    solve_procurement,
+)
+from optimizer.models.routing import RoutingProblem, RoutingResult, check_routes, solve_routes
+from optimizer.pipeline.compare import Comparison, compare_runs, compare_scenarios
+from optimizer.pipeline.run import ModelRun, run_model
+from optimizer.pipeline.travel import road_network, travel
 from optimizer.results import SolverReport, Status
-from optimizer.scenario.scenario import Scenario, load_scenario
+from optimizer.scenario.load import load_scenario, load_variant
+from optimizer.scenario.scenario import Scenario
 from optimizer.scenario.schema import (
     Bracket,
     Buyer,
@@ -24,68 +54,68 @@ from optimizer.scenario.schema import (
     Supply,
     Vehicle,
 )
-from optimizer.scenario.variants import apply_overrides, load_variant
-from optimizer.solver import available_solvers, solve
+from optimizer.scenario.variants import apply_overrides, replace_tables
+from optimizer.solver import available_solvers, solve_milp
+
+if TYPE_CHECKING:
+    from optimizer.geo import (
+        ClosureReport,
+        RoadNetwork,
+        TravelMatrix,
+        close_roads,
+        load_network,
+        places,
+        route_geometries,
+        route_geometry,
+        travel_matrix,
+    )
+    from optimizer.models.sharing import (
+        CoalitionGame,
+        check_core,
+        least_core_split,
+        proportional_split,
+        shapley_split,
+        split_procurement,
+    )
 
 __version__ = "0.1.0"
 
-# Heavier parts (roads, solvers' models, the pipeline) load on first use, so that
-# ``import optimizer`` and the command line start quickly.
-_LAZY = {
-    "ModelRun": "optimizer.pipeline.run",
-    "run_model": "optimizer.pipeline.run",
-    "travel": "optimizer.pipeline.travel",
-    "road_network": "optimizer.pipeline.travel",
-    "replace_tables": "optimizer.scenario.variants",
-    "ClosureReport": "optimizer.geo",
-    "RoadNetwork": "optimizer.geo",
-    "TravelMatrix": "optimizer.geo",
-    "close_roads": "optimizer.geo",
-    "load_network": "optimizer.geo",
-    "places": "optimizer.geo",
-    "route_geometries": "optimizer.geo",
-    "route_geometry": "optimizer.geo",
-    "travel_matrix": "optimizer.geo",
-    "MarketData": "optimizer.models.markets",
-    "MarketResult": "optimizer.models.markets",
-    "check_markets": "optimizer.models.markets",
-    "compare_with_own_best": "optimizer.models.markets",
-    "income_figures": "optimizer.models.markets",
-    "route_comparison": "optimizer.models.markets",
-    "scenario_market_data": "optimizer.models.markets",
-    "solve_markets": "optimizer.models.markets",
-    "Comparison": "optimizer.pipeline.compare",
-    "compare_runs": "optimizer.pipeline.compare",
-    "compare_scenarios": "optimizer.pipeline.compare",
-    "FacilityResult": "optimizer.models.facility",
-    "RoutingProblem": "optimizer.models.routing",
-    "RoutingResult": "optimizer.models.routing",
-    "check_routes": "optimizer.models.routing",
-    "solve_routes": "optimizer.models.routing",
-    "HubData": "optimizer.models.hubs",
-    "HubResult": "optimizer.models.hubs",
-    "check_hubs": "optimizer.models.hubs",
-    "solve_hubs": "optimizer.models.hubs",
-    "ProcurementData": "optimizer.models.procurement",
-    "ProcurementResult": "optimizer.models.procurement",
-    "check_procurement": "optimizer.models.procurement",
-    "solve_procurement": "optimizer.models.procurement",
-    "CoalitionGame": "optimizer.models.sharing",
-    "check_core": "optimizer.models.sharing",
-    "least_core_split": "optimizer.models.sharing",
-    "proportional_split": "optimizer.models.sharing",
-    "shapley_split": "optimizer.models.sharing",
-    "split_procurement": "optimizer.models.sharing",
-    "check_facility_location": "optimizer.models.facility",
-    "solve_facility_location": "optimizer.models.facility",
-}
+# Roads (osmnx and geopandas, about 0.9 s) and cost sharing (scipy.optimize, about 0.7 s)
+# load on first use: ``import optimizer`` and ``optimizer --version`` take half as long.
+_GEO_NAMES = frozenset(
+    {
+        "ClosureReport",
+        "RoadNetwork",
+        "TravelMatrix",
+        "close_roads",
+        "load_network",
+        "places",
+        "route_geometries",
+        "route_geometry",
+        "travel_matrix",
+    }
+)
+_SHARING_NAMES = frozenset(
+    {
+        "CoalitionGame",
+        "check_core",
+        "least_core_split",
+        "proportional_split",
+        "shapley_split",
+        "split_procurement",
+    }
+)
 
 
-def __getattr__(name: str) -> object:
-    if name in _LAZY:
-        import importlib
+def __getattr__(name: str) -> Any:
+    if name in _GEO_NAMES:
+        from optimizer import geo
 
-        return getattr(importlib.import_module(_LAZY[name]), name)
+        return getattr(geo, name)
+    if name in _SHARING_NAMES:
+        from optimizer.models import sharing
+
+        return getattr(sharing, name)
     raise AttributeError(f"module 'optimizer' has no attribute {name!r}")
 
 
@@ -153,10 +183,10 @@ __all__ = [
     "run_model",
     "scenario_market_data",
     "shapley_split",
-    "solve",
     "solve_facility_location",
     "solve_hubs",
     "solve_markets",
+    "solve_milp",
     "solve_procurement",
     "solve_routes",
     "split_procurement",

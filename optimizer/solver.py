@@ -4,6 +4,10 @@ Every solve has a time limit and a relative gap, and every outcome maps to a
 :class:`~optimizer.results.Status` with the solver's own objective, best bound and gap.
 PuLP's own ``status`` is not enough: it says "Optimal" when HiGHS stops at its time limit
 with a plan that is still some way from optimal, so the solver is asked directly.
+
+Solvers are silenced through their own options (HiGHS ``output_flag`` and ``log_to_console``,
+CBC's ``msg``), never by redirecting the process's file descriptors. CBC runs as a child
+process of PuLP's: an interrupted solve ends it rather than leaving it running.
 """
 
 from __future__ import annotations
@@ -13,19 +17,19 @@ import functools
 import math
 import os
 import re
-import sys
+import signal
 import tempfile
 import time
 import warnings
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import pulp
 
 from optimizer.results import SolverReport, Status, relative_gap
 
-__all__ = ["DEFAULT_GAP", "DEFAULT_TIME_LIMIT_S", "SolverName", "available_solvers", "solve"]
+__all__ = ["DEFAULT_GAP", "DEFAULT_TIME_LIMIT_S", "SolverName", "available_solvers", "solve_milp"]
 
 SolverName = Literal["auto", "highs", "cbc"]
 DEFAULT_TIME_LIMIT_S = 60.0
@@ -48,7 +52,7 @@ def available_solvers() -> list[str]:
     return names
 
 
-def solve(
+def solve_milp(
     problem: pulp.LpProblem,
     *,
     solver: SolverName = "auto",
@@ -105,19 +109,65 @@ def solve(
     return report
 
 
-class _HighsWithStart(pulp.HiGHS):
-    """PuLP's HiGHS interface, handing HiGHS the variables' current values as a MIP start."""
+class _HighsCommand(pulp.HiGHS):
+    """PuLP's HiGHS interface, quiet from its first call and optionally warm-started.
+
+    PuLP creates ``highspy.Highs()`` and only then sets ``output_flag``; but the constructor
+    already makes a call that prints HiGHS' banner while the option still has its default.
+    Here the option is set before that call (:func:`_quiet_highs`).
+    """
+
+    def __init__(self, *, warm_start: bool = False, **options: Any) -> None:
+        super().__init__(**options)
+        self.warm_start = warm_start
+
+    def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:
+        if self.msg:
+            super().createAndConfigureSolver(lp)
+            return
+        model = _quiet_highs()
+        if self.gapRel is not None:
+            model.setOptionValue("mip_rel_gap", self.gapRel)
+        if self.gapAbs is not None:
+            model.setOptionValue("mip_abs_gap", self.gapAbs)
+        if self.threads is not None:
+            model.setOptionValue("threads", self.threads)
+        if self.timeLimit is not None:
+            model.setOptionValue("time_limit", float(self.timeLimit))
+        for key, value in self.optionsDict.items():  # HiGHS options given by name
+            model.setOptionValue(key, value)
+        lp.solverModel = model
 
     def callSolver(self, lp: pulp.LpProblem) -> None:
         import highspy
 
         values = [v.varValue for v in lp.variables()]  # the column order of buildSolverModel
-        if values and all(value is not None for value in values):
+        if self.warm_start and values and all(value is not None for value in values):
             start = highspy.HighsSolution()
             start.col_value = [float(value) for value in values]
             start.value_valid = True
             lp.solverModel.setSolution(start)
         lp.solverModel.run()
+
+
+@functools.cache
+def _quiet_highs_class() -> type:
+    import highspy
+
+    class QuietHighs(highspy.Highs):
+        """``highspy.Highs`` whose constructor turns the output off before its first call."""
+
+        def enableCallbacks(self) -> Any:  # the constructor's first HiGHS call
+            self.setOptionValue("output_flag", False)
+            self.setOptionValue("log_to_console", False)
+            return super().enableCallbacks()
+
+    return QuietHighs
+
+
+def _quiet_highs() -> Any:
+    """A ``highspy.Highs`` that never logs (not even the banner)."""
+    return _quiet_highs_class()()
 
 
 def _solve_highs(
@@ -131,12 +181,18 @@ def _solve_highs(
 ) -> SolverReport:
     import highspy
 
-    kind_of_command = _HighsWithStart if warm_start else pulp.HiGHS
-    command = kind_of_command(msg=msg, timeLimit=time_limit, gapRel=gap, threads=threads)
+    quiet = {} if msg else {"output_flag": False, "log_to_console": False}
+    command = _HighsCommand(
+        warm_start=warm_start,
+        msg=msg,
+        timeLimit=time_limit,
+        gapRel=gap,
+        threads=threads,
+        **quiet,
+    )
     start = time.perf_counter()
     try:
-        with contextlib.nullcontext() if msg else _quiet_stdout():
-            problem.solve(command)
+        problem.solve(command)
     except Exception as exc:  # the solver's own failure becomes a status, not a crash
         return SolverReport("highs", Status.ERROR, time.perf_counter() - start, message=str(exc))
     runtime = time.perf_counter() - start
@@ -211,7 +267,8 @@ def _solve_cbc(
             )
         start = time.perf_counter()
         try:
-            problem.solve(command)
+            with _children_end_on_interrupt(command.path):
+                problem.solve(command)
         except Exception as exc:
             return SolverReport("cbc", Status.ERROR, time.perf_counter() - start, message=str(exc))
         runtime = time.perf_counter() - start
@@ -248,22 +305,36 @@ def _solve_cbc(
 
 
 @contextlib.contextmanager
-def _quiet_stdout() -> Iterator[None]:
-    """Silence the C library's banner, which highspy prints straight to file descriptor 1."""
+def _children_end_on_interrupt(executable: str) -> Iterator[None]:
+    """End this process's children running ``executable`` when the block is interrupted.
+
+    PuLP starts CBC with ``subprocess.Popen`` and keeps no handle to it; a KeyboardInterrupt
+    (or any other escape) while PuLP waits would leave CBC solving until its time limit.
+    """
     try:
-        fd = sys.stdout.fileno()
-    except (AttributeError, OSError, ValueError):
         yield
+    except BaseException:
+        _end_children(executable)
+        raise
+
+
+def _end_children(executable: str) -> None:
+    """Kill the child processes of this process whose program is ``executable`` (Linux)."""
+    me = os.getpid()
+    try:
+        target = os.path.realpath(executable)
+        entries = list(Path("/proc").iterdir())
+    except OSError:  # no /proc: nothing to look at (the child ends at its time limit)
         return
-    sys.stdout.flush()
-    saved = os.dup(fd)
-    try:
-        with open(os.devnull, "w") as null:
-            os.dup2(null.fileno(), fd)
-        yield
-    finally:
-        os.dup2(saved, fd)
-        os.close(saved)
+    for entry in entries:
+        if not entry.name.isdigit():
+            continue
+        try:
+            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
+            if int(fields[1]) == me and os.path.realpath(entry / "exe") == target:
+                os.kill(int(entry.name), signal.SIGKILL)
+        except (OSError, ValueError, IndexError):  # gone meanwhile, or not ours to read
+            continue
 
 
 def _objective(problem: pulp.LpProblem) -> float:

@@ -26,7 +26,7 @@ import pytest
 
 from optimizer.io.format import format_number
 from optimizer.pipeline.run import ModelRun, run_model
-from optimizer.scenario.scenario import load_scenario
+from optimizer.scenario.load import load_scenario
 from tests.conftest import MECKLENBURG, ROOT
 
 pytestmark = pytest.mark.e2e

@@ -3,13 +3,18 @@
 from __future__ import annotations
 
 import math
+import os
 import random
+import shutil
+import signal
+import subprocess
 
 import pulp
 import pytest
 
-from optimizer import Status, available_solvers, solve
+from optimizer import Status, available_solvers, solve_milp
 from optimizer.results import SolverReport, relative_gap
+from optimizer.solver import _children_end_on_interrupt
 
 SOLVERS = ["highs", "cbc"]
 
@@ -43,7 +48,7 @@ def test_both_solvers_are_installed() -> None:
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_known_optimum(solver: str) -> None:
     problem, x = knapsack()
-    report = solve(problem, solver=solver, time_limit=10)  # type: ignore[arg-type]
+    report = solve_milp(problem, solver=solver, time_limit=10)  # type: ignore[arg-type]
     assert report.solver == solver
     assert report.status is Status.OPTIMAL
     assert report.objective == pytest.approx(23)
@@ -59,7 +64,7 @@ def test_minimisation_with_continuous_variables(solver: str) -> None:
     b = problem.add_variable("b", 0)
     problem += 2 * a + 3 * b
     problem += a + b >= 4
-    report = solve(problem, solver=solver, time_limit=10)  # type: ignore[arg-type]
+    report = solve_milp(problem, solver=solver, time_limit=10)  # type: ignore[arg-type]
     assert report.status is Status.OPTIMAL and report.objective == pytest.approx(10.5)
     assert 2 * a.value() + 3 * b.value() == pytest.approx(10.5)
 
@@ -70,7 +75,7 @@ def test_infeasible(solver: str) -> None:
     x = problem.add_variable("x", 0, 1, cat=pulp.LpInteger)
     problem += x
     problem += x >= 2
-    report = solve(problem, solver=solver, time_limit=10)  # type: ignore[arg-type]
+    report = solve_milp(problem, solver=solver, time_limit=10)  # type: ignore[arg-type]
     assert report.status is Status.INFEASIBLE
     assert not report.status.has_solution and math.isnan(report.objective)
 
@@ -90,7 +95,7 @@ def hard_multi_knapsack(n: int = 70, m: int = 30, seed: int = 3) -> pulp.LpProbl
 @pytest.mark.parametrize("solver", SOLVERS)
 def test_time_limit_with_a_plan_is_feasible_with_its_gap(solver: str) -> None:
     problem = hard_multi_knapsack()
-    report = solve(problem, solver=solver, time_limit=1, gap=0)  # type: ignore[arg-type]
+    report = solve_milp(problem, solver=solver, time_limit=1, gap=0)  # type: ignore[arg-type]
     assert report.status is Status.FEASIBLE
     assert report.bound >= report.objective > 0  # a maximisation: the bound is above
     assert report.gap == pytest.approx(relative_gap(report.objective, report.bound))
@@ -107,9 +112,9 @@ def test_summary_words() -> None:
 def test_bad_arguments() -> None:
     problem, _ = knapsack()
     with pytest.raises(ValueError, match="time_limit"):
-        solve(problem, time_limit=0)
+        solve_milp(problem, time_limit=0)
     with pytest.raises(ValueError, match="gap"):
-        solve(problem, gap=1.5)
+        solve_milp(problem, gap=1.5)
 
 
 @pytest.mark.parametrize("solver", SOLVERS)
@@ -117,6 +122,33 @@ def test_warm_start_keeps_the_optimum(solver: str) -> None:
     problem, x = knapsack()
     for var, value in zip(x, [1, 0, 1, 0], strict=True):  # {0, 2}: feasible, worth 17
         var.setInitialValue(value)
-    report = solve(problem, solver=solver, time_limit=10, warm_start=True)  # type: ignore[arg-type]
+    report = solve_milp(problem, solver=solver, time_limit=10, warm_start=True)  # type: ignore[arg-type]
     assert report.status is Status.OPTIMAL and report.objective == pytest.approx(23)
     assert check_knapsack(x) == pytest.approx(23)
+
+
+@pytest.mark.parametrize("solver", SOLVERS)
+def test_a_solve_prints_nothing_and_never_redirects_stdout(
+    solver: str, capfd: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    def no_dup2(*args: object) -> None:
+        raise AssertionError(f"os.dup2{args}: the solver must be silenced by its own options")
+
+    problem, x = knapsack()
+    monkeypatch.setattr(os, "dup2", no_dup2)
+    report = solve_milp(problem, solver=solver, time_limit=10)  # type: ignore[arg-type]
+    monkeypatch.undo()
+    assert report.status is Status.OPTIMAL
+    assert check_knapsack(x) == pytest.approx(report.objective) == 23
+    out, err = capfd.readouterr()
+    assert out == "" and err == ""
+
+
+def test_an_interrupted_solve_leaves_no_solver_process() -> None:
+    # PuLP starts CBC with Popen and keeps no handle; a stand-in child plays CBC here
+    program = shutil.which("sleep")
+    assert program is not None
+    with pytest.raises(KeyboardInterrupt), _children_end_on_interrupt(program):
+        child = subprocess.Popen([program, "30"])
+        raise KeyboardInterrupt
+    assert child.wait(timeout=10) == -signal.SIGKILL

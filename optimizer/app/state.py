@@ -21,7 +21,8 @@ from optimizer.errors import InputError
 from optimizer.pipeline.run import MODELS, ModelRun, _load_models, run_model
 from optimizer.pipeline.travel import road_network
 from optimizer.scenario.bundled import bundled_scenarios_dir
-from optimizer.scenario.scenario import Scenario, load_scenario
+from optimizer.scenario.load import load_scenario
+from optimizer.scenario.scenario import Scenario
 from optimizer.scenario.variants import apply_overrides
 
 __all__ = [

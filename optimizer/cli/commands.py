@@ -54,7 +54,7 @@ def compare_command(
     """Run one model on a base scenario and its variants and show them side by side."""
     from optimizer.io.write import write_tables
     from optimizer.pipeline.compare import change_columns, compare_scenarios
-    from optimizer.scenario.scenario import load_scenario
+    from optimizer.scenario.load import load_scenario
 
     try:
         scenarios = [load_scenario(path) for path in (base, *variants)]

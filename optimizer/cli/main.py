@@ -19,7 +19,8 @@ from rich.table import Table
 
 from optimizer import __version__
 from optimizer.errors import InputError
-from optimizer.scenario.scenario import Scenario, load_scenario
+from optimizer.scenario.load import load_scenario
+from optimizer.scenario.scenario import Scenario
 
 __all__ = ["app", "default_scenario_path", "main"]
 

@@ -22,7 +22,8 @@ from typing import Any
 import yaml
 
 from optimizer.errors import InputError, Problem
-from optimizer.scenario.scenario import SETTINGS_FILE, Scenario, load_scenario
+from optimizer.scenario.load import load_scenario
+from optimizer.scenario.scenario import SETTINGS_FILE, Scenario
 
 __all__ = [
     "ALLOWED_SUFFIXES",

@@ -1,10 +1,11 @@
 """A scenario: everything one what-if needs, loaded and validated once.
 
-``load_scenario(path)`` is the one entry point. ``path`` is a folder holding ``scenario.yaml``
-and one CSV file per table, an ``.xlsx`` workbook with a sheet per table and a ``settings``
-sheet, or a variant YAML file naming a base scenario and overrides (see
-:mod:`optimizer.scenario.variants`). All three give the same immutable :class:`Scenario`; every
-problem found is reported together in one :class:`~optimizer.errors.InputError`.
+:func:`optimizer.scenario.load.load_scenario` is the one entry point; this module holds the
+:class:`Scenario` and the readers of its two forms on disk: a folder holding ``scenario.yaml``
+and one CSV file per table (:func:`load_folder`), and an ``.xlsx`` workbook with a sheet per
+table and a ``settings`` sheet (:func:`load_workbook`). Both give the same immutable
+:class:`Scenario`; every problem found is reported together in one
+:class:`~optimizer.errors.InputError`.
 The format is described in ``docs/scenario-format.md``.
 """
 
@@ -49,7 +50,8 @@ __all__ = [
     "SETTINGS_SHEET",
     "Scenario",
     "build_scenario",
-    "load_scenario",
+    "load_folder",
+    "load_workbook",
 ]
 
 SETTINGS_FILE = "scenario.yaml"
@@ -216,43 +218,8 @@ class Scenario(BaseModel):
 
 
 # --------------------------------------------------------------------- loading
-def load_scenario(path: str | Path) -> Scenario:
-    """Load and validate a scenario folder, ``.xlsx`` workbook or variant ``.yaml`` file.
-
-    Raises
-    ------
-    InputError
-        Naming the file (and sheet), row, column, the value and what was expected, for every
-        problem found.
-    """
-    path = Path(path)
-    if not path.exists():
-        raise InputError(
-            Problem(
-                str(path), "a scenario folder, .xlsx workbook or variant .yaml file (not found)"
-            )
-        )
-    if path.is_dir():
-        return _load_folder(path)
-    suffix = path.suffix.lower()
-    if suffix == ".xlsx":
-        return _load_workbook(path)
-    if suffix in (".yaml", ".yml"):
-        if path.name == SETTINGS_FILE:
-            return _load_folder(path.parent)
-        from optimizer.scenario.variants import load_variant
-
-        return load_variant(path)
-    raise InputError(
-        Problem(
-            str(path),
-            "a scenario folder, an .xlsx workbook or a variant .yaml file",
-            value=path.suffix or path.name,
-        )
-    )
-
-
-def _load_folder(folder: Path) -> Scenario:
+def load_folder(folder: Path) -> Scenario:
+    """A scenario folder: ``scenario.yaml`` and one CSV file per table."""
     settings_path = folder / SETTINGS_FILE
     shown_settings = str(settings_path)
     settings = read_yaml_mapping(settings_path, shown_settings)
@@ -297,7 +264,8 @@ def _load_folder(folder: Path) -> Scenario:
     )
 
 
-def _load_workbook(path: Path) -> Scenario:
+def load_workbook(path: Path) -> Scenario:
+    """An ``.xlsx`` workbook: a ``settings`` sheet and one sheet per table."""
     shown = str(path)
     sheets = read_workbook(path, shown)
     problems: list[Problem] = []

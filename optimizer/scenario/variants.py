@@ -11,7 +11,8 @@ A variant file is YAML::
     scale: {demand.quantity: 1.1}
 
 The overrides are applied to the base's tables and settings, and the result is validated
-exactly as a scenario on disk is, so a bad override is reported like a bad cell.
+exactly as a scenario on disk is, so a bad override is reported like a bad cell. Variant
+files are read by :func:`optimizer.scenario.load.load_variant`, which loads their base.
 """
 
 from __future__ import annotations
@@ -24,14 +25,14 @@ from typing import Any
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
-from optimizer.io.read import RawTable, read_yaml_mapping
-from optimizer.scenario.scenario import Scenario, build_scenario, load_scenario
+from optimizer.io.read import RawTable
+from optimizer.scenario.scenario import Scenario, build_scenario
 from optimizer.scenario.schema import TABLE_MODELS
 
-__all__ = ["OPERATIONS", "apply_overrides", "load_variant", "replace_tables"]
+__all__ = ["OPERATIONS", "VARIANT_KEYS", "apply_overrides", "replace_tables"]
 
 OPERATIONS = ("set", "add", "remove", "update", "scale")
-_VARIANT_KEYS = {"base", "name", "description", *OPERATIONS}
+VARIANT_KEYS = frozenset({"base", "name", "description", *OPERATIONS})
 _SETTINGS_ROOTS = {"name", "description", "parameters", "network"}
 # removing a row of the key table removes the rows of these tables that refer to it
 _CASCADE: dict[str, tuple[tuple[str, str], ...]] = {
@@ -53,35 +54,6 @@ _CLEAR: dict[str, tuple[tuple[str, str], ...]] = {
     "cooperatives": (("hubs", "cooperative"),),
     "buyers": (("vehicles", "end_buyer"),),
 }
-
-
-def load_variant(path: Path, *, _seen: tuple[Path, ...] = ()) -> Scenario:
-    """Load a variant file: its base scenario with the overrides applied."""
-    shown = str(path)
-    resolved = path.resolve()
-    if resolved in _seen:
-        raise InputError(Problem(shown, "a chain of bases without a cycle", key="base"))
-    spec = read_yaml_mapping(path, shown)
-    problems = [
-        Problem(shown, f"one of the keys {', '.join(sorted(_VARIANT_KEYS))}", key=str(k))
-        for k in spec
-        if k not in _VARIANT_KEYS
-    ]
-    base_text = spec.get("base")
-    if not isinstance(base_text, str) or not base_text.strip():
-        problems.append(
-            Problem(shown, "the path of the base scenario", key="base", value=base_text)
-        )
-        raise InputError(problems)
-    base_path = (path.parent / base_text).resolve()
-    if base_path.suffix.lower() in (".yaml", ".yml") and base_path.name != "scenario.yaml":
-        base = load_variant(base_path, _seen=(*_seen, resolved))
-    else:
-        base = load_scenario(base_path)
-    if problems:
-        raise InputError(problems)
-    overrides = {k: v for k, v in spec.items() if k != "base"}
-    return apply_overrides(base, overrides, source=shown, base_dir=path.resolve().parent)
 
 
 def apply_overrides(

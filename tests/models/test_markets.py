@@ -370,7 +370,7 @@ def test_bad_input_raises_input_error() -> None:
 
 
 def test_scenario_adapter_on_the_tiny_scenario() -> None:
-    from optimizer.scenario.scenario import load_scenario
+    from optimizer.scenario.load import load_scenario
 
     scenario = load_scenario(TINY)
     # members m1, m2, m3 × buyers b1 (market), b2 (dairy); m3 cannot reach the dairy.

@@ -302,7 +302,7 @@ def test_scenario_adapter_on_the_bundled_scenario() -> None:
     from pathlib import Path
 
     from optimizer.models.procurement import drop_point_ids, scenario_procurement_data
-    from optimizer.scenario.scenario import load_scenario
+    from optimizer.scenario.load import load_scenario
 
     folder = Path(__file__).resolve().parents[2] / "scenarios" / "mecklenburg"
     if not folder.exists():

@@ -47,7 +47,7 @@ import pulp
 
 from optimizer.models.facility.data import FacilityData, FacilityResult, p_median_data
 from optimizer.results import SolverReport, Status
-from optimizer.solver import SolverName, solve
+from optimizer.solver import SolverName, solve_milp
 
 __all__ = [
     "diagnose_infeasibility",
@@ -140,7 +140,9 @@ def solve_facility_data(
     start = time.perf_counter()
     model = _Model(data)
     spent = time.perf_counter() - start
-    report = solve(model.problem, solver=solver, time_limit=max(time_limit - spent, 1.0), gap=gap)
+    report = solve_milp(
+        model.problem, solver=solver, time_limit=max(time_limit - spent, 1.0), gap=gap
+    )
     runtime = time.perf_counter() - start
     y, z = model.y, model.z
     if not report.status.has_solution:

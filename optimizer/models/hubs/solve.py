@@ -58,7 +58,7 @@ import pandas as pd
 import pulp
 
 from optimizer.models.hubs.data import HubData, HubPlan, HubResult, value_of_plan
-from optimizer.solver import SolverName, solve
+from optimizer.solver import SolverName, solve_milp
 
 __all__ = ["solve_hubs"]
 
@@ -86,7 +86,7 @@ def solve_hubs(
     start = time.perf_counter()
     model = _HubModel(data)
     build_s = time.perf_counter() - start
-    report = solve(model.problem, solver=solver, time_limit=time_limit, gap=gap)
+    report = solve_milp(model.problem, solver=solver, time_limit=time_limit, gap=gap)
     runtime = build_s + report.runtime_s
     if not report.status.has_solution:
         return HubResult(

@@ -34,7 +34,8 @@ import pulp
 from optimizer.models.markets.data import MarketData
 from optimizer.models.markets.flow import solve_flow
 from optimizer.results import Status, relative_gap
-from optimizer.solver import SolverName, solve
+from optimizer.solver import SolverName
+from optimizer.solver import solve_milp as run_solver
 
 __all__ = ["MilpPlan", "income_of", "solve_milp"]
 
@@ -301,7 +302,7 @@ def _solve_restricted(
             problem += total <= cap
 
     left = max(deadline - time.perf_counter(), 1.0)  # the build counts against the limit
-    report = solve(problem, solver=solver, time_limit=left, gap=gap)
+    report = run_solver(problem, solver=solver, time_limit=left, gap=gap)
     is_open = np.zeros((n_b, n_p), dtype=bool)
     if not report.status.has_solution:
         return (

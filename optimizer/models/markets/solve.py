@@ -85,7 +85,7 @@ def solve_markets(
         (PuLP + HiGHS, always), or ``"auto"``: the flow whenever it applies, and also when
         the contract-free flow's plan happens to meet every contract (then it is optimal).
     solver
-        The MILP solver (see :func:`optimizer.solver.solve`).
+        The MILP solver (see :func:`optimizer.solver.solve_milp`).
     candidates
         Initial number of candidate buyers per member and product in the MILP.
 

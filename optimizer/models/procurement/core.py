@@ -24,7 +24,7 @@ import pulp
 from optimizer.models.procurement.data import ProcurementData
 from optimizer.models.procurement.model import build_model
 from optimizer.results import Status
-from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S, solve
+from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S, solve_milp
 
 __all__ = ["BlockingCoalition", "find_blocking_coalition"]
 
@@ -72,7 +72,7 @@ def find_blocking_coalition(
     if proper and len(built.switch) > 1:
         built.problem += pulp.lpSum(built.switch) <= len(built.switch) - 1, "not_everyone"
         built.problem += pulp.lpSum(built.switch) >= 1, "not_nobody"
-    report = solve(built.problem, time_limit=time_limit, gap=gap)
+    report = solve_milp(built.problem, time_limit=time_limit, gap=gap)
     if not report.status.has_solution:
         return BlockingCoalition(report.status, (), math.nan, math.inf, report.runtime_s)
     chosen = tuple(g for g, z in enumerate(built.switch) if (z.varValue or 0.0) > 0.5)

@@ -75,7 +75,7 @@ from optimizer.models.procurement.data import ProcurementData
 from optimizer.models.procurement.model import BuiltModel, build_model
 from optimizer.models.procurement.plan import ProcurementResult, empty_result, read_plan
 from optimizer.results import SolverReport, Status, relative_gap
-from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S, solve
+from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S, solve_milp
 
 __all__ = [
     "START_MIN_BRACKETS",
@@ -188,17 +188,17 @@ def _solve_in_two_phases(
     """
     problem = built.problem
     if len(built.brackets) < START_MIN_BRACKETS or time_limit < 2.0:
-        return solve(problem, solver=solver, time_limit=time_limit, gap=gap)  # type: ignore[arg-type]
+        return solve_milp(problem, solver=solver, time_limit=time_limit, gap=gap)  # type: ignore[arg-type]
     chosen = {id(u) for u in built.start_brackets}
     saved = [(u, u.lowBound, u.upBound) for *_, u in built.brackets]
     for u, _, _ in saved:
         u.lowBound = u.upBound = 1 if id(u) in chosen else 0
-    first = solve(problem, solver=solver, time_limit=time_limit * START_SHARE, gap=gap / 2)  # type: ignore[arg-type]
+    first = solve_milp(problem, solver=solver, time_limit=time_limit * START_SHARE, gap=gap / 2)  # type: ignore[arg-type]
     plan = {v.name: v.varValue for v in problem.variables()} if first.status.has_solution else {}
     for u, low, up in saved:
         u.lowBound, u.upBound = low, up
     left = max(time_limit - first.runtime_s, 1.0)
-    second = solve(problem, solver=solver, time_limit=left, gap=gap, warm_start=True)  # type: ignore[arg-type]
+    second = solve_milp(problem, solver=solver, time_limit=left, gap=gap, warm_start=True)  # type: ignore[arg-type]
     runtime = first.runtime_s + second.runtime_s
     if not plan or (second.status.has_solution and second.objective <= first.objective):
         return replace(second, runtime_s=runtime)
