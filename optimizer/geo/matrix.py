@@ -23,7 +23,14 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem
 from optimizer.geo._search import Search, best_arrivals, link_keys, same_edge, search
-from optimizer.geo._snap import DEFAULT_MAX_SNAP_M, Attachments, attach, points_array, snap
+from optimizer.geo._snap import (
+    DEFAULT_MAX_SNAP_M,
+    Attachments,
+    Snapped,
+    attach,
+    points_array,
+    snap,
+)
 from optimizer.geo.network import RoadNetwork
 
 __all__ = ["TravelMatrix", "travel_matrix"]
@@ -143,16 +150,8 @@ def travel_matrix(
         return store[key]
     o_snap = snap(network, o_xy, max_snap_m=max_snap_m)
     d_snap = snap(network, d_xy, max_snap_m=max_snap_m)
-    for label, snapped in (("origins", o_snap), ("destinations", d_snap)):
-        if snapped.far.all():
-            raise InputError(
-                Problem(
-                    f"{label} ({network.source})",
-                    f"points within {max_snap_m:,.0f} m of a road of the network; "
-                    f"all {len(snapped.far)} are farther "
-                    f"(the nearest at {snapped.snap_m.min():,.0f} m)",
-                )
-            )
+    _refuse_all_far(network, "origins", o_snap, max_snap_m)
+    _refuse_all_far(network, "destinations", d_snap, max_snap_m)
     primary, other = _solve(
         network,
         leave=attach(network, o_snap, leaving=True),
@@ -183,6 +182,19 @@ def travel_matrix(
             store.pop(next(iter(store)))
         store[key] = result
     return result
+
+
+def _refuse_all_far(network: RoadNetwork, label: str, snapped: Snapped, max_snap_m: float) -> None:
+    """A matrix with no origin (or no destination) on the roads is an input error."""
+    if snapped.far.all():
+        raise InputError(
+            Problem(
+                f"{label} ({network.source})",
+                f"points within {max_snap_m:,.0f} m of a road of the network; "
+                f"all {len(snapped.far)} are farther "
+                f"(the nearest at {snapped.snap_m.min():,.0f} m)",
+            )
+        )
 
 
 def _ids(points: Any) -> tuple[Any, ...]:

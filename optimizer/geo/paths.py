@@ -22,7 +22,7 @@ from shapely.geometry import LineString
 
 from optimizer.errors import InputError, Problem
 from optimizer.geo._search import Search, best_arrivals, link_keys, same_edge, search
-from optimizer.geo._snap import DEFAULT_MAX_SNAP_M, attach, points_array, snap
+from optimizer.geo._snap import DEFAULT_MAX_SNAP_M, Attachments, attach, points_array, snap
 from optimizer.geo.network import RoadNetwork
 from optimizer.io.geojson import collection
 
@@ -153,41 +153,14 @@ def _routes(
     leave_link, edges, arrive_link = _walk(
         found, src[on_graph], dst_links.node[best.via[on_graph]], best.via[on_graph], reverse
     )
-    ptr = network.edge_ptr
-    # Segment ranges (route, rank, lo, hi) of every route, put in driving order below.
-    ranges: list[tuple[IntArray, IntArray, IntArray, IntArray]] = []
-    # Leaving the origin: the rest of its edge when it lies inside one.
-    e = leave.edge[leave_link]
-    inside = e >= 0
-    ranges.append(
-        (
-            on_graph[inside],
-            np.zeros(int(inside.sum()), dtype=np.int64),
-            ptr[e[inside]] + leave.edge_pos[leave_link][inside],
-            ptr[e[inside] + 1],
-        )
-    )
-    route, rank, edge = edges
-    ranges.append((on_graph[route], rank + 1, ptr[edge], ptr[edge + 1]))
-    e = arrive.edge[arrive_link]
-    inside = e >= 0
-    last = np.full(int(inside.sum()), np.iinfo(np.int64).max)
-    ranges.append(
-        (
-            on_graph[inside],
-            last,
-            ptr[e[inside]],
-            ptr[e[inside]] + arrive.edge_pos[arrive_link][inside],
-        )
-    )
     straight = np.flatnonzero(direct)
-    t = trip[straight]
-    e = leave.edge[la[t]]
-    ranges.append((straight, np.zeros(len(straight), dtype=np.int64),
-                   ptr[e] + leave.edge_pos[la[t]], ptr[e] + arrive.edge_pos[ab[t]]))  # fmt: skip
-    route, rank, lo, hi = (np.concatenate(c) for c in zip(*ranges, strict=True))
-    order = np.lexsort((rank, route))
-    route, lo, hi = route[order], lo[order], hi[order]
+    route, lo, hi = _segment_ranges(
+        network,
+        leave,
+        arrive,
+        on_graph=(on_graph, leave_link, edges, arrive_link),
+        straight=(straight, la[trip[straight]], ab[trip[straight]]),
+    )
     segs = network.edge_segs[_expand(lo, hi)]
     seg_route = np.repeat(route, hi - lo)
     other = (network.seg_length_m, network.seg_time_s)[found.pick][segs]
@@ -202,6 +175,57 @@ def _routes(
     second: FloatArray = np.asarray(secondary, dtype=np.float64)
     time_s, distance_m = (first, second) if weight == "time" else (second, first)
     return lines, distance_m, time_s
+
+
+def _segment_ranges(
+    network: RoadNetwork,
+    leave: Attachments,
+    arrive: Attachments,
+    *,
+    on_graph: tuple[IntArray, IntArray, tuple[IntArray, IntArray, IntArray], IntArray],
+    straight: tuple[IntArray, IntArray, IntArray],
+) -> tuple[IntArray, IntArray, IntArray]:
+    """Segment ranges ``edge_segs[lo:hi]`` of every route, in driving order per route.
+
+    ``on_graph`` is (routes, leaving link, walked edges, arriving link) of the routes through
+    the graph; ``straight`` is (routes, leaving link, arriving link) of the trips inside one
+    edge.
+    """
+    graph_routes, leave_link, edges, arrive_link = on_graph
+    ptr = network.edge_ptr
+    # Segment ranges (route, rank, lo, hi) of every route, put in driving order below.
+    ranges: list[tuple[IntArray, IntArray, IntArray, IntArray]] = []
+    # Leaving the origin: the rest of its edge when it lies inside one.
+    e = leave.edge[leave_link]
+    inside = e >= 0
+    ranges.append(
+        (
+            graph_routes[inside],
+            np.zeros(int(inside.sum()), dtype=np.int64),
+            ptr[e[inside]] + leave.edge_pos[leave_link][inside],
+            ptr[e[inside] + 1],
+        )
+    )
+    route, rank, edge = edges
+    ranges.append((graph_routes[route], rank + 1, ptr[edge], ptr[edge + 1]))
+    e = arrive.edge[arrive_link]
+    inside = e >= 0
+    last = np.full(int(inside.sum()), np.iinfo(np.int64).max)
+    ranges.append(
+        (
+            graph_routes[inside],
+            last,
+            ptr[e[inside]],
+            ptr[e[inside]] + arrive.edge_pos[arrive_link][inside],
+        )
+    )
+    routes, s_leave, s_arrive = straight
+    e = leave.edge[s_leave]
+    start, end = ptr[e] + leave.edge_pos[s_leave], ptr[e] + arrive.edge_pos[s_arrive]
+    ranges.append((routes, np.zeros(len(routes), dtype=np.int64), start, end))
+    route, rank, lo, hi = (np.concatenate(c) for c in zip(*ranges, strict=True))
+    order = np.lexsort((rank, route))
+    return route[order], lo[order], hi[order]
 
 
 def _cheapest_trip(trip_key: IntArray, cost: FloatArray, wanted: IntArray) -> IntArray:
