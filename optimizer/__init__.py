@@ -29,6 +29,7 @@ from optimizer.models.procurement import (
     ProcurementResult,
     check_procurement,
     solve_procurement,
+    split_procurement,
 )
 from optimizer.models.routing import RoutingProblem, RoutingResult, check_routes, solve_routes
 from optimizer.pipeline.compare import Comparison, compare_runs, compare_scenarios
@@ -75,7 +76,6 @@ if TYPE_CHECKING:
         least_core_split,
         proportional_split,
         shapley_split,
-        split_procurement,
     )
 
 __version__ = "0.1.0"
@@ -102,7 +102,6 @@ _SHARING_NAMES = frozenset(
         "least_core_split",
         "proportional_split",
         "shapley_split",
-        "split_procurement",
     }
 )
 

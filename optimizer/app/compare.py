@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -16,8 +17,9 @@ from optimizer.app.state import (
     load_bundled,
     show_input_error,
 )
-from optimizer.app.views import download_tables, solve
+from optimizer.app.views import download_tables, readable, solve
 from optimizer.errors import InputError
+from optimizer.io.format import DASH, format_number
 from optimizer.pipeline.compare import Comparison, change_columns, compare_runs
 from optimizer.scenario.scenario import Scenario
 
@@ -81,12 +83,6 @@ def render_compare_page() -> None:
     _show(comparison)
 
 
-def _two_decimals(frame: pd.DataFrame) -> Any:
-    """A table for the eye: money and quantities with two decimals, blanks as dashes."""
-    floats = [c for c in frame.columns if pd.api.types.is_float_dtype(frame[c])]
-    return frame.style.format({c: "{:,.2f}" for c in floats}, na_rep="–")
-
-
 def _short(option: str) -> str:
     return option.split(" (", maxsplit=1)[0].removeprefix("Variant: ")
 
@@ -95,12 +91,12 @@ def _show(comparison: Comparison) -> None:
     st.subheader("KPIs")
     table = comparison.kpis
     formats: dict[str, Any] = {
-        c: "{:,.2f}" for c in table.columns if c not in ("kpi", "unit", "higher_is_better")
+        c: format_number for c in table.columns if c not in ("kpi", "unit", "higher_is_better")
     }
     for name in comparison.names[1:]:
-        formats[change_columns(name)[1]] = "{:+.1f} %"
+        formats[change_columns(name)[1]] = partial(format_number, unit="%", sign=True)
     st.dataframe(
-        table.style.format(formats, na_rep="–"), hide_index=True, width="stretch", placeholder="–"
+        table.style.format(formats, na_rep=DASH), hide_index=True, width="stretch", placeholder=DASH
     )
     st.subheader("In words")
     st.text(comparison.summary())
@@ -113,18 +109,14 @@ def _show(comparison: Comparison) -> None:
             winners = comparison.winners(name, n=10)
             losers = comparison.losers(name, n=10)
             left.caption("Gain most")
-            left.dataframe(
-                _two_decimals(winners), hide_index=True, width="stretch", placeholder="–"
-            )
+            left.dataframe(readable(winners), hide_index=True, width="stretch", placeholder="–")
             right.caption("Lose most")
-            right.dataframe(
-                _two_decimals(losers), hide_index=True, width="stretch", placeholder="–"
-            )
+            right.dataframe(readable(losers), hide_index=True, width="stretch", placeholder="–")
             gains = comparison.member_gains(name)
             by_coop = gains.groupby("cooperative")["gain"].agg(["count", "sum"]).reset_index()
             st.caption("Gain by cooperative")
             st.dataframe(
-                _two_decimals(by_coop.rename(columns={"count": "members", "sum": "total gain"})),
+                readable(by_coop.rename(columns={"count": "members", "sum": "total gain"})),
                 hide_index=True,
                 width="stretch",
                 placeholder="–",

@@ -29,7 +29,7 @@ from optimizer.app.state import (
     show_input_error,
 )
 from optimizer.errors import InputError
-from optimizer.io.format import format_number
+from optimizer.io.format import CLOCK_COLUMNS, DASH, format_clock, format_number
 from optimizer.io.write import OSM_ATTRIBUTION, xlsx_bytes
 from optimizer.pipeline.run import ModelRun
 from optimizer.scenario.scenario import Scenario
@@ -38,6 +38,7 @@ __all__ = [
     "download_tables",
     "kpi_cards",
     "member_chart",
+    "readable",
     "render_model_page",
     "roads_for",
     "summary_html",
@@ -64,6 +65,18 @@ def kpi_cards(run: ModelRun, base: ModelRun | None = None, *, per_row: int = 4) 
                 delta_color="off",
                 help=label if len(label) > 30 else None,  # a long label is cut on the card
             )
+
+
+def readable(frame: pd.DataFrame) -> Any:
+    """A table for the eye: times of day as ``HH:MM``, numbers by the one number formatter,
+    blanks as dashes (the downloads keep the raw numbers)."""
+    clocks = [c for c in frame.columns if c in CLOCK_COLUMNS]
+    numbers = [
+        c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]) and c not in clocks
+    ]
+    formats: dict[Any, Any] = {c: format_clock for c in clocks}
+    formats.update({c: format_number for c in numbers})
+    return frame.style.format(formats, na_rep=DASH)
 
 
 def download_tables(tables: Mapping[str, pd.DataFrame], *, prefix: str, key: str) -> None:
@@ -96,7 +109,7 @@ def _table_tabs(run: ModelRun, *, key: str) -> None:
                 )
                 if choice != "all members":
                     frame = frame[frame["member"].astype(str) == choice]
-            st.dataframe(frame, width="stretch", hide_index=True, placeholder="–")
+            st.dataframe(readable(frame), width="stretch", hide_index=True, placeholder=DASH)
             st.download_button(
                 f"{name}.csv",
                 frame.to_csv(index=False).encode(),
@@ -174,10 +187,7 @@ def member_chart(run: ModelRun, scenario: Scenario, *, base: ModelRun | None = N
         columns={"count": "members", "sum": f"total {label}", "mean": f"mean {label}"}
     )
     st.caption("By cooperative and by member tag (equity figures)")
-    numbers: dict[str, Any] = {c: "{:,.2f}" for c in table.columns if c not in ("group", "members")}
-    st.dataframe(
-        table.style.format(numbers, na_rep="–"), width="stretch", hide_index=True, placeholder="–"
-    )
+    st.dataframe(readable(table), width="stretch", hide_index=True, placeholder=DASH)
 
 
 def summary_html(run: ModelRun, scenario_label: str, base: ModelRun | None = None) -> str:

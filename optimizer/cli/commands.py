@@ -5,7 +5,6 @@ Bad input ends in one line on standard error and exit code 2, never a traceback.
 
 from __future__ import annotations
 
-import math
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +15,7 @@ from rich.console import Console
 from rich.table import Table
 
 from optimizer.errors import InputError
+from optimizer.io.format import format_number
 
 __all__ = ["APP_FILE", "STREAMLIT_SETTINGS", "app_command", "compare_command"]
 
@@ -73,8 +73,11 @@ def compare_command(
         table.add_column(f"{name} %", justify="right")
     for row in comparison.kpis.to_dict(orient="records"):
         cells = [str(row["kpi"]), str(row["unit"])]
-        cells += [_number(row[name]) for name in comparison.names]
-        cells += [_percent(row[change_columns(name)[1]]) for name in comparison.names[1:]]
+        cells += [format_number(row[name]) for name in comparison.names]
+        cells += [
+            format_number(row[change_columns(name)[1]], "%", sign=True)
+            for name in comparison.names[1:]
+        ]
         table.add_row(*cells)
     _out.print(table)
     _out.print(comparison.summary(), markup=False, highlight=False)
@@ -127,13 +130,3 @@ def _names(paths: list[Path]) -> list[str]:
             name += "'"
         names.append(name)
     return names
-
-
-def _number(value: float) -> str:
-    if math.isnan(value):
-        return "–"
-    return f"{value:,.0f}" if abs(value) >= 1000 else f"{value:,.4g}"
-
-
-def _percent(value: float) -> str:
-    return "–" if math.isnan(value) else f"{value:+.1f} %"

@@ -19,6 +19,7 @@ from rich.table import Table
 
 from optimizer import __version__
 from optimizer.errors import InputError
+from optimizer.io.format import format_cell, format_number
 from optimizer.scenario.load import load_scenario
 from optimizer.scenario.scenario import Scenario
 
@@ -253,7 +254,7 @@ def print_run(run: Any, *, member: str | None = None) -> None:
     kpis.add_column("value", justify="right")
     kpis.add_column("unit")
     for kpi in run.kpis:
-        kpis.add_row(kpi.label, f"{kpi.value:,.2f}", kpi.unit)
+        kpis.add_row(kpi.label, format_number(kpi.value), kpi.unit)
     console.print(kpis)
     for name, title in _SHOWN.get(run.model, ()):
         frame = run.tables.get(name)
@@ -293,15 +294,8 @@ def _frame_table(frame: Any, title: str, *, max_rows: int = 25) -> Table:
     for column in frame.columns:
         table.add_column(str(column))
     for row in frame.itertuples(index=False):
-        table.add_row(*[_number(v) if isinstance(v, float) else str(v) for v in row])
+        table.add_row(*[format_cell(v, str(c)) for v, c in zip(row, frame.columns, strict=True)])
     return table
-
-
-def _number(value: float) -> str:
-    """Big figures without decimals, small ones (prices per kg) with four."""
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    return f"{value:.2f}" if abs(value) >= 1 else f"{value:.4f}"
 
 
 def _register_app_commands() -> None:

@@ -2,7 +2,8 @@
 
 Figures of a thousand or more get thousands separators and no decimals; figures from 1 to
 1,000 at most two decimals; figures below 1 (prices per kg, shares) four significant digits;
-percentages get a space before ``%``; missing values are a dash.
+percentages get a space before ``%``; missing values are a dash. Times of day, kept in the
+tables as minutes after midnight (columns in :data:`CLOCK_COLUMNS`), read as ``HH:MM``.
 """
 
 from __future__ import annotations
@@ -11,9 +12,11 @@ import math
 
 import numpy as np
 
-__all__ = ["DASH", "format_number"]
+__all__ = ["CLOCK_COLUMNS", "DASH", "format_cell", "format_clock", "format_number"]
 
 DASH = "–"
+# table columns holding a time of day as minutes after midnight (the routes' tables)
+CLOCK_COLUMNS = frozenset({"start_min", "end_min", "arrival_min", "service_start_min"})
 
 
 def format_number(value: object, unit: str = "", *, sign: bool = False) -> str:
@@ -46,3 +49,31 @@ def format_number(value: object, unit: str = "", *, sign: bool = False) -> str:
     if sign and number > 0:
         text = "+" + text
     return f"{text} {unit}".strip() if unit else text
+
+
+def format_clock(minutes: object) -> str:
+    """A time of day given in minutes after midnight, as ``HH:MM`` (to the nearest minute).
+
+    Times past midnight keep counting (``25:30``); missing values are a dash.
+    """
+    if minutes is None:
+        return DASH
+    try:
+        number = float(minutes)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return str(minutes)
+    if not math.isfinite(number):
+        return DASH
+    whole = round(number)
+    sign, whole = ("-", -whole) if whole < 0 else ("", whole)
+    return f"{sign}{whole // 60:02d}:{whole % 60:02d}"
+
+
+def format_cell(value: object, column: str = "") -> str:
+    """A table cell for the eye: clock columns as ``HH:MM``, numbers by :func:`format_number`,
+    anything else as text."""
+    if column in CLOCK_COLUMNS:
+        return format_clock(value)
+    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+        return DASH if value is None else str(value)
+    return format_number(value)

@@ -19,6 +19,10 @@ and the hubs model (cooperatives sharing hubs) use the same code:
 **Core check**: a split ``x`` is stable when no coalition gains by leaving:
 ``max_S (sum_{i in S} x_i - C(S)) <= tolerance``. The oracle answers it: by enumeration for
 small games, or, for procurement, by one MILP (:mod:`optimizer.models.procurement.core`).
+
+This module holds the games only; the procurement game and its split are in
+:mod:`optimizer.models.procurement.sharing`, the hubs game in
+:mod:`optimizer.models.hubs.sharing` (they import this module, never the other way round).
 """
 
 from __future__ import annotations
@@ -28,33 +32,22 @@ import math
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
-from typing import Literal
 
 import numpy as np
 import pandas as pd
-from scipy.optimize import linprog, minimize
-
-from optimizer.models.procurement import check_procurement, solve_procurement
-from optimizer.models.procurement.core import find_blocking_coalition
-from optimizer.models.procurement.data import ProcurementData
-from optimizer.results import Status
-from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S
 
 __all__ = [
     "CoalitionGame",
     "CoreCheck",
     "CostFunction",
     "Oracle",
-    "SharingResult",
     "Split",
     "check_core",
+    "core_verdict",
     "enumeration_oracle",
     "least_core_split",
-    "procurement_game",
-    "procurement_oracle",
     "proportional_split",
     "shapley_split",
-    "split_procurement",
 ]
 
 CostFunction = Callable[[frozenset[int]], float]
@@ -339,6 +332,8 @@ def _least_core_lp(
     rows: np.ndarray, costs: np.ndarray, total: float, ref: np.ndarray, slack: float
 ) -> tuple[float, np.ndarray]:
     """min eps, then the least-core point closest to ``ref``; rows are coalitions."""
+    from scipy.optimize import linprog  # scipy.optimize takes 0.7 s: only for the least core
+
     k, n = rows.shape
     free = [(None, None)] * (n + 1)
     first = linprog(
@@ -365,6 +360,8 @@ def _closest(
     A quadratic program, so that players in the same position get the same share; solved
     from ``start``, a feasible point.
     """
+    from scipy.optimize import minimize  # scipy.optimize takes 0.7 s: only for the least core
+
     scale = max(1.0, float(np.max(np.abs(ref))))
     found = minimize(
         lambda x: float(np.sum((x - ref / scale) ** 2)),
@@ -405,12 +402,12 @@ def check_core(
     found = find(x)
     gain = float(x[list(found)].sum()) - game.cost(found) if found else 0.0
     tol = tolerance * max(1.0, abs(float(x.sum())))
-    return _verdict(
+    return core_verdict(
         game, found=found, gain=gain, tol=tol, proven=True, runtime_s=time.perf_counter() - start
     )
 
 
-def _verdict(
+def core_verdict(
     game: CoalitionGame,
     *,
     found: frozenset[int],
@@ -419,6 +416,11 @@ def _verdict(
     proven: bool,
     runtime_s: float,
 ) -> CoreCheck:
+    """The verdict on a split, given the coalition ``found`` to gain most and its ``gain``.
+
+    Stable when ``gain <= tol``; ``proven`` is False when the search for that coalition
+    stopped before proving none gains more (the message then says so).
+    """
     names = tuple(game.names(found))
     if gain <= tol:
         message = f"stable: no group of {game.noun} can {game.alone} cheaper alone"
@@ -435,140 +437,3 @@ def _verdict(
         "under this split"
     )
     return CoreCheck(False, gain, names, message, proven, runtime_s)
-
-
-# ---------------------------------------------------------------------------------------
-# procurement
-# ---------------------------------------------------------------------------------------
-Level = Literal["member", "cooperative"]
-
-
-def _players(
-    data: ProcurementData, level: Level, groups: Sequence[str] | None
-) -> tuple[list[str], np.ndarray]:
-    if level == "member":
-        return list(data.member_ids), np.arange(data.n_members)
-    if groups is None or len(groups) != data.n_members:
-        raise ValueError("level='cooperative' needs one group (cooperative id) per member")
-    names = list(dict.fromkeys(str(g) for g in groups))
-    index = {g: i for i, g in enumerate(names)}
-    return names, np.array([index[str(g)] for g in groups], np.int64)
-
-
-def procurement_game(
-    data: ProcurementData,
-    *,
-    level: Level = "member",
-    groups: Sequence[str] | None = None,
-    time_limit: float = DEFAULT_TIME_LIMIT_S,
-    gap: float = DEFAULT_GAP,
-) -> CoalitionGame:
-    """The cost game of pooled procurement: ``C(S)`` = the optimal pooled cost of ``S``."""
-    names, player = _players(data, level, groups)
-
-    def cost(coalition: frozenset[int]) -> float:
-        members = [int(m) for m in np.nonzero(np.isin(player, list(coalition)))[0]]
-        result = solve_procurement(
-            data, members=members, standalone=False, time_limit=time_limit, gap=gap
-        )
-        if not result.status.has_solution:
-            raise RuntimeError(f"coalition {sorted(coalition)}: {result.status.value}")
-        check = check_procurement(data, result)  # every coalition's plan is verified too
-        if not check.ok:
-            raise RuntimeError(
-                f"coalition {sorted(coalition)}: plan fails its check: {'; '.join(check.problems)}"
-            )
-        return result.pooled_cost
-
-    noun = "members" if level == "member" else "cooperatives"
-    return CoalitionGame(names, cost, currency=data.currency, noun=noun)
-
-
-def procurement_oracle(
-    data: ProcurementData,
-    *,
-    level: Level = "member",
-    groups: Sequence[str] | None = None,
-    proper: bool = True,
-    time_limit: float = DEFAULT_TIME_LIMIT_S,
-    gap: float = DEFAULT_GAP,
-) -> Oracle:
-    """The core-check MILP as an oracle: the coalition that gains most under given shares."""
-    _, player = _players(data, level, groups)
-
-    def oracle(shares: np.ndarray) -> frozenset[int]:
-        found = find_blocking_coalition(
-            data, shares, players=player, proper=proper, time_limit=time_limit, gap=gap
-        )
-        return frozenset(found.coalition)
-
-    return oracle
-
-
-@dataclass(frozen=True, eq=False)
-class SharingResult:
-    """A split of the pooled procurement bill and its stability verdict."""
-
-    split: Split
-    core: CoreCheck
-
-    def table(self) -> pd.DataFrame:
-        return self.split.table()
-
-    def summary(self) -> str:
-        return f"{self.split.summary()}\n  {self.core.message}"
-
-
-Method = Literal["shapley", "least_core", "proportional", "volume"]
-
-
-def split_procurement(
-    data: ProcurementData,
-    *,
-    method: Method = "shapley",
-    level: Level = "member",
-    groups: Sequence[str] | None = None,
-    samples: int = 100,
-    seed: int = 0,
-    tolerance: float = 1e-4,
-    time_limit: float = DEFAULT_TIME_LIMIT_S,
-    gap: float = DEFAULT_GAP,
-) -> SharingResult:
-    """Split the pooled bill among members (or cooperatives) and check that it is stable.
-
-    The core check is one MILP over all players (:func:`find_blocking_coalition`); the
-    least core generates its coalitions with the same MILP.
-    """
-    game = procurement_game(data, level=level, groups=groups, time_limit=time_limit, gap=gap)
-    _, player = _players(data, level, groups)
-    if method == "shapley":
-        split = shapley_split(game, samples=samples, seed=seed)
-    elif method == "least_core":
-        oracle = procurement_oracle(
-            data, level=level, groups=groups, proper=True, time_limit=time_limit, gap=gap
-        )
-        split = least_core_split(game, oracle=oracle)
-    elif method == "proportional":
-        split = proportional_split(game)
-    elif method == "volume":
-        kg = data.demand @ data.weight_kg
-        volume = np.bincount(player, weights=kg, minlength=game.n)
-        split = proportional_split(game, volume, method="volume")
-    else:
-        raise ValueError(f"unknown split method {method!r}")
-    start = time.perf_counter()
-    found = find_blocking_coalition(
-        data, split.shares, players=player, time_limit=time_limit, gap=gap
-    )
-    if not found.status.has_solution:
-        core = CoreCheck(
-            False, math.nan, (), f"core check: {found.status.value}", False, found.runtime_s
-        )
-        return SharingResult(split, core)
-    coalition = frozenset(found.coalition)
-    gain = float(split.shares[list(coalition)].sum()) - game.cost(coalition) if coalition else 0.0
-    tol = tolerance * max(1.0, abs(split.total))
-    proven = found.status is Status.OPTIMAL or found.gain_bound <= tol or gain > tol
-    runtime = found.runtime_s + time.perf_counter() - start
-    core = _verdict(game, found=coalition, gain=gain, tol=tol, proven=proven, runtime_s=runtime)
-    return SharingResult(split, core)

@@ -10,15 +10,16 @@ from typing import Any
 import pandas as pd
 
 from optimizer.pipeline.run import ModelRun
+from optimizer.results import Check
 from optimizer.scenario.scenario import Scenario
 
 __all__ = ["_checked", "_no_plan", "_points", "_with_ends"]
 
 
-def _checked(ok: bool, problems: object, model: str) -> None:
+def _checked(check: Check, model: str) -> None:
     """A plan that fails its independent check is a bug, never a result to show."""
-    if not ok:
-        raise RuntimeError(f"the {model} plan failed its independent check: {problems}")
+    if not check.ok:
+        raise RuntimeError(f"the {model} plan failed its independent check: {check.problems}")
 
 
 def _no_plan(model: str, scenario: Scenario, result: Any, notes: tuple[str, ...]) -> ModelRun:

@@ -18,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
+from optimizer.io.format import format_number
 from optimizer.pipeline.run import ModelRun, run_model
 from optimizer.results import Kpi, Status
 from optimizer.scenario.scenario import Scenario
@@ -111,12 +112,12 @@ class Comparison:
                 delta, rel = values[change], values[percent]
                 unit = f" {values['unit']}" if values["unit"] else ""
                 if delta == 0:
-                    lines.append(f"  {values['kpi']}: unchanged at {_fmt(after)}{unit}")
+                    lines.append(f"  {values['kpi']}: unchanged at {format_number(after)}{unit}")
                 else:
-                    rel_text = "" if _missing(rel) else f", {rel:+.1f} %"
+                    rel_text = "" if _missing(rel) else f", {format_number(rel, '%', sign=True)}"
                     lines.append(
-                        f"  {values['kpi']}: {_fmt(before)} -> {_fmt(after)}{unit} "
-                        f"({_fmt(delta, sign=True)}{unit}{rel_text})"
+                        f"  {values['kpi']}: {format_number(before)} -> {format_number(after)}"
+                        f"{unit} ({format_number(delta, sign=True)}{unit}{rel_text})"
                     )
                 shown += 1
             if not self.per_member.empty:
@@ -138,7 +139,8 @@ class Comparison:
         for title, frame in (("gain most", best), ("lose most", worst)):
             if not frame.empty:
                 items = ", ".join(
-                    f"{r.member} ({r.cooperative}) {r.gain:+,.2f}" for r in frame.itertuples()
+                    f"{r.member} ({r.cooperative}) {format_number(r.gain, sign=True)}"
+                    for r in frame.itertuples()
                 )
                 lines.append(f"  {title}: {items}")
         return lines
@@ -310,13 +312,6 @@ def _relative(delta: float, base: float) -> float:
 
 def _missing(value: object) -> bool:
     return value is None or (isinstance(value, float) and math.isnan(value))
-
-
-def _fmt(value: float, *, sign: bool = False) -> str:
-    plus = "+" if sign else ""
-    if abs(value) >= 100:
-        return f"{value:{plus},.0f}"
-    return f"{value:{plus},.4g}"
 
 
 def _distinct(names: list[str]) -> list[str]:

@@ -1,37 +1,63 @@
 """The hubs model as the faces see it: hubs to open and share, corridors, value of sharing.
 
+The model (:mod:`optimizer.models.hubs`) plans the whole network and splits what sharing is
+worth among the cooperatives; this adapter feeds it road distances and lays the result out.
 Importing this module registers ``hubs`` with :func:`~optimizer.pipeline.run.run_model`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
+from optimizer.io.geojson import line, point
+from optimizer.models.hubs import HubData, HubResult, HubSharing, check_hubs, split_hubs
+from optimizer.models.hubs.scenario import HubScenario, hub_scenario, solve_coalition
 from optimizer.pipeline._common import _checked, _no_plan, _points, _with_ends
 from optimizer.pipeline.run import ModelRun, register_model
 from optimizer.pipeline.travel import route_lines, travel
-from optimizer.results import Kpi
+from optimizer.results import Kpi, worst_status
 from optimizer.scenario.scenario import Scenario
 
 __all__ = ["run_hubs"]
 
 
+@dataclass(frozen=True, eq=False)
+class _Plan:
+    """The whole network's plan, and which scenario places its indices stand for."""
+
+    scenario: Scenario
+    hs: HubScenario
+    data: HubData
+    result: HubResult
+    kept_members: np.ndarray
+    kept_hubs: np.ndarray
+
+    def hub_id(self, j: int) -> str:
+        return self.scenario.hubs[int(self.kept_hubs[j])].id
+
+    def named(self, frame: pd.DataFrame) -> pd.DataFrame:
+        """``frame`` with member, hub, buyer and product indices replaced by their ids."""
+        out = frame.copy()
+        members = self.scenario.members
+        if "member" in out:
+            out["member"] = [members[int(self.kept_members[m])].id for m in out["member"]]
+        if "hub" in out:
+            out["hub"] = [self.hub_id(h) for h in out["hub"]]
+        if "buyer" in out:
+            out["buyer"] = [self.hs.buyer_ids[b] for b in out["buyer"]]
+        if "product" in out:
+            out["product"] = [self.hs.product_ids[p] for p in out["product"]]
+        return out
+
+
 @register_model("hubs")
 def run_hubs(scenario: Scenario) -> ModelRun:
     """Which hubs to open and share, the corridors and their trucks, and what sharing is worth."""
-    import numpy as np
-
-    from optimizer.models.hubs import check_hubs
-    from optimizer.models.hubs.scenario import hub_scenario, solve_coalition
-    from optimizer.models.sharing import (
-        CoalitionGame,
-        check_core,
-        least_core_split,
-        proportional_split,
-        shapley_split,
-    )
-
     if not scenario.supply or not scenario.buyers or not scenario.hubs:
         raise InputError(Problem(scenario.name, "supply, buyers and hubs for the hubs model"))
     members, hubs, buyers = (
@@ -45,76 +71,69 @@ def run_hubs(scenario: Scenario) -> ModelRun:
     hs = hub_scenario(scenario, to_hubs.distance_m, to_buyers.distance_m, corridors_km.distance_m)
     params = scenario.parameters
     limit, gap = params.time_limit_s, params.mip_gap
-    everyone = hs.cooperatives
-    data, result, kept_members, kept_hubs = solve_coalition(hs, everyone, time_limit=limit, gap=gap)
+    data, result, kept_members, kept_hubs = solve_coalition(
+        hs, hs.cooperatives, time_limit=limit, gap=gap
+    )
     notes = to_hubs.warnings + corridors_km.warnings
     if not result.status.has_solution:
         return _no_plan("hubs", scenario, result, notes)
-    check = check_hubs(data, result)
-    _checked(check.ok, check.problems, "hubs")
-    statuses = [result.status]
-
-    def coalition_cost(coalition: frozenset[int]) -> float:
-        names = [everyone[i] for i in coalition]
-        if len(names) == len(everyone):
-            net = result.objective
-        else:
-            sub_data, sub, _, _ = solve_coalition(hs, names, time_limit=limit, gap=gap)
-            if not sub.status.has_solution:
-                raise RuntimeError(f"no plan for cooperatives {', '.join(names)} alone")
-            sub_check = check_hubs(sub_data, sub)
-            _checked(sub_check.ok, sub_check.problems, "hubs (coalition)")
-            statuses.append(sub.status)
-            net = sub.objective
-        in_coalition = np.array([c in names for c in hs.member_coop])
-        return float(hs.upper_value[in_coalition].sum() - net)
-
+    _checked(check_hubs(data, result), "hubs")
     currency = params.currency
-    game = CoalitionGame(
-        everyone,
-        coalition_cost,
-        currency=currency,
-        noun="cooperatives",
-        alone="run their collection",
-        going_alone="running their collection",
+    sharing = split_hubs(hs, result, time_limit=limit, gap=gap, currency=currency)
+    plan = _Plan(scenario, hs, data, result, kept_members, kept_hubs)
+    return _lay_out(plan, sharing, notes)
+
+
+def _lay_out(plan: _Plan, sharing: HubSharing, notes: tuple[str, ...]) -> ModelRun:
+    """The plan and its split as KPIs, tables, map layers and a figure per cooperative."""
+    scenario, result = plan.scenario, plan.result
+    currency = scenario.parameters.currency
+    hub_table = _hub_table(plan)
+    corridors = _corridors(plan)
+    first_mile = plan.named(result.first_mile)
+    chosen = sharing.chosen
+    per_coop = sharing.split.rename(columns={f"gain_{chosen}": "value"})
+    per_coop = per_coop.assign(member=per_coop["cooperative"])[["member", "cooperative", "value"]]
+    summary = "\n".join([result.summary(), sharing.summary(scenario.parameters.planning_period)])
+    return ModelRun(
+        model="hubs",
+        scenario=scenario.name,
+        status=worst_status(sharing.statuses),
+        summary=summary,
+        kpis=_kpis(result, sharing, corridors, currency),
+        tables={
+            "hubs": hub_table,
+            "corridors": corridors,
+            "cost_by_echelon": _by_echelon(result),
+            "sharing": sharing.split,
+            "sharing_stability": sharing.stability,
+            "first_mile": first_mile,
+            "corridor_flows": plan.named(result.corridor_flows),
+            "direct": plan.named(result.direct),
+            "farm_gate": plan.named(result.unsold),
+        },
+        layers={
+            "hubs": _hub_points(scenario, hub_table),
+            "corridors": _corridor_lines(scenario, corridors),
+            "first_mile": _feeder_lines(scenario, first_mile),
+        },
+        per_member=per_coop,
+        value_label=f"gain from sharing per cooperative, {chosen.replace('_', ' ')} ({currency})",
+        warnings=notes,
+        result=result,
     )
-    rules = {
-        "shapley": shapley_split(game),
-        "least_core": least_core_split(game),
-        "proportional": proportional_split(game),
-    }
-    cores = {name: check_core(game, rule.shares) for name, rule in rules.items()}
-    shapley = rules["shapley"]
-    upper = np.array(
-        [hs.upper_value[np.array([c == coop for c in hs.member_coop])].sum() for coop in everyone]
-    )
-    split = pd.DataFrame(
-        {"cooperative": list(everyone), "net_value_alone": upper - shapley.standalone}
-    )
-    for name, rule in rules.items():
-        split[f"net_value_{name}"] = upper - rule.shares
-        split[f"gain_{name}"] = rule.standalone - rule.shares
-    stability = pd.DataFrame(
-        [
-            {
-                "rule": name,
-                "stable": core.stable,
-                "verdict": core.message,
-                "gaining_group": ", ".join(core.coalition),
-                "gain": core.gain,
-            }
-            for name, core in cores.items()
-        ]
-    )
-    chosen = next((n for n in ("shapley", "least_core") if cores[n].stable), "least_core")
-    sharing_value = float(shapley.standalone.sum() - shapley.total)
-    hub_rows = []
+
+
+def _hub_table(plan: _Plan) -> pd.DataFrame:
+    """Every hub of the scenario: open or not, its load and how full it is."""
+    scenario, result = plan.scenario, plan.result
     weights = result.first_mile.groupby("hub")["weight_kg"].sum()
     load = dict(zip(weights.index.astype(int), weights.to_numpy(float), strict=True))
-    for j, full in enumerate(kept_hubs):
+    rows = []
+    for j, full in enumerate(plan.kept_hubs):
         hub = scenario.hubs[int(full)]
         kg = float(load.get(j, 0.0))
-        hub_rows.append(
+        rows.append(
             {
                 "hub": hub.id,
                 "name": hub.name,
@@ -128,8 +147,8 @@ def run_hubs(scenario: Scenario) -> ModelRun:
             }
         )
     for full, hub in enumerate(scenario.hubs):
-        if full not in kept_hubs:
-            hub_rows.append(
+        if full not in plan.kept_hubs:
+            rows.append(
                 {
                     "hub": hub.id,
                     "name": hub.name,
@@ -142,36 +161,28 @@ def run_hubs(scenario: Scenario) -> ModelRun:
                     "fixed_cost": hub.fixed_cost,
                 }
             )
-    hub_table = pd.DataFrame(hub_rows)
-    hub_id = {j: scenario.hubs[int(full)].id for j, full in enumerate(kept_hubs)}
-    member_id = {i: scenario.members[int(full)].id for i, full in enumerate(kept_members)}
-    corridors = result.corridors.copy()
+    return pd.DataFrame(rows)
+
+
+def _corridors(plan: _Plan) -> pd.DataFrame:
+    """Trucks per corridor hub → buyer, with the road distance and how full they run."""
+    corridors = plan.result.corridors.copy()
     corridors["distance_km"] = [
-        float(data.distance_hub_buyer_km[h, b])
+        float(plan.data.distance_hub_buyer_km[h, b])
         for h, b in zip(corridors["hub"], corridors["buyer"], strict=True)
     ]
+    capacity = corridors["trucks"] * corridors["payload_kg"]
     corridors["utilisation_pct"] = (
-        100
-        * corridors["load_kg"]
-        / (corridors["trucks"] * corridors["payload_kg"]).where(corridors["trucks"] > 0, np.nan)
+        100 * corridors["load_kg"] / capacity.where(corridors["trucks"] > 0, np.nan)
     )
-    corridors["hub"] = [hub_id[h] for h in corridors["hub"]]
-    corridors["buyer"] = [hs.buyer_ids[b] for b in corridors["buyer"]]
+    corridors["hub"] = [plan.hub_id(h) for h in corridors["hub"]]
+    corridors["buyer"] = [plan.hs.buyer_ids[b] for b in corridors["buyer"]]
+    return corridors
 
-    def named(frame: pd.DataFrame) -> pd.DataFrame:
-        out = frame.copy()
-        if "member" in out:
-            out["member"] = [member_id[m] for m in out["member"]]
-        if "hub" in out:
-            out["hub"] = [hub_id[h] for h in out["hub"]]
-        if "buyer" in out:
-            out["buyer"] = [hs.buyer_ids[b] for b in out["buyer"]]
-        if "product" in out:
-            out["product"] = [hs.product_ids[p] for p in out["product"]]
-        return out
 
+def _by_echelon(result: HubResult) -> pd.DataFrame:
     v = result.value
-    by_echelon = pd.DataFrame(
+    return pd.DataFrame(
         {
             "echelon": [
                 "revenue at buyers",
@@ -193,9 +204,15 @@ def run_hubs(scenario: Scenario) -> ModelRun:
             ],
         }
     )
-    kpis = (
+
+
+def _kpis(
+    result: HubResult, sharing: HubSharing, corridors: pd.DataFrame, currency: str
+) -> tuple[Kpi, ...]:
+    v = result.value
+    return (
         Kpi("net value", result.objective, currency, True),
-        Kpi("value of sharing", sharing_value, currency, True),
+        Kpi("value of sharing", sharing.value, currency, True),
         Kpi("hubs open", float(len(result.open_hubs)), "hubs", None),
         Kpi("trucks on corridors", float(corridors["trucks"].sum()), "trucks", None),
         Kpi("corridor truck cost", v.truck_cost, currency, False),
@@ -203,85 +220,50 @@ def run_hubs(scenario: Scenario) -> ModelRun:
         Kpi("hub costs (fixed and handling)", v.hub_fixed_cost + v.handling_cost, currency, False),
         Kpi("direct trip cost", v.direct_cost, currency, False),
     )
-    hub_points = [
-        {
-            "type": "Feature",
-            "geometry": {"type": "Point", "coordinates": [h.lon, h.lat]},
-            "properties": {
+
+
+def _hub_points(scenario: Scenario, hub_table: pd.DataFrame) -> list[dict[str, Any]]:
+    rows = hub_table.set_index("hub")
+    return [
+        point(
+            h.lon,
+            h.lat,
+            {
                 "id": h.id,
                 "name": h.name,
-                "open": bool(row["open"]),
+                "open": bool(rows.loc[h.id, "open"]),
                 "existing": h.existing,
-                "load_kg": row["load_kg"],
+                "load_kg": rows.loc[h.id, "load_kg"],
             },
-        }
-        for h, (_, row) in zip(
-            scenario.hubs,
-            hub_table.set_index("hub").loc[[h.id for h in scenario.hubs]].reset_index().iterrows(),
-            strict=True,
         )
+        for h in scenario.hubs
     ]
+
+
+def _corridor_lines(scenario: Scenario, corridors: pd.DataFrame) -> list[dict[str, Any]]:
     hub_at = {h.id: h for h in scenario.hubs}
     buyer_at = {b.id: b for b in scenario.buyers}
     lanes = _with_ends(corridors[corridors["trucks"] > 0], "hub", hub_at, "buyer", buyer_at)
-    corridor_lines = route_lines(scenario, lanes, properties=["hub", "buyer", "trucks", "load_kg"])
+    return route_lines(scenario, lanes, properties=["hub", "buyer", "trucks", "load_kg"])
+
+
+def _feeder_lines(scenario: Scenario, first_mile: pd.DataFrame) -> list[dict[str, Any]]:
+    """Straight lines from each member to the hub it feeds (the first mile, not drawn on roads)."""
     member_at = {m.id: m for m in scenario.members}
-    first_mile = named(result.first_mile)
+    hub_at = {h.id: h for h in scenario.hubs}
     links = first_mile.groupby(["member", "hub"], as_index=False)["weight_kg"].sum()
-    feeder_lines = [
-        {
-            "type": "Feature",
-            "properties": {
+    return [
+        line(
+            [
+                (member_at[r.member].lon, member_at[r.member].lat),
+                (hub_at[r.hub].lon, hub_at[r.hub].lat),
+            ],
+            {
                 "member": r.member,
                 "hub": r.hub,
                 "weight_kg": float(r.weight_kg),
                 "cooperative": member_at[r.member].cooperative,
             },
-            "geometry": {
-                "type": "LineString",
-                "coordinates": [
-                    [member_at[r.member].lon, member_at[r.member].lat],
-                    [hub_at[r.hub].lon, hub_at[r.hub].lat],
-                ],
-            },
-        }
+        )
         for r in links.itertuples(index=False)
     ]
-    per_coop = split.rename(columns={f"gain_{chosen}": "value"})
-    per_coop = per_coop.assign(member=per_coop["cooperative"])[["member", "cooperative", "value"]]
-    status = max(statuses, key=lambda s: s is not type(s).OPTIMAL)
-    summary = "\n".join(
-        [
-            result.summary(),
-            f"value of sharing: {sharing_value:,.2f} {currency} a {params.planning_period} "
-            f"(all cooperatives together against each alone)",
-            f"split ({chosen.replace('_', ' ')}): "
-            + "; ".join(
-                f"{c} {g:+,.2f}" for c, g in zip(everyone, split[f"gain_{chosen}"], strict=True)
-            ),
-            *(f"{name.replace('_', ' ')}: {core.message}" for name, core in cores.items()),
-        ]
-    )
-    return ModelRun(
-        model="hubs",
-        scenario=scenario.name,
-        status=status,
-        summary=summary,
-        kpis=kpis,
-        tables={
-            "hubs": hub_table,
-            "corridors": corridors,
-            "cost_by_echelon": by_echelon,
-            "sharing": split,
-            "sharing_stability": stability,
-            "first_mile": first_mile,
-            "corridor_flows": named(result.corridor_flows),
-            "direct": named(result.direct),
-            "farm_gate": named(result.unsold),
-        },
-        layers={"hubs": hub_points, "corridors": corridor_lines, "first_mile": feeder_lines},
-        per_member=per_coop,
-        value_label=f"gain from sharing per cooperative, {chosen.replace('_', ' ')} ({currency})",
-        warnings=notes,
-        result=result,
-    )

@@ -1,6 +1,11 @@
 """The routing model as the faces see it: daily collection tours per vehicle group.
 
-Importing this module registers ``routes`` with :func:`~optimizer.pipeline.run.run_model`.
+Vehicle types collecting the same produce form a group, solved on its own (the groups share
+the cores). Every member of a group appears in the ``stops`` table or in ``skipped``, with the
+reason in words: left out by the search (its produce is worth less than the detour), or its
+group has no plan at all. Times are minutes after midnight, distances km, durations hours,
+unrounded: the faces format them. Importing this module registers ``routes`` with
+:func:`~optimizer.pipeline.run.run_model`.
 """
 
 from __future__ import annotations
@@ -8,18 +13,58 @@ from __future__ import annotations
 import itertools
 import os
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
 from typing import Any
 
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
+from optimizer.models.routing import check_routes, solve_routes
+from optimizer.models.routing.scenario import (
+    Locations,
+    RouteGroup,
+    routing_locations,
+    routing_problems,
+)
+from optimizer.models.routing.solve import RoutingResult
 from optimizer.pipeline._common import _checked
 from optimizer.pipeline.run import ModelRun, register_model
 from optimizer.pipeline.travel import route_lines, travel
-from optimizer.results import Kpi, Status
+from optimizer.results import Kpi, Status, worst_status
 from optimizer.scenario.scenario import Scenario
 
-__all__ = ["run_routes"]
+__all__ = ["ROUTE_COLUMNS", "SKIPPED_COLUMNS", "STOP_COLUMNS", "run_routes"]
+
+ROUTE_COLUMNS = [
+    "route",
+    "products",
+    "vehicle",
+    "stops",
+    "load_kg",
+    "payload_kg",
+    "utilisation_pct",
+    "distance_km",
+    "duration_h",
+    "start_min",
+    "end_min",
+    "cost",
+]
+STOP_COLUMNS = ["route", "position", "member", "arrival_min", "service_start_min", "load_kg"]
+SKIPPED_COLUMNS = ["products", "member", "reason", "penalty"]
+LEFT_OUT = (
+    "left out by the search: collecting it costs more than its produce is worth a collection "
+    "day (the penalty)"
+)
+
+
+@dataclass
+class _Tables:
+    """Rows of the routes, stops, skipped and map-leg tables, gathered group by group."""
+
+    routes: list[dict[str, Any]] = field(default_factory=list)
+    stops: list[dict[str, Any]] = field(default_factory=list)
+    skipped: list[dict[str, Any]] = field(default_factory=list)
+    legs: list[dict[str, Any]] = field(default_factory=list)
 
 
 @register_model("routes")
@@ -32,10 +77,6 @@ def run_routes(
     scenario's ``time_limit_s``), enough for tours of a few dozen stops; give more for large
     groups (``optimizer solve ... --time-limit 10``).
     """
-
-    from optimizer.models.routing import check_routes, solve_routes
-    from optimizer.models.routing.scenario import routing_locations, routing_problems
-
     if not scenario.supply or not scenario.vehicles:
         raise InputError(Problem(scenario.name, "supply and vehicles for collection routing"))
     places = routing_locations(scenario)
@@ -49,9 +90,6 @@ def run_routes(
     trips = travel(scenario, points, points)
     groups = routing_problems(scenario, places, trips.distance_m, trips.time_s)
     limit = time_limit if time_limit is not None else min(scenario.parameters.time_limit_s, 1.0)
-    currency = scenario.parameters.currency
-    route_rows, stop_rows, skipped_rows, statuses = [], [], [], []
-    legs = []
     # the engines release the GIL while they search: the vehicle groups share the cores
     workers = max(1, min(len(groups), os.cpu_count() or 1))
     with ThreadPoolExecutor(max_workers=workers) as pool:
@@ -61,93 +99,135 @@ def run_routes(
                 groups,
             )
         )
+    rows = _Tables()
     for group, result in zip(groups, results, strict=True):
-        statuses.append(result.status)
-        if not result.status.has_solution:
-            continue
-        check = check_routes(group.problem, result)
-        _checked(check.ok, check.problems, "routes")
-        label = "+".join(group.products)
-        types = group.problem.vehicle_types
-        for row in _records(result.routes):
-            route_rows.append(
-                {
-                    "route": f"{label} #{row.route}",
-                    "products": label,
-                    "vehicle": types[row.vehicle_type].name,
-                    "stops": row.stops,
-                    "load_kg": row.load,
-                    "payload_kg": row.payload,
-                    "utilisation_pct": round(
-                        100 * row.utilisation if row.utilisation <= 1 else row.utilisation, 1
-                    ),
-                    "km": round(row.distance / 1000, 2),
-                    "hours": round(row.duration / 3600, 2),
-                    "start": _clock(row.start_time),
-                    "end": _clock(row.end_time),
-                    "cost": round(float(row.cost), 2),
-                }
-            )
-        for row in _records(result.stops):
-            stop_rows.append(
-                {
-                    "route": f"{label} #{row.route}",
-                    "position": row.position,
-                    "member": row.name,
-                    "arrival": _clock(row.arrival),
-                    "service_start": _clock(row.service_start),
-                    "load_kg": row.load,
-                }
-            )
-        for row in _records(result.skipped):
-            skipped_rows.append(
-                {"products": label, "member": row.name, "penalty": float(row.penalty)}
-            )
-        for route in _records(result.routes):
-            seq = result.stops[result.stops["route"] == route.route].sort_values("position")
-            path = [
-                int(route.start_location),
-                *seq["location"].astype(int),
-                int(route.end_location),
-            ]
-            for a, b in itertools.pairwise(path):
-                legs.append(
-                    {
-                        "route": f"{label} #{route.route}",
-                        "products": label,
-                        "origin_lat": places.lat[a],
-                        "origin_lon": places.lon[a],
-                        "destination_lat": places.lat[b],
-                        "destination_lon": places.lon[b],
-                    }
-                )
-    routes = pd.DataFrame(
-        route_rows,
-        columns=[
-            "route",
-            "products",
-            "vehicle",
-            "stops",
-            "load_kg",
-            "payload_kg",
-            "utilisation_pct",
-            "km",
-            "hours",
-            "start",
-            "end",
-            "cost",
-        ],
+        if result.status.has_solution:
+            _checked(check_routes(group.problem, result), "routes")
+            _add_plan(rows, group, result, places)
+        else:
+            rows.skipped += _planless(group, result, limit)
+    status = worst_status(r.status for r in results)
+    return _lay_out(scenario, rows, status, trips.warnings, f"{engine}, {limit:g} s")
+
+
+def _label(group: RouteGroup) -> str:
+    return "+".join(group.products)
+
+
+def _add_plan(rows: _Tables, group: RouteGroup, result: RoutingResult, places: Locations) -> None:
+    """The group's routes, stops, members left out and map legs, in raw units."""
+    label = _label(group)
+    types = group.problem.vehicle_types
+    for r in result.routes.to_dict("records"):
+        utilisation = float(r["utilisation"])
+        rows.routes.append(
+            {
+                "route": f"{label} #{r['route']}",
+                "products": label,
+                "vehicle": types[int(r["vehicle_type"])].name,
+                "stops": r["stops"],
+                "load_kg": r["load"],
+                "payload_kg": r["payload"],
+                "utilisation_pct": 100 * utilisation if utilisation <= 1 else utilisation,
+                "distance_km": float(r["distance"]) / 1000,
+                "duration_h": float(r["duration"]) / 3600,
+                "start_min": float(r["start_time"]) / 60,
+                "end_min": float(r["end_time"]) / 60,
+                "cost": float(r["cost"]),
+            }
+        )
+        seq = result.stops[result.stops["route"] == r["route"]].sort_values("position")
+        path = [int(r["start_location"]), *seq["location"].astype(int), int(r["end_location"])]
+        rows.legs += [
+            {
+                "route": f"{label} #{r['route']}",
+                "products": label,
+                "origin_lat": places.lat[a],
+                "origin_lon": places.lon[a],
+                "destination_lat": places.lat[b],
+                "destination_lon": places.lon[b],
+            }
+            for a, b in itertools.pairwise(path)
+        ]
+    rows.stops += [
+        {
+            "route": f"{label} #{s['route']}",
+            "position": s["position"],
+            "member": s["name"],
+            "arrival_min": float(s["arrival"]) / 60,
+            "service_start_min": float(s["service_start"]) / 60,
+            "load_kg": s["load"],
+        }
+        for s in result.stops.to_dict("records")
+    ]
+    rows.skipped += [
+        {"products": label, "member": s["name"], "reason": LEFT_OUT, "penalty": float(s["penalty"])}
+        for s in result.skipped.to_dict("records")
+    ]
+
+
+def _planless(group: RouteGroup, result: RoutingResult, limit: float) -> list[dict[str, Any]]:
+    """Every member of a group whose solve found no plan, with the reason in words."""
+    label = _label(group)
+    message = result.message.strip()
+    if result.status is Status.NO_SOLUTION:
+        reason = (
+            f"no collection plan for the {label} vehicles: the search found none in {limit:g} s"
+        )
+        reason += f" ({message})" if message else ""
+    elif result.status is Status.INFEASIBLE:
+        reason = f"infeasible: {message}" if message else f"infeasible: no plan for {label}"
+    else:
+        reason = f"no collection plan for the {label} vehicles: {message or result.status.value}"
+    penalty = {c.name: c.skip_penalty for c in group.problem.clients}
+    return [
+        {"products": label, "member": m, "reason": reason, "penalty": penalty.get(m)}
+        for m in group.member_ids
+    ]
+
+
+def _lay_out(
+    scenario: Scenario, rows: _Tables, status: Status, notes: tuple[str, ...], how: str
+) -> ModelRun:
+    """The tables, KPIs, map legs and the cost per stop of each member collected."""
+    currency = scenario.parameters.currency
+    routes = pd.DataFrame(rows.routes, columns=ROUTE_COLUMNS)
+    stops = pd.DataFrame(rows.stops, columns=STOP_COLUMNS)
+    skipped = pd.DataFrame(rows.skipped, columns=SKIPPED_COLUMNS)
+    lines = route_lines(scenario, pd.DataFrame(rows.legs), properties=["route", "products"])
+    kpis = _kpis(routes, stops, skipped, currency)
+    member_coop = {m.id: m.cooperative for m in scenario.members}
+    visits = stops.merge(routes[["route", "cost", "stops"]], on="route")
+    per_member = pd.DataFrame(
+        {
+            "member": visits["member"],
+            "cooperative": [member_coop.get(m, "") for m in visits["member"]],
+            "value": (visits["cost"] / visits["stops"]).astype(float),
+        }
     )
-    stops = pd.DataFrame(
-        stop_rows, columns=["route", "position", "member", "arrival", "service_start", "load_kg"]
+    return ModelRun(
+        model="routes",
+        scenario=scenario.name,
+        status=status,
+        summary=_summary(kpis, skipped, currency, how),
+        kpis=kpis,
+        tables={"routes": routes, "stops": stops, "skipped": skipped},
+        layers={"routes": lines},
+        per_member=per_member,
+        value_label=f"collection cost per stop ({currency})",
+        value_higher_is_better=False,
+        warnings=notes,
+        result=None,
     )
-    skipped = pd.DataFrame(skipped_rows, columns=["products", "member", "penalty"])
-    lines = route_lines(scenario, pd.DataFrame(legs), properties=["route", "products"])
-    status = max(statuses, key=lambda s: s is not type(s).OPTIMAL) if statuses else Status.ERROR
-    kpis = (
+
+
+def _kpis(
+    routes: pd.DataFrame, stops: pd.DataFrame, skipped: pd.DataFrame, currency: str
+) -> tuple[Kpi, ...]:
+    return (
         Kpi("routes", float(len(routes)), "routes", None),
-        Kpi("km driven", float(routes["km"].sum()), "km", False),
-        Kpi("hours on the road", float(routes["hours"].sum()), "h", False),
+        Kpi("km driven", float(routes["distance_km"].sum()), "km", False),
+        Kpi("hours on the road", float(routes["duration_h"].sum()), "h", False),
         Kpi("collection cost", float(routes["cost"].sum()), currency, False),
         Kpi("members collected", float(stops["member"].nunique()), "members", True),
         Kpi("members skipped", float(len(skipped)), "members", False),
@@ -158,53 +238,17 @@ def run_routes(
             True,
         ),
     )
+
+
+def _summary(kpis: tuple[Kpi, ...], skipped: pd.DataFrame, currency: str, how: str) -> str:
     figure = {k.label: k.value for k in kpis}
-    member_coop = {m.id: m.cooperative for m in scenario.members}
-    visits = stops.merge(routes[["route", "km", "cost", "stops"]], on="route")
-    per_member = pd.DataFrame(
-        {
-            "member": visits["member"],
-            "cooperative": [member_coop.get(m, "") for m in visits["member"]],
-            "value": (visits["cost"] / visits["stops"]).astype(float),
-        }
-    )
-    summary = (
-        f"routes: {len(routes)} collection tours, {figure['km driven']:,.1f} km, "
+    text = (
+        f"routes: {int(figure['routes'])} collection tours, {figure['km driven']:,.1f} km, "
         f"{figure['hours on the road']:,.1f} h, cost {figure['collection cost']:,.2f} {currency} "
         f"per collection day; {int(figure['members collected'])} members collected"
-        + (f", {len(skipped)} skipped (see the table 'skipped')" if len(skipped) else "")
-        + f" ({engine}, {limit:g} s per vehicle group)"
     )
-    return ModelRun(
-        model="routes",
-        scenario=scenario.name,
-        status=status,
-        summary=summary,
-        kpis=kpis,
-        tables={"routes": routes, "stops": stops, "skipped": skipped},
-        layers={"routes": lines},
-        per_member=per_member,
-        value_label=f"collection cost per stop ({currency})",
-        value_higher_is_better=False,
-        warnings=trips.warnings,
-        result=None,
-    )
-
-
-class _Record:
-    """A table row whose columns read as attributes (typed loosely: values come from solvers)."""
-
-    def __init__(self, values: dict[str, Any]) -> None:
-        self.__dict__.update(values)
-
-    def __getattr__(self, name: str) -> Any:  # only reached for a missing column
-        raise AttributeError(name)
-
-
-def _records(frame: pd.DataFrame) -> list[Any]:
-    return [_Record({str(k): v for k, v in row.items()}) for row in frame.to_dict("records")]
-
-
-def _clock(seconds: float) -> str:
-    minutes = round(float(seconds) / 60)
-    return f"{minutes // 60:02d}:{minutes % 60:02d}"
+    if len(skipped):
+        text += f", {len(skipped)} skipped (see the table 'skipped')"
+    text += f" ({how} per vehicle group)"
+    planless = sorted({r for r in skipped["reason"] if r != LEFT_OUT})
+    return "\n".join([text, *(f"not collected: {r}" for r in planless)])

@@ -4,11 +4,23 @@
 its value; ``solve`` writes and solves the MILP (its docstring gives the formulation);
 ``check`` recomputes a plan's feasibility and net value from its decisions alone; ``scenario``
 builds the instance for a scenario or a coalition of its cooperatives from plain distance
-arrays. This folder never imports roads (``optimizer.geo``) or the faces.
+arrays; ``sharing`` values sharing and splits it among the cooperatives (the game on
+:mod:`optimizer.models.sharing`). This folder never imports roads (``optimizer.geo``) or the
+faces.
 """
 
 from optimizer.models.hubs.check import check_hubs
 from optimizer.models.hubs.data import HubData, HubResult, HubValue
+from optimizer.models.hubs.sharing import HubSharing, hubs_game, split_hubs
 from optimizer.models.hubs.solve import solve_hubs
 
-__all__ = ["HubData", "HubResult", "HubValue", "check_hubs", "solve_hubs"]
+__all__ = [
+    "HubData",
+    "HubResult",
+    "HubSharing",
+    "HubValue",
+    "check_hubs",
+    "hubs_game",
+    "solve_hubs",
+    "split_hubs",
+]

@@ -4,8 +4,9 @@
 envelope cuts); ``solve`` runs the two-phase solve; ``plan`` holds the result and lays out a
 solved model as tables; ``core`` finds the coalition that would gain most by ordering alone;
 ``check`` recomputes feasibility and cost from the plan alone; ``scenario`` builds the instance
-from a scenario and plain distances. This folder never imports roads (``optimizer.geo``) or
-the faces.
+from a scenario and plain distances; ``sharing`` splits the pooled bill fairly (the cost game
+on :mod:`optimizer.models.sharing`) and passes a cooperative's share on to its members. This
+folder never imports roads (``optimizer.geo``) or the faces.
 """
 
 from optimizer.models.procurement.check import check_procurement
@@ -16,6 +17,13 @@ from optimizer.models.procurement.scenario import (
     member_groups,
     nearest_hubs,
     scenario_procurement_data,
+)
+from optimizer.models.procurement.sharing import (
+    SharingResult,
+    pass_down,
+    procurement_game,
+    procurement_oracle,
+    split_procurement,
 )
 from optimizer.models.procurement.solve import (
     START_MIN_BRACKETS,
@@ -28,13 +36,18 @@ __all__ = [
     "START_MIN_BRACKETS",
     "ProcurementData",
     "ProcurementResult",
+    "SharingResult",
     "check_procurement",
     "coalition_mask",
     "drop_point_ids",
     "goods_cost",
     "member_groups",
     "nearest_hubs",
+    "pass_down",
+    "procurement_game",
+    "procurement_oracle",
     "scenario_procurement_data",
     "solve_procurement",
+    "split_procurement",
     "standalone_costs",
 ]

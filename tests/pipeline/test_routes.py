@@ -1,0 +1,71 @@
+"""The routes adapter: every member is routed or reported, the run's status is the worst of
+its vehicle groups', and the tables hold raw numbers with their units in the column names."""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from optimizer import load_scenario
+from optimizer.models.routing import solve_routes
+from optimizer.models.routing.problem import RoutingProblem
+from optimizer.models.routing.solve import RoutingResult
+from optimizer.pipeline import routes as adapter
+from optimizer.pipeline.run import run_model
+from optimizer.results import Status
+from tests.conftest import LIECHTENSTEIN
+
+
+def no_plan_for_milk(problem: RoutingProblem, **options: Any) -> RoutingResult:
+    """The real search for every group but milk's, whose search finds nothing."""
+    if problem.name.endswith(": milk"):
+        empty = pd.DataFrame()
+        return RoutingResult(
+            Status.NO_SOLUTION, "pyvrp", 1.0, math.nan, empty, empty, empty, message=""
+        )
+    return solve_routes(problem, **options)
+
+
+def test_a_group_without_a_plan_lists_its_members_as_skipped(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # Liechtenstein has two vehicle groups: milk tankers, and vans for potatoes and
+    # vegetables. The milk group's search finds no plan: its members were once neither
+    # routed nor reported, under a "feasible" status.
+    monkeypatch.setattr(adapter, "solve_routes", no_plan_for_milk)
+    sc = load_scenario(LIECHTENSTEIN)
+    run = run_model(sc, "routes", time_limit=1)  # the vans' plan is checked inside
+    milk = {s.member for s in sc.supply if s.product == "milk"}
+    suppliers = {s.member for s in sc.supply}
+    collected = set(run.tables["stops"]["member"])
+    skipped = run.tables["skipped"]
+    assert milk and collected and milk - collected == milk
+    assert set(skipped["member"]) | collected == suppliers
+    reasons = skipped.set_index("member")["reason"]
+    for member in milk:
+        assert reasons[member] == (
+            "no collection plan for the milk vehicles: the search found none in 1 s"
+        )
+    assert run.status is Status.NO_SOLUTION  # the worst of feasible (vans) and no solution
+    assert "not collected: no collection plan for the milk vehicles" in run.summary
+    assert run.kpi_values()["members skipped"] == len(skipped) >= len(milk)
+
+
+def test_routes_tables_hold_raw_numbers() -> None:
+    run = run_model(load_scenario(LIECHTENSTEIN), "routes", time_limit=1)
+    routes, stops = run.tables["routes"], run.tables["stops"]
+    assert list(routes.columns) == adapter.ROUTE_COLUMNS
+    assert list(stops.columns) == adapter.STOP_COLUMNS
+    assert list(run.tables["skipped"].columns) == adapter.SKIPPED_COLUMNS
+    for column in ("distance_km", "duration_h", "start_min", "end_min", "utilisation_pct"):
+        assert pd.api.types.is_float_dtype(routes[column]), column
+    for column in ("arrival_min", "service_start_min"):
+        assert pd.api.types.is_float_dtype(stops[column]), column
+    # a route lasts from its start to its end, in minutes after midnight
+    assert np.allclose(routes["end_min"] - routes["start_min"], routes["duration_h"] * 60)
+    assert (stops["service_start_min"] >= stops["arrival_min"] - 1e-9).all()
+    assert run.kpi_values()["km driven"] == pytest.approx(routes["distance_km"].sum())
