@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from optimizer.models.markets.data import FARM_GATE, MarketData, MarketResult
 from optimizer.results import Check
@@ -36,10 +37,43 @@ def check_markets(data: MarketData, result: MarketResult, *, tolerance: float = 
         ``income`` (the same), ``farm_gate_income`` (everything sold at the farm gate) and
         ``gain`` (their difference).
     """
-    problems: list[str] = []
-    flows = result.flows
     if not result.status.has_solution:
         return _check(("the result has no plan",), math.nan, data)
+    problems: list[str] = []
+    sold, gate = _read_flows(data, result.flows, problems)
+    used = sold > _tol(tolerance, 0.0)
+    _check_supply(data, sold, gate, tolerance, problems)
+    _check_pairs(data, used, problems)
+    _check_intake(data, sold, tolerance, problems)
+    if result.single_buyer:
+        count = used.sum(axis=1)
+        for m, p in zip(*np.nonzero(count > 1), strict=True):
+            problems.append(
+                f"{data.member_ids[m]} sells {data.product_ids[p]} to "
+                f"{count[m, p]} buyers, one allowed"
+            )
+    reach = np.isfinite(data.distance_km) & np.isfinite(data.time_h)
+    distance = np.where(reach, data.distance_km, 0.0)
+    transport = distance[:, :, None] * data.transport_cost_per_unit_km[None, None, :]
+    net = data.price[None, :, :] - data.handling_fee[None, :, :] - transport
+    income = float(np.sum(np.where(used, sold * net, 0.0)) + np.sum(gate * data.farm_gate_price))
+    if not math.isclose(income, result.objective, rel_tol=tolerance, abs_tol=tolerance):
+        problems.append(
+            f"income recomputed {income:,.4f} differs from the reported {result.objective:,.4f}"
+        )
+    return _check(tuple(problems), income, data)
+
+
+def _tol(tolerance: float, limit: np.ndarray | float) -> np.ndarray:
+    """The absolute slack on a limit: ``tolerance`` of it, and at least ``tolerance``."""
+    return tolerance * np.maximum(np.abs(limit), 1.0)
+
+
+def _read_flows(
+    data: MarketData, flows: pd.DataFrame, problems: list[str]
+) -> tuple[np.ndarray, np.ndarray]:
+    """The quantities sold ``(M, B, P)`` and left at the farm gate ``(M, P)``; rows naming
+    unknown members, products or buyers, or negative quantities, are problems."""
     member_at = {name: i for i, name in enumerate(data.member_ids)}
     buyer_at = {name: i for i, name in enumerate(data.buyer_ids)}
     product_at = {name: i for i, name in enumerate(data.product_ids)}
@@ -64,19 +98,24 @@ def check_markets(data: MarketData, result: MarketResult, *, tolerance: float = 
             problems.append(f"unknown buyer {row.buyer}")
             continue
         sold[m, b, p] += q
+    return sold, gate
 
-    def tol(limit: np.ndarray | float) -> np.ndarray:
-        return tolerance * np.maximum(np.abs(limit), 1.0)
 
+def _check_supply(
+    data: MarketData, sold: np.ndarray, gate: np.ndarray, tolerance: float, problems: list[str]
+) -> None:
+    """Every member places its whole supply (sold or at the farm gate)."""
     delivered = sold.sum(axis=1) + gate
-    off = np.abs(delivered - data.supply) > tol(data.supply)
+    off = np.abs(delivered - data.supply) > _tol(tolerance, data.supply)
     for m, p in zip(*np.nonzero(off), strict=True):
         problems.append(
             f"{data.member_ids[m]}/{data.product_ids[p]}: plan places {delivered[m, p]:g} "
             f"of a supply of {data.supply[m, p]:g}"
         )
 
-    used = sold > tol(0.0)
+
+def _check_pairs(data: MarketData, used: np.ndarray, problems: list[str]) -> None:
+    """Sales only over roads, to buyers of the product, within its perishability."""
     reach = np.isfinite(data.distance_km) & np.isfinite(data.time_h)
     for m, b, _ in zip(*np.nonzero(used & ~reach[:, :, None]), strict=True):
         problems.append(f"{data.member_ids[m]} cannot reach {data.buyer_ids[b]}")
@@ -92,6 +131,15 @@ def check_markets(data: MarketData, result: MarketResult, *, tolerance: float = 
             f"{data.product_ids[p]}'s perishability of {perish[p]:g} h"
         )
 
+
+def _check_intake(
+    data: MarketData, sold: np.ndarray, tolerance: float, problems: list[str]
+) -> None:
+    """Each buyer's intake between its minimum contract (when it buys) and its maximum."""
+
+    def tol(limit: np.ndarray | float) -> np.ndarray:
+        return _tol(tolerance, limit)
+
     intake = sold.sum(axis=0)
     for b, p in zip(*np.nonzero(intake > data.max_intake + tol(data.max_intake)), strict=True):
         problems.append(
@@ -104,24 +152,6 @@ def check_markets(data: MarketData, result: MarketResult, *, tolerance: float = 
             f"{data.buyer_ids[b]} gets {intake[b, p]:g} {data.product_ids[p]}, "
             f"below its minimum contract {data.min_contract[b, p]:g}"
         )
-
-    if result.single_buyer:
-        count = used.sum(axis=1)
-        for m, p in zip(*np.nonzero(count > 1), strict=True):
-            problems.append(
-                f"{data.member_ids[m]} sells {data.product_ids[p]} to "
-                f"{count[m, p]} buyers, one allowed"
-            )
-
-    distance = np.where(reach, data.distance_km, 0.0)
-    transport = distance[:, :, None] * data.transport_cost_per_unit_km[None, None, :]
-    net = data.price[None, :, :] - data.handling_fee[None, :, :] - transport
-    income = float(np.sum(np.where(used, sold * net, 0.0)) + np.sum(gate * data.farm_gate_price))
-    if not math.isclose(income, result.objective, rel_tol=tolerance, abs_tol=tolerance):
-        problems.append(
-            f"income recomputed {income:,.4f} differs from the reported {result.objective:,.4f}"
-        )
-    return _check(tuple(problems), income, data)
 
 
 def _check(problems: tuple[str, ...], income: float, data: MarketData) -> Check:

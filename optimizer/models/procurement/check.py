@@ -50,21 +50,37 @@ def check_procurement(
         ``cost`` is the recomputed pooled cost; ``figures`` holds its parts ``goods_cost``,
         ``transport_cost`` and ``local_cost``.
     """
-    problems: list[str] = []
-
-    def near(a: float, b: float) -> bool:
-        return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
-
     if not result.status.has_solution:
         return Check(("no plan to check",), math.nan, _parts(math.nan, math.nan, math.nan))
-    s_of = {v: i for i, v in enumerate(data.supplier_ids)}
-    p_of = {v: i for i, v in enumerate(data.product_ids)}
-    d_of = {v: i for i, v in enumerate(data.drop_point_ids)}
-    m_of = {v: i for i, v in enumerate(data.member_ids)}
+    problems: list[str] = []
+    pooled_at, local_cost = _check_purchases(data, result, tol, problems)
+    ordered, load = _check_deliveries(data, result, pooled_at, tol, problems)
+    goods = _check_orders(data, result, ordered, tol, problems)
+    transport = _check_trucks(data, result, load, tol, problems)
+    cost = goods + transport + local_cost
+    if not _near(cost, result.pooled_cost, tol):
+        problems.append(f"cost recomputed {cost:,.4f} but the plan says {result.pooled_cost:,.4f}")
+    if math.isfinite(result.objective) and cost > result.objective + tol * max(1.0, cost):
+        problems.append(f"cost {cost:,.4f} above the solver's objective {result.objective:,.4f}")
+    return Check(tuple(problems), cost, _parts(goods, transport, local_cost))
+
+
+def _near(a: float, b: float, tol: float) -> bool:
+    return abs(a - b) <= tol * max(1.0, abs(a), abs(b))
+
+
+def _index(ids: tuple[str, ...]) -> dict[str, int]:
+    return {v: i for i, v in enumerate(ids)}
+
+
+def _check_purchases(
+    data: ProcurementData, result: ProcurementResult, tol: float, problems: list[str]
+) -> tuple[np.ndarray, float]:
+    """Members' demand met, nobody outside the coalition buying; the pooled units per drop
+    point and product ``(D, P)`` and the cost of what is bought locally."""
+    p_of, m_of = _index(data.product_ids), _index(data.member_ids)
     served = np.zeros(data.n_members, dtype=bool)
     served[list(result.members_served)] = True
-
-    # members: demand met, pooled units per drop point and product
     pooled_at = np.zeros((data.n_drop_points, data.n_products))
     bought = np.zeros((data.n_members, data.n_products))
     local_cost = 0.0
@@ -90,8 +106,23 @@ def check_procurement(
             f"member {data.member_ids[m]}, {data.product_ids[p]}: gets {bought[m, p]:g} "
             f"of {need[m, p]:g}"
         )
+    return pooled_at, local_cost
 
-    # deliveries
+
+def _check_deliveries(
+    data: ProcurementData,
+    result: ProcurementResult,
+    pooled_at: np.ndarray,
+    tol: float,
+    problems: list[str],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Deliveries only of offered products over roads, matching the pooled units; the
+    quantity ordered per offer ``(S, P)`` and the load per supplier and drop point ``(S, D)``."""
+    s_of, p_of, d_of = (
+        _index(data.supplier_ids),
+        _index(data.product_ids),
+        _index(data.drop_point_ids),
+    )
     delivered = np.zeros((data.n_drop_points, data.n_products))
     ordered = np.zeros((data.n_suppliers, data.n_products))
     load = np.zeros((data.n_suppliers, data.n_drop_points))
@@ -120,8 +151,17 @@ def check_procurement(
             f"drop point {data.drop_point_ids[d]}, {data.product_ids[p]}: {delivered[d, p]:g} "
             f"delivered but {pooled_at[d, p]:g} pooled"
         )
+    return ordered, load
 
-    # orders: capacity, minimum order, bracket, goods cost
+
+def _check_orders(
+    data: ProcurementData,
+    result: ProcurementResult,
+    ordered: np.ndarray,
+    tol: float,
+    problems: list[str],
+) -> float:
+    """Orders within capacity, at least the minimum, in the reported bracket; their goods cost."""
     goods = 0.0
     table = result.orders
     reported = {
@@ -139,7 +179,7 @@ def check_procurement(
             problems.append(f"{who}: {qty:g} ordered under the minimum {data.min_order[s, p]:g}")
         goods += _price_of(data, int(s), int(p), qty)
         said = reported.get((data.supplier_ids[s], data.product_ids[p]))
-        if said is None or not near(said[0], qty):
+        if said is None or not _near(said[0], qty, tol):
             problems.append(f"{who}: order table does not match the deliveries")
             continue
         t = data.thresholds[s, p]
@@ -147,8 +187,18 @@ def check_procurement(
         above = t[b + 1] if b + 1 < len(t) and not math.isnan(t[b + 1]) else math.inf
         if not (t[b] <= qty * (1 + tol) + tol and qty <= above * (1 + tol) + tol):
             problems.append(f"{who}: bracket {b} does not hold {qty:g} units")
+    return goods
 
-    # trucks
+
+def _check_trucks(
+    data: ProcurementData,
+    result: ProcurementResult,
+    load: np.ndarray,
+    tol: float,
+    problems: list[str],
+) -> float:
+    """Whole truckloads carrying each load; their transport cost."""
+    s_of, d_of = _index(data.supplier_ids), _index(data.drop_point_ids)
     transport = 0.0
     trucks = np.zeros((data.n_suppliers, data.n_drop_points))
     table = result.trucks
@@ -167,13 +217,7 @@ def check_procurement(
             )
         per_km = data.fuel_price_factor * data.cost_per_km[s] * data.distance_km[s, d]
         transport += trucks[s, d] * (data.cost_per_trip[s] + per_km)
-
-    cost = goods + float(transport) + local_cost
-    if not near(cost, result.pooled_cost):
-        problems.append(f"cost recomputed {cost:,.4f} but the plan says {result.pooled_cost:,.4f}")
-    if math.isfinite(result.objective) and cost > result.objective + tol * max(1.0, cost):
-        problems.append(f"cost {cost:,.4f} above the solver's objective {result.objective:,.4f}")
-    return Check(tuple(problems), cost, _parts(goods, float(transport), local_cost))
+    return float(transport)
 
 
 def _parts(goods: float, transport: float, local: float) -> dict[str, float]:

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from optimizer.models.routing.problem import RoutingProblem
+from optimizer.models.routing.problem import RoutingProblem, VehicleType
 from optimizer.models.routing.solve import RoutingResult
 from optimizer.results import Check
 
@@ -64,14 +64,7 @@ def check_routes(problem: RoutingProblem, result: RoutingResult, *, rel_tol: flo
         distance += int(problem.distance[here, end])
         clock += int(problem.time[here, end])
         duration = clock - t0
-        if load > v.payload:
-            bad.append(f"route {r}: load {load} exceeds the payload {v.payload}")
-        if v.max_duration is not None and duration > v.max_duration:
-            bad.append(f"route {r}: duration {duration} exceeds the maximum {v.max_duration}")
-        if t0 < v.shift_start:
-            bad.append(f"route {r}: leaves at {t0}, before the shift starts at {v.shift_start}")
-        if v.shift_end is not None and clock > v.shift_end:
-            bad.append(f"route {r}: back at {clock}, after the shift ends at {v.shift_end}")
+        bad += _truck_limits(r, v, load=load, leaves=t0, back=clock)
         for what, mine in (("distance", distance), ("load", load), ("duration", duration)):
             if mine != int(row[what]):
                 bad.append(f"route {r}: {what} {mine} recomputed, {row[what]} reported")
@@ -97,6 +90,21 @@ def check_routes(problem: RoutingProblem, result: RoutingResult, *, rel_tol: flo
     if not math.isclose(total_cost, result.objective, rel_tol=rel_tol, abs_tol=1e-6):
         bad.append(f"cost {total_cost:,.6f} recomputed, {result.objective:,.6f} reported")
     return _check(tuple(bad), total_cost, total_distance, len(result.routes), len(skipped))
+
+
+def _truck_limits(r: int, v: VehicleType, *, load: int, leaves: int, back: int) -> list[str]:
+    """What route ``r`` breaks of its truck's payload, maximum duration and shift."""
+    bad = []
+    duration = back - leaves
+    if load > v.payload:
+        bad.append(f"route {r}: load {load} exceeds the payload {v.payload}")
+    if v.max_duration is not None and duration > v.max_duration:
+        bad.append(f"route {r}: duration {duration} exceeds the maximum {v.max_duration}")
+    if leaves < v.shift_start:
+        bad.append(f"route {r}: leaves at {leaves}, before the shift starts at {v.shift_start}")
+    if v.shift_end is not None and back > v.shift_end:
+        bad.append(f"route {r}: back at {back}, after the shift ends at {v.shift_end}")
+    return bad
 
 
 def _check(
