@@ -189,7 +189,11 @@ def build_model(
     shares: np.ndarray | None = None,
     name: str = "procurement",
 ) -> BuiltModel:
-    """Build the MILP for the ``active`` members, or the switched model for ``players``."""
+    """Build the MILP for the ``active`` members, or the switched model for ``players``.
+
+    one formulation, written as maths: the rows of :mod:`optimizer.models.procurement.solve`'s
+    docstring, one block per constraint family.
+    """
     switched = players is not None
     if active is None:
         active = np.ones(data.n_members, dtype=bool)

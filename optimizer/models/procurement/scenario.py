@@ -91,7 +91,56 @@ def scenario_procurement_data(
                 value=distance.shape,
             )
         )
+    demand, local = _demand_tables(scenario, member_index, product_index, (n_m, n_p), problems)
+    offered, incremental, min_order, capacity = _offer_tables(
+        scenario, supplier_index, product_index, (n_s, n_p), problems
+    )
+    rows_of = _bracket_rows(scenario, supplier_index, product_index, offered, problems)
+    names = [[f"{s.id}/{p.id}" for p in inputs] for s in suppliers]
+    thresholds, prices = _bracket_tables(rows_of, offered, min_order, capacity, names, problems)
+    drop_point = _drop_points(scenario, needing, drop_index, member_drop, problems)
+    if problems:
+        raise InputError(problems)
 
+    return ProcurementData(
+        demand=demand,
+        local_price=local,
+        offered=offered,
+        thresholds=thresholds,
+        unit_price=prices,
+        incremental=incremental,
+        min_order=min_order,
+        capacity=capacity,
+        weight_kg=np.array([p.weight_kg for p in inputs]),
+        drop_point=np.array(drop_point, np.int64),
+        distance_km=distance,
+        payload_kg=np.array([s.truck_payload_kg for s in suppliers]),
+        cost_per_trip=np.array([s.cost_per_trip for s in suppliers]),
+        cost_per_km=np.array([s.cost_per_km for s in suppliers]),
+        fuel_price_factor=scenario.parameters.fuel_price_factor,
+        member_ids=tuple(needing),
+        product_ids=tuple(p.id for p in inputs),
+        supplier_ids=tuple(s.id for s in suppliers),
+        drop_point_ids=drops,
+        currency=scenario.parameters.currency,
+    )
+
+
+def member_groups(scenario: Scenario, data: ProcurementData) -> list[str]:
+    """The cooperative of each member of ``data`` (for ``level="cooperative"`` splits)."""
+    coop = {m.id: m.cooperative for m in scenario.members}
+    return [coop[m] for m in data.member_ids]
+
+
+def _demand_tables(
+    scenario: Scenario,
+    member_index: dict[str, int],
+    product_index: dict[str, int],
+    shape: tuple[int, int],
+    problems: list[Problem],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each member's demand and local price per input product, ``(M, P)`` each."""
+    n_m, n_p = shape
     demand = np.zeros((n_m, n_p))
     local = np.zeros((n_m, n_p))
     for row, d in enumerate(scenario.demand, start=2):
@@ -113,7 +162,18 @@ def scenario_procurement_data(
             )
         demand[m, p] = d.quantity
         local[m, p] = d.local_price
+    return demand, local
 
+
+def _offer_tables(
+    scenario: Scenario,
+    supplier_index: dict[str, int],
+    product_index: dict[str, int],
+    shape: tuple[int, int],
+    problems: list[Problem],
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per supplier and product ``(S, P)``: offered, incremental, minimum order, capacity."""
+    n_s, n_p = shape
     offered = np.zeros((n_s, n_p), bool)
     incremental = np.zeros((n_s, n_p), bool)
     min_order = np.zeros((n_s, n_p))
@@ -145,7 +205,17 @@ def scenario_procurement_data(
                     value=o.min_order,
                 )
             )
+    return offered, incremental, min_order, capacity
 
+
+def _bracket_rows(
+    scenario: Scenario,
+    supplier_index: dict[str, int],
+    product_index: dict[str, int],
+    offered: np.ndarray,
+    problems: list[Problem],
+) -> dict[tuple[int, int], list[tuple[float, float, int]]]:
+    """Each offer's brackets as (threshold, unit price, row in the table)."""
     rows_of: dict[tuple[int, int], list[tuple[float, float, int]]] = {}
     for row, b in enumerate(scenario.brackets, start=2):
         key = (supplier_index.get(b.supplier, -1), product_index.get(b.product, -1))
@@ -161,12 +231,28 @@ def scenario_procurement_data(
             )
             continue
         rows_of.setdefault(key, []).append((b.threshold, b.unit_price, row))
+    return rows_of
+
+
+def _bracket_tables(
+    rows_of: dict[tuple[int, int], list[tuple[float, float, int]]],
+    offered: np.ndarray,
+    min_order: np.ndarray,
+    capacity: np.ndarray,
+    names: list[list[str]],
+    problems: list[Problem],
+) -> tuple[np.ndarray, np.ndarray]:
+    """Thresholds and prices ``(S, P, B)`` in threshold order, NaN past an offer's last.
+
+    A first threshold above 0 becomes the offer's minimum order (``min_order`` is updated).
+    """
+    n_s, n_p = offered.shape
     n_b = max((len(v) for v in rows_of.values()), default=1)
     thresholds = np.full((n_s, n_p, n_b), np.nan)
     prices = np.full((n_s, n_p, n_b), np.nan)
     for s, p in zip(*np.nonzero(offered), strict=True):
         found = sorted(rows_of.get((int(s), int(p)), []))
-        name = f"{suppliers[s].id}/{inputs[p].id}"
+        name = names[s][p]
         if not found:
             problems.append(Problem("brackets", f"at least one bracket for offer {name}"))
             continue
@@ -207,7 +293,17 @@ def scenario_procurement_data(
                 )
         thresholds[s, p, : len(found)] = [f[0] for f in found]
         prices[s, p, : len(found)] = [f[1] for f in found]
+    return thresholds, prices
 
+
+def _drop_points(
+    scenario: Scenario,
+    needing: list[str],
+    drop_index: dict[str, int],
+    member_drop: dict[str, str] | None,
+    problems: list[Problem],
+) -> list[int]:
+    """Each member's drop point, as an index into :func:`drop_point_ids`."""
     if scenario.parameters.drop_point == "hub":
         hub_of = nearest_hubs(scenario) if member_drop is None else dict(member_drop)
         drop_point = []
@@ -221,34 +317,4 @@ def scenario_procurement_data(
                 drop_point.append(drop_index[hub_of[member]])
     else:
         drop_point = [drop_index[member] for member in needing]
-    if problems:
-        raise InputError(problems)
-
-    return ProcurementData(
-        demand=demand,
-        local_price=local,
-        offered=offered,
-        thresholds=thresholds,
-        unit_price=prices,
-        incremental=incremental,
-        min_order=min_order,
-        capacity=capacity,
-        weight_kg=np.array([p.weight_kg for p in inputs]),
-        drop_point=np.array(drop_point, np.int64),
-        distance_km=distance,
-        payload_kg=np.array([s.truck_payload_kg for s in suppliers]),
-        cost_per_trip=np.array([s.cost_per_trip for s in suppliers]),
-        cost_per_km=np.array([s.cost_per_km for s in suppliers]),
-        fuel_price_factor=scenario.parameters.fuel_price_factor,
-        member_ids=tuple(needing),
-        product_ids=tuple(p.id for p in inputs),
-        supplier_ids=tuple(s.id for s in suppliers),
-        drop_point_ids=drops,
-        currency=scenario.parameters.currency,
-    )
-
-
-def member_groups(scenario: Scenario, data: ProcurementData) -> list[str]:
-    """The cooperative of each member of ``data`` (for ``level="cooperative"`` splits)."""
-    coop = {m.id: m.cooperative for m in scenario.members}
-    return [coop[m] for m in data.member_ids]
+    return drop_point
