@@ -6,6 +6,7 @@ reached) comes from :mod:`optimizer.pipeline.run`; nothing here touches roads.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 import numpy as np
@@ -15,7 +16,7 @@ from optimizer.models.markets.data import MarketData
 
 if TYPE_CHECKING:
     from optimizer.scenario.scenario import Scenario
-    from optimizer.scenario.schema import Vehicle
+    from optimizer.scenario.schema import Product, Vehicle
 
 __all__ = ["market_vehicle", "scenario_market_data"]
 
@@ -75,56 +76,10 @@ def scenario_market_data(
     if problems:
         raise InputError(problems)
     truck = market_vehicle(scenario, vehicle)
-    member_at = {m.id: i for i, m in enumerate(members)}
-    buyer_at = {b.id: i for i, b in enumerate(buyers)}
-    product_at = {p.id: i for i, p in enumerate(products)}
-
-    supply = np.zeros((n_m, n_p))
-    farm_gate = np.zeros((n_m, n_p))
-    for row_number, row in enumerate(scenario.supply, start=2):
-        m, p = member_at.get(row.member), product_at.get(row.product)
-        if m is None or p is None:
-            problems.append(
-                Problem(
-                    "supply",
-                    "a known member and a produce product",
-                    row=row_number,
-                    value=f"{row.member}/{row.product}",
-                )
-            )
-            continue
-        supply[m, p] += row.quantity
-        farm_gate[m, p] = row.farm_gate_price
-    price = np.zeros((n_b, n_p))
-    min_contract = np.zeros((n_b, n_p))
-    max_intake = np.zeros((n_b, n_p))
-    handling = np.zeros((n_b, n_p))
-    for row_number, offer in enumerate(scenario.buyer_prices, start=2):
-        b, p = buyer_at.get(offer.buyer), product_at.get(offer.product)
-        if b is None or p is None:
-            problems.append(
-                Problem(
-                    "buyer_prices",
-                    "a known buyer and a produce product",
-                    row=row_number,
-                    value=f"{offer.buyer}/{offer.product}",
-                )
-            )
-            continue
-        price[b, p] = offer.price
-        min_contract[b, p] = offer.min_contract
-        max_intake[b, p] = offer.max_intake
-        handling[b, p] = offer.handling_fee
-        if offer.min_contract > offer.max_intake:
-            problems.append(
-                Problem(
-                    "buyer_prices",
-                    "min_contract ≤ max_intake",
-                    row=row_number,
-                    column="min_contract",
-                    value=offer.min_contract,
-                )
-            )
+    supply, farm_gate = _supply_tables(scenario, products, (n_m, n_p), problems)
+    price, min_contract, max_intake, handling = _price_tables(
+        scenario, products, (n_b, n_p), problems
+    )
     if problems:
         raise InputError(problems)
 
@@ -156,3 +111,70 @@ def scenario_market_data(
         buyer_ids=tuple(b.id for b in buyers),
         product_ids=tuple(p.id for p in products),
     )
+
+
+def _supply_tables(
+    scenario: Scenario, products: Sequence[Product], shape: tuple[int, int], problems: list[Problem]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Each member's supply and farm-gate price per produce product, ``(M, P)`` each."""
+    n_m, n_p = shape
+    member_at = {m.id: i for i, m in enumerate(scenario.members)}
+    product_at = {p.id: i for i, p in enumerate(products)}
+    supply = np.zeros((n_m, n_p))
+    farm_gate = np.zeros((n_m, n_p))
+    for row_number, row in enumerate(scenario.supply, start=2):
+        m, p = member_at.get(row.member), product_at.get(row.product)
+        if m is None or p is None:
+            problems.append(
+                Problem(
+                    "supply",
+                    "a known member and a produce product",
+                    row=row_number,
+                    value=f"{row.member}/{row.product}",
+                )
+            )
+            continue
+        supply[m, p] += row.quantity
+        farm_gate[m, p] = row.farm_gate_price
+    return supply, farm_gate
+
+
+def _price_tables(
+    scenario: Scenario, products: Sequence[Product], shape: tuple[int, int], problems: list[Problem]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Per buyer and produce product ``(B, P)``: price, minimum contract, maximum intake and
+    handling fee."""
+    n_b, n_p = shape
+    buyer_at = {b.id: i for i, b in enumerate(scenario.buyers)}
+    product_at = {p.id: i for i, p in enumerate(products)}
+    price = np.zeros((n_b, n_p))
+    min_contract = np.zeros((n_b, n_p))
+    max_intake = np.zeros((n_b, n_p))
+    handling = np.zeros((n_b, n_p))
+    for row_number, offer in enumerate(scenario.buyer_prices, start=2):
+        b, p = buyer_at.get(offer.buyer), product_at.get(offer.product)
+        if b is None or p is None:
+            problems.append(
+                Problem(
+                    "buyer_prices",
+                    "a known buyer and a produce product",
+                    row=row_number,
+                    value=f"{offer.buyer}/{offer.product}",
+                )
+            )
+            continue
+        price[b, p] = offer.price
+        min_contract[b, p] = offer.min_contract
+        max_intake[b, p] = offer.max_intake
+        handling[b, p] = offer.handling_fee
+        if offer.min_contract > offer.max_intake:
+            problems.append(
+                Problem(
+                    "buyer_prices",
+                    "min_contract ≤ max_intake",
+                    row=row_number,
+                    column="min_contract",
+                    value=offer.min_contract,
+                )
+            )
+    return price, min_contract, max_intake, handling

@@ -51,6 +51,7 @@ import pandas as pd
 from optimizer.models.markets.data import FARM_GATE, FLOW_COLUMNS, MarketData, MarketResult
 from optimizer.models.markets.flow import solve_flow
 from optimizer.models.markets.milp import income_of, solve_milp
+from optimizer.results import Status
 from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S, SolverName
 
 __all__ = ["flows_table", "solve_markets"]
@@ -98,12 +99,7 @@ def solve_markets(
     pairs = data.pairs
     has_contracts = bool(np.any(data.min_contract[pairs.buyer, pairs.product] > 0))
     needs_milp = has_contracts or single_buyer
-    if method == "flow" and needs_milp:
-        raise ValueError("method='flow' cannot model minimum contracts or single_buyer")
-    if method not in ("auto", "flow", "milp"):
-        raise ValueError(f"method must be 'auto', 'flow' or 'milp', got {method!r}")
-    if candidates < 1:
-        raise ValueError(f"candidates must be ≥ 1, got {candidates}")
+    _check_arguments(method, needs_milp=needs_milp, candidates=candidates)
     stranded = tuple(data.stranded())
     if method == "milp" or needs_milp:
         plan = solve_milp(
@@ -120,30 +116,11 @@ def solve_markets(
         solver_name = plan.solver
         message = f"{plan.message} ({plan.rounds} rounds, {plan.candidates} candidate pairs)"
     else:
-        flow = solve_flow(data)
-        status, quantity, solver_name, message = (
-            flow.status,
-            flow.quantity,
-            "min_cost_flow",
-            (flow.message),
-        )
-        bound = income_of(data, quantity) + flow.rounding if status.has_solution else float("nan")
+        status, quantity, bound, solver_name, message = _solve_by_flow(data)
         relaxation = bound
     runtime = time.perf_counter() - start
     if not status.has_solution:
-        return MarketResult(
-            status,
-            float("nan"),
-            float("nan"),
-            float("inf"),
-            runtime,
-            _empty_flows(),
-            single_buyer=single_buyer,
-            solver=solver_name,
-            message=message,
-            farm_gate_income=data.farm_gate_income,
-            stranded=stranded,
-        )
+        return _no_plan(data, status, runtime, single_buyer, solver_name, message, stranded)
     objective = income_of(data, quantity)
     gap_value = abs(bound - objective) / max(abs(objective), 1e-9)
     return MarketResult(
@@ -159,6 +136,50 @@ def solve_markets(
         farm_gate_income=data.farm_gate_income,
         stranded=stranded,
         relaxation_bound=relaxation,
+    )
+
+
+def _solve_by_flow(data: MarketData) -> tuple[Status, np.ndarray, float, str, str]:
+    """The min-cost flow's status, quantities, bound (its income before rounding), solver
+    name and message."""
+    flow = solve_flow(data)
+    status, quantity = flow.status, flow.quantity
+    bound = income_of(data, quantity) + flow.rounding if status.has_solution else float("nan")
+    return status, quantity, bound, "min_cost_flow", flow.message
+
+
+def _check_arguments(method: str, *, needs_milp: bool, candidates: int) -> None:
+    """Refuse a method that cannot model the data, an unknown method, no candidates."""
+    if method == "flow" and needs_milp:
+        raise ValueError("method='flow' cannot model minimum contracts or single_buyer")
+    if method not in ("auto", "flow", "milp"):
+        raise ValueError(f"method must be 'auto', 'flow' or 'milp', got {method!r}")
+    if candidates < 1:
+        raise ValueError(f"candidates must be ≥ 1, got {candidates}")
+
+
+def _no_plan(
+    data: MarketData,
+    status: Status,
+    runtime: float,
+    single_buyer: bool,
+    solver_name: str,
+    message: str,
+    stranded: tuple[tuple[str, str], ...],
+) -> MarketResult:
+    """The result of a solve that found no plan: its status and message, no flows."""
+    return MarketResult(
+        status,
+        float("nan"),
+        float("nan"),
+        float("inf"),
+        runtime,
+        _empty_flows(),
+        single_buyer=single_buyer,
+        solver=solver_name,
+        message=message,
+        farm_gate_income=data.farm_gate_income,
+        stranded=stranded,
     )
 
 
