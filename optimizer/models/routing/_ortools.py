@@ -13,6 +13,8 @@ routing search has no random seed, so ``seed`` is ignored.
 
 from __future__ import annotations
 
+from typing import Any
+
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
@@ -77,27 +79,7 @@ def solve_with_ortools(
         load, 0, [types[k].payload for k in vehicle_type], True, "load"
     )
 
-    time_dim = None
-    if _has_time(problem):
-        horizon = _horizon(problem)
-        service = np.array([0] * n_terminals + [c.service_time for c in problem.clients])
-        travel = problem.time[np.ix_(node_location, node_location)] + service[:, None]
-        transit = routing.RegisterTransitMatrix(travel.tolist())
-        routing.AddDimension(transit, horizon, horizon, False, "time")
-        time_dim = routing.GetDimensionOrDie("time")
-        for i, c in enumerate(problem.clients):
-            late = horizon if c.tw_late is None else c.tw_late
-            time_dim.CumulVar(manager.NodeToIndex(n_terminals + i)).SetRange(c.tw_early, late)
-        for v, k in enumerate(vehicle_type):
-            vt = types[k]
-            time_dim.CumulVar(routing.Start(v)).SetRange(vt.shift_start, horizon)
-            if vt.shift_end is not None:
-                time_dim.CumulVar(routing.End(v)).SetMax(vt.shift_end)
-            if vt.max_duration is not None:
-                time_dim.SetSpanUpperBoundForVehicle(vt.max_duration, v)
-            # report schedules that leave as late and return as early as the plan allows
-            routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(v)))
-            routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(v)))
+    time_dim = _add_time(problem, routing, manager, node_location, n_terminals, vehicle_type)
 
     # Required clients get a penalty above any plan's cost, so that the search always has a
     # plan to improve (a first solution visiting everyone can be hard to build with tight
@@ -109,19 +91,7 @@ def solve_with_ortools(
         penalty = big_m if c.skip_penalty is None else round(c.skip_penalty * scale)
         routing.AddDisjunction([index], penalty)
 
-    params = pywrapcp.DefaultRoutingSearchParameters()
-    strategy = routing_enums_pb2.FirstSolutionStrategy
-    # measured on the benchmarks: insertion starts better with windows or a mixed fleet
-    mixed = len({(v.payload, v.fixed_cost, v.cost_per_distance) for v in types}) > 1
-    params.first_solution_strategy = (
-        strategy.PARALLEL_CHEAPEST_INSERTION
-        if time_dim is not None or mixed
-        else strategy.PATH_CHEAPEST_ARC
-    )
-    params.local_search_metaheuristic = (
-        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
-    )
-    params.time_limit.FromMilliseconds(max(1, round(time_limit * 1000)))
+    params = _search_parameters(problem, has_time=time_dim is not None, time_limit=time_limit)
     solution = routing.SolveWithParameters(params)
     if solution is None:
         status = routing.status()
@@ -148,3 +118,55 @@ def solve_with_ortools(
         shown = ", ".join(map(str, missing[:10]))
         return Status.NO_SOLUTION, [], [], f"OR-Tools left required clients unvisited: {shown}"
     return Status.FEASIBLE, plans, skipped, f"objective {solution.ObjectiveValue()} (scaled)"
+
+
+def _add_time(
+    problem: RoutingProblem,
+    routing: pywrapcp.RoutingModel,
+    manager: pywrapcp.RoutingIndexManager,
+    node_location: np.ndarray,
+    n_terminals: int,
+    vehicle_type: list[int],
+) -> Any:
+    """The ``time`` dimension (windows, shifts, maximum durations), or ``None`` when the
+    problem has no time limit of any kind."""
+    if not _has_time(problem):
+        return None
+    types = problem.vehicle_types
+    horizon = _horizon(problem)
+    service = np.array([0] * n_terminals + [c.service_time for c in problem.clients])
+    travel = problem.time[np.ix_(node_location, node_location)] + service[:, None]
+    transit = routing.RegisterTransitMatrix(travel.tolist())
+    routing.AddDimension(transit, horizon, horizon, False, "time")
+    time_dim = routing.GetDimensionOrDie("time")
+    for i, c in enumerate(problem.clients):
+        late = horizon if c.tw_late is None else c.tw_late
+        time_dim.CumulVar(manager.NodeToIndex(n_terminals + i)).SetRange(c.tw_early, late)
+    for v, k in enumerate(vehicle_type):
+        vt = types[k]
+        time_dim.CumulVar(routing.Start(v)).SetRange(vt.shift_start, horizon)
+        if vt.shift_end is not None:
+            time_dim.CumulVar(routing.End(v)).SetMax(vt.shift_end)
+        if vt.max_duration is not None:
+            time_dim.SetSpanUpperBoundForVehicle(vt.max_duration, v)
+        # report schedules that leave as late and return as early as the plan allows
+        routing.AddVariableMaximizedByFinalizer(time_dim.CumulVar(routing.Start(v)))
+        routing.AddVariableMinimizedByFinalizer(time_dim.CumulVar(routing.End(v)))
+    return time_dim
+
+
+def _search_parameters(problem: RoutingProblem, *, has_time: bool, time_limit: float) -> Any:
+    """The first-solution strategy, guided local search and the time limit."""
+    types = problem.vehicle_types
+    params = pywrapcp.DefaultRoutingSearchParameters()
+    strategy = routing_enums_pb2.FirstSolutionStrategy
+    # measured on the benchmarks: insertion starts better with windows or a mixed fleet
+    mixed = len({(v.payload, v.fixed_cost, v.cost_per_distance) for v in types}) > 1
+    params.first_solution_strategy = (
+        strategy.PARALLEL_CHEAPEST_INSERTION if has_time or mixed else strategy.PATH_CHEAPEST_ARC
+    )
+    params.local_search_metaheuristic = (
+        routing_enums_pb2.LocalSearchMetaheuristic.GUIDED_LOCAL_SEARCH
+    )
+    params.time_limit.FromMilliseconds(max(1, round(time_limit * 1000)))
+    return params
