@@ -141,78 +141,36 @@ class MarketData:
                 )
         if problems:
             raise InputError(problems)
-        for name in (
-            "supply",
-            "farm_gate_price",
-            "price",
-            "min_contract",
-            "max_intake",
-            "handling_fee",
-            "transport_cost_per_unit_km",
-        ):
-            _check_values(
-                arrays[name],
-                name,
-                "finite numbers ≥ 0",
-                problems,
-                bad=~np.isfinite(arrays[name]) | (arrays[name] < 0),
+        _value_problems(arrays, problems)
+        ids = {
+            name: self._names(name, count, prefix, problems)
+            for name, count, prefix in (
+                ("member_ids", n_m, "m"),
+                ("buyer_ids", n_b, "b"),
+                ("product_ids", n_p, "p"),
             )
-        weight = arrays["weight_per_unit_kg"]
-        _check_values(
-            weight,
-            "weight_per_unit_kg",
-            "finite numbers > 0",
-            problems,
-            bad=~np.isfinite(weight) | (weight <= 0),
-        )
-        perish = arrays["perishability_h"]
-        _check_values(
-            perish,
-            "perishability_h",
-            "hours > 0 or nan (not perishable)",
-            problems,
-            bad=~np.isnan(perish) & ~(perish > 0),
-        )
-        for name in ("distance_km", "time_h"):
-            value = arrays[name]
-            _check_values(
-                value,
-                name,
-                "numbers ≥ 0 (inf = unreachable)",
-                problems,
-                bad=np.isnan(value) | (value < 0),
-            )
-        reach_d, reach_t = np.isfinite(arrays["distance_km"]), np.isfinite(arrays["time_h"])
-        if reach_d.shape == reach_t.shape and np.any(reach_d != reach_t):
-            problems.append(
-                Problem(_SOURCE, "inf in the same places as distance_km", column="time_h")
-            )
-        over = arrays["min_contract"] > arrays["max_intake"]
-        _check_values(
-            arrays["min_contract"], "min_contract", "min_contract ≤ max_intake", problems, bad=over
-        )
-        ids = {}
-        for name, count, prefix in (
-            ("member_ids", n_m, "m"),
-            ("buyer_ids", n_b, "b"),
-            ("product_ids", n_p, "p"),
-        ):
-            given = tuple(str(v) for v in getattr(self, name))
-            if not given:
-                given = tuple(f"{prefix}{i}" for i in range(count))
-            if len(given) != count:
-                problems.append(Problem(_SOURCE, f"{count} names", column=name, value=len(given)))
-            elif len(set(given)) != count:
-                problems.append(Problem(_SOURCE, "distinct names", column=name))
-            elif FARM_GATE in given and name == "buyer_ids":
-                problems.append(Problem(_SOURCE, f"no buyer named {FARM_GATE!r}", column=name))
-            ids[name] = given
+        }
         if problems:
             raise InputError(problems)
         for name, array in arrays.items():
             object.__setattr__(self, name, array)
         for name, names in ids.items():
             object.__setattr__(self, name, names)
+
+    def _names(
+        self, name: str, count: int, prefix: str, problems: list[Problem]
+    ) -> tuple[str, ...]:
+        """The ``count`` names given in field ``name``, or ``prefix0, prefix1, ...``."""
+        given = tuple(str(v) for v in getattr(self, name))
+        if not given:
+            given = tuple(f"{prefix}{i}" for i in range(count))
+        if len(given) != count:
+            problems.append(Problem(_SOURCE, f"{count} names", column=name, value=len(given)))
+        elif len(set(given)) != count:
+            problems.append(Problem(_SOURCE, "distinct names", column=name))
+        elif FARM_GATE in given and name == "buyer_ids":
+            problems.append(Problem(_SOURCE, f"no buyer named {FARM_GATE!r}", column=name))
+        return given
 
     @property
     def n_members(self) -> int:
@@ -356,3 +314,57 @@ class MarketResult:
             more = f" and {len(self.stranded) - 10} more" if len(self.stranded) > 10 else ""
             lines.append(f"  no reachable buyer (farm gate only): {names}{more}")
         return "\n".join(lines)
+
+
+def _value_problems(arrays: dict[str, np.ndarray], problems: list[Problem]) -> None:
+    """Every array's values in range: no negative prices or quantities, positive weights,
+    positive or NaN perishability, inf in the same places in distances and times, and
+    minimum contracts within maximum intakes."""
+    for name in (
+        "supply",
+        "farm_gate_price",
+        "price",
+        "min_contract",
+        "max_intake",
+        "handling_fee",
+        "transport_cost_per_unit_km",
+    ):
+        _check_values(
+            arrays[name],
+            name,
+            "finite numbers ≥ 0",
+            problems,
+            bad=~np.isfinite(arrays[name]) | (arrays[name] < 0),
+        )
+    weight = arrays["weight_per_unit_kg"]
+    _check_values(
+        weight,
+        "weight_per_unit_kg",
+        "finite numbers > 0",
+        problems,
+        bad=~np.isfinite(weight) | (weight <= 0),
+    )
+    perish = arrays["perishability_h"]
+    _check_values(
+        perish,
+        "perishability_h",
+        "hours > 0 or nan (not perishable)",
+        problems,
+        bad=~np.isnan(perish) & ~(perish > 0),
+    )
+    for name in ("distance_km", "time_h"):
+        value = arrays[name]
+        _check_values(
+            value,
+            name,
+            "numbers ≥ 0 (inf = unreachable)",
+            problems,
+            bad=np.isnan(value) | (value < 0),
+        )
+    reach_d, reach_t = np.isfinite(arrays["distance_km"]), np.isfinite(arrays["time_h"])
+    if reach_d.shape == reach_t.shape and np.any(reach_d != reach_t):
+        problems.append(Problem(_SOURCE, "inf in the same places as distance_km", column="time_h"))
+    over = arrays["min_contract"] > arrays["max_intake"]
+    _check_values(
+        arrays["min_contract"], "min_contract", "min_contract ≤ max_intake", problems, bad=over
+    )
