@@ -229,28 +229,12 @@ def income_figures(
     exploded = exploded.dropna(subset=["tag"])
     by_tag = _totals(exploded, "tag") if len(exploded) else _totals(exploded.head(0), "tag")
 
-    limit = np.where(np.isnan(data.perishability_h), np.inf, data.perishability_h)
-    access_rows = []
-    for p in range(data.n_products):
-        supplying = data.supply[:, p] > 0
-        buys = data.max_intake[:, p] > 0
-        times = np.where(buys[None, :] & (data.time_h <= limit[p]), data.time_h, np.inf)
-        nearest = times.min(axis=1) if data.n_buyers else np.full(n_m, np.inf)
-        count = int(supplying.sum())
-        access_rows.append(
-            {
-                "product": data.product_ids[p],
-                "members": count,
-                "within_30_min": float(np.mean(nearest[supplying] <= 0.5)) if count else math.nan,
-                "within_60_min": float(np.mean(nearest[supplying] <= 1.0)) if count else math.nan,
-            }
-        )
     total_q = float(q.sum())
     return MarketFigures(
         members=members,
         by_cooperative=by_coop,
         by_tag=by_tag,
-        access=pd.DataFrame(access_rows),
+        access=_access(data),
         income=float(income.sum()),
         farm_gate_income=float(gate_income.sum()),
         mean_time_h=float((q * np.where(to_buyer, t, 0.0)).sum() / total_q)
@@ -289,3 +273,26 @@ def _planned(data: MarketData, result: MarketResult) -> np.ndarray:
         p = flows["product"].map({n: i for i, n in enumerate(data.product_ids)}).to_numpy(int)
         np.add.at(planned, (m, b, p), flows["quantity"].to_numpy(float))
     return planned
+
+
+def _access(data: MarketData) -> pd.DataFrame:
+    """Per product, the share of its suppliers within 30 and 60 minutes of a buyer of it
+    (one reached before the product perishes)."""
+    n_m = data.n_members
+    limit = np.where(np.isnan(data.perishability_h), np.inf, data.perishability_h)
+    access_rows = []
+    for p in range(data.n_products):
+        supplying = data.supply[:, p] > 0
+        buys = data.max_intake[:, p] > 0
+        times = np.where(buys[None, :] & (data.time_h <= limit[p]), data.time_h, np.inf)
+        nearest = times.min(axis=1) if data.n_buyers else np.full(n_m, np.inf)
+        count = int(supplying.sum())
+        access_rows.append(
+            {
+                "product": data.product_ids[p],
+                "members": count,
+                "within_30_min": float(np.mean(nearest[supplying] <= 0.5)) if count else math.nan,
+                "within_60_min": float(np.mean(nearest[supplying] <= 1.0)) if count else math.nan,
+            }
+        )
+    return pd.DataFrame(access_rows)

@@ -201,6 +201,7 @@ class ProcurementData:
         return problems
 
     def _value_problems(self) -> list[Problem]:
+        """Out-of-range values of members, products, suppliers and roads; then offers."""
         problems: list[Problem] = []
 
         def bad(column: str, mask: np.ndarray, expected: str, label: Any) -> None:
@@ -210,9 +211,6 @@ class ProcurementData:
 
         def mp(m: int, p: int) -> str:
             return f"member {self.member_ids[m]}, product {self.product_ids[p]}"
-
-        def sp(s: int, p: int, *_: int) -> str:
-            return f"supplier {self.supplier_ids[s]}, product {self.product_ids[p]}"
 
         def one(ids: tuple[str, ...], kind: str) -> Any:
             return lambda i: f"{kind} {ids[i]}"
@@ -263,6 +261,20 @@ class ProcurementData:
                     _FILE, "a factor >= 0", column="fuel_price_factor", value=self.fuel_price_factor
                 )
             )
+        return problems + self._offer_problems()
+
+    def _offer_problems(self) -> list[Problem]:
+        """Out-of-range capacities, minimum orders, thresholds and prices of the offers."""
+        problems: list[Problem] = []
+
+        def bad(column: str, mask: np.ndarray, expected: str, label: Any) -> None:
+            for index in zip(*np.nonzero(mask), strict=True):
+                where = label(*index) if callable(label) else label
+                problems.append(Problem(_FILE, f"{expected} ({where})", column=column))
+
+        def sp(s: int, p: int, *_: int) -> str:
+            return f"supplier {self.supplier_ids[s]}, product {self.product_ids[p]}"
+
         off = self.offered
         bad("capacity", off & ~(self.capacity > 0), "a capacity > 0", sp)
         bad(
