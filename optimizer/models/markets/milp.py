@@ -83,7 +83,6 @@ def solve_milp(
     """
     start = time.perf_counter()
     pairs = data.pairs
-    n_p = data.n_products
     relaxed = solve_flow(data)
     relax_income = math.inf
     if relaxed.status.has_solution:
@@ -91,49 +90,24 @@ def solve_milp(
         if shortcut and _meets_all(data, relaxed.quantity, single_buyer=single_buyer):
             # The relaxation's plan already meets every contract (and the one-buyer rule):
             # it is optimal for the whole problem, no MILP needed.
-            income = income_of(data, relaxed.quantity)
-            return MilpPlan(
-                Status.OPTIMAL,
-                relaxed.quantity,
-                income,
-                relax_income,
-                "min_cost_flow",
-                "the contract-free optimum meets every contract",
-                0,
-                0,
-                relax_income,
-            )
+            return _flow_optimum(data, relaxed.quantity, relax_income)
 
-    group = pairs.member * n_p + pairs.product
-    chosen = _rank_in_group(group, pairs.margin) < candidates
-    chosen &= (pairs.margin > 0) | (data.min_contract[pairs.buyer, pairs.product] > 0)
-    chosen |= relaxed.quantity > _TOL
-    chosen |= _contract_cover(data, factor=2.0)
+    chosen = _first_candidates(data, relaxed.quantity, candidates)
     has_contracts = bool(np.any(data.min_contract[pairs.buyer, pairs.product] > 0))
-    # The solver sees the margin over the farm gate; its gap is rescaled so that it stops
-    # at ``gap`` relative to the income (the objective), estimated by the relaxation.
-    relax_gain = relax_income - data.farm_gate_income
-    gap_factor = relax_income / relax_gain if 0 < relax_gain < math.inf else 1.0
+    round_gap = _round_gap(data, relax_income, gap)
 
     best_x: np.ndarray | None = None
-    best_income = -math.inf
-    bound = math.inf
-    status = Status.NO_SOLUTION
+    best_income, bound, status, converged = -math.inf, math.inf, Status.NO_SOLUTION, False
     name, message, rounds = "highs", "", 0
-    converged = False
     for rounds in range(1, _MAX_ROUNDS + 1):  # noqa: B007 (rounds is reported)
         left = time_limit - (time.perf_counter() - start)
         if left <= 0.5 and best_x is not None:
             break
         idx = np.flatnonzero(chosen)
         report, x_idx, is_open = _solve_restricted(
-            data,
-            idx,
-            single_buyer=single_buyer,
-            deadline=start + time_limit,
-            gap=min(gap * gap_factor, 0.5),
+            data, idx, single_buyer=single_buyer, deadline=start + time_limit, gap=round_gap,
             solver=solver,
-        )
+        )  # fmt: skip
         name, message = report.solver, report.message
         if not report.status.has_solution:
             if best_x is None:
@@ -145,13 +119,7 @@ def solve_milp(
         round_bound = report.bound + constant if math.isfinite(report.bound) else math.inf
         added = np.zeros(pairs.size, dtype=bool)
         if has_contracts and not single_buyer:
-            contract = data.min_contract > 0
-            lower = np.where(contract & is_open, data.min_contract, 0.0)
-            polished = solve_flow(data, lower=lower, closed=contract & ~is_open)
-            if polished.status.has_solution and income_of(data, polished.quantity) > income_of(
-                data, x
-            ):
-                x = polished.quantity
+            x = _polish(data, x, is_open)
             added |= (x > _TOL) & ~chosen
         income = income_of(data, x)
         if income > best_income:
@@ -166,27 +134,78 @@ def solve_milp(
             break
         chosen |= added
 
+    n_chosen = int(chosen.sum())
     if best_x is None:
+        zero = np.zeros(pairs.size)
         return MilpPlan(
-            status,
-            np.zeros(pairs.size),
-            math.nan,
-            math.nan,
-            name,
-            message,
-            rounds,
-            int(chosen.sum()),
-            relax_income,
+            status, zero, math.nan, math.nan, name, message, rounds, n_chosen, relax_income
         )
     bound = max(min(bound, relax_income), best_income)
-    result = Status.OPTIMAL if converged and status is Status.OPTIMAL else Status.FEASIBLE
-    if result is Status.FEASIBLE and relative_gap(best_income, bound) <= gap:
-        result = Status.OPTIMAL
+    result = _final_status(status, converged, relative_gap(best_income, bound) <= gap)
     if not converged:
         message = f"{message}; candidate pairs still growing when time ran out".strip("; ")
     return MilpPlan(
-        result, best_x, best_income, bound, name, message, rounds, int(chosen.sum()), relax_income
+        result, best_x, best_income, bound, name, message, rounds, n_chosen, relax_income
     )
+
+
+def _round_gap(data: MarketData, relax_income: float, gap: float) -> float:
+    """The gap each restricted MILP may stop at.
+
+    The solver sees the margin over the farm gate; its gap is rescaled so that it stops at
+    ``gap`` relative to the income (the objective), estimated by the relaxation.
+    """
+    relax_gain = relax_income - data.farm_gate_income
+    gap_factor = relax_income / relax_gain if 0 < relax_gain < math.inf else 1.0
+    return min(gap * gap_factor, 0.5)
+
+
+def _final_status(last: Status, converged: bool, within_gap: bool) -> Status:
+    """Optimal when the last round was optimal and no left-out pair pays, or when the plan is
+    within the gap of the bound; feasible otherwise."""
+    result = Status.OPTIMAL if converged and last is Status.OPTIMAL else Status.FEASIBLE
+    if result is Status.FEASIBLE and within_gap:
+        result = Status.OPTIMAL
+    return result
+
+
+def _flow_optimum(data: MarketData, quantity: np.ndarray, relax_income: float) -> MilpPlan:
+    """The contract-free min-cost flow's plan, when it meets every contract: optimal."""
+    income = income_of(data, quantity)
+    return MilpPlan(
+        Status.OPTIMAL,
+        quantity,
+        income,
+        relax_income,
+        "min_cost_flow",
+        "the contract-free optimum meets every contract",
+        0,
+        0,
+        relax_income,
+    )
+
+
+def _first_candidates(data: MarketData, relaxed: np.ndarray, candidates: int) -> np.ndarray:
+    """The pairs of the first restricted MILP: each member and product's ``candidates`` best
+    buyers that pay (or have a contract), the relaxation's pairs, and a cover of contracts."""
+    pairs = data.pairs
+    group = pairs.member * data.n_products + pairs.product
+    chosen = _rank_in_group(group, pairs.margin) < candidates
+    chosen &= (pairs.margin > 0) | (data.min_contract[pairs.buyer, pairs.product] > 0)
+    chosen |= relaxed > _TOL
+    chosen |= _contract_cover(data, factor=2.0)
+    return np.asarray(chosen)
+
+
+def _polish(data: MarketData, x: np.ndarray, is_open: np.ndarray) -> np.ndarray:
+    """The best flow with the MILP's open contracts held and the others closed, when it
+    earns more than ``x``; else ``x``."""
+    contract = data.min_contract > 0
+    lower = np.where(contract & is_open, data.min_contract, 0.0)
+    polished = solve_flow(data, lower=lower, closed=contract & ~is_open)
+    if polished.status.has_solution and income_of(data, polished.quantity) > income_of(data, x):
+        return polished.quantity
+    return x
 
 
 def _meets_all(data: MarketData, x: np.ndarray, *, single_buyer: bool) -> bool:
