@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import importlib
 import json
 from pathlib import Path
 
+import pandas as pd
+import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from optimizer import __version__, load_scenario
 from optimizer.cli.main import app
+from optimizer.pipeline.run import ModelRun
+from optimizer.results import Kpi, Status
 from tests.conftest import LIECHTENSTEIN, MECKLENBURG, TINY
 
 runner = CliRunner()
@@ -87,3 +93,21 @@ def test_network_commands(tmp_path: Path) -> None:
     assert len(out.read_text().splitlines()) == 1 + len(sc.members) * len(sc.buyers)
     result = runner.invoke(app, ["network", "info", str(tmp_path / "none.osm")])
     assert result.exit_code == 2 and result.output.startswith("error: ")
+
+
+def test_run_tables_show_times_of_day_and_formatted_numbers(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    routes = pd.DataFrame(
+        {"route": ["milk #0"], "start_min": [390.0], "end_min": [742.4], "cost": [1234.5678]}
+    )
+    kpis = (Kpi("km driven", 12.3456, "km"),)
+    run = ModelRun("routes", "toy", Status.FEASIBLE, "one tour", kpis, {"routes": routes})
+    cli_main = importlib.import_module("optimizer.cli.main")  # the package's `main` is a function
+    console = Console(record=True, width=200)
+    monkeypatch.setattr(cli_main, "console", console)
+    cli_main.print_run(run)
+    text = console.export_text()
+    # the tables hold minutes after midnight and raw figures; the terminal reads clock times
+    assert "06:30" in text and "12:22" in text and "1,235" in text and "12.35" in text
+    assert "390" not in text

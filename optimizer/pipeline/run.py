@@ -2,8 +2,9 @@
 
 The faces (CLI, app) call :func:`run_model` and get a :class:`ModelRun`: the same shape for
 every model — status, a few lines in words, KPIs, tables, map layers and a per-member
-figure — so that exporting, comparing variants and drawing are written once. The models
-themselves never see roads, only the arrays built here.
+figure — so that exporting, comparing variants and drawing are written once. Each model's
+adapter (``optimizer.pipeline.procurement``, ``markets``, ``hubs``, ``routes``) registers itself
+with :func:`register_model`; :func:`run_model` imports the four by name on first use.
 """
 
 from __future__ import annotations
