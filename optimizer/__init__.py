@@ -33,7 +33,8 @@ from optimizer.models.procurement import (
 )
 from optimizer.models.routing import RoutingProblem, RoutingResult, check_routes, solve_routes
 from optimizer.pipeline.compare import Comparison, compare_runs, compare_scenarios
-from optimizer.pipeline.run import ModelRun, run_model
+from optimizer.pipeline.registry import run_model
+from optimizer.pipeline.run import ModelRun
 from optimizer.pipeline.travel import road_network, travel
 from optimizer.results import SolverReport, Status
 from optimizer.scenario.load import load_scenario, load_variant

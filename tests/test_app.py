@@ -17,7 +17,8 @@ from optimizer.app.whatif import build_overrides
 from optimizer.cli.commands import APP_FILE
 from optimizer.errors import InputError
 from optimizer.io.format import format_number
-from optimizer.pipeline.run import MODELS, ModelRun, _load_models, run_model
+from optimizer.pipeline.registry import MODELS, run_model
+from optimizer.pipeline.run import ModelRun
 from optimizer.results import Kpi, Status
 from optimizer.scenario.scenario import Scenario
 from optimizer.scenario.variants import replace_tables
@@ -30,7 +31,6 @@ TIMEOUT = 180
 
 
 def registered() -> list[str]:
-    _load_models()
     return [m for m in MODEL_PAGES if m in MODELS]
 
 
@@ -73,7 +73,6 @@ def toy_model(scenario: Scenario) -> ModelRun:
 
 @pytest.fixture
 def toy(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    _load_models()
     monkeypatch.setitem(MODELS, "toy", toy_model)
     yield
 

@@ -25,7 +25,8 @@ from typing import Any
 import pytest
 
 from optimizer.io.format import format_number
-from optimizer.pipeline.run import ModelRun, run_model
+from optimizer.pipeline.registry import run_model
+from optimizer.pipeline.run import ModelRun
 from optimizer.scenario.load import load_scenario
 from tests.conftest import MECKLENBURG, ROOT
 

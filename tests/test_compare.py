@@ -15,7 +15,8 @@ from optimizer import apply_overrides, load_scenario
 from optimizer.cli.commands import APP_FILE, app_command, compare_command
 from optimizer.errors import InputError
 from optimizer.pipeline.compare import change_columns, compare_runs, compare_scenarios
-from optimizer.pipeline.run import MODELS, ModelRun, _load_models
+from optimizer.pipeline.registry import MODELS
+from optimizer.pipeline.run import ModelRun
 from optimizer.results import Kpi, Status
 from tests.conftest import LIECHTENSTEIN
 
@@ -147,7 +148,6 @@ def test_runs_without_a_solution_are_named_in_the_summary(three_runs: list[Model
 
 
 def test_compare_scenarios_end_to_end_with_dearer_fuel() -> None:
-    _load_models()
     if not MODELS:
         pytest.skip("no model is registered in optimizer.pipeline.run.MODELS yet")
     model = "procurement" if "procurement" in MODELS else sorted(MODELS)[0]

@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 
 from optimizer import load_scenario
-from optimizer.pipeline.run import run_model
+from optimizer.pipeline.registry import run_model
 from optimizer.pipeline.travel import travel
 from tests.conftest import LIECHTENSTEIN, MECKLENBURG, ROOT, TINY
 

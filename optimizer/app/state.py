@@ -18,7 +18,8 @@ from typing import Any
 import streamlit as st
 
 from optimizer.errors import InputError
-from optimizer.pipeline.run import MODELS, ModelRun, _load_models, run_model
+from optimizer.pipeline.registry import MODELS, run_model
+from optimizer.pipeline.run import ModelRun
 from optimizer.pipeline.travel import road_network
 from optimizer.scenario.bundled import bundled_scenarios_dir
 from optimizer.scenario.load import load_scenario
@@ -70,7 +71,6 @@ def bundled_scenarios() -> dict[str, str]:
 
 def available_models() -> list[str]:
     """The models registered in the pipeline, the four known ones first."""
-    _load_models()
     known = [m for m in MODEL_PAGES if m in MODELS]
     return known + sorted(m for m in MODELS if m not in MODEL_PAGES)
 

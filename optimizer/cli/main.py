@@ -182,7 +182,7 @@ def solve(
     ] = None,
 ) -> None:
     """Solve one model on a scenario; print the plan and write CSV, XLSX, GeoJSON and JSON."""
-    from optimizer.pipeline.run import run_model
+    from optimizer.pipeline.registry import run_model
 
     with _guard():
         scenario = load_scenario(path)

@@ -19,7 +19,8 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem
 from optimizer.io.format import format_number
-from optimizer.pipeline.run import ModelRun, run_model
+from optimizer.pipeline.registry import run_model
+from optimizer.pipeline.run import ModelRun
 from optimizer.results import Kpi, Status
 from optimizer.scenario.scenario import Scenario
 

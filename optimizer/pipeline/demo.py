@@ -9,7 +9,7 @@ from typing import Any
 from rich.console import Console
 
 from optimizer.io.write import places_geojson, write_geojson, write_json, write_tables
-from optimizer.pipeline.run import MODELS, _load_models, run_model
+from optimizer.pipeline.registry import MODELS, run_model
 from optimizer.scenario.scenario import Scenario
 from optimizer.scenario.schema import TABLE_MODELS
 
@@ -27,7 +27,6 @@ def run_demo(scenario: Scenario, out: Path, *, console: Console | None = None) -
         {k: v for k, v in tables.items() if not v.empty}, out / "scenario", workbook="scenario.xlsx"
     )
     written.append(write_geojson(places_geojson(scenario), out / "places.geojson", roads=False))
-    _load_models()
     kpis: dict[str, Any] = {}
     for name in MODELS:
         with console.status(f"solving {name} ..."):

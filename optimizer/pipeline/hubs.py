@@ -2,7 +2,6 @@
 
 The model (:mod:`optimizer.models.hubs`) plans the whole network and splits what sharing is
 worth among the cooperatives; this adapter feeds it road distances and lays the result out.
-Importing this module registers ``hubs`` with :func:`~optimizer.pipeline.run.run_model`.
 """
 
 from __future__ import annotations
@@ -18,7 +17,7 @@ from optimizer.io.geojson import line, point
 from optimizer.models.hubs import HubData, HubResult, HubSharing, check_hubs, split_hubs
 from optimizer.models.hubs.scenario import HubScenario, hub_scenario, solve_coalition
 from optimizer.pipeline._common import _checked, _no_plan, _points, _with_ends
-from optimizer.pipeline.run import ModelRun, register_model
+from optimizer.pipeline.run import ModelRun
 from optimizer.pipeline.travel import route_lines, travel
 from optimizer.results import Kpi, worst_status
 from optimizer.scenario.scenario import Scenario
@@ -55,7 +54,6 @@ class _Plan:
         return out
 
 
-@register_model("hubs")
 def run_hubs(scenario: Scenario) -> ModelRun:
     """Which hubs to open and share, the corridors and their trucks, and what sharing is worth."""
     if not scenario.supply or not scenario.buyers or not scenario.hubs:

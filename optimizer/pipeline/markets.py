@@ -1,7 +1,4 @@
-"""The markets model as the faces see it: where each producer sells, net of the road.
-
-Importing this module registers ``markets`` with :func:`~optimizer.pipeline.run.run_model`.
-"""
+"""The markets model as the faces see it: where each producer sells, net of the road."""
 
 from __future__ import annotations
 
@@ -22,7 +19,7 @@ from optimizer.models.markets import (
     solve_markets,
 )
 from optimizer.pipeline._common import _checked, _no_plan, _points, _with_ends
-from optimizer.pipeline.run import ModelRun, register_model
+from optimizer.pipeline.run import ModelRun
 from optimizer.pipeline.travel import route_lines, travel
 from optimizer.results import Check, Kpi
 from optimizer.scenario.scenario import Scenario
@@ -30,7 +27,6 @@ from optimizer.scenario.scenario import Scenario
 __all__ = ["run_markets"]
 
 
-@register_model("markets")
 def run_markets(scenario: Scenario, *, single_buyer: bool = False) -> ModelRun:
     """Where each producer sells, net of the road: the plan, the route comparison, incomes."""
     if not scenario.supply or not scenario.buyers:

@@ -1,7 +1,4 @@
-"""The procurement model as the faces see it: the pooled order, truckloads, fair bills.
-
-Importing this module registers ``procurement`` with :func:`~optimizer.pipeline.run.run_model`.
-"""
+"""The procurement model as the faces see it: the pooled order, truckloads, fair bills."""
 
 from __future__ import annotations
 
@@ -23,7 +20,7 @@ from optimizer.models.procurement import (
     split_procurement,
 )
 from optimizer.pipeline._common import _checked, _no_plan, _with_ends
-from optimizer.pipeline.run import ModelRun, register_model
+from optimizer.pipeline.run import ModelRun
 from optimizer.pipeline.travel import Travel, route_lines, travel
 from optimizer.results import Check, Kpi
 from optimizer.scenario.scenario import Scenario
@@ -34,7 +31,6 @@ RULES = ("shapley", "least_core", "proportional", "volume")
 LEVELS = ("member", "cooperative")
 
 
-@register_model("procurement")
 def run_procurement(
     scenario: Scenario, *, rule: str = "shapley", level: str = "cooperative"
 ) -> ModelRun:

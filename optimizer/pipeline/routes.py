@@ -4,8 +4,7 @@ Vehicle types collecting the same produce form a group, solved on its own (the g
 the cores). Every member of a group appears in the ``stops`` table or in ``skipped``, with the
 reason in words: left out by the search (its produce is worth less than the detour), or its
 group has no plan at all. Times are minutes after midnight, distances km, durations hours,
-unrounded: the faces format them. Importing this module registers ``routes`` with
-:func:`~optimizer.pipeline.run.run_model`.
+unrounded: the faces format them.
 """
 
 from __future__ import annotations
@@ -28,7 +27,7 @@ from optimizer.models.routing.scenario import (
 )
 from optimizer.models.routing.solve import RoutingResult
 from optimizer.pipeline._common import _checked
-from optimizer.pipeline.run import ModelRun, register_model
+from optimizer.pipeline.run import ModelRun
 from optimizer.pipeline.travel import route_lines, travel
 from optimizer.results import Kpi, Status, worst_status
 from optimizer.scenario.scenario import Scenario
@@ -67,7 +66,6 @@ class _Tables:
     legs: list[dict[str, Any]] = field(default_factory=list)
 
 
-@register_model("routes")
 def run_routes(
     scenario: Scenario, *, engine: str = "pyvrp", time_limit: float | None = None
 ) -> ModelRun:

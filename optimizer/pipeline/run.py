@@ -1,29 +1,25 @@
-"""A model's run as the faces see it, and the registry that runs a model by its name.
+"""A model's run as the faces see it: :class:`ModelRun`.
 
-The faces (CLI, app) call :func:`run_model` and get a :class:`ModelRun`: the same shape for
-every model — status, a few lines in words, KPIs, tables, map layers and a per-member
-figure — so that exporting, comparing variants and drawing are written once. Each model's
-adapter (``optimizer.pipeline.procurement``, ``markets``, ``hubs``, ``routes``) registers itself
-with :func:`register_model`; :func:`run_model` imports the four by name on first use.
+The faces (CLI, app) call :func:`~optimizer.pipeline.registry.run_model` and get a
+:class:`ModelRun`: the same shape for every model — status, a few lines in words, KPIs, tables,
+map layers and a per-member figure — so that exporting, comparing variants and drawing are
+written once. The adapters (``optimizer.pipeline.procurement``, ``markets``, ``hubs``,
+``routes``) build it; ``optimizer.pipeline.registry`` knows them by name.
 """
 
 from __future__ import annotations
 
-import importlib
-import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field, replace
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from optimizer.errors import InputError, Problem
 from optimizer.io.write import write_geojson, write_json, write_tables
 from optimizer.results import Kpi, Status
-from optimizer.scenario.scenario import Scenario
 
-__all__ = ["ADAPTERS", "MODELS", "ModelRun", "register_model", "run_model"]
+__all__ = ["ModelRun"]
 
 
 @dataclass(frozen=True)
@@ -92,51 +88,3 @@ class ModelRun:
             )
         )
         return written
-
-
-ModelFunction = Callable[..., ModelRun]
-MODELS: dict[str, ModelFunction] = {}
-
-
-def register_model(name: str) -> Callable[[ModelFunction], ModelFunction]:
-    """Make ``run_model(scenario, name)`` call the decorated function."""
-
-    def add(function: ModelFunction) -> ModelFunction:
-        MODELS[name] = function
-        return function
-
-    return add
-
-
-def run_model(scenario: Scenario, model: str, **options: Any) -> ModelRun:
-    """Run one model (``procurement``, ``markets``, ``hubs``, ``routes``) on a scenario.
-
-    ``options`` go to the model (e.g. ``engine`` and ``time_limit`` for routes).
-    """
-    _load_models()
-    if model not in MODELS:
-        raise InputError(Problem("--model", f"one of {', '.join(sorted(MODELS))}", value=model))
-    started = time.perf_counter()
-    run = MODELS[model](scenario, **options)
-    if not run.runtime_s:
-        run = replace(run, runtime_s=time.perf_counter() - started)
-    return run
-
-
-ADAPTERS = (
-    "optimizer.pipeline.procurement",
-    "optimizer.pipeline.markets",
-    "optimizer.pipeline.hubs",
-    "optimizer.pipeline.routes",
-)
-
-
-def _load_models() -> None:
-    """Import the four adapters, which register themselves with :func:`register_model`.
-
-    By name, when a model is first run: this module knows which adapters exist, not their
-    code (they import :class:`ModelRun` from here). A missing or broken adapter is a broken
-    install: its ``ImportError`` propagates.
-    """
-    for module in ADAPTERS:
-        importlib.import_module(module)

@@ -15,7 +15,7 @@ from optimizer.models.routing import solve_routes
 from optimizer.models.routing.problem import RoutingProblem
 from optimizer.models.routing.solve import RoutingResult
 from optimizer.pipeline import routes as adapter
-from optimizer.pipeline.run import run_model
+from optimizer.pipeline.registry import run_model
 from optimizer.results import Status
 from tests.conftest import LIECHTENSTEIN
 

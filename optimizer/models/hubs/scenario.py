@@ -1,7 +1,7 @@
 """Scenario adapter for the hubs model, and the game of cooperatives sharing hubs.
 
 Road distances arrive as plain arrays (members × hubs, members × buyers, hubs × buyers, in
-metres) built by :mod:`optimizer.pipeline.run`. Transport is priced from the scenario's vehicle
+metres) built by :mod:`optimizer.pipeline.travel`. Transport is priced from the scenario's vehicle
 types. The first mile to a hub and direct trips to a buyer go in the smallest vehicle (a
 farm's own van or trailer), per unit and km of the one-way distance
 ``cost_per_km × fuel_price_factor × weight_per_unit / payload_kg × 2 / farm_trip_load_factor``:

@@ -1,7 +1,7 @@
 """Scenario adapter: a :class:`~optimizer.scenario.Scenario` and a travel matrix → MarketData.
 
 The travel matrix (members × buyers, metres and seconds, ``inf`` where a buyer cannot be
-reached) comes from :mod:`optimizer.pipeline.run`; nothing here touches roads.
+reached) comes from :mod:`optimizer.pipeline.travel`; nothing here touches roads.
 """
 
 from __future__ import annotations

@@ -1,6 +1,6 @@
 """From a :class:`~optimizer.scenario.Scenario` and road distances to :class:`ProcurementData`.
 
-The road distances come in as a plain array (built by :mod:`optimizer.pipeline.run` with
+The road distances come in as a plain array (built by :mod:`optimizer.pipeline.travel` with
 :mod:`optimizer.geo`); this module never touches the road network.
 """
 
