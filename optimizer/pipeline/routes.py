@@ -67,13 +67,18 @@ class _Tables:
 
 
 def run_routes(
-    scenario: Scenario, *, engine: str = "pyvrp", time_limit: float | None = None
+    scenario: Scenario,
+    *,
+    engine: str = "pyvrp",
+    time_limit: float | None = None,
+    iterations: int | None = None,
 ) -> ModelRun:
     """Daily collection tours from the vehicles' hubs, on the roads, with their checks.
 
     ``time_limit`` is the search time per group of vehicle types: 1 s by default (at most the
     scenario's ``time_limit_s``), enough for tours of a few dozen stops; give more for large
-    groups (``optimizer solve ... --time-limit 10``).
+    groups (``optimizer solve ... --time-limit 10``). ``iterations`` stops each group's search
+    after that many iterations if that comes first: the same routes on any machine, at any load.
     """
     if not scenario.supply or not scenario.vehicles:
         raise InputError(Problem(scenario.name, "supply and vehicles for collection routing"))
@@ -93,7 +98,12 @@ def run_routes(
     with ThreadPoolExecutor(max_workers=workers) as pool:
         results = list(
             pool.map(
-                lambda g: solve_routes(g.problem, engine=engine, time_limit=limit),  # type: ignore[arg-type]
+                lambda g: solve_routes(
+                    g.problem,
+                    engine=engine,  # type: ignore[arg-type]
+                    time_limit=limit,
+                    iterations=iterations,
+                ),
                 groups,
             )
         )
@@ -105,7 +115,8 @@ def run_routes(
         else:
             rows.skipped += _planless(group, result, limit)
     status = worst_status(r.status for r in results)
-    return _lay_out(scenario, rows, status, trips.warnings, f"{engine}, {limit:g} s")
+    stop = f"{limit:g} s" + (f" or {iterations:,} iterations" if iterations else "")
+    return _lay_out(scenario, rows, status, trips.warnings, f"{engine}, {stop}")
 
 
 def _label(group: RouteGroup) -> str:

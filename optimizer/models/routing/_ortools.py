@@ -45,7 +45,7 @@ def _has_time(problem: RoutingProblem) -> bool:
 
 
 def solve_with_ortools(
-    problem: RoutingProblem, *, time_limit: float, seed: int = 0
+    problem: RoutingProblem, *, time_limit: float, seed: int = 0, iterations: int | None = None
 ) -> tuple[Status, list[RoutePlan], list[int], str]:
     """Search with OR-Tools for ``time_limit`` seconds; the routes, skipped clients, a message."""
     del seed  # OR-Tools' routing search is deterministic
@@ -92,6 +92,8 @@ def solve_with_ortools(
         routing.AddDisjunction([index], penalty)
 
     params = _search_parameters(problem, has_time=time_dim is not None, time_limit=time_limit)
+    if iterations is not None:
+        params.solution_limit = iterations
     solution = routing.SolveWithParameters(params)
     if solution is None:
         status = routing.status()

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
-from pyvrp.stop import MaxRuntime
+from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
 from optimizer.models.routing.problem import RoutePlan, RoutingProblem, cost_scale
 from optimizer.results import Status
@@ -83,9 +83,10 @@ def _data(problem: RoutingProblem) -> pyvrp.ProblemData:
 
 
 def solve_with_pyvrp(
-    problem: RoutingProblem, *, time_limit: float, seed: int = 0
+    problem: RoutingProblem, *, time_limit: float, seed: int = 0, iterations: int | None = None
 ) -> tuple[Status, list[RoutePlan], list[int], str]:
-    """Search with PyVRP for ``time_limit`` seconds; the routes, skipped clients and a message."""
+    """Search with PyVRP for ``time_limit`` seconds (or ``iterations``, whichever comes first);
+    the routes, skipped clients and a message."""
     data = _data(problem)
     # PyVRP caps its penalty per unit of excess load or lateness at 1e5, too low when scaled
     # costs are large (fine-grained distances, costly trucks): raise the cap with the data.
@@ -97,12 +98,15 @@ def solve_with_pyvrp(
     params = pyvrp.SolveParams(
         penalty=pyvrp.PenaltyParams(max_penalty=max(1e5, 10.0 * (arc + fixed)))
     )
+    stop: StoppingCriterion = MaxRuntime(time_limit)
+    if iterations is not None:
+        stop = MultipleCriteria([MaxIterations(iterations), MaxRuntime(time_limit)])
     with warnings.catch_warnings():
         # infeasibility is reported as a status; PyVRP's warning about it is noise here
         warnings.simplefilter("ignore", PenaltyBoundWarning)
         result = pyvrp.solve(
             data,
-            MaxRuntime(time_limit),
+            stop,
             seed=seed,
             collect_stats=False,
             display=False,

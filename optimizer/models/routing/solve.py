@@ -227,6 +227,7 @@ def solve_routes(
     engine: Engine = "pyvrp",
     time_limit: float = 10.0,
     seed: int = 0,
+    iterations: int | None = None,
 ) -> RoutingResult:
     """Collection routes for ``problem``.
 
@@ -241,6 +242,10 @@ def solve_routes(
         optimality).
     seed
         Random seed (PyVRP; OR-Tools' search is deterministic).
+    iterations
+        Stop after this many iterations of PyVRP's search (solutions found, for OR-Tools) if
+        that comes before the time limit: with a seed, the same problem then gives the same
+        routes whatever else the machine is doing.
 
     Returns
     -------
@@ -253,6 +258,15 @@ def solve_routes(
         raise InputError(
             Problem(
                 file="solve_routes", column="engine", value=engine, expected="'pyvrp' or 'ortools'"
+            )
+        )
+    if iterations is not None and not iterations >= 1:
+        raise InputError(
+            Problem(
+                file="solve_routes",
+                column="iterations",
+                value=iterations,
+                expected="a whole number of iterations, at least 1",
             )
         )
     if not time_limit > 0:
@@ -276,7 +290,9 @@ def solve_routes(
         from optimizer.models.routing._pyvrp import solve_with_pyvrp as run
     else:
         from optimizer.models.routing._ortools import solve_with_ortools as run
-    status, plans, skipped, message = run(problem, time_limit=time_limit, seed=seed)
+    status, plans, skipped, message = run(
+        problem, time_limit=time_limit, seed=seed, iterations=iterations
+    )
     runtime = _time.perf_counter() - started
     if not status.has_solution:
         plans, skipped = [], []
