@@ -13,8 +13,8 @@ from scipy.sparse.csgraph import connected_components
 from scipy.spatial import cKDTree
 
 from optimizer.errors import InputError, Problem
-from optimizer.geo._osm.read import EARTH_RADIUS_M, haversine_m
 from optimizer.geo.network import RoadNetwork
+from optimizer.geodesy import EARTH_RADIUS_M, haversine_m
 
 __all__ = [
     "DEFAULT_MAX_SNAP_M",

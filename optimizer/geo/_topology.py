@@ -18,7 +18,8 @@ import shapely
 from scipy.sparse import csr_matrix
 from scipy.sparse.csgraph import connected_components
 
-from optimizer.geo._osm.read import MIN_SEGMENT_M, RawRoads, haversine_m
+from optimizer.geo._osm.read import MIN_SEGMENT_M, RawRoads
+from optimizer.geodesy import haversine_m
 
 __all__ = ["Dropped", "Topology", "build_topology", "clip"]
 

@@ -34,7 +34,7 @@ from optimizer.geo.network import RoadNetwork, SpeedSettings
 __all__ = ["CACHE_ENV", "default_cache_dir", "load_network"]
 
 CACHE_ENV = "COOP_OPTIMIZER_CACHE"
-_CACHE_VERSION = 1
+_CACHE_VERSION = 2  # 2: segment lengths on the one Earth radius of optimizer.geodesy
 
 
 def default_cache_dir() -> Path:

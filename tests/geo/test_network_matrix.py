@@ -47,8 +47,8 @@ ISLAND = (0.05, 0.05)
 
 
 def _arc(p: tuple[float, float], q: tuple[float, float]) -> float:
-    """Great-circle distance in metres on a sphere of radius 6,371,009 m."""
-    r = 6_371_009.0
+    """Great-circle distance in metres on a sphere of radius 6,371,008.8 m (IUGG mean)."""
+    r = 6_371_008.8
     p1, p2 = math.radians(p[0]), math.radians(q[0])
     dl = math.radians(q[1] - p[1])
     h = math.sin((p2 - p1) / 2) ** 2 + math.cos(p1) * math.cos(p2) * math.sin(dl / 2) ** 2

@@ -39,7 +39,7 @@ def _xy(*points: tuple[float, float]) -> list[tuple[float, float]]:
 
 
 def _line_length_m(line: LineString) -> float:
-    """Great-circle length of a (lon, lat) line on a sphere of radius 6,371,009 m."""
+    """Great-circle length of a (lon, lat) line on a sphere of radius 6,371,008.8 m."""
     total = 0.0
     coords = list(line.coords)
     for (lon1, lat1), (lon2, lat2) in pairwise(coords):
@@ -48,7 +48,7 @@ def _line_length_m(line: LineString) -> float:
             math.sin((p2 - p1) / 2) ** 2
             + math.cos(p1) * math.cos(p2) * math.sin(math.radians(lon2 - lon1) / 2) ** 2
         )
-        total += 2 * 6_371_009.0 * math.asin(math.sqrt(h))
+        total += 2 * 6_371_008.8 * math.asin(math.sqrt(h))
     return total
 
 

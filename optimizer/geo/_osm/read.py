@@ -19,9 +19,8 @@ import osmium
 from optimizer.errors import InputError, Problem
 from optimizer.geo._osm.speeds import allowed, direction, parse_maxspeed, surface_class
 
-__all__ = ["EARTH_RADIUS_M", "MIN_SEGMENT_M", "RawRoads", "haversine_m", "read_graph", "read_osm"]
+__all__ = ["MIN_SEGMENT_M", "RawRoads", "read_graph", "read_osm"]
 
-EARTH_RADIUS_M = 6_371_009.0
 #: Segments between nodes at the same place still cost a little, so every weight is > 0.
 MIN_SEGMENT_M = 0.01
 
@@ -47,15 +46,6 @@ class RawRoads:
     way_surface: npt.NDArray[np.str_]
     dangling_refs: int
     ways_seen: int
-
-
-def haversine_m(lat1: Any, lon1: Any, lat2: Any, lon2: Any) -> Any:
-    """Great-circle distance in metres (arrays or scalars, degrees)."""
-    p1, p2 = np.radians(lat1), np.radians(lat2)
-    dp = p2 - p1
-    dl = np.radians(np.asarray(lon2) - np.asarray(lon1))
-    a = np.sin(dp / 2) ** 2 + np.cos(p1) * np.cos(p2) * np.sin(dl / 2) ** 2
-    return 2 * EARTH_RADIUS_M * np.arcsin(np.sqrt(np.clip(a, 0.0, 1.0)))
 
 
 class _Builder:
