@@ -250,6 +250,30 @@ def test_bad_options_rejected() -> None:
         solve_routes(problem, engine="gurobi")  # type: ignore[arg-type]
     with pytest.raises(InputError, match="time_limit"):
         solve_routes(problem, time_limit=0)
+    with pytest.raises(InputError, match="iterations"):
+        solve_routes(problem, iterations=0)
+
+
+def test_an_iteration_cap_gives_the_same_routes_at_any_load() -> None:
+    # 30 clients on a grid, two small trucks: enough choice for a time-limited search to wander;
+    # with a seed and an iteration cap that comes long before the time limit it cannot
+    points = [(float(x), float(y)) for x in range(6) for y in range(5)] + [(2.5, -1.0)]
+    hub = len(points) - 1
+    matrix = _matrix(points)
+    clients = [Client(i, pickup=1, name=f"c{i}") for i in range(hub)]
+    problem = RoutingProblem(
+        (Depot(hub, name="hub"),),
+        tuple(clients),
+        (VehicleType(count=4, payload=9),),
+        matrix,
+        matrix,
+    )
+    runs = [solve_routes(problem, time_limit=60, iterations=300, seed=3) for _ in range(2)]
+    for result in runs:
+        assert check_routes(problem, result).ok
+        assert "300 iterations" in result.message
+    assert _sequences(runs[0]) == _sequences(runs[1])
+    assert runs[0].objective == runs[1].objective
 
 
 def test_bad_matrix_rejected() -> None:
