@@ -78,10 +78,53 @@ def goods_envelope(offers: list[Offer], total: float) -> list[tuple[float, float
     ``Q <= total`` is the convex envelope of ``F`` on ``[0, total]``; its edges are returned.
     Unlike the sum of the offers' own envelopes (what the bracket formulation's LP gives),
     it knows that the offers share at most ``total`` units, and it equals ``F(total)`` at
-    ``Q = total``.
+    ``Q = total`` (up to the safety margin below).
+
+    Valid whatever the rounding: corners whose quantities agree within ``1e-9 * total`` (the
+    same quantity reached through sums that round differently) count at the cheapest of
+    their costs and the smallest of their quantities; each edge is then checked against
+    every corner, lowered by its largest excess, and relaxed by a margin of ``1e-9`` of the
+    costs involved, far above the rounding of the sums. A cut may be weaker than ``F``,
+    never above it: each curve is linear between its corners, so a line below all corners
+    is below every order.
     """
     if not offers or total <= 0 or math.prod(len(o) + 1 for o in offers) > MAX_COMBINATIONS:
         return []  # too many bracket choices to enumerate: no cut (still a valid model)
+    qs, cs = _curve_corners(offers, total)
+    order = np.lexsort((cs, qs))
+    qs, cs = qs[order], cs[order]
+    # clusters of one quantity: a new cluster where the gap to the previous corner is wide
+    starts = np.flatnonzero(np.r_[True, np.diff(qs) > 1e-9 * max(1.0, total)])
+    low_q = qs[starts]
+    width = np.maximum.reduceat(qs, starts) - low_q
+    cheapest = np.minimum.reduceat(cs, starts)
+    hull: list[tuple[float, float]] = []
+    for q, c in zip(low_q.tolist(), cheapest.tolist(), strict=True):
+        while len(hull) >= 2:
+            (q1, c1), (q2, c2) = hull[-2], hull[-1]
+            if (c2 - c1) * (q - q1) >= (c - c1) * (q2 - q1):  # hull[-1] is not below the chord
+                hull.pop()
+            else:
+                break
+        hull.append((q, c))
+    scale = 1.0 + float(np.max(np.abs(cs)))
+    edges = []
+    for (q1, c1), (q2, c2) in itertools.pairwise(hull):
+        beta = (c2 - c1) / (q2 - q1)
+        alpha = c1 - beta * q1
+        # the largest excess over a corner (a corner may sit up to `width` right of low_q)
+        excess = float(np.max(alpha + beta * low_q + abs(beta) * width - cheapest))
+        margin = 1e-9 * (scale + abs(beta) * total)
+        edges.append((alpha - max(excess, 0.0) - margin, beta))
+    return edges
+
+
+def _curve_corners(offers: list[Offer], total: float) -> tuple[np.ndarray, np.ndarray]:
+    """Quantities and costs of every bracket choice's curve corners with ``Q <= total``.
+
+    Where a curve passes ``total``, its point at ``total`` stands for the corners beyond;
+    the origin (no order) is one corner.
+    """
     options = [[(0.0, 0.0, 0.0, 0.0), *offer] for offer in offers]
     table = np.array(list(itertools.product(*options)))  # (combos, suppliers, 4)
     low, high, price, fixed = (table[:, :, i] for i in range(4))
@@ -100,7 +143,6 @@ def goods_envelope(offers: list[Offer], total: float) -> list[tuple[float, float
     step_cost = room * np.take_along_axis(price, order, axis=1)
     corner_q = start_q[:, None] + np.cumsum(np.c_[np.zeros(len(room)), room], axis=1)
     corner_cost = start_cost[:, None] + np.cumsum(np.c_[np.zeros(len(room)), step_cost], axis=1)
-    # where a curve passes ``total``, its corner there; corners beyond it are dropped
     unit = np.take_along_axis(price, order, axis=1)
     over = corner_q[:, 1:] > total
     cross = over & (corner_q[:, :-1] <= total)
@@ -109,23 +151,7 @@ def goods_envelope(offers: list[Offer], total: float) -> list[tuple[float, float
     inside = corner_q <= total + 1e-9
     qs = np.r_[corner_q[inside], np.full(len(rows), total), 0.0]
     cs = np.r_[corner_cost[inside], cut_cost, 0.0]
-    order = np.lexsort((cs, qs))
-    qs, cs = np.asarray(qs[order], dtype=float), np.asarray(cs[order], dtype=float)
-    first = np.r_[True, np.diff(qs) > 1e-9]  # the cheapest corner at each quantity
-    hull: list[tuple[float, float]] = []
-    for q, c in zip(qs[first].tolist(), cs[first].tolist(), strict=True):
-        while len(hull) >= 2:
-            (q1, c1), (q2, c2) = hull[-2], hull[-1]
-            if (c2 - c1) * (q - q1) >= (c - c1) * (q2 - q1):  # hull[-1] is not below the chord
-                hull.pop()
-            else:
-                break
-        hull.append((q, c))
-    edges = []
-    for (q1, c1), (q2, c2) in itertools.pairwise(hull):
-        beta = (c2 - c1) / (q2 - q1)
-        edges.append((c1 - beta * q1, beta))
-    return edges
+    return np.asarray(qs, dtype=float), np.asarray(cs, dtype=float)
 
 
 def best_brackets(offers: list[Offer], total: float, *, local_price: float) -> list[int]:
@@ -188,8 +214,12 @@ def build_model(
     players: np.ndarray | None = None,
     shares: np.ndarray | None = None,
     name: str = "procurement",
+    envelope_cuts: bool = True,
 ) -> BuiltModel:
     """Build the MILP for the ``active`` members, or the switched model for ``players``.
+
+    ``envelope_cuts=False`` leaves out the per-product envelope cuts (valid inequalities:
+    the same optimum, a weaker LP relaxation), for comparing against the plain formulation.
 
     one formulation, written as maths: the rows of :mod:`optimizer.models.procurement.solve`'s
     docstring, one block per constraint family.
@@ -297,7 +327,7 @@ def build_model(
         for us, b in zip(switches_of[p], picks, strict=True):
             if b >= 0:
                 built.start_brackets.append(us[b])
-        if len(offers) < 2:
+        if len(offers) < 2 or not envelope_cuts:
             continue
         for alpha, beta in goods_envelope(offers, float(total_demand[p])):
             coef = dict(goods_of[p])

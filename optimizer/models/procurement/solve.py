@@ -69,6 +69,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 
 import numpy as np
+import pulp
 
 from optimizer.models.procurement.check import check_procurement
 from optimizer.models.procurement.data import ProcurementData
@@ -80,6 +81,7 @@ from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S, solve_milp
 __all__ = [
     "START_MIN_BRACKETS",
     "coalition_mask",
+    "drop_residues",
     "solve_procurement",
     "standalone_costs",
 ]
@@ -104,6 +106,7 @@ def solve_procurement(
     time_limit: float = DEFAULT_TIME_LIMIT_S,
     gap: float = DEFAULT_GAP,
     solver: str = "auto",
+    envelope_cuts: bool = True,
 ) -> ProcurementResult:
     """Plan the pooled order of ``members`` (default: all) at least total cost.
 
@@ -118,10 +121,12 @@ def solve_procurement(
         it, or an array of standalone costs already known (one per member of ``data``).
     time_limit, gap
         Per solve.
+    envelope_cuts
+        False to solve the plain formulation, without the envelope cuts (same optimum).
     """
     mask = coalition_mask(data, members)
     start = time.perf_counter()
-    built = build_model(data, active=mask)
+    built = build_model(data, active=mask, envelope_cuts=envelope_cuts)
     build_s = time.perf_counter() - start
     if built.n_variables == 0:  # nothing to decide: nothing can be delivered
         status, rgap, message = Status.OPTIMAL, 0.0, "nothing to decide"
@@ -150,6 +155,7 @@ def solve_procurement(
             built=built,
             build_s=build_s,
         )
+    drop_residues(built)
     result = read_plan(
         data,
         built=built,
@@ -169,6 +175,34 @@ def solve_procurement(
     object.__setattr__(result, "message", message)
     object.__setattr__(result, "build_s", build_s)
     return result
+
+
+def drop_residues(built: BuiltModel) -> None:
+    """Buy locally what the solver delivers with no bracket chosen or on no truck.
+
+    Within its integrality tolerance a solver may set a bracket switch ``u`` or a truck
+    count ``n`` to about 1e-7 and pass a few millionths of a unit through it: an order under
+    the minimum, or a load on 0 trucks, that no real plan can make. Such deliveries go back
+    to the members' local dealers (a few millionths of a unit at the local price), so the plan
+    read back is one that can be made. Only the fixed-coalition model (``built.local``).
+    """
+    chosen = {(s, p) for s, p, _, _, u in built.brackets if (u.varValue or 0.0) > 0.5}
+    trucks = {(s, d) for s, d, n in built.trucks if round(float(n.varValue or 0.0)) > 0}
+    local_at: dict[tuple[int, int], list[tuple[int, pulp.LpVariable]]] = {}
+    for c, v in built.local.items():
+        local_at.setdefault((int(built.class_drop[c]), int(built.class_product[c])), []).append(
+            (c, v)
+        )
+    for s, p, d, x in built.ship:
+        amount = float(x.varValue or 0.0)
+        if amount <= 0 or ((s, p) in chosen and (s, d) in trucks):
+            continue
+        x.varValue = 0.0
+        for c, v in local_at.get((d, p), []):  # the units go back to the local dealer
+            room = float(built.class_demand[c]) - float(v.varValue or 0.0)
+            more = min(room, amount)
+            v.varValue = float(v.varValue or 0.0) + more
+            amount -= more
 
 
 START_MIN_BRACKETS = 50  # bracket binaries from which a heuristic start is worth a solve
