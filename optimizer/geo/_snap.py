@@ -109,7 +109,10 @@ def _tree(network: RoadNetwork) -> tuple[Any, IntArray, float]:
     found = _TREES.get(network)
     if found is None:
         usable = np.zeros(len(network.lat), dtype=bool)
-        open_segs = network.seg_open
+        # Points snap to the main part of the open network only: a fragment left by a closure
+        # or cut off by the extract's edge would strand a point that a short walk further
+        # reaches the roads everyone else uses (docs/roads.md, "Snapping").
+        open_segs = network.seg_open & _edge_in_main(network)[network.seg_edge]
         usable[network.seg_u[open_segs]] = True
         usable[network.seg_v[open_segs]] = True
         raw = np.flatnonzero(usable)
@@ -230,6 +233,14 @@ def _placements(network: RoadNetwork) -> _Placements:
         (cum_m - base_m)[inner][order],
         pos[inner][order],
     )
+
+
+def _edge_in_main(network: RoadNetwork) -> npt.NDArray[np.bool_]:
+    """Open edges both of whose ends lie in the main part of the network."""
+    if network.n_nodes == 0:
+        return np.zeros(network.n_edges, dtype=bool)
+    main = main_component(network)
+    return np.asarray(network.edge_open & main[network.edge_u] & main[network.edge_v], dtype=bool)
 
 
 def main_component(network: RoadNetwork) -> npt.NDArray[np.bool_]:

@@ -74,8 +74,9 @@ def close_roads(
     way_ids
         OSM way ids to close.
     names
-        Road names or refs (``"B 104"``), matched case-insensitively as a whole; a regular
-        expression matches too (``"Bahnhofstra(ss|ß)e"``).
+        Road names or refs (``"B 104"``): a name matches every road whose name contains it, a
+        ref every road that carries it, ignoring case (and spaces in refs); a regular
+        expression is searched too (``"Bahnhofstra(ss|ß)e"``). See docs/roads.md.
     polygons
         Areas whose roads close: shapely geometries in (lon, lat) or lists of
         ``[lat, lon]`` corners.
@@ -137,25 +138,51 @@ def closures_from_settings(
     return close_roads(network, way_ids=way_ids, names=names, polygons=polygons, points=points)
 
 
+_PATTERN_CHARS = set("^$*+?()[]{}|\\")
+
+
 def _ways_named(network: RoadNetwork, pattern: str) -> Any:
-    wanted = pattern.strip().casefold()
-    try:
-        regex: re.Pattern[str] | None = re.compile(pattern.strip(), re.IGNORECASE)
-    except re.error:
-        regex = None
+    """Ways a closure's ``name`` matches (the rule in docs/roads.md, "Closures by name").
 
-    def matches(text: str) -> bool:
-        if not text:
+    Ignoring case: a road whose name contains the text ("Landstrasse" closes "Vaduzer
+    Landstrasse"), or whose ref is the text, spaces and hyphens aside ("b96" closes "B 96",
+    never "B 960"; a way may carry several refs, "B 104;B 197"). Text with a regular
+    expression's special characters is searched as one (``Bahnhofstra(ss|ß)e``).
+    """
+    text = pattern.strip()
+    regex: re.Pattern[str] | None = None
+    if _PATTERN_CHARS & set(text):
+        try:
+            regex = re.compile(text, re.IGNORECASE)
+        except re.error:
+            regex = None
+    wanted = text.casefold()
+    wanted_ref = _ref_key(text)
+
+    def name_hit(name: str) -> bool:
+        if not name:
             return False
-        if text.casefold() == wanted:
-            return True
-        return bool(regex is not None and regex.fullmatch(text))
+        if regex is not None:
+            return bool(regex.search(name))
+        return wanted in name.casefold()
 
-    names = pd.Series(network.way_name).map(matches).to_numpy(dtype=bool)
-    refs = pd.Series(network.way_ref)
-    # A ref may hold several roads: "B 104;B 197".
-    ref_hit = refs.map(lambda r: any(matches(part.strip()) for part in r.split(";")))
-    return names | ref_hit.to_numpy(dtype=bool)
+    def ref_hit(refs: str) -> bool:
+        for ref in (r.strip() for r in refs.split(";")):
+            if not ref:
+                continue
+            if regex is not None and regex.search(ref):
+                return True
+            if _ref_key(ref) == wanted_ref:
+                return True
+        return False
+
+    names = pd.Series(network.way_name).map(name_hit).to_numpy(dtype=bool)
+    refs = pd.Series(network.way_ref).map(ref_hit).to_numpy(dtype=bool)
+    return names | refs
+
+
+def _ref_key(ref: str) -> str:
+    return re.sub(r"[\s\-]+", "", ref).casefold()
 
 
 def _polygon(polygon: BaseGeometry | Sequence[Sequence[float]]) -> BaseGeometry:

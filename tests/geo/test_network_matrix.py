@@ -17,6 +17,7 @@ import numpy as np
 import osmium
 import pandas as pd
 import pytest
+from shapely.geometry import Polygon
 
 from optimizer.errors import InputError
 from optimizer.geo import (
@@ -30,6 +31,7 @@ from optimizer.geo import (
     travel_matrix,
 )
 from optimizer.geo._osm.speeds import parse_maxspeed
+from optimizer.geo._snap import main_component
 from optimizer.io.geojson import OSM_ATTRIBUTION
 
 DATA = Path(__file__).parent / "data"
@@ -178,6 +180,73 @@ def test_closure_cuts_points_and_reports_unmatched() -> None:
     assert report.points_cut == ()
     _, strict = close_roads(net, way_ids=[12, 14], points=points, max_snap_m=500)
     assert strict.points_cut == ("d",)
+
+
+def _ring(lat: float, lon: float, inner_m: float, outer_m: float) -> Polygon:
+    """An annulus around (lat, lon): closing the roads it touches leaves an island inside."""
+    turns = np.linspace(0, 2 * np.pi, 65)[:-1]
+    dlat, dlon = 1 / 111_320, 1 / (111_320 * np.cos(np.radians(lat)))
+
+    def circle(r: float) -> list[tuple[float, float]]:
+        return [(lon + r * dlon * np.cos(t), lat + r * dlat * np.sin(t)) for t in turns]
+
+    return Polygon(circle(outer_m), [circle(inner_m)])
+
+
+@pytest.mark.parametrize(("inner_m", "outer_m"), [(60, 90), (100, 140), (150, 200)])
+def test_a_point_left_on_a_closure_island_snaps_to_the_main_roads(
+    inner_m: float, outer_m: float
+) -> None:
+    # The closed ring leaves a few streets inside it, joined to nothing: a farm there is a
+    # short walk from the open roads outside the ring, not cut off (it used to snap to the
+    # island's nearest node and lose every route).
+    net = load_network(LIECHTENSTEIN)
+    farm = (47.1410, 9.5215)
+    closed, report = close_roads(net, polygons=[_ring(*farm, inner_m, outer_m)])
+    assert report.edges_closed > 0
+    island = closed.n_nodes - int(main_component(closed).sum())
+    assert island > 0  # the closure did leave streets inside the ring
+    here = pd.DataFrame({"lat": [farm[0]], "lon": [farm[1]]}, index=["farm"])
+    market = pd.DataFrame({"lat": [47.2], "lon": [9.55]}, index=["market"])
+    matrix = travel_matrix(closed, here, market)
+    assert np.isfinite(matrix.distance_m).all()
+    # it walks out past the ring, no further
+    assert inner_m <= matrix.origin_snap_m[0] <= outer_m + 150
+
+
+@pytest.mark.parametrize(
+    ("text", "closes", "leaves"),
+    [
+        # a name matches where it is contained, ignoring case
+        ("landstrasse", "Alte Landstrasse", None),
+        ("LANDSTRASSE", "Landstrasse", None),
+        # a ref matches whole, spaces and case aside: "l 191" is L191, "16" is not "160"
+        ("l 191", None, None),
+        # a regular expression is searched
+        ("Alte (Land|Zoll)strasse", "Alte Zollstrasse", "Landstrasse"),
+    ],
+)
+def test_closure_names_match_as_users_type_them(
+    text: str, closes: str | None, leaves: str | None
+) -> None:
+    net = load_network(LIECHTENSTEIN)
+    _, report = close_roads(net, names=[text])
+    assert report.unmatched == () and report.edges_closed > 0
+    shut = {str(n) for n in net.way_name[np.isin(net.way_id, report.way_ids)]}
+    if closes is not None:
+        assert closes in shut
+    if leaves is not None:
+        assert leaves not in shut
+    if text == "l 191":
+        refs = {str(r) for r in net.way_ref[np.isin(net.way_id, report.way_ids)]}
+        assert refs == {"L191"}
+
+
+def test_a_ref_never_matches_a_longer_ref() -> None:
+    net = load_network(LIECHTENSTEIN)
+    _, report = close_roads(net, names=["1"])  # there is a road "16", and none "1"
+    refs = {str(r) for r in net.way_ref[np.isin(net.way_id, report.way_ids)]}
+    assert "16" not in refs
 
 
 def test_rainy_season_slows_unpaved_only() -> None:
