@@ -7,6 +7,7 @@ nothing here holds model logic (that is :mod:`optimizer.pipeline`).
 from __future__ import annotations
 
 import contextlib
+import math
 import os
 import sys
 from collections.abc import Iterator
@@ -200,8 +201,10 @@ def solve(
                 raise InputError("--engine and --time-limit apply to --model routes only")
             if engine not in (None, "pyvrp", "ortools"):
                 raise InputError(f"--engine {engine}: expected pyvrp or ortools")
-            if time_limit is not None and not time_limit > 0:
-                raise InputError(f"--time-limit {time_limit}: expected a positive number")
+            if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
+                raise InputError(
+                    f"--time-limit {time_limit}: expected a positive, finite number of seconds"
+                )
             options = {k: v for k, v in (("engine", engine), ("time_limit", time_limit)) if v}
         with console.status(f"solving {model} on {scenario.name} ..."):
             run = run_model(scenario, model, **options)

@@ -15,6 +15,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
@@ -108,6 +109,8 @@ def run_routes(
             )
         )
     rows = _Tables()
+    notes = [*trips.warnings, *(n for g in groups for n in g.notes)]
+    rows.skipped += _excluded(scenario, groups, places, points)
     for group, result in zip(groups, results, strict=True):
         if result.status.has_solution:
             _checked(check_routes(group.problem, result), "routes")
@@ -116,7 +119,63 @@ def run_routes(
             rows.skipped += _planless(group, result, limit)
     status = worst_status(r.status for r in results)
     stop = f"{limit:g} s" + (f" or {iterations:,} iterations" if iterations else "")
-    return _lay_out(scenario, rows, status, trips.warnings, f"{engine}, {stop}")
+    return _lay_out(scenario, rows, status, tuple(notes), f"{engine}, {stop}")
+
+
+def _excluded(
+    scenario: Scenario, groups: list[RouteGroup], places: Locations, points: pd.DataFrame
+) -> list[dict[str, Any]]:
+    """Members left out before the search (no road), naming the closures that cut them off.
+
+    A member counts as cut off by the closures when the same trip has a road once the
+    scenario's closures are lifted.
+    """
+    left = [(g, m, why, value) for g in groups for m, why, value in g.excluded]
+    if not left:
+        return []
+    blame = _closure_names(scenario)
+    open_road = None
+    if blame:
+        lifted = scenario.network.model_copy(update={"closures": ()})
+        trips = travel(scenario.model_copy(update={"network": lifted}), points, points)
+        open_road = np.isfinite(trips.distance_m) & np.isfinite(trips.time_s)
+    rows = []
+    plural = "s" if len(scenario.network.closures) > 1 else ""
+    for group, member, why, value in left:
+        reason = why
+        if open_road is not None and _reachable(scenario, group, member, places, open_road):
+            reason = f"cut off by the road closure{plural} {blame}: {why}"
+        rows.append(
+            {"products": _label(group), "member": member, "reason": reason, "penalty": value}
+        )
+    return rows
+
+
+def _closure_names(scenario: Scenario) -> str:
+    """The scenario's closures as a user names them."""
+    names = []
+    for i, c in enumerate(scenario.network.closures, start=1):
+        if c.name:
+            names.append(repr(c.name))
+        elif c.polygon is not None:
+            names.append(f"polygon #{i}")
+        else:
+            names.append("OSM ways " + ", ".join(map(str, c.way_ids)))
+    return "; ".join(names)
+
+
+def _reachable(
+    scenario: Scenario, group: RouteGroup, member: str, places: Locations, road: np.ndarray
+) -> bool:
+    """Whether some vehicle of the group could collect ``member`` over ``road``."""
+    at = places.index("member", member)
+    for v in scenario.vehicles:
+        if not v.products or set(v.products) & set(group.products):
+            start = places.index("hub", v.depot)
+            end = places.index("buyer", v.end_buyer) if v.end_buyer else start
+            if road[start, at] and road[at, end]:
+                return True
+    return False
 
 
 def _label(group: RouteGroup) -> str:

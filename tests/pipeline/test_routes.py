@@ -4,6 +4,7 @@ its vehicle groups', and the tables hold raw numbers with their units in the col
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -69,3 +70,81 @@ def test_routes_tables_hold_raw_numbers() -> None:
     assert np.allclose(routes["end_min"] - routes["start_min"], routes["duration_h"] * 60)
     assert (stops["service_start_min"] >= stops["arrival_min"] - 1e-9).all()
     assert run.kpi_values()["km driven"] == pytest.approx(routes["distance_km"].sum())
+
+
+def _cut(place: str, *, inbound: bool = True, outbound: bool = True) -> Any:
+    """The real travel, with no road into and/or out of ``place`` (``kind:id``)."""
+    real = adapter.travel
+
+    def travel(scenario: Any, origins: pd.DataFrame, destinations: pd.DataFrame) -> Any:
+        trips = real(scenario, origins, destinations)
+        distance, time = trips.distance_m.copy(), trips.time_s.copy()
+        at = list(origins["id"]).index(place)
+        for matrix in (distance, time):
+            if outbound:
+                matrix[at, :] = math.inf
+            if inbound:
+                matrix[:, at] = math.inf
+            matrix[at, at] = 0.0
+        return replace(trips, distance_m=distance, time_s=time)
+
+    return travel
+
+
+def _solved(monkeypatch: pytest.MonkeyPatch, place: str, **cut: bool) -> tuple[Any, list[Any]]:
+    seen: list[RoutingProblem] = []
+
+    def recording(problem: RoutingProblem, **options: Any) -> RoutingResult:
+        seen.append(problem)
+        return solve_routes(problem, **options)
+
+    monkeypatch.setattr(adapter, "travel", _cut(place, **cut))
+    monkeypatch.setattr(adapter, "solve_routes", recording)
+    return run_model(load_scenario(LIECHTENSTEIN), "routes", time_limit=1), seen
+
+
+def _accounted(run: Any) -> dict[str, str]:
+    sc = load_scenario(LIECHTENSTEIN)
+    collected = set(run.tables["stops"]["member"])
+    skipped = run.tables["skipped"]
+    assert not collected & set(skipped["member"])
+    assert collected | set(skipped["member"]) == {s.member for s in sc.supply}
+    return dict(zip(skipped["member"], skipped["reason"], strict=True))
+
+
+def test_a_member_without_roads_is_left_out_before_the_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # once it reached the engines as 1e8 metres, where PyVRP could search for ten minutes
+    sc = load_scenario(LIECHTENSTEIN)
+    member = sorted({s.member for s in sc.supply})[0]
+    run, problems = _solved(monkeypatch, f"member:{member}")
+    reasons = _accounted(run)
+    assert reasons[member] == "unreachable by road: no road from the depot hub H1"
+    assert all(member not in {c.name for c in p.clients} for p in problems)
+    for problem in problems:
+        # the bound stands for "no road": small next to 1e8, finite, honest
+        assert problem.distance.max() < 10**7 and problem.time.max() <= 8 * 3600 + 1
+
+
+def test_an_end_buyer_cut_off_stops_its_group_before_the_search(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    run, problems = _solved(monkeypatch, "buyer:B1", outbound=False)
+    reasons = _accounted(run)
+    milk = {s.member for s in load_scenario(LIECHTENSTEIN).supply if s.product == "milk"}
+    for member in milk:
+        assert reasons[member] == (
+            "not searched: the end buyer B1 is cut off by road from every member"
+        )
+    assert all(not p.clients for p in problems if p.name.endswith(": milk"))
+    assert "vehicle V1 not used: its end buyer B1 is cut off by road" in run.warnings
+
+
+def test_a_depot_cut_off_stops_every_group(monkeypatch: pytest.MonkeyPatch) -> None:
+    run, _ = _solved(monkeypatch, "hub:H1")
+    reasons = _accounted(run)
+    assert set(reasons.values()) == {
+        "not searched: the depot hub H1 is cut off by road from every member"
+    }
+    assert run.tables["routes"].empty

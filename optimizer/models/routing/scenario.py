@@ -12,10 +12,27 @@ the vehicle's ``max_route_h`` and, for perishable produce, its ``perishability_h
 from the first pickup to the buyer is shorter than the whole tour, so this is on the safe
 side).
 
-A member that cannot be collected (no road, a window no truck can meet, too much for any
-truck) is skipped at a penalty equal to the farm-gate value of its collection-day produce,
-and reported, never dropped silently. Distances and times arrive as plain arrays over the
-scenario's locations (metres and seconds; ``inf`` where there is no road).
+A member that cannot be collected (a window no truck can meet, too much for any truck, or
+not worth the detour) is skipped at a penalty equal to the farm-gate value of its
+collection-day produce, and reported, never dropped silently. Distances and times arrive as
+plain arrays over the scenario's locations (metres and seconds; ``inf`` where there is no road).
+
+Places without a road between them (the rule): no engine ever sees a made-up huge number.
+
+- A vehicle type collects a member only if there is a road from its depot to the member and
+  from the member to its end (the end buyer, or the depot). A member no type of its group can
+  collect is left out of the problem, in :attr:`RouteGroup.excluded` with the reason
+  ("unreachable by road: no road from the depot hub H" / "to the end buyer B").
+- A depot (or end) that no member of the group reaches (or is reached from) is cut off: its
+  vehicle types are left out (:attr:`RouteGroup.notes`); when every type of a group is, the
+  group is not searched and every member is excluded saying which place is cut off.
+- Pairs still without a road inside a problem (say a member to the depot of a type that ends
+  at a buyer, or between members when the end buyer has no road back to the depot) get a
+  bounded, honest value no feasible route can use: a time one second longer than the longest
+  route any of the group's types may drive (so a route over that pair breaks its maximum
+  duration, a hard constraint in both engines), and a distance equal to the longest road of
+  every row summed plus one metre (more than any route over real roads). Every place kept has
+  a real route alone (depot, member, end), so no member is lost to the bound.
 """
 
 from __future__ import annotations
@@ -33,8 +50,6 @@ if TYPE_CHECKING:
     from optimizer.scenario.scenario import Scenario
 
 __all__ = ["Locations", "RouteGroup", "routing_locations", "routing_problems"]
-
-UNREACHABLE = 10**8  # metres or seconds standing for "no road": such a member is skipped
 
 
 @dataclass(frozen=True)
@@ -55,13 +70,19 @@ class Locations:
 
 @dataclass(frozen=True, eq=False)
 class RouteGroup:
-    """One routing problem: which products, which vehicle types, which members."""
+    """One routing problem: which products, which vehicle types, which members.
+
+    ``member_ids`` are the problem's clients; ``excluded`` the group's other members, with the
+    reason no vehicle of the group can collect them by road.
+    """
 
     products: tuple[str, ...]
     vehicle_ids: tuple[str, ...]
     member_ids: tuple[str, ...]
     problem: RoutingProblem
     cost_scale: float  # cost units per currency unit in ``problem``
+    excluded: tuple[tuple[str, str, float], ...] = ()  # (member, why, penalty) left out
+    notes: tuple[str, ...] = ()  # vehicle types left out, and why
 
 
 def routing_locations(scenario: Scenario) -> Locations:
@@ -86,33 +107,32 @@ def routing_locations(scenario: Scenario) -> Locations:
 def routing_problems(
     scenario: Scenario, locations: Locations, distance_m: np.ndarray, time_s: np.ndarray
 ) -> list[RouteGroup]:
-    """One routing problem per group of vehicle types collecting the same produce."""
+    """One routing problem per group of vehicle types collecting the same produce.
+
+    Places without a road between them never reach an engine as huge numbers: see the module
+    docstring for the rule.
+    """
     produce = {p.id: p for p in scenario.products if p.kind == "produce"}
     groups: dict[tuple[str, ...], list[str]] = {}
     for vehicle in scenario.vehicles:
         key = tuple(sorted(vehicle.products)) if vehicle.products else tuple(sorted(produce))
         groups.setdefault(key, []).append(vehicle.id)
-    days = scenario.parameters.collection_days
-    fuel = scenario.parameters.fuel_price_factor
-    distance = _integers(distance_m)
+    distance = np.asarray(distance_m, float)
+    times = np.asarray(time_s, float)
+    road = np.isfinite(distance) & np.isfinite(times)
     vehicles = {v.id: v for v in scenario.vehicles}
     out = []
     for products, vehicle_ids in groups.items():
-        pickup: dict[str, float] = {}
-        value: dict[str, float] = {}
-        for row in scenario.supply:
-            if row.product in products:
-                kg = row.quantity * produce[row.product].weight_kg / days
-                pickup[row.member] = pickup.get(row.member, 0.0) + kg
-                value[row.member] = value.get(row.member, 0.0) + (
-                    row.quantity / days * row.farm_gate_price
-                )
+        pickup, value = _collection_day(scenario, products, produce)
         members = [m for m in scenario.members if pickup.get(m.id, 0.0) > 0]
         if not members:
             continue
         types = [vehicles[v] for v in vehicle_ids]
-        depot_ids = sorted({v.depot for v in types})
-        depots = tuple(Depot(locations.index("hub", h), name=h) for h in depot_ids)
+        reach = _Reach(scenario, locations, road, types, [m.id for m in members])
+        kept = [m for m in members if reach.served_by(m.id)]
+        used = [v for v in types if reach.serves_any(v)] or types
+        fresh_h = min((produce[p].perishability_h or math.inf for p in products), default=math.inf)
+        depot_ids = sorted({v.depot for v in used})
         clients = tuple(
             Client(
                 location=locations.index("member", m.id),
@@ -123,41 +143,153 @@ def routing_problems(
                 skip_penalty=max(value[m.id], 1.0),
                 name=m.id,
             )
-            for m in members
+            for m in kept
         )
-        fresh_h = min((produce[p].perishability_h or math.inf for p in products), default=math.inf)
+        vehicle_types = _vehicle_types(scenario, locations, used, depot_ids, fresh_h)
+        longest = max(v.max_duration or 0 for v in vehicle_types)
         # one time matrix per group: the slowest type's speed factor, so every type keeps time
-        slowest = min(v.speed_factor for v in types)
-        times = _integers(np.asarray(time_s, float) / slowest)
-        vehicle_types = tuple(
-            VehicleType(
-                count=v.count,
-                payload=int(v.payload_kg),
-                start_depot=depot_ids.index(v.depot),
-                end_location=None if not v.end_buyer else locations.index("buyer", v.end_buyer),
-                cost_per_distance=v.cost_per_km * fuel / 1000,
-                fixed_cost=v.fixed_cost,
-                max_duration=int(min(v.max_route_h, fresh_h) * 3600),
-                name=v.id,
-            )
-            for v in types
-        )
+        slowest = min(v.speed_factor for v in used)
         problem = RoutingProblem(
-            depots=depots,
+            depots=tuple(Depot(locations.index("hub", h), name=h) for h in depot_ids),
             clients=clients,
             vehicle_types=vehicle_types,
-            distance=distance,
-            time=times,
+            distance=_bounded(distance, road, _distance_bound(distance, road)),
+            time=_bounded(times / slowest, road, longest + 1),
             coordinates=np.c_[locations.lon, locations.lat],
             name=f"{scenario.name}: {', '.join(products)}",
         )
+        excluded = tuple(
+            (m.id, reach.reason(m.id), max(value[m.id], 1.0)) for m in members if m not in kept
+        )
         out.append(
-            RouteGroup(products, tuple(vehicle_ids), tuple(m.id for m in members), problem, 1.0)
+            RouteGroup(
+                products,
+                tuple(v.id for v in used),
+                tuple(m.id for m in kept),
+                problem,
+                1.0,
+                excluded=excluded,
+                notes=reach.notes(),
+            )
         )
     return out
 
 
-def _integers(values: np.ndarray) -> np.ndarray:
-    array = np.asarray(values, float)
-    array = np.where(np.isfinite(array), np.round(array), UNREACHABLE)
-    return np.minimum(array, UNREACHABLE).astype(np.int64)
+def _collection_day(
+    scenario: Scenario, products: tuple[str, ...], produce: dict[str, Any]
+) -> tuple[dict[str, float], dict[str, float]]:
+    """Kilograms and farm-gate value of one collection day's produce, per member."""
+    days = scenario.parameters.collection_days
+    pickup: dict[str, float] = {}
+    value: dict[str, float] = {}
+    for row in scenario.supply:
+        if row.product in products:
+            kg = row.quantity * produce[row.product].weight_kg / days
+            pickup[row.member] = pickup.get(row.member, 0.0) + kg
+            value[row.member] = value.get(row.member, 0.0) + row.quantity / days * (
+                row.farm_gate_price
+            )
+    return pickup, value
+
+
+def _vehicle_types(
+    scenario: Scenario,
+    locations: Locations,
+    types: list[Any],
+    depot_ids: list[str],
+    fresh_h: float,
+) -> tuple[VehicleType, ...]:
+    fuel = scenario.parameters.fuel_price_factor
+    return tuple(
+        VehicleType(
+            count=v.count,
+            payload=int(v.payload_kg),
+            start_depot=depot_ids.index(v.depot),
+            end_location=None if not v.end_buyer else locations.index("buyer", v.end_buyer),
+            cost_per_distance=v.cost_per_km * fuel / 1000,
+            fixed_cost=v.fixed_cost,
+            max_duration=int(min(v.max_route_h, fresh_h) * 3600),
+            name=v.id,
+        )
+        for v in types
+    )
+
+
+class _Reach:
+    """Which members of a group each vehicle type can reach by road, and why not in words."""
+
+    def __init__(
+        self,
+        scenario: Scenario,
+        locations: Locations,
+        road: np.ndarray,
+        types: list[Any],
+        members: list[str],
+    ) -> None:
+        self.types = types
+        self.road = road
+        self.where = {m: locations.index("member", m) for m in members}
+        self.start = {v.id: locations.index("hub", v.depot) for v in types}
+        self.end = {
+            v.id: locations.index("buyer", v.end_buyer) if v.end_buyer else self.start[v.id]
+            for v in types
+        }
+        spots = list(self.where.values())
+        # a place is cut off when no member of the group reaches it (or it reaches none)
+        self.depot_cut = {v.depot for v in types if not road[self.start[v.id], spots].any()}
+        self.end_cut = {self._end_name(v) for v in types if not road[spots, self.end[v.id]].any()}
+
+    @staticmethod
+    def _end_name(v: Any) -> str:
+        return f"end buyer {v.end_buyer}" if v.end_buyer else f"depot hub {v.depot}"
+
+    def _serves(self, v: Any, member: str) -> bool:
+        at = self.where[member]
+        return bool(self.road[self.start[v.id], at] and self.road[at, self.end[v.id]])
+
+    def served_by(self, member: str) -> bool:
+        return any(self._serves(v, member) for v in self.types)
+
+    def serves_any(self, v: Any) -> bool:
+        return any(self._serves(v, m) for m in self.where)
+
+    def reason(self, member: str) -> str:
+        """Why no vehicle of the group can collect ``member``, in words."""
+        live = [
+            v
+            for v in self.types
+            if v.depot not in self.depot_cut and self._end_name(v) not in self.end_cut
+        ]
+        if not live:
+            v = self.types[0]
+            place = f"depot hub {v.depot}" if v.depot in self.depot_cut else self._end_name(v)
+            return f"not searched: the {place} is cut off by road from every member"
+        v = live[0]
+        if not self.road[self.start[v.id], self.where[member]]:
+            return f"unreachable by road: no road from the depot hub {v.depot}"
+        return f"unreachable by road: no road to the {self._end_name(v)}"
+
+    def notes(self) -> tuple[str, ...]:
+        """Vehicle types left out because their depot or end is cut off."""
+        out = [
+            f"vehicle {v.id} not used: its depot hub {v.depot} is cut off by road"
+            for v in self.types
+            if v.depot in self.depot_cut
+        ]
+        out += [
+            f"vehicle {v.id} not used: its {self._end_name(v)} is cut off by road"
+            for v in self.types
+            if v.depot not in self.depot_cut and self._end_name(v) in self.end_cut
+        ]
+        return tuple(out)
+
+
+def _distance_bound(distance: np.ndarray, road: np.ndarray) -> int:
+    """More than any route over real roads can drive: the longest road of each row, summed."""
+    finite = np.where(road, distance, 0.0)
+    return int(np.round(finite.max(axis=1, initial=0.0)).sum()) + 1
+
+
+def _bounded(values: np.ndarray, road: np.ndarray, bound: int) -> np.ndarray:
+    """Integers, with ``bound`` where there is no road."""
+    return np.where(road, np.round(np.where(road, values, 0.0)), bound).astype(np.int64)

@@ -5,10 +5,12 @@ from __future__ import annotations
 import math
 import time as _time
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
+from optimizer.models.routing._deadline import Late, call_with_deadline, grace
 from optimizer.models.routing.problem import (
     ENGINES,
     Engine,
@@ -17,7 +19,7 @@ from optimizer.models.routing.problem import (
 )
 from optimizer.results import Status
 
-__all__ = ["RoutingResult", "solve_routes"]
+__all__ = ["RoutingResult", "run_engine", "solve_routes"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -221,6 +223,46 @@ def _obvious_infeasibility(problem: RoutingProblem) -> str:
     return ""
 
 
+def _check_options(engine: str, time_limit: float, iterations: int | None) -> None:
+    """Refuse an unknown engine, a time limit that is not a positive finite number of seconds
+    (an infinite one would let a search run for ever), and an iteration cap below one."""
+    if engine not in ENGINES:
+        raise InputError(
+            Problem(
+                file="solve_routes", column="engine", value=engine, expected="'pyvrp' or 'ortools'"
+            )
+        )
+    if iterations is not None and not iterations >= 1:
+        raise InputError(
+            Problem(
+                file="solve_routes",
+                column="iterations",
+                value=iterations,
+                expected="a whole number of iterations, at least 1",
+            )
+        )
+    if not (math.isfinite(time_limit) and time_limit > 0):
+        raise InputError(
+            Problem(
+                file="solve_routes",
+                column="time_limit",
+                value=time_limit,
+                expected="a positive, finite number of seconds",
+            )
+        )
+
+
+def run_engine(
+    engine: Engine, problem: RoutingProblem, **options: Any
+) -> tuple[Status, list[RoutePlan], list[int], str]:
+    """One engine's search (run in a child process by :func:`solve_routes`)."""
+    if engine == "pyvrp":
+        from optimizer.models.routing._pyvrp import solve_with_pyvrp as run
+    else:
+        from optimizer.models.routing._ortools import solve_with_ortools as run
+    return run(problem, **options)
+
+
 def solve_routes(
     problem: RoutingProblem,
     *,
@@ -239,7 +281,9 @@ def solve_routes(
         ``"pyvrp"`` (the default, chosen from the benchmarks) or ``"ortools"``.
     time_limit
         Seconds of search; both engines use all of it (they are heuristics without a proof of
-        optimality).
+        optimality). A positive, finite number. The engine runs in a child process killed
+        ``1 s + 5 %`` after the limit whatever it does (``_deadline``): the result is then
+        ``NO_SOLUTION``, "the search did not finish in N s".
     seed
         Random seed (PyVRP; OR-Tools' search is deterministic).
     iterations
@@ -254,30 +298,7 @@ def solve_routes(
         any truck (said before searching), ``NO_SOLUTION`` when the search found no plan that
         honours every constraint in the time given.
     """
-    if engine not in ENGINES:
-        raise InputError(
-            Problem(
-                file="solve_routes", column="engine", value=engine, expected="'pyvrp' or 'ortools'"
-            )
-        )
-    if iterations is not None and not iterations >= 1:
-        raise InputError(
-            Problem(
-                file="solve_routes",
-                column="iterations",
-                value=iterations,
-                expected="a whole number of iterations, at least 1",
-            )
-        )
-    if not time_limit > 0:
-        raise InputError(
-            Problem(
-                file="solve_routes",
-                column="time_limit",
-                value=time_limit,
-                expected="a positive number of seconds",
-            )
-        )
+    _check_options(engine, time_limit, iterations)
     started = _time.perf_counter()
     reason = _obvious_infeasibility(problem)
     if reason:
@@ -286,13 +307,17 @@ def solve_routes(
         )
     if not problem.clients:
         return _build_result(problem, [], [], status=Status.FEASIBLE, engine=engine, runtime_s=0.0)
-    if engine == "pyvrp":
-        from optimizer.models.routing._pyvrp import solve_with_pyvrp as run
-    else:
-        from optimizer.models.routing._ortools import solve_with_ortools as run
-    status, plans, skipped, message = run(
-        problem, time_limit=time_limit, seed=seed, iterations=iterations
-    )
+    hard = time_limit + grace(time_limit)
+    try:
+        status, plans, skipped, message = call_with_deadline(
+            run_engine,
+            (engine, problem),
+            dict(time_limit=time_limit, seed=seed, iterations=iterations),
+            limit_s=hard,
+        )
+    except Late as late:
+        status, plans, skipped = Status.NO_SOLUTION, [], []
+        message = f"the search did not finish in {time_limit:g} s ({late})"
     runtime = _time.perf_counter() - started
     if not status.has_solution:
         plans, skipped = [], []
