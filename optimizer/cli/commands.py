@@ -12,10 +12,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from optimizer.errors import InputError
-from optimizer.io.format import format_number
+from optimizer.io.format import format_number, plain_text
 
 __all__ = ["APP_FILE", "STREAMLIT_SETTINGS", "app_command", "compare_command"]
 
@@ -52,11 +53,13 @@ def compare_command(
     ] = None,
 ) -> None:
     """Run one model on a base scenario and its variants and show them side by side."""
-    from optimizer.io.write import write_tables
+    from optimizer.io.write import check_out_folder, write_tables
     from optimizer.pipeline.compare import change_columns, compare_scenarios
     from optimizer.scenario.load import load_scenario
 
     try:
+        if out is not None:
+            check_out_folder(out)
         scenarios = [load_scenario(path) for path in (base, *variants)]
         names = _names([base, *variants])
         with _out.status(f"solving {model} on {len(scenarios)} scenarios ..."):
@@ -64,15 +67,15 @@ def compare_command(
     except InputError as exc:
         _err.print(f"error: {exc.first_line}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    table = Table(title=f"{model}: variants against {comparison.base}")
+    table = Table(title=_user(f"{model}: variants against {comparison.base}"))
     table.add_column("KPI")
     table.add_column("unit")
     for name in comparison.names:
-        table.add_column(name, justify="right")
+        table.add_column(_user(name), justify="right")
     for name in comparison.names[1:]:
-        table.add_column(f"{name} %", justify="right")
+        table.add_column(_user(f"{name} %"), justify="right")
     for row in comparison.kpis.to_dict(orient="records"):
-        cells = [str(row["kpi"]), str(row["unit"])]
+        cells = [_user(row["kpi"]), _user(row["unit"])]
         cells += [format_number(row[name]) for name in comparison.names]
         cells += [
             format_number(row[change_columns(name)[1]], "%", sign=True)
@@ -87,9 +90,9 @@ def compare_command(
         summary = out / f"compare-{model}.txt"
         summary.write_text(comparison.summary() + "\n", encoding="utf-8")
         written.append(summary)
-        _out.print(f"\nWritten to [bold]{out.resolve()}[/bold]:")
+        _out.print(f"\nWritten to [bold]{_user(out.resolve(), 1000)}[/bold]:")
         for file in written:
-            _out.print(f"  {file.name}")
+            _out.print(f"  {_user(file.name)}")
 
 
 def app_command(
@@ -120,6 +123,11 @@ def app_command(
     except KeyboardInterrupt:
         code = 0
     raise typer.Exit(code)
+
+
+def _user(value: object, limit: int = 200) -> str:
+    """User text for Rich: cut to ``limit`` characters, markup escaped."""
+    return escape(plain_text(value, limit))
 
 
 def _names(paths: list[Path]) -> list[str]:

@@ -16,11 +16,13 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
+from rich.markup import escape
 from rich.table import Table
 
 from optimizer import __version__
 from optimizer.errors import InputError
-from optimizer.io.format import format_cell, format_number
+from optimizer.io.format import format_cell, format_number, plain_text
+from optimizer.io.write import check_out_file, check_out_folder
 from optimizer.scenario.load import load_scenario
 from optimizer.scenario.scenario import Scenario
 
@@ -59,6 +61,12 @@ def _guard(*, all_problems: bool = False) -> Iterator[None]:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
+def _user(value: object, limit: int = 200) -> str:
+    """User text for Rich: cut to ``limit`` characters and with its markup escaped, so that a
+    name such as ``Coop [/x]`` prints as written and a 1 MB description prints at once."""
+    return escape(plain_text(value, limit))
+
+
 def _version(value: bool) -> None:
     if value:
         console.print(f"coop-optimizer {__version__}")
@@ -89,15 +97,15 @@ def validate(
 def print_summary(scenario: Scenario) -> None:
     """The scenario's members, products, partners and totals as terminal tables."""
     summary = scenario.summary()
-    console.print(f"[bold]{scenario.name}[/bold]")
+    console.print(f"[bold]{_user(scenario.name)}[/bold]")
     if scenario.description:
-        console.print(scenario.description)
+        console.print(_user(scenario.description, 2000), highlight=False)
     counts = Table(title="Scenario", show_header=True)
     counts.add_column("what")
     counts.add_column("count", justify="right")
     for coop in scenario.cooperatives:
         n = summary["members_per_cooperative"][coop.id]
-        counts.add_row(f"members of {coop.name} ({coop.id})", str(n))
+        counts.add_row(_user(f"members of {coop.name} ({coop.id})"), str(n))
     counts.add_row("members in all", str(summary["members"]))
     counts.add_row("products", str(summary["products"]))
     counts.add_row("suppliers", str(summary["suppliers"]))
@@ -106,12 +114,12 @@ def print_summary(scenario: Scenario) -> None:
     counts.add_row("vehicles", str(summary["vehicles"]))
     counts.add_row(
         "road network",
-        Path(summary["network_file"]).name
+        _user(Path(summary["network_file"]).name)
         if summary["network_file"]
         else "none (straight lines x detour factor)",
     )
     console.print(counts)
-    totals = Table(title=f"Quantities per {scenario.parameters.planning_period}")
+    totals = Table(title=_user(f"Quantities per {scenario.parameters.planning_period}"))
     totals.add_column("product")
     totals.add_column("kind")
     totals.add_column("demand", justify="right")
@@ -121,11 +129,11 @@ def print_summary(scenario: Scenario) -> None:
         demand = summary["demand"].get(product.id)
         supply = summary["supply"].get(product.id)
         totals.add_row(
-            f"{product.name} ({product.id})",
+            _user(f"{product.name} ({product.id})"),
             product.kind,
             "" if demand is None else f"{demand:,.0f}",
             "" if supply is None else f"{supply:,.0f}",
-            product.unit,
+            _user(product.unit),
         )
     console.print(totals)
 
@@ -144,13 +152,17 @@ def demo(
     from optimizer.pipeline.demo import run_demo
 
     with _guard():
+        check_out_folder(out)
         path = scenario or default_scenario_path()
         loaded = load_scenario(path)
         print_summary(loaded)
         written = run_demo(loaded, out, console=console)
-    console.print(f"\nResults written to [bold]{out.resolve()}[/bold]:")
+    console.print(f"\nResults written to [bold]{_user(out.resolve(), 1000)}[/bold]:")
     for file in written:
-        console.print(f"  {file.relative_to(out) if file.is_relative_to(out) else file}")
+        console.print(
+            _user(file.relative_to(out) if file.is_relative_to(out) else file, 1000),
+            highlight=False,
+        )
 
 
 @app.command()
@@ -186,6 +198,8 @@ def solve(
     from optimizer.pipeline.registry import run_model
 
     with _guard():
+        if out is not None:
+            check_out_folder(out)
         scenario = load_scenario(path)
         if member is not None:
             scenario.member(member) if member in {m.id for m in scenario.members} else _no_member(
@@ -211,7 +225,9 @@ def solve(
     print_run(run, member=member)
     if out is not None:
         written = run.write(out)
-        console.print(f"\n{len(written)} files written to [bold]{out.resolve()}[/bold]")
+        console.print(
+            f"\n{len(written)} files written to [bold]{_user(out.resolve(), 1000)}[/bold]"
+        )
 
 
 def _no_member(member: str) -> None:
@@ -247,11 +263,12 @@ _SHOWN: dict[str, tuple[tuple[str, str], ...]] = {
 def print_run(run: Any, *, member: str | None = None) -> None:
     """A model run in the terminal: its summary, KPIs and the most telling table rows."""
     console.print(
-        f"\n[bold]{run.model}[/bold] on {run.scenario}: {run.status.value} ({run.runtime_s:.1f} s)"
+        f"\n[bold]{run.model}[/bold] on {_user(run.scenario)}: {run.status.value} "
+        f"({run.runtime_s:.1f} s)"
     )
     console.print(run.summary, markup=False, highlight=False)
     for note in run.warnings:
-        console.print(f"[yellow]note[/yellow]: {note}", highlight=False)
+        console.print(f"[yellow]note[/yellow]: {_user(note, 2000)}", highlight=False)
     kpis = Table(title="Key figures")
     kpis.add_column("figure")
     kpis.add_column("value", justify="right")
@@ -269,7 +286,7 @@ def print_run(run: Any, *, member: str | None = None) -> None:
         table = run.tables["route_comparison"]
         if member is not None:
             shown = table[table["member"] == member]
-            title = f"Every reachable buyer for {member}"
+            title = f"Every reachable buyer for {_user(member)}"
         else:
             shown = table[table["rank"] <= 2].head(30)
             title = "Best two buyers per member and product (first 30 rows; --member ID for one)"
@@ -295,9 +312,11 @@ def _frame_table(frame: Any, title: str, *, max_rows: int = 25) -> Table:
         frame = frame.head(max_rows)
     table = Table(title=title)
     for column in frame.columns:
-        table.add_column(str(column))
+        table.add_column(_user(column))
     for row in frame.itertuples(index=False):
-        table.add_row(*[format_cell(v, str(c)) for v, c in zip(row, frame.columns, strict=True)])
+        table.add_row(
+            *[_user(format_cell(v, str(c))) for v, c in zip(row, frame.columns, strict=True)]
+        )
     return table
 
 
@@ -328,14 +347,18 @@ def network_info(
     from optimizer.geo import load_network, network_frame, to_geojson
 
     with _guard():
-        network = load_network(file, season=season, progress=lambda m: console.print(f"[dim]{m}"))
+        if geojson is not None:
+            check_out_file(geojson, "--geojson")
+        network = load_network(
+            file, season=season, progress=lambda m: console.print(f"[dim]{_user(m, 1000)}")
+        )
     console.print(network.summary(), markup=False)
     console.print(network.km_by_class().round(1).to_string(), markup=False)
     if geojson is not None:
         from optimizer.io.write import OSM_ATTRIBUTION
 
         geojson.write_text(to_geojson(network_frame(network)), encoding="utf-8")
-        console.print(f"roads written to {geojson} ({OSM_ATTRIBUTION})")
+        console.print(f"roads written to {_user(geojson, 1000)} ({OSM_ATTRIBUTION})")
 
 
 @network_app.command("places")
@@ -347,10 +370,11 @@ def network_places(
     from optimizer.geo import places
 
     with _guard():
+        check_out_file(out)
         found = places(file)
     out.write_text(found.to_json(drop_id=True), encoding="utf-8")
     console.print(found["kind"].value_counts().to_string(), markup=False)
-    console.print(f"{len(found)} places written to {out}")
+    console.print(f"{len(found)} places written to {_user(out, 1000)}")
 
 
 @network_app.command("matrix")
@@ -364,6 +388,7 @@ def network_matrix(
     from optimizer.pipeline.travel import travel
 
     with _guard():
+        check_out_file(out)
         scenario = load_scenario(path)
         members, buyers = scenario.table("members"), scenario.table("buyers")
         trips = travel(scenario, members, buyers)
@@ -377,8 +402,8 @@ def network_matrix(
     )
     frame.to_csv(out, index=False)
     for note in trips.warnings:
-        console.print(f"[yellow]note[/yellow]: {note}")
-    console.print(f"{len(frame)} pairs written to {out}")
+        console.print(f"[yellow]note[/yellow]: {_user(note, 2000)}")
+    console.print(f"{len(frame)} pairs written to {_user(out, 1000)}")
 
 
 def main() -> None:

@@ -12,7 +12,14 @@ import math
 
 import numpy as np
 
-__all__ = ["CLOCK_COLUMNS", "DASH", "format_cell", "format_clock", "format_number"]
+__all__ = [
+    "CLOCK_COLUMNS",
+    "DASH",
+    "format_cell",
+    "format_clock",
+    "format_number",
+    "plain_text",
+]
 
 DASH = "–"
 # table columns holding a time of day as minutes after midnight (the routes' tables)
@@ -77,3 +84,17 @@ def format_cell(value: object, column: str = "") -> str:
     if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
         return DASH if value is None else str(value)
     return format_number(value)
+
+
+def plain_text(value: object, limit: int = 200) -> str:
+    """User text (a name, an id, a description) cut to ``limit`` characters for display.
+
+    Terminals and tables wrap long unbroken text slowly (Rich takes quadratic time), so a
+    name or description is shown up to ``limit`` characters followed by an ellipsis;
+    control characters other than newlines become spaces. Escaping markup is the
+    caller's job (``rich.markup.escape`` in the CLI).
+    """
+    text = str(value)
+    if len(text) > limit:
+        text = text[: max(limit - 1, 0)] + "…"
+    return "".join(c if c.isprintable() or c == "\n" else " " for c in text)

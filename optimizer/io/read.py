@@ -11,10 +11,12 @@ import csv
 import io
 import math
 import zipfile
+import zlib
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
+from xml.etree import ElementTree
 
 import yaml
 
@@ -22,13 +24,26 @@ from optimizer.errors import InputError, Problem
 
 __all__ = [
     "MAX_FILE_BYTES",
+    "MAX_SHEET_ROWS",
+    "MAX_YAML_ALIASES",
     "RawTable",
+    "check_zip_parts",
+    "load_yaml_text",
     "read_csv_table",
     "read_workbook",
     "read_yaml_mapping",
 ]
 
 MAX_FILE_BYTES = 20 * 1024 * 1024
+# a scenario needs no YAML aliases; a few are allowed, never an alias bomb or a cycle
+MAX_YAML_ALIASES = 20
+MAX_YAML_DEPTH = 50
+# a workbook's sheet holds at most this many rows (a scenario has hundreds); read no further
+MAX_SHEET_ROWS = 100_000
+# a workbook (itself a zip) unpacks to at most this much, and at most this ratio
+MAX_UNPACKED_BYTES = 50 * 2**20
+MAX_ZIP_RATIO = 200
+MAX_ZIP_PARTS = 2000
 
 
 @dataclass(frozen=True)
@@ -78,6 +93,55 @@ def check_size(path: Path, shown: str) -> None:
         )
 
 
+class _LimitedLoader(yaml.SafeLoader):
+    """``yaml.safe_load``'s loader, refusing alias bombs, recursive aliases and deep nesting.
+
+    Aliases share one Python object when loaded, but everything that walks the result later
+    (validation, variants, writing) expands them: nine levels of ten aliases are a billion
+    values. A scenario needs no aliases, so a few are allowed and no more.
+    """
+
+    def __init__(self, stream: str) -> None:
+        super().__init__(stream)
+        self._aliases = 0
+        self._open: list[str | None] = []
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        if self.check_event(yaml.AliasEvent):
+            event = self.peek_event()
+            self._aliases += 1
+            if self._aliases > MAX_YAML_ALIASES:
+                raise yaml.YAMLError(f"more than {MAX_YAML_ALIASES} aliases (*name)")
+            if event.anchor in self._open:
+                raise yaml.YAMLError(f"an alias inside its own anchor (&{event.anchor})")
+            return super().compose_node(parent, index)
+        event = self.peek_event()
+        self._open.append(getattr(event, "anchor", None))
+        if len(self._open) > MAX_YAML_DEPTH:
+            raise yaml.YAMLError(f"at most {MAX_YAML_DEPTH} levels of nesting")
+        try:
+            return super().compose_node(parent, index)
+        finally:
+            self._open.pop()
+
+
+def load_yaml_text(text: str, shown: str) -> Any:
+    """Parse YAML text safely (``yaml.safe_load`` rules, few aliases); problems name ``shown``."""
+    loader = _LimitedLoader(text)
+    try:
+        return loader.get_single_data()
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = "" if mark is None else f", line {mark.line + 1}"
+        reason = getattr(exc, "problem", None) or (str(exc) if exc.args else "valid YAML")
+        raise InputError(Problem(shown, f"valid YAML ({reason}{line})")) from None
+    except (ValueError, TypeError, OverflowError, RecursionError) as exc:
+        # e.g. a date such as 2024-02-30, or a tag the safe loader cannot build
+        raise InputError(Problem(shown, f"valid YAML ({exc.__class__.__name__})")) from None
+    finally:
+        loader.dispose()
+
+
 def read_yaml_mapping(path: Path, shown: str | None = None) -> dict[str, Any]:
     """Read a YAML file that must hold a mapping (only ``yaml.safe_load`` is ever used)."""
     shown = shown or str(path)
@@ -88,13 +152,7 @@ def read_yaml_mapping(path: Path, shown: str | None = None) -> dict[str, Any]:
         raise InputError(
             Problem(shown, f"a readable UTF-8 text file ({exc.__class__.__name__})")
         ) from None
-    try:
-        data = yaml.safe_load(text)
-    except yaml.YAMLError as exc:
-        mark = getattr(exc, "problem_mark", None)
-        row = None if mark is None else mark.line + 1
-        reason = getattr(exc, "problem", None) or "valid YAML"
-        raise InputError(Problem(shown, f"valid YAML ({reason}, line {row})")) from None
+    data = load_yaml_text(text, shown)
     if data is None:
         data = {}
     if not isinstance(data, dict):
@@ -163,31 +221,96 @@ def _delimiter(header_line: str) -> str:
     return best if counts[best] > 0 else ","
 
 
+def check_zip_parts(source: Path | BinaryIO, shown: str) -> None:
+    """Refuse a zip (an ``.xlsx`` is one) that is no zip or would unpack to far too much.
+
+    Declared sizes bound what :mod:`zipfile` will ever unpack (it stops at the declared
+    size), so checking them before reading is enough: at most ``MAX_ZIP_PARTS`` parts,
+    ``MAX_UNPACKED_BYTES`` in all, and a ratio of at most ``MAX_ZIP_RATIO`` once large.
+    """
+    try:
+        with zipfile.ZipFile(source) as archive:
+            infos = archive.infolist()
+    except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError, EOFError) as exc:
+        raise InputError(
+            Problem(
+                shown, f"an Excel .xlsx workbook (not a readable zip: {exc.__class__.__name__})"
+            )
+        ) from None
+    total = sum(i.file_size for i in infos)
+    packed = sum(i.compress_size for i in infos)
+    ratio = total / max(packed, 1)
+    if (
+        len(infos) > MAX_ZIP_PARTS
+        or total > MAX_UNPACKED_BYTES
+        or (total > 10 * 2**20 and ratio > MAX_ZIP_RATIO)
+    ):
+        raise InputError(
+            Problem(
+                shown,
+                f"a workbook of at most {MAX_ZIP_PARTS} parts and "
+                f"{MAX_UNPACKED_BYTES // 2**20} MB unpacked",
+                value=f"{total:,} bytes in {len(infos)} parts ({ratio:.0f} x packed)",
+            )
+        )
+
+
+# what a damaged workbook makes openpyxl raise: bad zip or deflate data, bad XML, missing parts
+_BOOK_ERRORS: tuple[type[Exception], ...] = (
+    zipfile.BadZipFile,
+    zlib.error,
+    ElementTree.ParseError,
+    KeyError,
+    IndexError,
+    AttributeError,
+    TypeError,
+    OSError,
+    EOFError,
+    ValueError,
+    OverflowError,
+)
+
+
 def read_workbook(path: Path, shown: str | None = None) -> dict[str, RawTable]:
-    """Read every sheet of an ``.xlsx`` workbook as a raw table of strings."""
+    """Read every sheet of an ``.xlsx`` workbook as a raw table of strings.
+
+    Never trusts the workbook: its zip is checked before anything is unpacked, a sheet's
+    declared ``<dimension>`` is ignored (rows are read up to the real end) and no more than
+    ``MAX_SHEET_ROWS`` rows are read; a damaged part is an :class:`InputError`.
+    """
     import openpyxl
     from openpyxl.utils.exceptions import InvalidFileException
 
     shown = shown or str(path)
     check_size(path, shown)
-    try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (InvalidFileException, zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputError(
-            Problem(shown, f"an Excel .xlsx workbook ({exc.__class__.__name__}: {exc})")
-        ) from None
+    check_zip_parts(path, shown)
     tables: dict[str, RawTable] = {}
     try:
-        for sheet in book.worksheets:
-            tables[sheet.title.strip()] = _sheet_table(sheet, shown)
-    finally:
-        book.close()
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+        try:
+            for sheet in book.worksheets:
+                tables[str(sheet.title).strip()] = _sheet_table(sheet, shown)
+        finally:
+            book.close()
+    except InputError:
+        raise
+    except (InvalidFileException, *_BOOK_ERRORS) as exc:
+        raise InputError(
+            Problem(shown, f"an Excel .xlsx workbook ({exc.__class__.__name__}: {_short(exc)})")
+        ) from None
     return tables
 
 
+def _short(exc: BaseException) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= 120 else text[:117] + "..."
+
+
 def _sheet_table(sheet: Any, shown: str) -> RawTable:
-    name = sheet.title.strip()
-    records = sheet.iter_rows(values_only=True)
+    name = str(sheet.title).strip()
+    if hasattr(sheet, "reset_dimensions"):
+        sheet.reset_dimensions()  # a stated <dimension> can claim a million empty rows
+    records = iter(sheet.iter_rows(values_only=True))
     header: tuple[str, ...] = ()
     header_row = 0
     for number, record in enumerate(records, start=1):
@@ -200,6 +323,10 @@ def _sheet_table(sheet: Any, shown: str) -> RawTable:
     rows: list[dict[str, str]] = []
     numbers: list[int] = []
     for number, record in enumerate(records, start=header_row + 1):
+        if number > MAX_SHEET_ROWS:
+            raise InputError(
+                Problem(shown, f"a sheet of at most {MAX_SHEET_ROWS:,} rows", sheet=name)
+            )
         cells = [_cell_text(c) for c in (record or ())]
         if not any(cells):
             continue

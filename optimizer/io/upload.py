@@ -15,13 +15,13 @@ import shutil
 import stat
 import tempfile
 import zipfile
+import zlib
 from io import BytesIO
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
-
 from optimizer.errors import InputError, Problem
+from optimizer.io.read import check_zip_parts, load_yaml_text
 from optimizer.scenario.load import load_scenario
 from optimizer.scenario.scenario import SETTINGS_FILE, Scenario
 
@@ -38,7 +38,7 @@ MAX_UPLOAD_BYTES = 50 * 2**20
 MAX_ENTRIES = 200
 MAX_ENTRY_BYTES = 100 * 2**20
 MAX_TOTAL_BYTES = 200 * 2**20
-MAX_XLSX_PARTS = 2000
+MAX_NAME_BYTES = 200  # per file or folder name; file systems allow 255
 KEEP_UPLOADS = 20
 # files a scenario folder may hold; anything else in a zip is left out
 ALLOWED_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx", ".osm", ".bz2", ".gz", ".pbf", ".graphml")
@@ -79,7 +79,7 @@ def load_upload(name: str, data: bytes) -> Scenario:
         )
     folder = _fresh_folder()
     if suffix == ".xlsx":
-        _check_zip_bomb(data, shown)
+        check_zip_parts(BytesIO(data), shown)
         target = folder / _safe_name(shown)
         target.write_bytes(data)
         return _confined(_load(target, folder, shown), folder, shown)
@@ -93,21 +93,6 @@ def _open_zip(data: bytes, shown: str, expected: str) -> zipfile.ZipFile:
         return zipfile.ZipFile(BytesIO(data))
     except (zipfile.BadZipFile, zipfile.LargeZipFile, OSError, ValueError) as exc:
         raise InputError(Problem(shown, f"{expected} ({exc.__class__.__name__})")) from None
-
-
-def _check_zip_bomb(data: bytes, shown: str) -> None:
-    """An .xlsx is a zip: refuse one that is no zip or unpacks to far too much."""
-    with _open_zip(data, shown, "an Excel .xlsx workbook") as book:
-        infos = book.infolist()
-        total = sum(i.file_size for i in infos)
-    if len(infos) > MAX_XLSX_PARTS or total > MAX_TOTAL_BYTES:
-        raise InputError(
-            Problem(
-                shown,
-                f"a workbook of at most {MAX_TOTAL_BYTES // 2**20} MB unpacked",
-                value=f"{total:,} bytes in {len(infos)} parts",
-            )
-        )
 
 
 def _extract(data: bytes, folder: Path, shown: str) -> None:
@@ -125,9 +110,9 @@ def _extract(data: bytes, folder: Path, shown: str) -> None:
             # belt and braces: the resolved path must stay in the folder
             if not target.resolve().is_relative_to(folder.resolve()):
                 raise InputError(Problem(shown, "entries inside the archive", value=info.filename))
-            target.parent.mkdir(parents=True, exist_ok=True)
             size = 0
             try:
+                target.parent.mkdir(parents=True, exist_ok=True)
                 with archive.open(info) as source, target.open("wb") as sink:
                     while chunk := source.read(1 << 20):
                         size += len(chunk)
@@ -142,7 +127,7 @@ def _extract(data: bytes, folder: Path, shown: str) -> None:
                                 )
                             )
                         sink.write(chunk)
-            except (zipfile.BadZipFile, OSError, EOFError, RuntimeError) as exc:
+            except (zipfile.BadZipFile, zlib.error, OSError, EOFError, RuntimeError) as exc:
                 raise InputError(
                     Problem(
                         shown, f"a readable entry ({exc.__class__.__name__})", value=info.filename
@@ -157,11 +142,23 @@ def _entry_problems(infos: list[zipfile.ZipInfo], shown: str) -> list[Problem]:
             Problem(shown, f"at most {MAX_ENTRIES} entries", value=f"{len(infos)} entries")
         )
     declared = 0
+    files = {_entry_key(i) for i in infos if not i.is_dir()}
     for info in infos:
         name = info.filename
         parts = PurePosixPath(name.replace("\\", "/")).parts
         mode = info.external_attr >> 16
-        if name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
+        folders = {"/".join(parts[:n]).lower() for n in range(1, len(parts))}
+        if any(len(p.encode("utf-8", "replace")) > MAX_NAME_BYTES for p in parts):
+            problems.append(
+                Problem(
+                    shown,
+                    f"file and folder names of at most {MAX_NAME_BYTES} bytes",
+                    value=name,
+                )
+            )
+        elif folders & files:
+            problems.append(Problem(shown, "no file with the same name as a folder", value=name))
+        elif name.startswith(("/", "\\")) or (len(name) > 1 and name[1] == ":"):
             problems.append(Problem(shown, "relative paths inside the archive", value=name))
         elif ".." in parts:
             problems.append(Problem(shown, "paths without '..' inside the archive", value=name))
@@ -185,6 +182,11 @@ def _entry_problems(infos: list[zipfile.ZipInfo], shown: str) -> list[Problem]:
             )
         )
     return problems
+
+
+def _entry_key(info: zipfile.ZipInfo) -> str:
+    """An entry's path as the file system compares it (case-insensitively on some)."""
+    return "/".join(PurePosixPath(info.filename.replace("\\", "/")).parts).lower()
 
 
 def _entry_path(info: zipfile.ZipInfo) -> PurePosixPath | None:
@@ -232,8 +234,8 @@ def _load(path: Path, folder: Path, shown: str) -> Scenario:
 def _check_settings_paths(settings: Path, folder: Path, shown: str) -> None:
     """Files named in ``scenario.yaml`` (tables, road network) must lie in the upload."""
     try:
-        data: Any = yaml.safe_load(settings.read_text(encoding="utf-8-sig"))
-    except (yaml.YAMLError, UnicodeDecodeError, OSError):
+        data: Any = load_yaml_text(settings.read_text(encoding="utf-8-sig"), shown)
+    except (InputError, UnicodeDecodeError, OSError):
         return  # the scenario loader reports it, located
     if not isinstance(data, dict):
         return

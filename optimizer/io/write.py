@@ -19,11 +19,14 @@ from typing import Any, Protocol
 
 import pandas as pd
 
+from optimizer.errors import InputError, Problem
 from optimizer.io.geojson import OSM_ATTRIBUTION, collection, plain, point
 
 __all__ = [
     "OSM_ATTRIBUTION",
     "Places",
+    "check_out_file",
+    "check_out_folder",
     "places_geojson",
     "write_geojson",
     "write_json",
@@ -45,6 +48,39 @@ class Places(Protocol):
     def buyers(self) -> Sequence[Any]: ...
     @property
     def hubs(self) -> Sequence[Any]: ...
+
+
+def check_out_folder(folder: Path, shown: str = "--out") -> None:
+    """Make sure results can be written into ``folder`` before any work is done.
+
+    The folder is created if missing; a file in its place, or a folder that cannot be
+    created or written to (``/proc``, read-only), is an :class:`InputError`, so that a long
+    solve never ends in a crash and nothing is half-written.
+    """
+    if folder.exists() and not folder.is_dir():
+        raise InputError(
+            Problem(shown, "a folder for the results (it is a file)", value=str(folder))
+        )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        fd, probe = tempfile.mkstemp(prefix=".write-check.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise InputError(
+            Problem(
+                shown,
+                f"a folder that can be written to ({exc.strerror or exc.__class__.__name__})",
+                value=str(folder),
+            )
+        ) from None
+
+
+def check_out_file(path: Path, shown: str = "--out") -> None:
+    """Make sure ``path`` can be written (its folder exists and is writable; not a folder)."""
+    if path.is_dir():
+        raise InputError(Problem(shown, "a file name (it is a folder)", value=str(path)))
+    check_out_folder(path.parent if str(path.parent) else Path("."), shown)
 
 
 def _atomic(path: Path, write: Callable[[Path], None]) -> Path:

@@ -23,7 +23,13 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from optimizer.errors import MAX_PROBLEMS, InputError, Problem
-from optimizer.io.read import RawTable, read_csv_table, read_workbook, read_yaml_mapping
+from optimizer.io.read import (
+    RawTable,
+    load_yaml_text,
+    read_csv_table,
+    read_workbook,
+    read_yaml_mapping,
+)
 from optimizer.io.write import write_xlsx
 from optimizer.scenario.schema import (
     TABLE_MODELS,
@@ -406,10 +412,10 @@ def _unflatten_settings(raw: RawTable, problems: list[Problem]) -> dict[str, Any
             continue
         text = row.get("value", "")
         try:
-            value = yaml.safe_load(text) if text else None
-        except yaml.YAMLError:
+            value = load_yaml_text(text, raw.file) if text else None
+        except InputError as exc:
             problems.append(
-                raw.problem("a value written as YAML", index=index, column="value", value=text)
+                raw.problem(exc.problems[0].expected, index=index, column="value", value=text)
             )
             continue
         target = settings

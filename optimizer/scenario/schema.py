@@ -19,6 +19,9 @@ from pydantic import (
 )
 
 __all__ = [
+    "MAX_AMOUNT",
+    "MAX_KG",
+    "MAX_PRICE",
     "TABLE_MODELS",
     "Bracket",
     "Buyer",
@@ -43,6 +46,18 @@ Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]
 NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
+# Upper bounds far above any cooperative's figures, so that no sum or product in a model
+# overflows (1e308 x 2 is inf) or turns a solver's numbers to noise. Quantities, capacities
+# and thresholds: at most 1e12 units; prices and costs: at most 1e9 per unit, trip or km;
+# weights and payloads: at most 1e6 kg (a unit of 1,000 t, a payload of 1,000 t).
+MAX_AMOUNT = 1e12
+MAX_PRICE = 1e9
+MAX_KG = 1e6
+Amount = Annotated[float, Field(gt=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+AmountOrZero = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
+Price = Annotated[float, Field(gt=0, le=MAX_PRICE, allow_inf_nan=False)]
+PriceOrZero = Annotated[float, Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)]
+Kilograms = Annotated[float, Field(gt=0, le=MAX_KG, allow_inf_nan=False)]
 
 
 class _Row(BaseModel):
@@ -55,9 +70,9 @@ class Product(_Row):
     id: Id
     name: Text
     unit: Id
-    weight_kg: Positive
+    weight_kg: Kilograms
     kind: Literal["input", "produce"]
-    perishability_h: Positive | None = None
+    perishability_h: Annotated[float, Field(gt=0, le=1e5, allow_inf_nan=False)] | None = None
 
 
 class Cooperative(_Row):
@@ -75,7 +90,7 @@ class Member(_Row):
     lat: Latitude
     lon: Longitude
     tags: tuple[Id, ...] = ()
-    service_min: NonNegative = 10.0
+    service_min: Annotated[float, Field(ge=0, le=1440, allow_inf_nan=False)] = 10.0
     window_open_h: Annotated[float, Field(ge=0, le=48)] = 0.0
     window_close_h: Annotated[float, Field(gt=0, le=48)] = 24.0
 
@@ -98,8 +113,8 @@ class Demand(_Row):
 
     member: Id
     product: Id
-    quantity: Positive
-    local_price: Positive
+    quantity: Amount
+    local_price: Price
 
 
 class Supply(_Row):
@@ -107,8 +122,8 @@ class Supply(_Row):
 
     member: Id
     product: Id
-    quantity: Positive
-    farm_gate_price: NonNegative
+    quantity: Amount
+    farm_gate_price: PriceOrZero
 
 
 class Supplier(_Row):
@@ -116,9 +131,9 @@ class Supplier(_Row):
     name: Text
     lat: Latitude
     lon: Longitude
-    truck_payload_kg: Positive
-    cost_per_trip: NonNegative
-    cost_per_km: NonNegative
+    truck_payload_kg: Kilograms
+    cost_per_trip: PriceOrZero
+    cost_per_km: PriceOrZero
 
 
 class Offer(_Row):
@@ -127,8 +142,8 @@ class Offer(_Row):
     supplier: Id
     product: Id
     discount: Literal["all_units", "incremental"]
-    min_order: NonNegative = 0.0
-    capacity: Positive
+    min_order: AmountOrZero = 0.0
+    capacity: Amount
 
 
 class Bracket(_Row):
@@ -136,8 +151,8 @@ class Bracket(_Row):
 
     supplier: Id
     product: Id
-    threshold: NonNegative
-    unit_price: Positive
+    threshold: AmountOrZero
+    unit_price: Price
 
 
 class Buyer(_Row):
@@ -151,10 +166,10 @@ class Buyer(_Row):
 class BuyerPrice(_Row):
     buyer: Id
     product: Id
-    price: Positive
-    min_contract: NonNegative = 0.0
-    max_intake: Positive
-    handling_fee: NonNegative = 0.0
+    price: Price
+    min_contract: AmountOrZero = 0.0
+    max_intake: Amount
+    handling_fee: PriceOrZero = 0.0
 
 
 class Hub(_Row):
@@ -165,9 +180,9 @@ class Hub(_Row):
     lat: Latitude
     lon: Longitude
     cooperative: Id | None = None
-    fixed_cost: NonNegative
-    capacity: Positive
-    handling_cost: NonNegative = 0.0
+    fixed_cost: PriceOrZero
+    capacity: Amount
+    handling_cost: PriceOrZero = 0.0
     existing: bool = False
 
 
@@ -176,11 +191,11 @@ class Vehicle(_Row):
     name: Text
     depot: Id
     count: Annotated[int, Field(ge=1, le=10_000)]
-    payload_kg: Positive
-    cost_per_km: NonNegative
-    fixed_cost: NonNegative = 0.0
+    payload_kg: Kilograms
+    cost_per_km: PriceOrZero
+    fixed_cost: PriceOrZero = 0.0
     max_route_h: Annotated[float, Field(gt=0, le=48)]
-    speed_factor: Positive = 1.0
+    speed_factor: Annotated[float, Field(gt=0, le=10, allow_inf_nan=False)] = 1.0
     end_buyer: Id | None = None
     products: tuple[Id, ...] = ()
 
@@ -213,7 +228,9 @@ class NetworkSettings(_Row):
     """Where the roads come from and how fast trucks move on them."""
 
     file: Path | None = None
-    speeds_kmh: dict[str, Positive] = Field(default_factory=dict)
+    speeds_kmh: dict[str, Annotated[float, Field(gt=0, le=300, allow_inf_nan=False)]] = Field(
+        default_factory=dict
+    )
     season: Literal["dry", "rainy"] = "dry"
     seasonal_factors: dict[str, Annotated[float, Field(gt=0, le=1)]] = Field(
         default_factory=lambda: {"unpaved": 0.5}

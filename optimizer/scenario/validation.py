@@ -169,7 +169,27 @@ def check_links(
     _vehicle_product_problems(tables, kinds, broken, problems)
     _repeated_key_problems(tables, problems)
     problems.extend(_offer_problems(tables, rows))
+    problems.extend(_contract_problems(tables, rows))
     return problems
+
+
+def _contract_problems(
+    tables: Mapping[str, RawTable], rows: Mapping[str, tuple[Any, ...]]
+) -> list[Problem]:
+    """A buyer's minimum contract must fit in what it takes in at most."""
+    raw = tables.get("buyer_prices")
+    if raw is None:
+        return []
+    return [
+        raw.problem(
+            f"a minimum contract no larger than the maximum intake ({price.max_intake:g})",
+            index=_index_of(raw, price, ("buyer", "product")),
+            column="min_contract",
+            value=f"{price.min_contract:g}",
+        )
+        for price in rows.get("buyer_prices", ())
+        if price.min_contract > price.max_intake
+    ]
 
 
 def _unique_ids(tables: Mapping[str, RawTable], problems: list[Problem]) -> dict[str, set[str]]:

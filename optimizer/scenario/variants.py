@@ -85,6 +85,10 @@ def apply_overrides(
             op
         ]
         handler(value, settings, tables, source, problems)
+    if base.members and not tables["members"]:
+        problems.append(
+            Problem(source, "a variant that keeps at least one member (it removes them all)")
+        )
     if problems:
         raise InputError(problems)
     raw = {
@@ -158,7 +162,17 @@ def _set(
         target = settings
         for part in parts[:-1]:
             target = target.setdefault(part, {})
-        target[parts[-1]] = new
+            if not isinstance(target, dict):
+                problems.append(
+                    Problem(
+                        source,
+                        f"a settings key ({'.'.join(parts[:-1])} holds a value, not keys)",
+                        key=f"set.{key}",
+                    )
+                )
+                break
+        else:
+            target[parts[-1]] = new
 
 
 def _add(
@@ -186,6 +200,8 @@ def _add(
                             value=item,
                         )
                     )
+                    continue
+                if _unknown_columns(key, item, f"add.{key}", source, problems):
                     continue
                 tables[key].append({str(k): _text(v) for k, v in item.items()})
         else:
@@ -289,6 +305,8 @@ def _update(
                     Problem(source, "a mapping with 'where' and 'set' mappings", key=key)
                 )
                 continue
+            if _unknown_columns(table, change["set"], f"{key}.set", source, problems):
+                continue
             hits = [row for row in tables[table] if _matches(row, change["where"])]
             if not hits:
                 problems.append(
@@ -301,6 +319,27 @@ def _update(
                 )
             for row in hits:
                 row.update({str(k): _text(v) for k, v in change["set"].items()})
+
+
+def _unknown_columns(
+    table: str, row: Mapping[Any, Any], key: str, source: str, problems: list[Problem]
+) -> bool:
+    """Whether ``row`` names a column ``table`` does not have (each one is a problem).
+
+    A misspelt column (``unit_prise``) would otherwise be dropped without a word.
+    """
+    known = TABLE_MODELS[table].model_fields
+    unknown = [str(c) for c in row if str(c) not in known]
+    for column in unknown:
+        problems.append(
+            Problem(
+                source,
+                f"a column of the {table} table ({', '.join(known)})",
+                key=key,
+                value=column,
+            )
+        )
+    return bool(unknown)
 
 
 def _scale(
