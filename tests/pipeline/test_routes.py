@@ -72,7 +72,7 @@ def test_routes_tables_hold_raw_numbers() -> None:
     assert run.kpi_values()["km driven"] == pytest.approx(routes["distance_km"].sum())
 
 
-def _cut(place: str, *, inbound: bool = True, outbound: bool = True) -> Any:
+def _cut(place: str, *, inbound: bool = True, outbound: bool = True, itself: bool = False) -> Any:
     """The real travel, with no road into and/or out of ``place`` (``kind:id``)."""
     real = adapter.travel
 
@@ -85,7 +85,7 @@ def _cut(place: str, *, inbound: bool = True, outbound: bool = True) -> Any:
                 matrix[at, :] = math.inf
             if inbound:
                 matrix[:, at] = math.inf
-            matrix[at, at] = 0.0
+            matrix[at, at] = math.inf if itself else 0.0
         return replace(trips, distance_m=distance, time_s=time)
 
     return travel
@@ -148,3 +148,15 @@ def test_a_depot_cut_off_stops_every_group(monkeypatch: pytest.MonkeyPatch) -> N
         "not searched: the depot hub H1 is cut off by road from every member"
     }
     assert run.tables["routes"].empty
+
+
+def test_a_member_far_from_any_road_is_left_out_not_a_crash(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the travel matrix has no road even from such a place to itself: PyVRP once refused the
+    # whole problem ("diagonals must be all zero")
+    sc = load_scenario(LIECHTENSTEIN)
+    member = sorted({s.member for s in sc.supply})[-1]
+    run, problems = _solved(monkeypatch, f"member:{member}", itself=True)
+    assert _accounted(run)[member].startswith("unreachable by road")
+    assert all((np.diag(p.distance) == 0).all() and (np.diag(p.time) == 0).all() for p in problems)

@@ -291,5 +291,8 @@ def _distance_bound(distance: np.ndarray, road: np.ndarray) -> int:
 
 
 def _bounded(values: np.ndarray, road: np.ndarray, bound: int) -> np.ndarray:
-    """Integers, with ``bound`` where there is no road."""
-    return np.where(road, np.round(np.where(road, values, 0.0)), bound).astype(np.int64)
+    """Integers, with ``bound`` where there is no road; zero from a place to itself (a place
+    left unreached, far from any road, has no road even to itself in the travel matrix)."""
+    out = np.where(road, np.round(np.where(road, values, 0.0)), bound).astype(np.int64)
+    np.fill_diagonal(out, 0)
+    return out
