@@ -1,0 +1,141 @@
+"""The bad-input corpus: every case is loaded or refused with an InputError, quickly.
+
+The default run samples the corpus; ``pytest -m slow`` runs every case. A sample also goes
+through ``optimizer validate``: exit code 0 or 2, never a traceback.
+"""
+
+from __future__ import annotations
+
+import random
+import resource
+import time
+from collections import Counter
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from optimizer.cli.main import app
+from optimizer.errors import InputError
+from optimizer.io.upload import load_upload
+from optimizer.scenario.load import load_scenario
+from tests.badinput.corpus import SEED, Case, corpus
+
+CASES = corpus()
+KINDS = sorted({c.kind for c in CASES})
+MAX_SECONDS = 10
+MAX_RSS_MB = 500
+
+
+def _run(case: Case, folder: Path) -> str:
+    """'ok' or 'refused'; anything else raises and fails the test."""
+    target = case.build(folder)
+    try:
+        if isinstance(target, tuple):
+            load_upload(*target)
+        else:
+            load_scenario(target)
+    except InputError as exc:
+        assert exc.problems and str(exc)
+        return "refused"
+    return "ok"
+
+
+def _check(cases: list[Case], tmp_path: Path) -> Counter[str]:
+    counts: Counter[str] = Counter()
+    for number, case in enumerate(cases):
+        started = time.monotonic()
+        outcome = _run(case, tmp_path / str(number))
+        took = time.monotonic() - started
+        assert took < MAX_SECONDS, f"{case.name} took {took:.1f} s"
+        counts[f"{case.kind}:{outcome}"] += 1
+    rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    assert rss_mb < MAX_RSS_MB, f"peak memory {rss_mb:.0f} MB"
+    return counts
+
+
+def test_corpus_is_large_and_covers_every_kind() -> None:
+    assert len(CASES) >= 1000
+    assert set(KINDS) >= {
+        "cells", "columns", "files", "encodings", "yaml", "variants", "workbooks", "uploads"
+    }  # fmt: skip
+
+
+def test_corpus_sample(tmp_path: Path) -> None:
+    rng = random.Random(SEED)
+    sample = [c for kind in KINDS for c in rng.sample([c for c in CASES if c.kind == kind], 4)]
+    counts = _check(sample, tmp_path)
+    assert sum(v for k, v in counts.items() if k.endswith("refused")) > len(sample) // 2
+
+
+@pytest.mark.slow
+def test_whole_corpus(tmp_path: Path) -> None:
+    counts = _check(CASES, tmp_path)
+    assert sum(counts.values()) == len(CASES)
+
+
+def test_cli_sample(tmp_path: Path) -> None:
+    runner = CliRunner()
+    rng = random.Random(SEED + 1)
+    paths = [c for c in CASES if c.kind not in ("uploads",)]
+    for number, case in enumerate(rng.sample(paths, 12)):
+        target = case.build(tmp_path / str(number))
+        assert isinstance(target, Path)
+        result = runner.invoke(app, ["validate", str(target)])
+        assert result.exit_code in (0, 2), (case.name, result.output, result.exception)
+        assert "Traceback" not in result.output
+
+
+@pytest.mark.slow
+def test_cli_large_sample(tmp_path: Path) -> None:
+    runner = CliRunner()
+    rng = random.Random(SEED + 2)
+    paths = [c for c in CASES if c.kind != "uploads"]
+    for number, case in enumerate(rng.sample(paths, 150)):
+        target = case.build(tmp_path / str(number))
+        assert isinstance(target, Path)
+        result = runner.invoke(app, ["validate", str(target)])
+        assert result.exit_code in (0, 2), (case.name, result.output, result.exception)
+
+
+_BIG_CASES = """
+import io, resource, sys, time, zipfile
+from optimizer.errors import InputError
+from optimizer.io.upload import load_upload
+book = io.BytesIO()
+with zipfile.ZipFile(book, "w", zipfile.ZIP_DEFLATED, compresslevel=9) as archive:
+    archive.writestr("[Content_Types].xml", "<x/>")
+    with archive.open("xl/worksheets/sheet1.xml", "w", force_zip64=True) as sink:
+        for _ in range(96):
+            sink.write(bytes(1 << 24))
+outer = io.BytesIO()
+with zipfile.ZipFile(outer, "w") as archive:
+    archive.writestr("book.xlsx", book.getvalue())
+started = time.monotonic()
+for name, data in (("s.zip", outer.getvalue()), ("b.xlsx", book.getvalue())):
+    try:
+        load_upload(name, data)
+    except InputError:
+        pass
+    else:
+        sys.exit("accepted")
+print(time.monotonic() - started, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)
+"""
+
+
+@pytest.mark.slow
+def test_big_cases_in_a_child_process_stay_small() -> None:
+    import subprocess
+    import sys
+
+    root = Path(__file__).resolve().parents[2]
+    done = subprocess.run(
+        [sys.executable, "-c", _BIG_CASES],
+        cwd=root,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    seconds, rss_mb = (float(x) for x in done.stdout.split())
+    assert seconds < MAX_SECONDS and rss_mb < MAX_RSS_MB, done.stdout
