@@ -26,7 +26,7 @@ from optimizer.models.routing.scenario import (
     routing_locations,
     routing_problems,
 )
-from optimizer.models.routing.solve import RoutingResult
+from optimizer.models.routing.solve import RoutingResult, why_alone
 from optimizer.pipeline._common import _checked
 from optimizer.pipeline.run import ModelRun
 from optimizer.pipeline.travel import route_lines, travel
@@ -229,7 +229,12 @@ def _add_plan(rows: _Tables, group: RouteGroup, result: RoutingResult, places: L
         for s in result.stops.to_dict("records")
     ]
     rows.skipped += [
-        {"products": label, "member": s["name"], "reason": LEFT_OUT, "penalty": float(s["penalty"])}
+        {
+            "products": label,
+            "member": s["name"],
+            "reason": why_alone(group.problem, int(s["client"])) or LEFT_OUT,
+            "penalty": float(s["penalty"]),
+        }
         for s in result.skipped.to_dict("records")
     ]
 

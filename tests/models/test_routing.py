@@ -286,3 +286,29 @@ def test_bad_matrix_rejected() -> None:
         RoutingProblem(
             (Depot(0),), (), (VehicleType(1, 1, start_depot=2),), np.zeros((2, 2)), np.zeros((2, 2))
         )
+
+
+@pytest.mark.parametrize("engine", ENGINES)
+@pytest.mark.parametrize(
+    ("client", "vehicle", "reason"),
+    [
+        (Client(E, pickup=1, tw_late=5, skip_penalty=100.0), VehicleType(1, 10), "time window"),
+        (
+            Client(NE, pickup=1, skip_penalty=100.0),
+            VehicleType(1, 10, max_duration=25),
+            "tour length",
+        ),
+        (Client(E, pickup=20, skip_penalty=100.0), VehicleType(1, 10), "payload"),
+    ],
+)
+def test_a_skip_says_why_in_domain_words(
+    engine: str, client: Client, vehicle: VehicleType, reason: str
+) -> None:
+    # the engine skips a member it cannot collect; the reason is the rule it breaks, not "penalty"
+    from optimizer.models.routing.solve import why_alone
+
+    problem = _problem([Client(N, pickup=1), client], [vehicle])
+    result = _solve(problem, engine)
+    assert list(result.skipped["client"]) == [1]
+    assert why_alone(problem, 1).startswith(f"{reason}: ")
+    assert why_alone(problem, 0) == ""  # collectable: a skip would be the search's choice

@@ -19,7 +19,7 @@ from optimizer.models.routing.problem import (
 )
 from optimizer.results import Status
 
-__all__ = ["RoutingResult", "run_engine", "solve_routes"]
+__all__ = ["RoutingResult", "run_engine", "solve_routes", "why_alone"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -188,34 +188,48 @@ def _build_result(
     )
 
 
+def why_alone(problem: RoutingProblem, i: int) -> str:
+    """Why no truck can collect client ``i`` even on a route of its own, in domain words, or
+    ``""`` when one can (then a skip means the search found it not worth its cost)."""
+    c = problem.clients[i]
+    if c.pickup > max(v.payload for v in problem.vehicle_types):
+        return f"payload: {c.pickup} to collect, more than any truck carries"
+    late = long = False
+    for k, v in enumerate(problem.vehicle_types):
+        if c.pickup > v.payload:
+            continue
+        start, end = problem.start_location(k), problem.end_location(k)
+        there = int(problem.time[start, c.location])
+        if c.tw_late is not None and v.shift_start + there > c.tw_late:
+            late = True
+            continue
+        back = max(v.shift_start + there, c.tw_early) + c.service_time
+        if v.shift_end is not None and back + int(problem.time[c.location, end]) > v.shift_end:
+            late = True
+            continue
+        # trucks may leave late, so the shortest route through i waits nowhere
+        shortest = there + c.service_time + int(problem.time[c.location, end])
+        if v.max_duration is not None and shortest > v.max_duration:
+            long = True
+            continue
+        return ""
+    if long:
+        return "tour length: even a tour to it alone is longer than any truck may drive"
+    if late:
+        return "time window: no truck can arrive before it closes (or be back in its shift)"
+    return "payload: more to collect than the trucks that could reach it carry"
+
+
 def _obvious_infeasibility(problem: RoutingProblem) -> str:
     """A reason in domain words when some required client cannot be served by any truck."""
-    types = range(len(problem.vehicle_types))
     for i, c in enumerate(problem.clients):
         if c.skip_penalty is not None:
             continue
-        if c.pickup > max(v.payload for v in problem.vehicle_types):
+        why = why_alone(problem, i)
+        if why.startswith("payload: ") and "more than any truck" in why:
             who = f"client {i} ({c.name or 'unnamed'})"
             return f"{who} has {c.pickup} to collect, more than any truck carries"
-        fits = False
-        for k in types:
-            v = problem.vehicle_types[k]
-            if c.pickup > v.payload:
-                continue
-            start, end = problem.start_location(k), problem.end_location(k)
-            there = int(problem.time[start, c.location])
-            if c.tw_late is not None and v.shift_start + there > c.tw_late:
-                continue
-            back = max(v.shift_start + there, c.tw_early) + c.service_time
-            if v.shift_end is not None and back + int(problem.time[c.location, end]) > v.shift_end:
-                continue
-            # trucks may leave late, so the shortest route through i waits nowhere
-            shortest = there + c.service_time + int(problem.time[c.location, end])
-            if v.max_duration is not None and shortest > v.max_duration:
-                continue
-            fits = True
-            break
-        if not fits:
+        if why:
             return (
                 f"client {i} ({c.name or 'unnamed'}) cannot be reached by any truck within its "
                 "time window and the trucks' payload and maximum route duration"
