@@ -220,3 +220,13 @@ def test_out_onto_a_file_or_into_proc(folder: Path, tmp_path: Path) -> None:
         assert result.exit_code == 2, result.output
         assert "folder" in result.output
     assert afile.read_text(encoding="utf-8") == "keep"
+
+
+def test_markup_in_member_id_after_the_solve(folder: Path) -> None:
+    for file in folder.glob("*.csv"):
+        text = file.read_text(encoding="utf-8")
+        file.write_text(re.sub(r"\bM001\b", "m[/i]1", text), encoding="utf-8")
+    replace_in(folder / "cooperatives.csv", "Unterland Dairy Cooperative", "Coop [/x]")
+    result = runner.invoke(app, ["solve", str(folder), "--model", "procurement"])
+    assert result.exit_code == 0, result.output
+    assert "m[/i]1" in result.output
