@@ -5,9 +5,11 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterator
+from functools import partial
 
 import pandas as pd
 import pytest
+import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from optimizer import apply_overrides, load_scenario
@@ -18,6 +20,7 @@ from optimizer.cli.commands import APP_FILE
 from optimizer.errors import InputError
 from optimizer.io.format import format_number
 from optimizer.pipeline.registry import MODELS, run_model
+from optimizer.pipeline.routes import run_routes
 from optimizer.pipeline.run import ModelRun
 from optimizer.results import Kpi, Status
 from optimizer.scenario.scenario import Scenario
@@ -85,6 +88,17 @@ def toy_page() -> None:
     render_model_page("toy")
 
 
+@pytest.fixture
+def same_routes_every_run(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    """Routes searched to an iteration cap (long before the time limit), in the app and in the
+    test alike: a time-limited search gives other routes when the machine is busier, and the
+    page and the library must be compared on the same plan. No cached run from another test."""
+    monkeypatch.setitem(MODELS, "routes", partial(run_routes, iterations=1000, time_limit=60.0))
+    st.cache_data.clear()
+    yield
+    st.cache_data.clear()
+
+
 def app_on(scenario: str) -> AppTest:
     at = AppTest.from_file(APP, default_timeout=TIMEOUT)
     at.session_state["scenario_choice"] = scenario
@@ -146,7 +160,9 @@ def test_a_what_if_control_changes_the_result(toy: None) -> None:
 
 
 @pytest.mark.parametrize("model", list(MODEL_PAGES))
-def test_model_pages_show_the_library_numbers_on_the_small_scenario(model: str) -> None:
+def test_model_pages_show_the_library_numbers_on_the_small_scenario(
+    model: str, same_routes_every_run: None
+) -> None:
     assert model in registered(), f"{model} is not registered in optimizer.pipeline.run.MODELS"
     at = app_on(SMALL).run()
     at.switch_page(MODEL_PAGES[model][1]).run()
@@ -159,7 +175,9 @@ def test_model_pages_show_the_library_numbers_on_the_small_scenario(model: str) 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("model", list(MODEL_PAGES))
-def test_model_pages_show_the_library_numbers_on_the_default_scenario(model: str) -> None:
+def test_model_pages_show_the_library_numbers_on_the_default_scenario(
+    model: str, same_routes_every_run: None
+) -> None:
     assert model in registered(), f"{model} is not registered in optimizer.pipeline.run.MODELS"
     at = app_on(DEFAULT).run()
     at.switch_page(MODEL_PAGES[model][1]).run()
