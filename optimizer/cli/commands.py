@@ -12,11 +12,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
+from optimizer.cli._text import user_text as _user
 from optimizer.errors import InputError
-from optimizer.io.format import format_number, plain_text
+from optimizer.io.format import format_number
 
 __all__ = ["APP_FILE", "STREAMLIT_SETTINGS", "app_command", "compare_command"]
 
@@ -123,11 +123,6 @@ def app_command(
     except KeyboardInterrupt:
         code = 0
     raise typer.Exit(code)
-
-
-def _user(value: object, limit: int = 200) -> str:
-    """User text for Rich: cut to ``limit`` characters, markup escaped."""
-    return escape(plain_text(value, limit))
 
 
 def _names(paths: list[Path]) -> list[str]:

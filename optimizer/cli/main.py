@@ -16,12 +16,12 @@ from typing import Annotated, Any
 
 import typer
 from rich.console import Console
-from rich.markup import escape
 from rich.table import Table
 
 from optimizer import __version__
+from optimizer.cli._text import user_text as _user
 from optimizer.errors import InputError
-from optimizer.io.format import format_cell, format_number, plain_text
+from optimizer.io.format import format_cell, format_number
 from optimizer.io.write import check_out_file, check_out_folder
 from optimizer.scenario.load import load_scenario
 from optimizer.scenario.scenario import Scenario
@@ -59,12 +59,6 @@ def _guard(*, all_problems: bool = False) -> Iterator[None]:
         else:
             errors.print(f"error: {exc.first_line}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-
-
-def _user(value: object, limit: int = 200) -> str:
-    """User text for Rich: cut to ``limit`` characters and with its markup escaped, so that a
-    name such as ``Coop [/x]`` prints as written and a 1 MB description prints at once."""
-    return escape(plain_text(value, limit))
 
 
 def _version(value: bool) -> None:

@@ -31,9 +31,12 @@ def run_demo(scenario: Scenario, out: Path, *, console: Console | None = None) -
     for name in MODELS:
         with console.status(f"solving {name} ..."):
             run = run_model(scenario, name)
-        console.print(f"\n[bold]{name}[/bold] ({run.runtime_s:.1f} s): {run.summary}")
+        console.print(f"\n[bold]{name}[/bold] ({run.runtime_s:.1f} s): ", end="")
+        # the summary holds user text (names, notes): printed as written, never as markup
+        console.print(run.summary, markup=False, highlight=False)
         for note in run.warnings:
-            console.print(f"  [yellow]note[/yellow]: {note}")
+            console.print("  [yellow]note[/yellow]: ", end="")
+            console.print(note, markup=False, highlight=False)
         written += run.write(out / name)
         kpis[name] = {"status": run.status.value, **run.kpi_values()}
     summary = {
