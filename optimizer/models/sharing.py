@@ -42,6 +42,7 @@ __all__ = [
     "CostFunction",
     "Oracle",
     "Split",
+    "bounds_note",
     "check_core",
     "core_verdict",
     "enumeration_oracle",
@@ -50,7 +51,9 @@ __all__ = [
     "shapley_split",
 ]
 
-CostFunction = Callable[[frozenset[int]], float]
+# C(S), or (C(S), proven): False when the value is only an upper bound (a solve that stopped
+# before proving its plan optimal within its gap)
+CostFunction = Callable[[frozenset[int]], "float | tuple[float, bool]"]
 Oracle = Callable[[np.ndarray], frozenset[int]]  # shares -> the coalition gaining most
 EXACT_LIMIT = 12
 
@@ -84,6 +87,7 @@ class CoalitionGame:
         self.players = tuple(str(p) for p in players)
         self._cost = cost
         self._known: dict[frozenset[int], float] = {frozenset(): 0.0}
+        self._unproven: set[frozenset[int]] = set()
         self.currency = currency
         self.noun = noun
         self.alone = alone
@@ -101,8 +105,28 @@ class CoalitionGame:
     def cost(self, coalition: Iterable[int]) -> float:
         key = frozenset(int(i) for i in coalition)
         if key not in self._known:
-            self._known[key] = float(self._cost(key))
+            value = self._cost(key)
+            cost, proven = value if isinstance(value, tuple) else (value, True)
+            self.record(key, cost, proven=proven)
         return self._known[key]
+
+    def record(self, coalition: Iterable[int], cost: float, *, proven: bool = True) -> None:
+        """Give ``C(S)`` from elsewhere (the plan shown, say); ``proven=False``: a bound."""
+        key = frozenset(int(i) for i in coalition)
+        self._known[key] = float(cost)
+        if proven:
+            self._unproven.discard(key)
+        else:
+            self._unproven.add(key)
+
+    def proven(self, coalition: Iterable[int]) -> bool:
+        """False when ``C(S)`` is known only as an upper bound (its solve was not proven)."""
+        return frozenset(int(i) for i in coalition) not in self._unproven
+
+    def bounds(self) -> tuple[str, ...]:
+        """The coalitions whose costs used so far are upper bounds, not proven optima."""
+        found = sorted(self._unproven, key=lambda s: (len(s), sorted(s)))
+        return tuple("{" + ", ".join(self.names(s)) + "}" for s in found)
 
     @property
     def grand_cost(self) -> float:
@@ -129,6 +153,7 @@ class Split:
     iterations: int = 0
     runtime_s: float = 0.0
     currency: str = "EUR"
+    bounds: tuple[str, ...] = ()  # coalitions whose cost is an upper bound, not proven
 
     def table(self) -> pd.DataFrame:
         """player, standalone_cost, share, savings, savings_pct (and std_error if sampled)."""
@@ -161,7 +186,18 @@ class Split:
             lines.append(f"  least-core epsilon {self.epsilon:,.4f} ({self.iterations} rounds)")
         if self.std_error is not None and len(self.std_error):
             lines.append(f"  sampled: largest standard error {np.max(self.std_error):,.2f}")
+        if self.bounds:
+            lines.append(f"  {bounds_note(self.bounds)}")
         return "\n".join(lines)
+
+
+def bounds_note(bounds: Sequence[str]) -> str:
+    """One line naming the coalition costs that are upper bounds (at most five shown)."""
+    shown = ", ".join(bounds[:5]) + (f" and {len(bounds) - 5} more" if len(bounds) > 5 else "")
+    return (
+        f"{len(bounds)} coalition cost{'s' if len(bounds) > 1 else ''} not proven optimal "
+        f"(upper bounds, solve stopped early): {shown}"
+    )
 
 
 @dataclass(frozen=True)
@@ -200,6 +236,7 @@ def proportional_split(
         alone,
         runtime_s=time.perf_counter() - start,
         currency=game.currency,
+        bounds=game.bounds(),
     )
 
 
@@ -247,6 +284,7 @@ def shapley_split(
         std_error=error,
         runtime_s=time.perf_counter() - start,
         currency=game.currency,
+        bounds=game.bounds(),
     )
 
 
@@ -296,6 +334,7 @@ def least_core_split(
             alone,
             epsilon=0.0,
             currency=game.currency,
+            bounds=game.bounds(),
         )
     find = oracle or enumeration_oracle(game, proper=True)
     ref = alone * total / alone.sum() if reference is None else np.asarray(reference, float)
@@ -325,6 +364,7 @@ def least_core_split(
         iterations=iteration,
         runtime_s=time.perf_counter() - start,
         currency=game.currency,
+        bounds=game.bounds(),
     )
 
 
@@ -419,15 +459,23 @@ def core_verdict(
     """The verdict on a split, given the coalition ``found`` to gain most and its ``gain``.
 
     Stable when ``gain <= tol``; ``proven`` is False when the search for that coalition
-    stopped before proving none gains more (the message then says so).
+    stopped before proving none gains more, or when a coalition cost the verdict rests on is
+    only an upper bound (the message then says so and names those coalitions).
     """
     names = tuple(game.names(found))
+    bounds = game.bounds()
+    note = f"; {bounds_note(bounds)}" if bounds else ""
     if gain <= tol:
         message = f"stable: no group of {game.noun} can {game.alone} cheaper alone"
         if not proven:
             message += " (none found; not proven within the time limit)"
         return CoreCheck(
-            True, max(gain, 0.0), names if gain > 0 else (), message, proven, runtime_s
+            True,
+            max(gain, 0.0),
+            names if gain > 0 else (),
+            message + note,
+            proven and not bounds,
+            runtime_s,
         )
     shown = names if len(names) <= 8 else (*names[:6], f"and {len(names) - 6} more")
     who = ", ".join(shown)
@@ -436,4 +484,4 @@ def core_verdict(
         f"{noun} {who} would save {gain:,.0f} {game.currency} by {game.going_alone} alone "
         "under this split"
     )
-    return CoreCheck(False, gain, names, message, proven, runtime_s)
+    return CoreCheck(False, gain, names, message + note, proven and not bounds, runtime_s)

@@ -25,6 +25,7 @@ import pandas as pd
 from optimizer.models.procurement.check import check_procurement
 from optimizer.models.procurement.core import find_blocking_coalition
 from optimizer.models.procurement.data import ProcurementData
+from optimizer.models.procurement.plan import ProcurementResult
 from optimizer.models.procurement.solve import solve_procurement
 from optimizer.models.sharing import (
     CoalitionGame,
@@ -72,10 +73,14 @@ def procurement_game(
     time_limit: float = DEFAULT_TIME_LIMIT_S,
     gap: float = DEFAULT_GAP,
 ) -> CoalitionGame:
-    """The cost game of pooled procurement: ``C(S)`` = the optimal pooled cost of ``S``."""
+    """The cost game of pooled procurement: ``C(S)`` = the optimal pooled cost of ``S``.
+
+    A coalition whose solve stops before proving its plan optimal within ``gap`` (the time
+    limit) gives its plan's cost as an upper bound, flagged as such (``game.bounds()``).
+    """
     names, player = _players(data, level, groups)
 
-    def cost(coalition: frozenset[int]) -> float:
+    def cost(coalition: frozenset[int]) -> tuple[float, bool]:
         members = [int(m) for m in np.nonzero(np.isin(player, list(coalition)))[0]]
         result = solve_procurement(
             data, members=members, standalone=False, time_limit=time_limit, gap=gap
@@ -87,7 +92,7 @@ def procurement_game(
             raise RuntimeError(
                 f"coalition {sorted(coalition)}: plan fails its check: {'; '.join(check.problems)}"
             )
-        return result.pooled_cost
+        return result.pooled_cost, result.status is Status.OPTIMAL
 
     noun = "members" if level == "member" else "cooperatives"
     return CoalitionGame(names, cost, currency=data.currency, noun=noun)
@@ -142,13 +147,21 @@ def split_procurement(
     tolerance: float = 1e-4,
     time_limit: float = DEFAULT_TIME_LIMIT_S,
     gap: float = DEFAULT_GAP,
+    plan: ProcurementResult | None = None,
 ) -> SharingResult:
     """Split the pooled bill among members (or cooperatives) and check that it is stable.
 
     The core check is one MILP over all players (:func:`find_blocking_coalition`); the
-    least core generates its coalitions with the same MILP.
+    least core generates its coalitions with the same MILP. ``plan``, the plan of the whole
+    cooperative that is shown, gives the grand coalition's cost: the shares then add up to
+    what that plan costs (not to a second solve of the same coalition), and it counts as a
+    bound unless it was proven optimal.
     """
     game = procurement_game(data, level=level, groups=groups, time_limit=time_limit, gap=gap)
+    if plan is not None:
+        if len(plan.members_served) != data.n_members:
+            raise ValueError("the plan to split must serve every member")
+        game.record(range(game.n), plan.pooled_cost, proven=plan.status is Status.OPTIMAL)
     _, player = _players(data, level, groups)
     if method == "shapley":
         split = shapley_split(game, samples=samples, seed=seed)
