@@ -12,12 +12,10 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
 import time
-import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -28,7 +26,7 @@ from optimizer.io.format import format_number
 from optimizer.pipeline.registry import run_model
 from optimizer.pipeline.run import ModelRun
 from optimizer.scenario.load import load_scenario
-from tests.conftest import MECKLENBURG, ROOT
+from tests.conftest import MECKLENBURG, ROOT, app_healthy, free_port
 
 pytestmark = pytest.mark.e2e
 
@@ -65,20 +63,6 @@ sync_api = pytest.importorskip(
 )
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _healthy(url: str) -> bool:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return bool(response.status == 200)
-    except OSError:
-        return False
-
-
 def _stop(process: subprocess.Popen[bytes]) -> None:
     """End the server and its streamlit child (their own process group, started here)."""
     if process.poll() is None:
@@ -95,7 +79,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """``optimizer app`` on a free port of 127.0.0.1; its URL. Always stopped at the end."""
     if not CHROMIUM.is_file():
         pytest.skip(f"no Chromium at {CHROMIUM} (apt-get install chromium)")
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = tmp_path_factory.mktemp("server") / "server.log"
     command = [sys.executable, "-m", "optimizer", "app", "--port", str(port)]
@@ -105,7 +89,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         )
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
-        while not _healthy(url):
+        while not app_healthy(url):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the app did not start on {url}:\n{log.read_text()[-3000:]}")
             time.sleep(0.5)

@@ -13,17 +13,15 @@ from __future__ import annotations
 import os
 import shutil
 import signal
-import socket
 import subprocess
 import sys
 import time
-import urllib.request
 from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import ROOT
+from tests.conftest import ROOT, app_healthy, free_port
 
 # what the build reads: the project's metadata, the package and the bundled scenarios
 BUILD_INPUTS = ("pyproject.toml", "setup.py", "README.md", "LICENSE", "optimizer", "scenarios")
@@ -134,23 +132,9 @@ def test_demo_runs_from_an_empty_folder(venv: Path, empty: Path) -> None:
     assert sorted(p.name for p in empty.iterdir()) == ["out"]
 
 
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _health(url: str) -> str:
-    try:
-        with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
-            return str(response.read().decode())
-    except OSError:
-        return ""
-
-
 @pytest.mark.slow
 def test_app_starts_from_an_empty_folder(venv: Path, empty: Path) -> None:
-    port = _free_port()
+    port = free_port()
     url = f"http://127.0.0.1:{port}"
     log = empty.parent / "app.log"
     with log.open("wb") as out:
@@ -164,7 +148,7 @@ def test_app_starts_from_an_empty_folder(venv: Path, empty: Path) -> None:
         )
     try:
         deadline = time.monotonic() + START_TIMEOUT_S
-        while _health(url) != "ok":
+        while not app_healthy(url):
             if process.poll() is not None or time.monotonic() > deadline:
                 pytest.fail(f"the app did not start on {url}:\n{log.read_text()[-3000:]}")
             time.sleep(0.5)
