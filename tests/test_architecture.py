@@ -54,7 +54,9 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "optimizer.io.write": ("optimizer.scenario",),
     "optimizer.io.geojson": ("optimizer.scenario",),
     "optimizer.io.format": ("optimizer.",),
-    "optimizer.pipeline": FACES,
+    "optimizer.pipeline": ("optimizer.sweep", *FACES),
+    # sweeps run the pipeline's models; never a model, a solver or a face directly
+    "optimizer.sweep": ("optimizer.models", *SOLVERS, *FACES),
     "optimizer.cli": ("optimizer.models", *SOLVERS),
     "optimizer.app": ("optimizer.models", *SOLVERS),
     "optimizer.results": ("optimizer.",),

@@ -294,6 +294,9 @@ def _update(
     problems: list[Problem],
 ) -> None:
     for table, changes in _known_tables(value, tables, "update", source, problems):
+        # rows by the text of the columns a `where` names: hundreds of updates (a sweep's
+        # per-row draws) stay linear; numbers are still compared by _matches
+        index: dict[tuple[str, ...], dict[tuple[str, ...], list[dict[str, str]]]] = {}
         for number, change in enumerate(changes if isinstance(changes, list) else [changes]):
             key = f"update.{table}[{number}]"
             if not (
@@ -307,7 +310,7 @@ def _update(
                 continue
             if _unknown_columns(table, change["set"], f"{key}.set", source, problems):
                 continue
-            hits = [row for row in tables[table] if _matches(row, change["where"])]
+            hits = _hits(tables[table], change["where"], index)
             if not hits:
                 problems.append(
                     Problem(
@@ -319,6 +322,33 @@ def _update(
                 )
             for row in hits:
                 row.update({str(k): _text(v) for k, v in change["set"].items()})
+            if any(str(k) in columns for k in change["set"] for columns in index):
+                index.clear()  # a column rows are found by has changed
+
+
+def _hits(
+    rows: list[dict[str, str]],
+    where: Mapping[str, Any],
+    index: dict[tuple[str, ...], dict[tuple[str, ...], list[dict[str, str]]]],
+) -> list[dict[str, str]]:
+    """The rows matching ``where``, found through ``index`` by its text columns."""
+    columns = tuple(
+        sorted(
+            str(c)
+            for c, want in where.items()
+            if not (isinstance(want, int | float) and not isinstance(want, bool))
+        )
+    )
+    if not columns:
+        return [row for row in rows if _matches(row, where)]
+    if columns not in index:
+        by_text: dict[tuple[str, ...], list[dict[str, str]]] = {}
+        for row in rows:
+            by_text.setdefault(tuple(row.get(c, "") for c in columns), []).append(row)
+        index[columns] = by_text
+    wanted = {str(c): _text(w) for c, w in where.items()}
+    candidates = index[columns].get(tuple(wanted[c] for c in columns), [])
+    return [row for row in candidates if _matches(row, where)]
 
 
 def _unknown_columns(
