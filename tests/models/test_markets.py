@@ -382,12 +382,13 @@ def test_scenario_adapter_on_the_tiny_scenario() -> None:
     assert data.supply[0, 0] == 20_000 and data.supply[2, 1] == 50_000
     assert data.min_contract[1, 0] == 10_000
     assert data.perishability_h[0] == 3 and math.isnan(data.perishability_h[1])
-    # v1: 1.2 EUR/km over a 12 t payload, 1 kg per unit, fuel factor 1.
-    assert data.transport_cost_per_unit_km[0] == pytest.approx(1.2 / 12_000)
+    # v1: 1.2 EUR/km over a 12 t payload, 1 kg per unit, fuel factor 1, driven back empty
+    # and half full on average (the one transport rule, docs/transport-cost.md).
+    assert data.transport_cost_per_unit_km[0] == pytest.approx(1.2 / 12_000 * 2 / 0.5)
     assert data.distance_km[0, 1] == pytest.approx(20.0)
     assert math.isinf(data.time_h[2, 1])
     result = solved(data)
-    # The dairy's 0.48 − 0.005 − 0.002 (20 km) beats the 0.42 farm gate for m1 and m2.
+    # The dairy's 0.48 − 0.005 − 0.008 (20 km) beats the 0.42 farm gate for m1 and m2.
     assert sold(result, "m1", "b2") == pytest.approx(20_000)
     with pytest.raises(InputError, match="travel matrix"):
         scenario_market_data(scenario, distance_m[:2], time_s[:2])

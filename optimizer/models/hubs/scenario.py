@@ -1,14 +1,13 @@
 """Scenario adapter for the hubs model, and the game of cooperatives sharing hubs.
 
 Road distances arrive as plain arrays (members × hubs, members × buyers, hubs × buyers, in
-metres) built by :mod:`optimizer.pipeline.travel`. Transport is priced from the scenario's vehicle
-types. The first mile to a hub and direct trips to a buyer go in the smallest vehicle (a
-farm's own van or trailer), per unit and km of the one-way distance
-``cost_per_km × fuel_price_factor × weight_per_unit / payload_kg × 2 / farm_trip_load_factor``:
-the vehicle drives back empty and is, on average, only ``farm_trip_load_factor`` full
-(``parameters.farm_trip_load_factor``, 0.5 by default: small daily loads). Corridors hub →
-buyer run the largest truck, whole trucks each costing its ``fixed_cost`` plus
-``cost_per_km × fuel_price_factor`` × the road distance.
+metres) built by :mod:`optimizer.pipeline.travel`. Transport is priced by the one rule of
+:mod:`optimizer.models.transport` (``docs/transport-cost.md``), the same as in the markets
+model: the first mile to a hub and direct trips to a buyer go in each product's farm vehicle
+(the smallest type allowed to carry it), driven back empty and on average only
+``parameters.farm_trip_load_factor`` full. Corridors hub → buyer run whole trucks of the
+corridor truck (the largest payload), each costing its ``fixed_cost`` plus
+``cost_per_km × fuel_price_factor × 2`` per km of road (it drives back empty too).
 
 **Who may use which hub.** A group of cooperatives on its own uses only the hubs its members
 own; the hubs no cooperative owns are the regional network's shared sites, open only to the
@@ -29,6 +28,12 @@ import numpy as np
 from optimizer.errors import InputError, Problem
 from optimizer.models.hubs.data import HubData, HubResult
 from optimizer.models.hubs.solve import solve_hubs
+from optimizer.models.transport import (
+    RETURN_TRIP_FACTOR,
+    corridor_truck,
+    farm_trip_cost_per_unit_km,
+    vehicle_km_cost,
+)
 
 if TYPE_CHECKING:
     from optimizer.scenario.scenario import Scenario
@@ -90,11 +95,9 @@ def hub_scenario(
         value[b, p] = max(price.price - price.handling_fee, 0.0)
         intake[b, p] = price.max_intake
     weight = np.array([p.weight_kg for p in produce])
-    fuel = scenario.parameters.fuel_price_factor
-    small = min(scenario.vehicles, key=lambda v: v.payload_kg)
-    large = max(scenario.vehicles, key=lambda v: v.payload_kg)
-    round_trip = 2.0 / scenario.parameters.farm_trip_load_factor
-    per_unit_km_small = small.cost_per_km * fuel * weight / small.payload_kg * round_trip
+    farm_trip = farm_trip_cost_per_unit_km(scenario, produce)
+    large = corridor_truck(scenario.vehicles)
+    truck_km = vehicle_km_cost(large, scenario.parameters.fuel_price_factor) * RETURN_TRIP_FACTOR
     handling = np.array([[h.handling_cost * w for w in weight] for h in hubs])
     data = HubData(
         supply=supply,
@@ -103,13 +106,13 @@ def hub_scenario(
         distance_member_hub_km=np.asarray(member_hub_m, float) / 1000,
         distance_member_buyer_km=np.asarray(member_buyer_m, float) / 1000,
         distance_hub_buyer_km=np.asarray(hub_buyer_m, float) / 1000,
-        first_mile_cost_per_unit_km=per_unit_km_small,
-        direct_cost_per_unit_km=per_unit_km_small,
+        first_mile_cost_per_unit_km=farm_trip,
+        direct_cost_per_unit_km=farm_trip,
         hub_fixed_cost=np.array([h.fixed_cost for h in hubs]),
         hub_capacity_kg=np.array([h.capacity for h in hubs]),
         truck_payload_kg=np.full((n_h, n_b), large.payload_kg),
         truck_fixed_cost=np.full((n_h, n_b), large.fixed_cost),
-        truck_cost_per_km=np.full((n_h, n_b), large.cost_per_km * fuel),
+        truck_cost_per_km=np.full((n_h, n_b), truck_km),
         hub_handling_cost_per_unit=handling,
         hub_existing=np.array([h.existing for h in hubs]),
         intake_max=intake,

@@ -16,7 +16,7 @@ from optimizer.models.markets.report import (
     income_figures,
     route_comparison,
 )
-from optimizer.models.markets.scenario import market_vehicle, scenario_market_data
+from optimizer.models.markets.scenario import scenario_market_data
 from optimizer.models.markets.solve import flows_table, solve_markets
 
 __all__ = [
@@ -29,7 +29,6 @@ __all__ = [
     "compare_with_own_best",
     "flows_table",
     "income_figures",
-    "market_vehicle",
     "route_comparison",
     "scenario_market_data",
     "solve_markets",

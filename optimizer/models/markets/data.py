@@ -83,10 +83,9 @@ class MarketData:
     time_h
         ``[m, b]`` travel time member → buyer; ``inf`` where the buyer cannot be reached.
     transport_cost_per_unit_km
-        ``[p]`` transport cost of one unit over one km: the unit's share of a full truck,
-        ``cost_per_km × fuel_price_factor × weight_per_unit_kg / payload_kg``. Charged on the
-        one-way distance (a truck shared by the load it carries; the adapter can charge the
-        empty return too).
+        ``[p]`` transport cost of one unit over one km of the one-way distance. The scenario
+        adapter fills it with the one transport rule of :mod:`optimizer.models.transport`
+        (``docs/transport-cost.md``: farm vehicle, empty return, load factor).
     member_ids, buyer_ids, product_ids
         Names used in the result tables; ``m0, m1, …`` (``b…``, ``p…``) when not given.
     """

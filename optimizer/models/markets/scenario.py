@@ -1,7 +1,9 @@
 """Scenario adapter: a :class:`~optimizer.scenario.Scenario` and a travel matrix → MarketData.
 
 The travel matrix (members × buyers, metres and seconds, ``inf`` where a buyer cannot be
-reached) comes from :mod:`optimizer.pipeline.travel`; nothing here touches roads.
+reached) comes from :mod:`optimizer.pipeline.travel`; nothing here touches roads. A member's
+trip to a buyer is priced by the one transport rule of :mod:`optimizer.models.transport`
+(``docs/transport-cost.md``), the same as its direct trip in the hubs model.
 """
 
 from __future__ import annotations
@@ -13,29 +15,13 @@ import numpy as np
 
 from optimizer.errors import InputError, Problem
 from optimizer.models.markets.data import MarketData
+from optimizer.models.transport import farm_trip_cost_per_unit_km
 
 if TYPE_CHECKING:
     from optimizer.scenario.scenario import Scenario
-    from optimizer.scenario.schema import Product, Vehicle
+    from optimizer.scenario.schema import Product
 
-__all__ = ["market_vehicle", "scenario_market_data"]
-
-
-def market_vehicle(scenario: Scenario, vehicle: str | None = None) -> Vehicle:
-    """The vehicle used for market trips: ``vehicle`` by id, else the largest payload."""
-    if vehicle is not None:
-        found = [v for v in scenario.vehicles if v.id == vehicle]
-        if not found:
-            raise InputError(Problem("vehicles", f"a vehicle with id {vehicle!r}", column="id"))
-        return found[0]
-    if not scenario.vehicles:
-        raise InputError(
-            Problem(
-                "vehicles",
-                "at least one vehicle (its cost per km and payload price the trips to market)",
-            )
-        )
-    return max(scenario.vehicles, key=lambda v: v.payload_kg)
+__all__ = ["scenario_market_data"]
 
 
 def scenario_market_data(
@@ -44,7 +30,6 @@ def scenario_market_data(
     time_s: np.ndarray,
     *,
     vehicle: str | None = None,
-    return_trip: bool = False,
 ) -> MarketData:
     """The market data of a scenario, given members × buyers road distances and times.
 
@@ -57,9 +42,9 @@ def scenario_market_data(
         ``[members, buyers]`` road distance and travel time; ``inf`` (or ``nan``) where the
         buyer cannot be reached.
     vehicle
-        Id of the vehicle type that carries produce to market; default: the largest payload.
-    return_trip
-        Charge the empty trip back too (transport cost per unit doubled).
+        Id of a vehicle type to carry every product; default: each product's farm vehicle.
+        Either way the trip is priced by the one transport rule of
+        :mod:`optimizer.models.transport` (empty return, ``farm_trip_load_factor``).
     """
     products = scenario.produce()
     members, buyers = scenario.members, scenario.buyers
@@ -75,7 +60,7 @@ def scenario_market_data(
     ]
     if problems:
         raise InputError(problems)
-    truck = market_vehicle(scenario, vehicle)
+    per_unit_km = farm_trip_cost_per_unit_km(scenario, products, vehicle=vehicle)
     supply, farm_gate = _supply_tables(scenario, products, (n_m, n_p), problems)
     price, min_contract, max_intake, handling = _price_tables(
         scenario, products, (n_b, n_p), problems
@@ -89,8 +74,6 @@ def scenario_market_data(
     distance[unreachable] = np.inf
     time[unreachable] = np.inf
     weight = np.array([p.weight_kg for p in products], dtype=float)
-    per_km = truck.cost_per_km * scenario.parameters.fuel_price_factor / truck.payload_kg
-    per_unit_km = per_km * weight * (2.0 if return_trip else 1.0)
     perish = np.array(
         [np.nan if p.perishability_h is None else p.perishability_h for p in products],
         dtype=float,

@@ -14,8 +14,8 @@ Data
     ``s[m,p]`` supply, ``f[m,p]`` farm-gate price, ``π[b,p]`` buyer price, ``h[b,p]`` handling
     fee, ``cap[b,p]`` maximum intake, ``L[b,p]`` minimum contract,
     ``t[m,b,p] = distance_km[m,b] × c[p]`` transport cost per unit with
-    ``c[p] = cost_per_km × fuel_price_factor × weight_per_unit_kg[p] / payload_kg`` (each unit's
-    share of a full truck), net price ``n[k] = π[b,p] − h[b,p] − t[m,b,p]`` and margin over the
+    ``c[p]`` = ``transport_cost_per_unit_km[p]`` (the one transport rule,
+    ``docs/transport-cost.md``), net price ``n[k] = π[b,p] − h[b,p] − t[m,b,p]`` and margin over the
     farm gate ``g[k] = n[k] − f[m,p]`` for ``k = (m,b,p) ∈ K``.
 Variables
     ``x[k] ≥ 0`` quantity sold on pair k; ``u[m,p] ≥ 0`` sold at the farm gate;

@@ -7,10 +7,10 @@ are the members supplying that produce. A collection run picks up
 one collection day), within the member's window (``window_open_h``–``window_close_h``) and
 service time (``service_min``). Trucks start at their depot hub and end there, or at their
 ``end_buyer`` (a processor). Travel times are the road times divided by the vehicle type's
-``speed_factor``; the per-km cost is multiplied by ``fuel_price_factor``. A tour lasts at most
-the vehicle's ``max_route_h`` and, for perishable produce, its ``perishability_h`` (the time
-from the first pickup to the buyer is shorter than the whole tour, so this is on the safe
-side).
+``speed_factor``; each km costs ``cost_per_km × fuel_price_factor`` (the one transport rule,
+:func:`optimizer.models.transport.vehicle_km_cost`). A tour lasts at most the vehicle's
+``max_route_h`` and, for perishable produce, its ``perishability_h`` (the time from the first
+pickup to the buyer is shorter than the whole tour, so this is on the safe side).
 
 A member that cannot be collected (a window no truck can meet, too much for any truck, or
 not worth the detour) is skipped at a penalty equal to the farm-gate value of its
@@ -45,6 +45,7 @@ import numpy as np
 
 from optimizer.errors import InputError, Problem
 from optimizer.models.routing.problem import Client, Depot, RoutingProblem, VehicleType
+from optimizer.models.transport import vehicle_km_cost
 
 if TYPE_CHECKING:
     from optimizer.scenario.scenario import Scenario
@@ -206,7 +207,7 @@ def _vehicle_types(
             payload=int(v.payload_kg),
             start_depot=depot_ids.index(v.depot),
             end_location=None if not v.end_buyer else locations.index("buyer", v.end_buyer),
-            cost_per_distance=v.cost_per_km * fuel / 1000,
+            cost_per_distance=vehicle_km_cost(v, fuel) / 1000,
             fixed_cost=v.fixed_cost,
             max_duration=int(min(v.max_route_h, fresh_h) * 3600),
             name=v.id,
