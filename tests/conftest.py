@@ -23,6 +23,13 @@ def _private_cache(tmp_path_factory: pytest.TempPathFactory) -> None:
     os.environ["COOP_OPTIMIZER_CACHE"] = str(tmp_path_factory.mktemp("road-cache"))
 
 
+@pytest.fixture(autouse=True, scope="session")
+def _private_store(tmp_path_factory: pytest.TempPathFactory) -> None:
+    """Runs recorded in tests go to a temporary store, never the user's."""
+    store = tmp_path_factory.mktemp("run-store") / "runs.sqlite"
+    os.environ["COOP_OPTIMIZER_STORE"] = f"sqlite:///{store}"
+
+
 @pytest.fixture
 def tiny_dir(tmp_path: Path) -> Path:
     """A fresh, editable copy of the tiny scenario."""

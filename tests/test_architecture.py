@@ -54,7 +54,10 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "optimizer.io.write": ("optimizer.scenario",),
     "optimizer.io.geojson": ("optimizer.scenario",),
     "optimizer.io.format": ("optimizer.",),
-    "optimizer.pipeline": ("optimizer.sweep", *FACES),
+    # the run store sits above the pipeline (the pipeline never records a run itself), sweeps
+    # above the store
+    "optimizer.pipeline": ("optimizer.sweep", "optimizer.store", *FACES),
+    "optimizer.store": ("optimizer.models", "optimizer.geo", "optimizer.sweep", *SOLVERS, *FACES),
     # sweeps run the pipeline's models; never a model, a solver or a face directly
     "optimizer.sweep": ("optimizer.models", *SOLVERS, *FACES),
     "optimizer.cli": ("optimizer.models", *SOLVERS),
