@@ -9,10 +9,12 @@ villages and hamlets of the extract (``optimizer.geo.places``); every draw is se
 same profile always gives the same scenario. The result is written as a scenario folder and
 loaded once more to check it.
 
-To start a new region: copy a profile, point ``osm`` at your extract, run
-``python scenarios/build.py PROFILE --list-places`` to see the place names you can use, then
-adjust the names, prices and quantities (with a note on where each figure comes from in the
-scenario's README).
+To start a new region: run ``python scenarios/build.py EXTRACT.osm.pbf --list-places`` to see
+the place names you can use (no profile needed), copy a profile, point ``osm`` at your
+extract, then adjust the names, prices and quantities (with a note on where each figure comes
+from in the scenario's README). Every key of a profile is described in docs/build-profile.md;
+a key the builder does not know is an error, never ignored. After writing, the places farther
+than 250 m from a road (or outside the extract) are named as warnings.
 """
 
 from __future__ import annotations
@@ -29,35 +31,154 @@ import pandas as pd
 import yaml
 
 from optimizer import InputError, load_scenario
+from optimizer.errors import Problem
 from optimizer.geo.places import places
+from optimizer.pipeline.travel import check_roads
 
 SETTLEMENTS = ("town", "village", "hamlet", "suburb", "isolated_dwelling", "farmyard")
 EARTH_M_PER_DEG = 111_320.0
+PROFILE_SUFFIXES = (".yaml", ".yml")
+
+#: Every key a profile may hold, by where it stands (``[]``: each item of a list, ``*``: each
+#: value of a mapping keyed by product id); docs/build-profile.md describes each one.
+#: ``products``, ``vehicles``, buyers' ``prices``, ``parameters`` and ``network`` are passed
+#: on to the scenario as they are (docs/scenario-format.md checks them).
+PROFILE_KEYS: dict[str, tuple[str, ...]] = {
+    "": (
+        "name", "description", "osm", "road_file", "seed", "parameters", "network",
+        "products", "members", "cooperatives", "suppliers", "buyers", "hubs", "vehicles",
+    ),
+    "members": ("count", "around", "exclude", "radius_m", "tags"),
+    "cooperatives[]": (
+        "id", "name", "kind", "share", "size_spread", "member_name", "service_min",
+        "window_open_h", "window_close_h", "supply", "demand",
+    ),
+    "cooperatives[].supply.*": ("median", "farm_gate_price"),
+    "cooperatives[].demand.*": ("median", "local_price", "share"),
+    "suppliers[]": (
+        "id", "name", "at", "truck_payload_kg", "cost_per_trip", "cost_per_km", "offers",
+    ),
+    "suppliers[].offers[]": ("product", "discount", "min_order", "capacity", "brackets"),
+    "buyers[]": ("id", "name", "kind", "at", "prices"),
+    "hubs[]": (
+        "id", "name", "at", "cooperative", "fixed_cost", "capacity", "handling_cost", "existing",
+    ),
+    "at": ("place", "lat", "lon", "offset_m"),
+}  # fmt: skip
+#: The keys without a default: a profile must give them.
+REQUIRED_KEYS: dict[str, tuple[str, ...]] = {
+    "": ("name", "osm", "products", "members", "cooperatives", "suppliers", "buyers", "hubs",
+         "vehicles"),
+    "members": ("count",),
+    "cooperatives[]": ("id", "name", "share"),
+    "cooperatives[].supply.*": ("median", "farm_gate_price"),
+    "cooperatives[].demand.*": ("median", "local_price"),
+    "suppliers[]": ("id", "name", "at", "truck_payload_kg", "cost_per_trip", "cost_per_km",
+                    "offers"),
+    "suppliers[].offers[]": ("product", "discount", "capacity", "brackets"),
+    "buyers[]": ("id", "name", "kind", "at", "prices"),
+    "hubs[]": ("id", "name", "at", "fixed_cost", "capacity"),
+    "at": (),
+}  # fmt: skip
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("profile", type=Path)
+    parser.add_argument(
+        "profile", type=Path, help="the profile (.yaml); with --list-places, or an OSM extract"
+    )
     parser.add_argument("--out", type=Path, help="scenario folder to write")
     parser.add_argument("--list-places", action="store_true", help="print the named places")
     args = parser.parse_args(argv)
-    profile = yaml.safe_load(args.profile.read_text(encoding="utf-8"))
-    osm = (args.profile.parent / profile["osm"]).resolve()
-    found = places(osm)
+    try:
+        if args.list_places and not args.profile.name.endswith(PROFILE_SUFFIXES):
+            _print_places(places(args.profile))  # an extract: no profile needed
+            return 0
+        profile = read_profile(args.profile)
+        osm = (args.profile.parent / profile["osm"]).resolve()
+        found = places(osm)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
     if args.list_places:
-        named = found[found["name"].astype(str).str.len() > 0]
-        print(named[["kind", "name", "lat", "lon"]].to_string())
+        _print_places(found)
         return 0
     if args.out is None:
         parser.error("--out is required unless --list-places is given")
     build(profile, found, osm, args.out)
     try:
         scenario = load_scenario(args.out)
+        warnings = check_roads(scenario, source=str(args.out / "scenario.yaml"))
     except InputError as exc:
         print(exc, file=sys.stderr)
         return 2
+    for warning in warnings:
+        print(f"warning: {warning}", file=sys.stderr)
     print(f"{scenario.name}: {len(scenario.members)} members written to {args.out}")
     return 0
+
+
+def _print_places(found: pd.DataFrame) -> None:
+    """Every place with its kind and position; a made-up name ("... near X") is marked."""
+    shown = found[["kind", "name", "lat", "lon"]].copy()
+    shown["named in OSM"] = found["named"].map({True: "yes", False: "no"})
+    print(shown.to_string())
+
+
+def read_profile(path: Path) -> dict[str, Any]:
+    """The profile at ``path``, with every key checked against :data:`PROFILE_KEYS`."""
+    try:
+        profile = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, yaml.YAMLError) as error:
+        raise InputError(Problem(str(path), f"a readable YAML profile ({error})")) from None
+    if not isinstance(profile, dict):
+        raise InputError(Problem(str(path), "a mapping of profile keys (docs/build-profile.md)"))
+    problems: list[Problem] = []
+    _check_keys(profile, "", "", str(path), problems)
+    if problems:
+        raise InputError(problems)
+    return profile
+
+
+def _check_keys(value: Any, section: str, where: str, file: str, problems: list[Problem]) -> None:
+    """Unknown and missing keys of ``value`` (a mapping at ``section``), then its parts."""
+    if not isinstance(value, dict):
+        problems.append(Problem(file, "a mapping", key=where or None, value=type(value).__name__))
+        return
+    known = PROFILE_KEYS[section]
+    for key in value:
+        if key not in known:
+            problems.append(
+                Problem(
+                    file,
+                    f"a key among {', '.join(known)} (docs/build-profile.md)",
+                    key=f"{where}.{key}" if where else str(key),
+                )
+            )
+    for key in REQUIRED_KEYS[section]:
+        if key not in value:
+            problems.append(
+                Problem(
+                    file, "this key (it has no default)", key=f"{where}.{key}" if where else key
+                )
+            )
+    for key, item in value.items():
+        here = f"{where}.{key}" if where else str(key)
+        if key == "at":
+            _check_keys(item, "at", here, file, problems)
+            continue
+        sub = f"{section}.{key}" if section else str(key)
+        if sub in PROFILE_KEYS:
+            _check_keys(item, sub, here, file, problems)
+        elif f"{sub}[]" in PROFILE_KEYS:
+            if not isinstance(item, list):
+                problems.append(Problem(file, "a list", key=here, value=type(item).__name__))
+                continue
+            for n, element in enumerate(item):
+                _check_keys(element, f"{sub}[]", f"{here}[{n}]", file, problems)
+        elif f"{sub}.*" in PROFILE_KEYS and isinstance(item, dict):
+            for product, terms in item.items():
+                _check_keys(terms, f"{sub}.*", f"{here}.{product}", file, problems)
 
 
 def build(profile: dict[str, Any], found: pd.DataFrame, osm: Path, out: Path) -> None:
@@ -156,7 +277,7 @@ def _members(
     spec = profile["members"]
     kinds = spec.get("around", ["village", "hamlet"])
     exclude = set(spec.get("exclude", []))
-    anchors = found[found["kind"].isin(kinds) & (found["name"].astype(str).str.len() > 0)]
+    anchors = found[found["kind"].isin(kinds) & found["named"]]
     anchors = anchors[~anchors["name"].isin(exclude)].drop_duplicates("name")
     anchors = anchors.sort_values(["lat", "lon"]).reset_index(drop=True)
     if anchors.empty:
@@ -232,8 +353,9 @@ def _round_quantity(value: float) -> float:
 
 
 def _place_lookup(found: pd.DataFrame) -> dict[str, tuple[float, float]]:
+    """Place name -> (lat, lon): names from OSM first, then made-up ones ("works near X")."""
     lookup: dict[str, tuple[float, float]] = {}
-    for _, row in found.iterrows():
+    for _, row in pd.concat([found[found["named"]], found[~found["named"]]]).iterrows():
         name = str(row["name"]).strip()
         if name and name not in lookup:
             lookup[name] = (float(row["lat"]), float(row["lon"]))

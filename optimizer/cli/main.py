@@ -81,10 +81,19 @@ def _root(
 def validate(
     path: Annotated[Path, typer.Argument(help="Scenario folder, .xlsx workbook or variant .yaml.")],
 ) -> None:
-    """Check a scenario and print what it holds, or every problem found in it."""
+    """Check a scenario and print what it holds, or every problem found in it.
+
+    With a road network, every closure must close some road and the places are checked
+    against the roads: those cut off by a closure or far from any road are warned about.
+    """
+    from optimizer.pipeline.travel import check_roads
+
     with _guard(all_problems=True):
         scenario = load_scenario(path)
+        warnings = check_roads(scenario, source=str(path))
     print_summary(scenario)
+    for warning in warnings:
+        console.print(f"[yellow]warning[/yellow]: {_user(warning, 2000)}", highlight=False)
     console.print("[green]valid[/green]: no problems found")
 
 
@@ -190,11 +199,13 @@ def solve(
 ) -> None:
     """Solve one model on a scenario; print the plan and write CSV, XLSX, GeoJSON and JSON."""
     from optimizer.pipeline.registry import run_model
+    from optimizer.pipeline.travel import check_roads
 
     with _guard():
         if out is not None:
             check_out_folder(out)
         scenario = load_scenario(path)
+        check_roads(scenario, source=str(path))  # closures that close nothing: before any solve
         if member is not None:
             scenario.member(member) if member in {m.id for m in scenario.members} else _no_member(
                 member
@@ -360,7 +371,11 @@ def network_places(
     file: Annotated[Path, typer.Argument(help="An OSM file.")],
     out: Annotated[Path, typer.Option("--out", help="GeoJSON file to write.")],
 ) -> None:
-    """Villages, towns, markets, works and crafts of an OSM file: the start of a new scenario."""
+    """Towns, villages, suburbs, markets, works and crafts of an OSM file: a new scenario's start.
+
+    A marketplace drawn twice (node and area) is written once; a place without a name is
+    named after the nearest named settlement ("marketplace near Cazeau", ``named`` false).
+    """
     from optimizer.geo import places
 
     with _guard():

@@ -12,8 +12,15 @@ geographic libraries (numpy, scipy, shapely, pyosmium, osmnx, geopandas); never 
 (pulp, highspy, ortools, pyvrp), ``optimizer.models``, ``optimizer.pipeline`` or the faces.
 """
 
-from optimizer.geo._snap import DEFAULT_MAX_SNAP_M
-from optimizer.geo.closures import ClosureReport, close_roads, closures_from_settings
+from optimizer.geo._snap import DEFAULT_MAX_SNAP_M, snap_distances
+from optimizer.geo.closures import (
+    ClosureReport,
+    ClosureSet,
+    apply_closures,
+    close_roads,
+    closures_from_settings,
+    similar_roads,
+)
 from optimizer.geo.load import CACHE_ENV, default_cache_dir, load_network
 from optimizer.geo.matrix import TravelMatrix, travel_matrix
 from optimizer.geo.network import Dropped, RoadNetwork, SpeedSettings
@@ -25,10 +32,12 @@ __all__ = [
     "DEFAULT_MAX_SNAP_M",
     "PLACE_KINDS",
     "ClosureReport",
+    "ClosureSet",
     "Dropped",
     "RoadNetwork",
     "SpeedSettings",
     "TravelMatrix",
+    "apply_closures",
     "close_roads",
     "closures_from_settings",
     "default_cache_dir",
@@ -37,6 +46,8 @@ __all__ = [
     "places",
     "route_geometries",
     "route_geometry",
+    "similar_roads",
+    "snap_distances",
     "to_geojson",
     "travel_matrix",
 ]

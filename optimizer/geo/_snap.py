@@ -24,6 +24,7 @@ __all__ = [
     "main_component",
     "points_array",
     "snap",
+    "snap_distances",
 ]
 
 FloatArray = npt.NDArray[np.float64]
@@ -249,3 +250,11 @@ def main_component(network: RoadNetwork) -> npt.NDArray[np.bool_]:
     _, label = connected_components(matrix, directed=True, connection="strong")
     sizes = np.bincount(label)
     return np.asarray(label == int(np.argmax(sizes)), dtype=bool)
+
+
+def snap_distances(network: RoadNetwork, points: Any) -> FloatArray:
+    """Metres from each point (DataFrame with ``lat``/``lon`` or (n, 2) array) to the road it
+    joins: the nearest node of an open road in the main part of the network (``inf`` when
+    no road is open)."""
+    xy = points_array(points, name="points")
+    return snap(network, xy, max_snap_m=np.inf).snap_m

@@ -1,8 +1,11 @@
-"""Places from an OpenStreetMap file: villages, towns, markets, works and crafts.
+"""Places from an OpenStreetMap file: villages, suburbs, markets, works and crafts.
 
-The raw material for a new region's scenario: settlements are candidate members and
-markets, industrial estates, works, crafts and named shops are candidate buyers and hubs.
-Nodes are kept where they are; ways and multipolygons are reduced to their centroid.
+The raw material for a new region's scenario: settlements (down to suburbs, neighbourhoods,
+quarters and localities) are candidate members and markets, industrial estates, works,
+crafts and named shops are candidate buyers and hubs. Nodes are kept where they are; ways
+and multipolygons are reduced to their centroid. A marketplace drawn twice (a node and an
+area) is kept once, and a place without a name gets one from the nearest named settlement
+("marketplace near Cazeau").
 """
 
 from __future__ import annotations
@@ -11,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 import geopandas as gpd
+import numpy as np
 import osmium
 import pandas as pd
 import shapely
@@ -18,11 +22,30 @@ from shapely.geometry import LineString, Point, Polygon
 
 from optimizer.errors import InputError, Problem
 from optimizer.geo._osm.file import check_osm_file
+from optimizer.geodesy import pairwise_haversine_m
 
-__all__ = ["PLACE_KINDS", "places"]
+__all__ = ["MERGE_WITHIN_M", "PLACE_KINDS", "places"]
 
-#: ``place=*`` values kept, each becoming its own kind.
-_SETTLEMENTS = ("city", "town", "village", "hamlet", "suburb", "isolated_dwelling", "farm")
+#: ``place=*`` values kept, each becoming its own kind (the last three are parts of a town
+#: or named spots without houses; they come after the older kinds so that a name shared
+#: with one of those still finds the older place first).
+_SETTLEMENTS = (
+    "city",
+    "town",
+    "village",
+    "hamlet",
+    "suburb",
+    "isolated_dwelling",
+    "farm",
+    "quarter",
+    "neighbourhood",
+    "locality",
+)
+
+#: A node and an area of the same kind this close (metres), with the same name or one of them
+#: unnamed, are one place drawn twice: a marketplace is often mapped both ways.
+MERGE_WITHIN_M = 50.0
+_MERGED_KINDS = ("marketplace",)
 
 #: Every kind :func:`places` may return, in the order a feature is classified.
 PLACE_KINDS = (
@@ -37,6 +60,7 @@ PLACE_KINDS = (
 
 _KEYS = ("place", "amenity", "man_made", "craft", "landuse", "shop")
 _COLUMNS = ["osm_id", "osm_type", "kind", "detail", "name", "lat", "lon"]
+_LAT_M = 111_320.0
 
 
 def places(source: str | Path, *, kinds: tuple[str, ...] | None = None) -> gpd.GeoDataFrame:
@@ -53,9 +77,12 @@ def places(source: str | Path, *, kinds: tuple[str, ...] | None = None) -> gpd.G
     -------
     geopandas.GeoDataFrame
         One row per feature, columns ``osm_id``, ``osm_type`` (node/way/relation),
-        ``kind``, ``detail`` (the tag value, e.g. the craft), ``name`` (empty when the
-        feature has none), ``lat``, ``lon`` and a point ``geometry`` in EPSG:4326, sorted
-        by kind then name. Shops are kept only when named.
+        ``kind``, ``detail`` (the tag value, e.g. the craft), ``name``, ``named`` (False
+        when OpenStreetMap gives no name: ``name`` is then made from the nearest named
+        settlement, "marketplace near Cazeau"), ``lat``, ``lon`` and a point ``geometry``
+        in EPSG:4326, sorted by kind then name. Shops are kept only when named. A
+        marketplace drawn as a node and as an area within :data:`MERGE_WITHIN_M` (same
+        name, or one unnamed) is one row: the node's, with the name either one gives.
 
     Raises
     ------
@@ -75,7 +102,8 @@ def places(source: str | Path, *, kinds: tuple[str, ...] | None = None) -> gpd.G
                 )
             )
     rows = _read_rows(path)
-    frame = pd.DataFrame(rows, columns=_COLUMNS)
+    frame = _merge_twins(pd.DataFrame(rows, columns=_COLUMNS))
+    frame = _name_unnamed(frame)
     if kinds is not None:
         frame = frame[frame["kind"].isin(kinds)]
     order = {kind: i for i, kind in enumerate(PLACE_KINDS)}
@@ -84,6 +112,59 @@ def places(source: str | Path, *, kinds: tuple[str, ...] | None = None) -> gpd.G
     frame = frame.reset_index(drop=True)
     geometry = gpd.points_from_xy(frame["lon"], frame["lat"], crs="EPSG:4326")
     return gpd.GeoDataFrame(frame, geometry=geometry, crs="EPSG:4326")
+
+
+def _merge_twins(frame: pd.DataFrame) -> pd.DataFrame:
+    """One row for a place drawn as a node and as an area (:data:`MERGE_WITHIN_M`)."""
+    names = frame["name"].astype(str).tolist()
+    drop: set[int] = set()
+    for kind in _MERGED_KINDS:
+        of_kind = frame["kind"] == kind
+        nodes = np.flatnonzero(of_kind & (frame["osm_type"] == "node"))
+        areas = np.flatnonzero(of_kind & (frame["osm_type"] != "node"))
+        if not len(nodes) or not len(areas):
+            continue
+        lat, lon = frame["lat"].to_numpy(), frame["lon"].to_numpy()
+        apart = pairwise_haversine_m(lat[nodes], lon[nodes], lat[areas], lon[areas])
+        merged: set[int] = set()
+        for j, area in enumerate(areas):
+            for i in np.argsort(apart[:, j], kind="stable"):
+                node = int(nodes[i])
+                if apart[i, j] > MERGE_WITHIN_M:
+                    break
+                given = {names[node], names[area]} - {""}
+                if node not in merged and len(given) <= 1:
+                    names[node] = next(iter(given), "")
+                    merged.add(node)
+                    drop.add(int(area))
+                    break
+    frame = frame.assign(name=names)
+    return frame.drop(index=frame.index[sorted(drop)]).reset_index(drop=True)
+
+
+def _name_unnamed(frame: pd.DataFrame) -> pd.DataFrame:
+    """A readable name for each unnamed place: its kind near the nearest named settlement."""
+    frame = frame.assign(named=frame["name"].astype(str).str.len() > 0)
+    unnamed = frame.index[~frame["named"]]
+    if not len(unnamed):
+        return frame
+    towns = frame[frame["named"] & frame["kind"].isin(_SETTLEMENTS)]
+    taken = set(frame["name"])
+    for index in unnamed:
+        row = frame.loc[index]
+        label = str(row["kind"]).replace("_", " ")
+        if towns.empty:
+            name = f"{label} at {row['lat']:.4f}, {row['lon']:.4f}"
+        else:
+            apart = pairwise_haversine_m([row["lat"]], [row["lon"]], towns["lat"], towns["lon"])[0]
+            name = f"{label} near {towns['name'].iloc[int(np.argmin(apart))]}"
+        unique, n = name, 1
+        while unique in taken:  # two unnamed markets near one village: "... (2)"
+            n += 1
+            unique = f"{name} ({n})"
+        taken.add(unique)
+        frame.at[index, "name"] = unique
+    return frame
 
 
 def _read_rows(path: Path) -> list[tuple[Any, ...]]:

@@ -29,7 +29,7 @@ from optimizer.models.routing.scenario import (
 from optimizer.models.routing.solve import RoutingResult, why_alone
 from optimizer.pipeline._common import _checked
 from optimizer.pipeline.run import ModelRun
-from optimizer.pipeline.travel import route_lines, travel
+from optimizer.pipeline.travel import closures_cutting, route_lines, travel
 from optimizer.results import Kpi, Status, worst_status
 from optimizer.scenario.scenario import Scenario
 
@@ -135,33 +135,48 @@ def _excluded(
         return []
     blame = _closure_names(scenario)
     open_road = None
-    if blame:
+    cut: dict[str, tuple[str, ...]] = {}
+    if scenario.network.closures:
         lifted = scenario.network.model_copy(update={"closures": ()})
         trips = travel(scenario.model_copy(update={"network": lifted}), points, points)
         open_road = np.isfinite(trips.distance_m) & np.isfinite(trips.time_s)
+        cut = closures_cutting(scenario, points)
     rows = []
-    plural = "s" if len(scenario.network.closures) > 1 else ""
     for group, member, why, value in left:
         reason = why
         if open_road is not None and _reachable(scenario, group, member, places, open_road):
-            reason = f"cut off by the road closure{plural} {blame}: {why}"
+            # the closures that cut off the member itself, else its group's depots and ends
+            named = cut.get(f"member:{member}") or tuple(
+                dict.fromkeys(c for end in _ends(scenario, group) for c in cut.get(end, ()))
+            )
+            named = named or blame
+            plural = "s" if len(named) > 1 else ""
+            reason = f"cut off by the road closure{plural} {'; '.join(named)}: {why}"
         rows.append(
             {"products": _label(group), "member": member, "reason": reason, "penalty": value}
         )
     return rows
 
 
-def _closure_names(scenario: Scenario) -> str:
-    """The scenario's closures as a user names them."""
-    names = []
-    for i, c in enumerate(scenario.network.closures, start=1):
-        if c.name:
-            names.append(repr(c.name))
-        elif c.polygon is not None:
-            names.append(f"polygon #{i}")
-        else:
-            names.append("OSM ways " + ", ".join(map(str, c.way_ids)))
-    return "; ".join(names)
+def _closure_names(scenario: Scenario) -> tuple[str, ...]:
+    """The scenario's closures as a user names them (docs/roads.md)."""
+    from optimizer.geo.closures import closure_label
+
+    return tuple(
+        closure_label(c.model_dump(exclude_defaults=True), i)
+        for i, c in enumerate(scenario.network.closures, start=1)
+    )
+
+
+def _ends(scenario: Scenario, group: RouteGroup) -> list[str]:
+    """The depots and end buyers of the vehicles that may serve ``group`` (routing ids)."""
+    ends = []
+    for v in scenario.vehicles:
+        if not v.products or set(v.products) & set(group.products):
+            ends.append(f"hub:{v.depot}")
+            if v.end_buyer:
+                ends.append(f"buyer:{v.end_buyer}")
+    return ends
 
 
 def _reachable(

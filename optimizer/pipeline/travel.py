@@ -10,20 +10,25 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import numpy.typing as npt
 import pandas as pd
 
+from optimizer.errors import InputError, Problem
 from optimizer.geodesy import pairwise_haversine_m
 from optimizer.io.geojson import line
 from optimizer.scenario.scenario import Scenario
 
 __all__ = [
     "FALLBACK_SPEED_KMH",
+    "SNAP_WARNING_M",
     "Travel",
+    "check_roads",
     "closure_report",
+    "closures_cutting",
     "road_network",
     "route_lines",
     "travel",
@@ -31,9 +36,22 @@ __all__ = [
 
 FloatArray = npt.NDArray[np.float64]
 FALLBACK_SPEED_KMH = 50.0
+#: A place farther than this from the road it joins is named in the warnings (metres): its
+#: trips start with a walk (or a track the map lacks) that no figure counts (docs/roads.md).
+SNAP_WARNING_M = 250.0
+_SHOWN = 5  # places named in one warning, the worst first
 
-_NETWORKS: dict[tuple[Any, ...], Any] = {}
-_CLOSURES: dict[tuple[Any, ...], Any] = {}
+_NETWORKS: dict[tuple[Any, ...], _Roads] = {}
+
+
+@dataclass(frozen=True)
+class _Roads:
+    """A scenario's network before and after its closures (``closures`` a ``ClosureSet``)."""
+
+    before: Any
+    network: Any
+    closures: Any
+    report: Any
 
 
 def _network_key(scenario: Scenario) -> tuple[Any, ...]:
@@ -53,11 +71,26 @@ def road_network(scenario: Scenario, *, progress: Callable[[str], None] | None =
 
     Networks are kept in memory per file and settings (and on disk by ``optimizer.geo``), so
     a what-if that changes only prices reuses them.
+
+    Raises
+    ------
+    InputError
+        When a closure closes no road, or the closures close every road (docs/roads.md).
     """
+    roads = _roads(scenario, progress=progress)
+    return None if roads is None else roads.network
+
+
+def _roads(
+    scenario: Scenario,
+    *,
+    progress: Callable[[str], None] | None = None,
+    source: str | None = None,
+) -> _Roads | None:
     settings = scenario.network
     if settings.file is None:
         return None
-    from optimizer.geo import load_network
+    from optimizer.geo import apply_closures, load_network
 
     key = _network_key(scenario)
     if key in _NETWORKS:
@@ -70,28 +103,134 @@ def road_network(scenario: Scenario, *, progress: Callable[[str], None] | None =
         speed_factor=settings.speed_factor,
         progress=progress,
     )
+    roads = _Roads(network, network, None, None)
     if settings.closures:
-        from optimizer.geo import close_roads
-
-        network, report = close_roads(
-            network,
-            way_ids=[w for c in settings.closures for w in c.way_ids],
-            names=[c.name for c in settings.closures if c.name],
-            polygons=[list(c.polygon) for c in settings.closures if c.polygon is not None],
-        )
-        _CLOSURES[key] = report
+        applied = apply_closures(network, [_closure_item(c) for c in settings.closures])
+        _refuse_bad_closures(scenario, applied, source)
+        roads = _Roads(network, applied.after, applied, applied.report())
     if len(_NETWORKS) > 8:
         _NETWORKS.pop(next(iter(_NETWORKS)))
-    _NETWORKS[key] = network
-    return network
+    _NETWORKS[key] = roads
+    return roads
+
+
+def _closure_item(closure: Any) -> dict[str, Any]:
+    if closure.name:
+        return {"name": closure.name}
+    if closure.polygon is not None:
+        return {"polygon": [list(corner) for corner in closure.polygon]}
+    return {"way_ids": list(closure.way_ids)}
+
+
+def _refuse_bad_closures(scenario: Scenario, applied: Any, source: str | None) -> None:
+    """A closure that closes no road, or closures that close them all, are input errors."""
+    from optimizer.geo import similar_roads
+
+    file = source or f"the settings of scenario {scenario.name!r}"
+    roads = Path(str(scenario.network.file)).name
+    problems = []
+    for i in applied.unmatched_closures:
+        closure = scenario.network.closures[i]
+        if closure.name:
+            like = similar_roads(applied.before, closure.name)
+            hint = f"; did you mean {_either(like)}?" if like else ""
+            problems.append(
+                Problem(
+                    file,
+                    f"the name or ref of a road in {roads} (none matches{hint})",
+                    key=f"network.closures[{i}].name",
+                    value=closure.name,
+                )
+            )
+        else:
+            missing = [w for w in closure.way_ids if w not in set(applied.before.way_id.tolist())]
+            problems.append(
+                Problem(
+                    file,
+                    f"ids of OSM ways in {roads} (none of them is there)",
+                    key=f"network.closures[{i}].way_ids",
+                    value=", ".join(map(str, missing)),
+                )
+            )
+    if not problems and not applied.after.edge_open.any():
+        problems.append(
+            Problem(
+                file,
+                f"closures that leave some road of {roads} open: "
+                f"{' and '.join(applied.labels)} close{'s' if len(applied.labels) == 1 else ''} "
+                "every road, nothing is left to drive on",
+                key="network.closures",
+            )
+        )
+    if problems:
+        raise InputError(problems)
+
+
+def _either(names: tuple[str, ...]) -> str:
+    quoted = [repr(n) for n in names]
+    return quoted[0] if len(quoted) == 1 else f"{', '.join(quoted[:-1])} or {quoted[-1]}"
+
+
+def check_roads(scenario: Scenario, *, source: str | None = None) -> list[str]:
+    """Check the scenario's places against its roads before any solve; the warnings found.
+
+    Every closure must close some road, and together they must leave the places a road: an
+    ``InputError`` names ``source`` (the scenario's file), the closure and, for a name that
+    matches no road, the names that look like it. The warnings name the places cut off by
+    a closure (and by which) and those farther than :data:`SNAP_WARNING_M` from a road.
+    Without a road network there is nothing to check.
+    """
+    roads = _roads(scenario, source=source)
+    if roads is None:
+        return []
+    from optimizer.geo import DEFAULT_MAX_SNAP_M, snap_distances
+
+    names = _place_names(scenario)
+    rows = [
+        (f"{kind}:{row.id}", row.lat, row.lon)
+        for kind, table in (
+            ("member", scenario.members),
+            ("supplier", scenario.suppliers),
+            ("buyer", scenario.buyers),
+            ("hub", scenario.hubs),
+        )
+        for row in table
+    ]
+    points = pd.DataFrame(rows, columns=["id", "lat", "lon"])
+    cut = _cut_off(roads, points, points.iloc[:0], names)
+    snap_m = snap_distances(roads.network, points)
+    members = points["id"].str.startswith("member:").to_numpy()
+    if cut and (snap_m[members] > DEFAULT_MAX_SNAP_M).all():
+        error = InputError(Problem(source or scenario.name, "members on the roads"))
+        raise _blamed(scenario, error, cut, names, source=source)
+    notes = [_cut_note(by, ids, names) for by, ids in cut.items()]
+    return notes + snap_warnings(roads.before, points, snap_m, names)
+
+
+def closures_cutting(scenario: Scenario, points: pd.DataFrame) -> dict[str, tuple[str, ...]]:
+    """For each place (``id``, ``lat``, ``lon``) the scenario's closures cut off from the main
+    roads, the closures that did it (docs/roads.md, "Snapping"); places not cut off are left
+    out."""
+    roads = _roads(scenario)
+    if roads is None or roads.closures is None:
+        return {}
+    found = roads.closures.cut_off(points)
+    return {str(p): tuple(by) for p, by in zip(points["id"], found, strict=True) if by}
+
+
+def _cut_note(by: tuple[str, ...], ids: list[str], names: dict[str, str]) -> str:
+    places = [names.get(i, i) for i in ids]
+    return f"cut off by the road closure{'s' if len(by) > 1 else ''} {' and '.join(by)}: " + (
+        _listed(places)
+    )
 
 
 def closure_report(scenario: Scenario) -> Any:
     """What the scenario's road closures closed (a ``ClosureReport``), or None without any."""
     if not scenario.network.closures or scenario.network.file is None:
         return None
-    road_network(scenario)
-    return _CLOSURES.get(_network_key(scenario))
+    roads = _roads(scenario)
+    return None if roads is None else roads.report
 
 
 @dataclass(frozen=True)
@@ -116,8 +255,8 @@ def travel(scenario: Scenario, origins: pd.DataFrame, destinations: pd.DataFrame
     ``parameters.detour_factor`` at 50 km/h, with a note in ``warnings`` saying so (shown
     beside every result built on it).
     """
-    network = road_network(scenario)
-    if network is None:
+    roads = _roads(scenario)
+    if roads is None:
         message = (
             "no road network in the scenario: distances are straight lines x "
             f"{scenario.parameters.detour_factor:g} at {FALLBACK_SPEED_KMH:g} km/h"
@@ -133,21 +272,34 @@ def travel(scenario: Scenario, origins: pd.DataFrame, destinations: pd.DataFrame
         )
     from optimizer.geo.matrix import travel_matrix
 
-    matrix = travel_matrix(
-        network,
-        origins.set_index("id")[["lat", "lon"]],
-        destinations.set_index("id")[["lat", "lon"]],
-    )
+    names = _place_names(scenario)
+    cut = _cut_off(roads, origins, destinations, names)
+    try:
+        matrix = travel_matrix(
+            roads.network,
+            origins.set_index("id")[["lat", "lon"]],
+            destinations.set_index("id")[["lat", "lon"]],
+        )
+    except InputError as error:
+        raise _blamed(scenario, error, cut, names) from None
     notes = []
-    report = closure_report(scenario)
-    if report is not None:
-        notes.append("road closures: " + report.summary().replace("\n", ";"))
+    if roads.report is not None:
+        notes.append("road closures: " + roads.report.summary().replace("\n", ";"))
+    notes += [_cut_note(by, ids, names) for by, ids in cut.items()]
+    cut_ids = {i for ids in cut.values() for i in ids}
     far = [str(i) for i, f in zip(matrix.origin_ids, matrix.origin_far, strict=True) if f]
     far += [
         str(i) for i, f in zip(matrix.destination_ids, matrix.destination_far, strict=True) if f
     ]
+    far = [i for i in dict.fromkeys(far) if i not in cut_ids]
     if far:
         notes.append(f"far from any road, left unreached: {', '.join(far[:10])}")
+    notes += snap_warnings(
+        roads.before,
+        pd.concat([origins, destinations], ignore_index=True),
+        np.concatenate([matrix.origin_snap_m, matrix.destination_snap_m]),
+        names,
+    )
     return Travel(
         matrix.distance_m,
         matrix.time_s,
@@ -156,6 +308,100 @@ def travel(scenario: Scenario, origins: pd.DataFrame, destinations: pd.DataFrame
         matrix.destination_snap_m,
         tuple(notes),
     )
+
+
+def _place_names(scenario: Scenario) -> dict[str, str]:
+    """``member M017 (Farm Lindow 3)`` for each place id, bare or as ``member:M017``."""
+    names: dict[str, str] = {}
+    for kind, rows in (
+        ("hub", scenario.hubs),
+        ("supplier", scenario.suppliers),
+        ("buyer", scenario.buyers),
+        ("member", scenario.members),
+    ):
+        for row in rows:
+            text = f"{kind} {row.id} ({row.name})" if row.name else f"{kind} {row.id}"
+            names[row.id] = names[f"{kind}:{row.id}"] = text
+    return names
+
+
+def _cut_off(
+    roads: _Roads, origins: pd.DataFrame, destinations: pd.DataFrame, names: dict[str, str]
+) -> dict[tuple[str, ...], list[str]]:
+    """The ids of the places the closures cut off, grouped by the closures that did it."""
+    if roads.closures is None:
+        return {}
+    points = pd.concat([origins, destinations], ignore_index=True).drop_duplicates("id")
+    groups: dict[tuple[str, ...], list[str]] = {}
+    for place, by in zip(points["id"], roads.closures.cut_off(points), strict=True):
+        if by:
+            groups.setdefault(tuple(by), []).append(str(place))
+    return groups
+
+
+def _blamed(
+    scenario: Scenario,
+    error: InputError,
+    cut: dict[tuple[str, ...], list[str]],
+    names: dict[str, str],
+    *,
+    source: str | None = None,
+) -> InputError:
+    """No place on the roads: when closures cut them off, the error names the closures."""
+    if not cut:
+        return error
+    closures = sorted({label for by in cut for label in by})
+    places = [names.get(p, p) for group in cut.values() for p in group]
+    return InputError(
+        Problem(
+            source or f"the settings of scenario {scenario.name!r}",
+            f"closures that leave the places a road to drive on ({' and '.join(closures)} "
+            f"cut off {_listed(places)})",
+            key="network.closures",
+        )
+    )
+
+
+def _listed(items: list[str]) -> str:
+    shown = ", ".join(items[:10])
+    return shown if len(items) <= 10 else f"{shown} and {len(items) - 10} more"
+
+
+def snap_warnings(
+    network: Any, points: pd.DataFrame, snap_m: FloatArray, names: dict[str, str]
+) -> list[str]:
+    """One warning naming the places farther than :data:`SNAP_WARNING_M` from their road.
+
+    The worst first, by name (``member M017 (Farm Lindow 3) is 390 m from the nearest
+    road``); a place outside the network's bounds says so.
+    """
+    far = np.flatnonzero(np.asarray(snap_m) > SNAP_WARNING_M)
+    if not len(far):
+        return []
+    lat_lo, lon_lo, lat_hi, lon_hi = network.bbox
+    seen: set[str] = set()
+    lines = []
+    for i in far[np.argsort(-np.asarray(snap_m)[far], kind="stable")]:
+        place = str(points["id"].iloc[i])
+        if place in seen:
+            continue
+        seen.add(place)
+        lat, lon = float(points["lat"].iloc[i]), float(points["lon"].iloc[i])
+        outside = not (lat_lo <= lat <= lat_hi and lon_lo <= lon <= lon_hi)
+        metres = (
+            f"{snap_m[i]:,.0f} m from the nearest road"
+            if np.isfinite(snap_m[i])
+            else "far from every road (none is open)"
+        )
+        lines.append(
+            f"{names.get(place, place)} is {metres}"
+            + (f", outside the bounds of the road file ({network.source})" if outside else "")
+        )
+    more = "" if len(lines) <= _SHOWN else f"; and {len(lines) - _SHOWN} more"
+    return [
+        f"{len(lines)} place{'s' if len(lines) > 1 else ''} more than {SNAP_WARNING_M:,.0f} m "
+        f"from a road (trips are counted from the road): " + "; ".join(lines[:_SHOWN]) + more
+    ]
 
 
 def route_lines(
