@@ -2,7 +2,8 @@
 
 Loaded scenarios and road networks are heavy, shared, read-only objects:
 ``st.cache_resource``. Model runs are results: ``st.cache_data``, keyed by a hash of the
-scenario's JSON (a Scenario is passed as the unhashed ``_scenario``). Nothing here holds
+scenario's JSON (a Scenario is passed as the unhashed ``_scenario``); each run is recorded
+once in the run store (:mod:`optimizer.store`) as it is made. Nothing here holds
 model logic: it calls :func:`optimizer.pipeline.run_model` and
 :mod:`optimizer.scenario.variants`.
 """
@@ -16,6 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import streamlit as st
+from sqlalchemy.exc import SQLAlchemyError
 
 from optimizer.errors import InputError
 from optimizer.pipeline.registry import MODELS, run_model
@@ -25,6 +27,7 @@ from optimizer.scenario.bundled import bundled_scenarios_dir
 from optimizer.scenario.load import load_scenario
 from optimizer.scenario.scenario import Scenario
 from optimizer.scenario.variants import apply_overrides
+from optimizer.store import RunStore, open_store
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -39,6 +42,8 @@ __all__ = [
     "current_base",
     "current_variant",
     "load_bundled",
+    "record_run",
+    "run_store",
     "scenario_key",
     "set_base",
     "show_input_error",
@@ -104,8 +109,38 @@ def cached_variant(key: str, overrides_json: str, _base: Scenario) -> Scenario:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def cached_run(key: str, model: str, _scenario: Scenario) -> ModelRun:
-    """One model's run on one scenario (the raw solver result is dropped: not shown)."""
-    return replace(run_model(_scenario, model), result=None)
+    """One model's run on one scenario, recorded in the run store (the raw solver result is
+    dropped after recording: not shown)."""
+    run = run_model(_scenario, model)
+    record_run(run, _scenario)
+    return replace(run, result=None)
+
+
+@st.cache_resource(show_spinner=False)
+def run_store() -> RunStore | None:
+    """The run store of this app (``$COOP_OPTIMIZER_STORE``, else the user's); None when it
+    cannot be opened: the app then works without recording."""
+    try:
+        return open_store()
+    except InputError as error:
+        st.toast(f"Runs are not recorded: {error.first_line}")
+        return None
+
+
+def record_run(run: ModelRun, scenario: Scenario) -> int | None:
+    """Record a run of the app in the run store; its id, or None when nothing was stored.
+
+    A later History page reads it back with ``run_store().get(id)`` and
+    ``run_store().scenario(id)``.
+    """
+    store = run_store()
+    if store is None:
+        return None
+    try:
+        return store.record(run, scenario, label="app")
+    except (InputError, SQLAlchemyError) as error:
+        st.toast(f"This run was not recorded: {error}")
+        return None
 
 
 def set_base(scenario: Scenario, label: str) -> None:

@@ -12,11 +12,11 @@ from typing import Annotated
 
 import typer
 from rich.console import Console
-from rich.table import Table
 
 from optimizer.cli._text import user_text as _user
+from optimizer.cli.runs import NoStoreOption, StoreOption
+from optimizer.cli.show import print_comparison
 from optimizer.errors import InputError
-from optimizer.io.format import format_number
 
 __all__ = ["APP_FILE", "STREAMLIT_SETTINGS", "app_command", "compare_command"]
 
@@ -51,10 +51,14 @@ def compare_command(
         Path | None,
         typer.Option("--out", help="Folder for the KPI and member tables (CSV, XLSX, text)."),
     ] = None,
+    store: StoreOption = None,
+    no_store: NoStoreOption = False,
 ) -> None:
     """Run one model on a base scenario and its variants and show them side by side."""
+    from optimizer.cli.runs import open_cli_store, record_run
     from optimizer.io.write import check_out_folder, write_tables
-    from optimizer.pipeline.compare import change_columns, compare_scenarios
+    from optimizer.pipeline.compare import compare_runs
+    from optimizer.pipeline.registry import run_model
     from optimizer.scenario.load import load_scenario
 
     try:
@@ -62,28 +66,16 @@ def compare_command(
             check_out_folder(out)
         scenarios = [load_scenario(path) for path in (base, *variants)]
         names = _names([base, *variants])
+        opened = open_cli_store(store, no_store)
         with _out.status(f"solving {model} on {len(scenarios)} scenarios ..."):
-            comparison = compare_scenarios(scenarios[0], scenarios[1:], model, names=names)
+            runs = [run_model(scenario, model) for scenario in scenarios]
+            comparison = compare_runs(runs, names)
+        for name, run, scenario in zip(names, runs, scenarios, strict=True):
+            record_run(opened, run, scenario, label=f"compare: {name}")
     except InputError as exc:
         _err.print(f"error: {exc.first_line}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
-    table = Table(title=_user(f"{model}: variants against {comparison.base}"))
-    table.add_column("KPI")
-    table.add_column("unit")
-    for name in comparison.names:
-        table.add_column(_user(name), justify="right")
-    for name in comparison.names[1:]:
-        table.add_column(_user(f"{name} %"), justify="right")
-    for row in comparison.kpis.to_dict(orient="records"):
-        cells = [_user(row["kpi"]), _user(row["unit"])]
-        cells += [format_number(row[name]) for name in comparison.names]
-        cells += [
-            format_number(row[change_columns(name)[1]], "%", sign=True)
-            for name in comparison.names[1:]
-        ]
-        table.add_row(*cells)
-    _out.print(table)
-    _out.print(comparison.summary(), markup=False, highlight=False)
+    print_comparison(comparison, model)
     if out is not None:
         tables = {"kpis": comparison.kpis, "per_member": comparison.per_member}
         written = write_tables(tables, out, workbook=f"compare-{model}.xlsx")

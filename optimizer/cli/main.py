@@ -20,8 +20,9 @@ from rich.table import Table
 
 from optimizer import __version__
 from optimizer.cli._text import user_text as _user
+from optimizer.cli.runs import NoStoreOption, StoreOption, open_cli_store, record_run
+from optimizer.cli.show import print_run as show_run
 from optimizer.errors import InputError
-from optimizer.io.format import format_cell, format_number
 from optimizer.io.write import check_out_file, check_out_folder
 from optimizer.scenario.load import load_scenario
 from optimizer.scenario.scenario import Scenario
@@ -150,6 +151,8 @@ def demo(
         Path | None,
         typer.Option("--scenario", help="Another scenario instead of the bundled default."),
     ] = None,
+    store: StoreOption = None,
+    no_store: NoStoreOption = False,
 ) -> None:
     """Run the bundled default scenario (Mecklenburg) end to end and write its results."""
     from optimizer.pipeline.demo import run_demo
@@ -158,8 +161,14 @@ def demo(
         check_out_folder(out)
         path = scenario or default_scenario_path()
         loaded = load_scenario(path)
+        opened = open_cli_store(store, no_store)
         print_summary(loaded)
-        written = run_demo(loaded, out, console=console)
+        written = run_demo(
+            loaded,
+            out,
+            console=console,
+            on_run=lambda run: record_run(opened, run, loaded, label="demo", console=console),
+        )
     console.print(f"\nResults written to [bold]{_user(out.resolve(), 1000)}[/bold]:")
     for file in written:
         console.print(
@@ -196,6 +205,11 @@ def solve(
         str | None,
         typer.Option("--level", help="Split among cooperatives or members (procurement)."),
     ] = None,
+    label: Annotated[
+        str | None, typer.Option("--label", help="A label for the stored run.")
+    ] = None,
+    store: StoreOption = None,
+    no_store: NoStoreOption = False,
 ) -> None:
     """Solve one model on a scenario; print the plan and write CSV, XLSX, GeoJSON and JSON."""
     from optimizer.pipeline.registry import run_model
@@ -225,9 +239,12 @@ def solve(
                     f"--time-limit {time_limit}: expected a positive, finite number of seconds"
                 )
             options = {k: v for k, v in (("engine", engine), ("time_limit", time_limit)) if v}
+        opened = open_cli_store(store, no_store)
         with console.status(f"solving {model} on {scenario.name} ..."):
             run = run_model(scenario, model, **options)
     print_run(run, member=member)
+    with _guard():
+        record_run(opened, run, scenario, options=options, label=label, console=console)
     if out is not None:
         written = run.write(out)
         console.print(
@@ -235,101 +252,22 @@ def solve(
         )
 
 
+def print_run(run: Any, *, member: str | None = None) -> None:
+    """A model run in the terminal (:func:`optimizer.cli.show.print_run` on this console)."""
+    show_run(run, member=member, console=console)
+
+
 def _no_member(member: str) -> None:
     raise InputError(f"--member {member}: no member with that id in the scenario")
 
 
-_SHOWN: dict[str, tuple[tuple[str, str], ...]] = {
-    "hubs": (
-        ("hubs", "Open hubs"),
-        ("corridors", "Corridors: whole trucks per period"),
-        ("cost_by_echelon", "Value and cost by echelon"),
-        ("sharing", "Value of sharing: each cooperative alone and its share together"),
-        ("sharing_stability", "Is the split stable?"),
-    ),
-    "procurement": (
-        ("orders", "Orders: supplier, product, quantity, bracket reached"),
-        ("trucks", "Truckloads"),
-        ("split", "Each member's bill and savings"),
-        ("stability", "Is the split stable?"),
-        ("equity", "Equity of the split"),
-        ("equity_by_tag", "Tagged groups: share of volume and of savings"),
-    ),
-    "routes": (("routes", "Collection routes"), ("skipped", "Members not collected")),
-    "markets": (
-        ("plan", "Plan: who sells what to whom, and what it earns"),
-        ("own_best_vs_plan", "Each member's own best buyer against the plan"),
-        ("income_by_cooperative", "Income by cooperative"),
-        ("income_by_tag", "Income by member tag"),
-    ),
-}
-
-
-def print_run(run: Any, *, member: str | None = None) -> None:
-    """A model run in the terminal: its summary, KPIs and the most telling table rows."""
-    console.print(
-        f"\n[bold]{run.model}[/bold] on {_user(run.scenario)}: {run.status.value} "
-        f"({run.runtime_s:.1f} s)"
-    )
-    console.print(run.summary, markup=False, highlight=False)
-    for note in run.warnings:
-        console.print(f"[yellow]note[/yellow]: {_user(note, 2000)}", highlight=False)
-    kpis = Table(title="Key figures")
-    kpis.add_column("figure")
-    kpis.add_column("value", justify="right")
-    kpis.add_column("unit")
-    for kpi in run.kpis:
-        kpis.add_row(kpi.label, format_number(kpi.value), kpi.unit)
-    console.print(kpis)
-    for name, title in _SHOWN.get(run.model, ()):
-        frame = run.tables.get(name)
-        if frame is not None and not frame.empty:
-            if name == "hubs":
-                frame = frame[frame["open"]]
-            console.print(_frame_table(frame, title))
-    if run.model == "markets" and "route_comparison" in run.tables:
-        table = run.tables["route_comparison"]
-        if member is not None:
-            shown = table[table["member"] == member]
-            title = f"Every reachable buyer for {_user(member)}"
-        else:
-            shown = table[table["rank"] <= 2].head(30)
-            title = "Best two buyers per member and product (first 30 rows; --member ID for one)"
-        columns = {
-            "member": "member",
-            "product": "product",
-            "buyer": "buyer",
-            "distance_km": "km",
-            "time_h": "hours",
-            "transport_cost_per_unit": "transport/unit",
-            "net_per_unit": "net/unit",
-            "rank": "rank",
-            "perishability_ok": "fresh enough",
-            "planned_quantity": "planned qty",
-        }
-        shown = shown[list(columns)].rename(columns=columns)
-        console.print(_frame_table(shown, title))
-
-
-def _frame_table(frame: Any, title: str, *, max_rows: int = 25) -> Table:
-    if len(frame) > max_rows:
-        title = f"{title} (first {max_rows} of {len(frame)} rows; all of them in the files)"
-        frame = frame.head(max_rows)
-    table = Table(title=title)
-    for column in frame.columns:
-        table.add_column(_user(column))
-    for row in frame.itertuples(index=False):
-        table.add_row(
-            *[_user(format_cell(v, str(c))) for v, c in zip(row, frame.columns, strict=True)]
-        )
-    return table
-
-
 def _register_app_commands() -> None:
     from optimizer.cli.commands import app_command, compare_command
+    from optimizer.cli.runs import runs_app
 
     app.command("compare")(compare_command)
     app.command("app")(app_command)
+    app.add_typer(runs_app, name="runs")
 
 
 _register_app_commands()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -10,14 +11,24 @@ from rich.console import Console
 
 from optimizer.io.write import places_geojson, write_geojson, write_json, write_tables
 from optimizer.pipeline.registry import MODELS, run_model
+from optimizer.pipeline.run import ModelRun
 from optimizer.scenario.scenario import Scenario
 from optimizer.scenario.schema import TABLE_MODELS
 
 __all__ = ["run_demo"]
 
 
-def run_demo(scenario: Scenario, out: Path, *, console: Console | None = None) -> list[Path]:
-    """Run every available model on ``scenario`` and write the results to ``out``."""
+def run_demo(
+    scenario: Scenario,
+    out: Path,
+    *,
+    console: Console | None = None,
+    on_run: Callable[[ModelRun], object] | None = None,
+) -> list[Path]:
+    """Run every available model on ``scenario`` and write the results to ``out``.
+
+    ``on_run`` is called with each model's run as it finishes (the CLI records it).
+    """
     console = console or Console(quiet=True)
     out = Path(out)
     written: list[Path] = []
@@ -37,6 +48,8 @@ def run_demo(scenario: Scenario, out: Path, *, console: Console | None = None) -
         for note in run.warnings:
             console.print("  [yellow]note[/yellow]: ", end="")
             console.print(note, markup=False, highlight=False)
+        if on_run is not None:
+            on_run(run)
         written += run.write(out / name)
         kpis[name] = {"status": run.status.value, **run.kpi_values()}
     summary = {

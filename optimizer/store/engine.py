@@ -32,6 +32,7 @@ __all__ = [
     "default_url",
     "migrate",
     "resolve_url",
+    "roads_dir",
     "store_error",
 ]
 
@@ -93,7 +94,9 @@ def connect(url: URL) -> tuple[Engine, Engine]:
     if url.get_backend_name() == "sqlite":
         return _sqlite(url, shown)
     try:
-        engine = sa.create_engine(url, pool_pre_ping=True)
+        # a server that does not answer is an error within seconds, not a hang
+        arguments = {"connect_timeout": 10} if url.get_backend_name() == "postgresql" else {}
+        engine = sa.create_engine(url, pool_pre_ping=True, connect_args=arguments)
     except (exc.ArgumentError, exc.NoSuchModuleError, ImportError) as error:
         raise store_error(shown, _EXPECTED, f"{error.__class__.__name__}: {error}") from None
     return engine, engine
@@ -176,3 +179,15 @@ def migrate(writer: Engine, shown: str) -> None:
         if revision != HEAD:
             config.attributes["connection"] = connection
             command.upgrade(config, "head")
+
+
+def roads_dir() -> Path:
+    """Where stored road files are written back when their original file is gone: the road
+    cache's folder (``$COOP_OPTIMIZER_CACHE``, else ``$XDG_CACHE_HOME/coop-optimizer``, else
+    ``~/.cache/coop-optimizer``: :func:`optimizer.geo.load.default_cache_dir`, not imported
+    because importing the roads' package costs seconds)."""
+    explicit = os.environ.get("COOP_OPTIMIZER_CACHE")
+    if explicit:
+        return Path(explicit).expanduser() / "stored-roads"
+    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
+    return Path(base) / "coop-optimizer" / "stored-roads"

@@ -11,9 +11,11 @@ run's header and KPI values, without its tables.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from importlib import metadata
 from typing import Any
 
 import pandas as pd
@@ -21,12 +23,45 @@ import pandas as pd
 from optimizer.pipeline.run import ModelRun
 from optimizer.results import Kpi, Status
 
-__all__ = ["RunSummary", "StoredRun", "as_utc", "kpi_value", "verdict_of"]
+__all__ = [
+    "RunSummary",
+    "StoredRun",
+    "as_utc",
+    "gap_of",
+    "kpi_value",
+    "verdict_of",
+    "versions",
+]
+
+_PACKAGES = ("coop-optimizer", "numpy", "pandas", "scipy", "pulp", "highspy", "ortools", "pyvrp")
+_VERSIONS: dict[str, str] = {}
 
 
 def as_utc(moment: datetime) -> datetime:
     """A stored (naive UTC) time as an aware UTC time."""
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def versions() -> dict[str, str]:
+    """The package and solver versions a run is recorded with."""
+    if not _VERSIONS:
+        _VERSIONS["python"] = sys.version.split()[0]
+        for name in _PACKAGES:
+            try:
+                _VERSIONS[name] = metadata.version(name)
+            except metadata.PackageNotFoundError:
+                _VERSIONS[name] = "not installed"
+    return dict(_VERSIONS)
+
+
+def gap_of(run: ModelRun) -> float | None:
+    """The solver's relative gap of a run (None where no bound was proven)."""
+    gap = getattr(run.result, "gap", None)
+    if gap is None:
+        gap = getattr(getattr(run.result, "report", None), "gap", None)
+    if gap is None or not math.isfinite(float(gap)):
+        return None
+    return float(gap)
 
 
 def verdict_of(run: ModelRun) -> str:

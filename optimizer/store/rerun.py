@@ -19,8 +19,8 @@ import pandas as pd
 from optimizer.pipeline.compare import Comparison, compare_runs
 from optimizer.pipeline.registry import run_model
 from optimizer.pipeline.run import ModelRun
-from optimizer.store.records import StoredRun
-from optimizer.store.store import RunStore, versions
+from optimizer.store.records import StoredRun, versions
+from optimizer.store.store import RunStore
 
 __all__ = ["RERUN_TOLERANCE", "Rerun", "rerun"]
 

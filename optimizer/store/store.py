@@ -9,14 +9,11 @@ runs use them. Each record is one transaction: a run is in the store whole or no
 
 from __future__ import annotations
 
+import contextlib
 import json
 import math
-import os
-import sys
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from importlib import metadata
-from pathlib import Path
 from typing import Any
 
 import pandas as pd
@@ -29,8 +26,16 @@ from optimizer.pipeline.run import ModelRun
 from optimizer.results import Kpi, Status
 from optimizer.scenario.scenario import Scenario
 from optimizer.store import codec
-from optimizer.store.engine import connect, migrate, resolve_url, store_error
-from optimizer.store.records import RunSummary, StoredRun, as_utc, kpi_value, verdict_of
+from optimizer.store.engine import connect, migrate, resolve_url, roads_dir, store_error
+from optimizer.store.records import (
+    RunSummary,
+    StoredRun,
+    as_utc,
+    gap_of,
+    kpi_value,
+    verdict_of,
+    versions,
+)
 from optimizer.store.schema import (
     roads,
     run_kpis,
@@ -43,9 +48,6 @@ from optimizer.store.schema import (
 )
 
 __all__ = ["RunStore", "open_store"]
-
-_PACKAGES = ("coop-optimizer", "numpy", "pandas", "scipy", "pulp", "highspy", "ortools", "pyvrp")
-_VERSIONS: dict[str, str] = {}
 
 
 def open_store(url: str | None = None) -> RunStore:
@@ -80,27 +82,6 @@ def _now() -> datetime:
     return datetime.now(UTC).replace(tzinfo=None)
 
 
-def versions() -> dict[str, str]:
-    """The package and solver versions a run is recorded with."""
-    if not _VERSIONS:
-        _VERSIONS["python"] = sys.version.split()[0]
-        for name in _PACKAGES:
-            try:
-                _VERSIONS[name] = metadata.version(name)
-            except metadata.PackageNotFoundError:
-                _VERSIONS[name] = "not installed"
-    return dict(_VERSIONS)
-
-
-def _gap(run: ModelRun) -> float | None:
-    gap = getattr(run.result, "gap", None)
-    if gap is None:
-        gap = getattr(getattr(run.result, "report", None), "gap", None)
-    if gap is None or not math.isfinite(float(gap)):
-        return None
-    return float(gap)
-
-
 class RunStore:
     """A run store at one URL (see :func:`open_store`)."""
 
@@ -108,6 +89,18 @@ class RunStore:
         self.url = url
         self._reader = reader
         self._writer = writer
+
+    @contextlib.contextmanager
+    def _connection(self, *, write: bool = False) -> Iterator[Connection]:
+        """A connection (in one transaction when writing); a store that stops answering, is
+        locked past the wait or is damaged is an InputError naming the store."""
+        try:
+            with self._writer.begin() if write else self._reader.connect() as connection:
+                yield connection
+        except (exc.IntegrityError, exc.ProgrammingError, exc.DataError):
+            raise  # a bug in the store's code, not a problem of the store
+        except exc.DBAPIError as error:
+            raise store_error(self.url, "a readable, writable run store", _short(error)) from None
 
     def __enter__(self) -> RunStore:
         return self
@@ -148,7 +141,7 @@ class RunStore:
             "overrides": codec.dumps(dict(overrides or {})),
             "options": codec.dumps(dict(options or {})),
             "status": run.status.value,
-            "gap": _gap(run),
+            "gap": gap_of(run),
             "verdict": verdict_of(run),
             "summary": run.summary,
             "warnings": codec.dumps(list(run.warnings)),
@@ -178,7 +171,7 @@ class RunStore:
             {"name": name, "data": codec.encode_layer(features)}
             for name, features in run.layers.items()
         ]
-        with self._writer.begin() as connection:
+        with self._connection(write=True) as connection:
             self._store_inputs(connection, packed)
             run_id = _insert_id(connection, runs, row)
             for rows, table in ((kpis, run_kpis), (tables, run_tables), (layers, run_layers)):
@@ -225,7 +218,7 @@ class RunStore:
     def create_sweep(self, spec: Mapping[str, Any], model: str, label: str | None = None) -> int:
         """Record a new sweep (its specification and model) and return its id."""
         row = {"created_at": _now(), "model": model, "label": label, "spec": codec.dumps(spec)}
-        with self._writer.begin() as connection:
+        with self._connection(write=True) as connection:
             return _insert_id(connection, sweeps, row)
 
     def delete(self, run_ids: Iterable[int]) -> int:
@@ -239,7 +232,7 @@ class RunStore:
         ids = sorted({int(i) for i in run_ids})
         if not ids:
             return 0
-        with self._writer.begin() as connection:
+        with self._connection(write=True) as connection:
             found = set(
                 connection.execute(sa.select(runs.c.id).where(runs.c.id.in_(ids))).scalars()
             )
@@ -292,7 +285,7 @@ class RunStore:
         query = query.order_by(runs.c.id.desc())
         if limit is not None:
             query = query.limit(limit)
-        with self._reader.connect() as connection:
+        with self._connection() as connection:
             rows = connection.execute(query).all()
             kpi_query = sa.select(run_kpis.c.run_id, run_kpis.c.name, run_kpis.c.value)
             if (scenario, model, since, sweep_id, limit) != (None,) * 5:
@@ -325,7 +318,7 @@ class RunStore:
         query = sa.select(runs.c.sample).where(
             runs.c.sweep_id == sweep_id, runs.c.sample.is_not(None)
         )
-        with self._reader.connect() as connection:
+        with self._connection() as connection:
             return {int(s) for s in connection.execute(query).scalars()}
 
     def get(self, run_id: int) -> StoredRun:
@@ -336,7 +329,7 @@ class RunStore:
         InputError
             When no run has that id.
         """
-        with self._reader.connect() as connection:
+        with self._connection() as connection:
             row = self._row(connection, run_id)
             kpis = connection.execute(
                 sa.select(run_kpis).where(run_kpis.c.run_id == run_id).order_by(run_kpis.c.position)
@@ -395,18 +388,18 @@ class RunStore:
         InputError
             When no run has that id.
         """
-        with self._reader.connect() as connection:
+        with self._connection() as connection:
             row = self._row(connection, run_id)
             inputs = self._inputs(connection, row.scenario_hash)
 
         def roads_bytes() -> bytes:
             digest = inputs["roads"][0]
-            with self._reader.connect() as connection:
+            with self._connection() as connection:
                 query = sa.select(roads.c.data).where(roads.c.hash == digest)
                 return bytes(connection.execute(query).scalar_one())
 
         return codec.unpack_scenario(
-            inputs["settings"], inputs["tables"], inputs["roads"], roads_bytes, _roads_dir()
+            inputs["settings"], inputs["tables"], inputs["roads"], roads_bytes, roads_dir()
         )
 
     def _row(self, connection: Connection, run_id: int) -> Any:
@@ -437,18 +430,6 @@ def _per_member(data: bytes | None) -> pd.DataFrame:
     if data is None:  # a run stored by the first schema
         return pd.DataFrame(columns=["member", "cooperative", "value"])
     return codec.decode_frame(bytes(data))
-
-
-def _roads_dir() -> Path:
-    """Where stored road files are written back when their original file is gone: the road
-    cache's folder (``$COOP_OPTIMIZER_CACHE``, else ``$XDG_CACHE_HOME/coop-optimizer``, else
-    ``~/.cache/coop-optimizer``: :func:`optimizer.geo.load.default_cache_dir`, not imported
-    because importing the roads' package costs seconds)."""
-    explicit = os.environ.get("COOP_OPTIMIZER_CACHE")
-    if explicit:
-        return Path(explicit).expanduser() / "stored-roads"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "coop-optimizer" / "stored-roads"
 
 
 def _unknown(url: str, ids: list[int]) -> InputError:

@@ -145,3 +145,14 @@ def test_unknown_id_and_bad_urls_are_input_errors(store: RunStore, tmp_path: Pat
 def test_tests_never_use_the_users_store() -> None:
     # tests/conftest.py points the default store at a temporary file
     assert "run-store" in default_url()
+
+
+def test_a_store_damaged_after_opening_is_an_input_error(tmp_path: Path) -> None:
+    path = tmp_path / "damaged.sqlite"
+    store = open_store(f"sqlite:///{path}")
+    store.close()
+    path.write_bytes(b"no longer a database" * 500)
+    for wal in tmp_path.glob("damaged.sqlite-*"):
+        wal.unlink()
+    with pytest.raises(InputError, match="readable, writable run store"):
+        store.list()
