@@ -54,28 +54,38 @@ def test_four_writers_at_once_lose_nothing(tmp_path: Path) -> None:
     store.close()
 
 
-def test_a_writer_killed_mid_write_leaves_every_committed_run(tmp_path: Path) -> None:
-    path = tmp_path / "runs.sqlite"
-    url = f"sqlite:///{path}"
-    open_store(url).close()
-    process = _writer(url, "victim", 0)
+def _kill_while_writing(url: str, delay: float) -> list[int]:
+    """Start a writer, let it commit a few runs, SIGKILL it ``delay`` s later; its run ids."""
+    process = _writer(url, f"victim-{delay}", 0)
     assert process.stdout is not None
     committed: list[int] = []
     for line in process.stdout:
         committed.append(int(line.split()[2]))
-        if len(committed) >= 8:
+        if len(committed) >= 4:
             break
-    time.sleep(0.037)  # somewhere inside the next record
+    time.sleep(delay)  # somewhere inside a later record: encoding it, or writing it
     process.send_signal(signal.SIGKILL)
     process.wait(timeout=30)
     committed += [int(line.split()[2]) for line in process.stdout.read().splitlines()]
     process.stdout.close()
+    assert process.returncode == -signal.SIGKILL
+    return committed
+
+
+def test_a_writer_killed_mid_write_leaves_every_committed_run(tmp_path: Path) -> None:
+    path = tmp_path / "runs.sqlite"
+    url = f"sqlite:///{path}"
+    open_store(url).close()
+    committed: list[int] = []
+    # three kills at different moments of the record's cycle, on the same store
+    for delay in (0.013, 0.037, 0.071):
+        committed += _kill_while_writing(url, delay)
     with sqlite3.connect(path) as connection:
         assert connection.execute("PRAGMA integrity_check").fetchone() == ("ok",)
     store = open_store(url)
     listed = {r.id: r for r in store.list()}
     assert set(committed) <= set(listed)
-    for run_id in listed:  # the committed ones and nothing half-written
+    for run_id in listed:  # the committed ones, each whole, and nothing half-written
         stored = store.get(run_id)
         assert len(stored.tables["values"]) == 20_000
         assert stored.kpi_values() == {"sample": float(stored.sample or 0)}
