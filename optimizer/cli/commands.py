@@ -66,7 +66,7 @@ def compare_command(
             check_out_folder(out)
         scenarios = [load_scenario(path) for path in (base, *variants)]
         names = _names([base, *variants])
-        opened = open_cli_store(store, no_store)
+        opened = open_cli_store(store, no_store, recording=True)
         with _out.status(f"solving {model} on {len(scenarios)} scenarios ..."):
             runs = [run_model(scenario, model) for scenario in scenarios]
             comparison = compare_runs(runs, names)

@@ -161,7 +161,7 @@ def demo(
         check_out_folder(out)
         path = scenario or default_scenario_path()
         loaded = load_scenario(path)
-        opened = open_cli_store(store, no_store)
+        opened = open_cli_store(store, no_store, recording=True)
         print_summary(loaded)
         written = run_demo(
             loaded,
@@ -239,7 +239,7 @@ def solve(
                     f"--time-limit {time_limit}: expected a positive, finite number of seconds"
                 )
             options = {k: v for k, v in (("engine", engine), ("time_limit", time_limit)) if v}
-        opened = open_cli_store(store, no_store)
+        opened = open_cli_store(store, no_store, recording=True)
         with console.status(f"solving {model} on {scenario.name} ..."):
             run = run_model(scenario, model, **options)
     print_run(run, member=member)

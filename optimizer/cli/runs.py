@@ -9,6 +9,7 @@ one ``error:`` line and exit code 2, like any bad input.
 from __future__ import annotations
 
 import contextlib
+import os
 from collections.abc import Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
@@ -60,21 +61,36 @@ def _guard() -> Iterator[None]:
         raise typer.Exit(EXIT_BAD_INPUT) from None
 
 
-def open_cli_store(url: str | None, no_store: bool) -> Any:
-    """The run store to record in (None with ``--no-store``).
+def open_cli_store(url: str | None, no_store: bool, *, recording: bool = False) -> Any:
+    """The run store to record in or read from (None with ``--no-store``).
+
+    When a command only records (``recording``) in the default store that nobody named (no
+    ``--store``, no ``$COOP_OPTIMIZER_STORE``) and that store cannot be made, say so and go on
+    without recording: a solve never fails for want of a writable data folder.
 
     Raises
     ------
     InputError
-        For ``--store`` with ``--no-store``, or a store that cannot be opened.
+        For ``--store`` with ``--no-store``, or a named store that cannot be opened.
     """
     if no_store:
         if url is not None:
             raise InputError(Problem("--no-store", "either --store URL or --no-store, not both"))
         return None
-    from optimizer.store import open_store
+    from optimizer.store import STORE_ENV, open_store
 
-    return open_store(url)
+    try:
+        return open_store(url)
+    except InputError as error:
+        if not recording or url is not None or os.environ.get(STORE_ENV):
+            raise
+        _err.print(
+            f"note: this run is not recorded: {error.first_line}",
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+        return None
 
 
 def record_run(

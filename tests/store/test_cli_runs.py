@@ -110,3 +110,19 @@ def test_bad_ids_and_stores_are_one_line_and_exit_2(
     result = runner.invoke(app, args)
     assert result.exit_code == 2, result.output
     assert result.output.startswith("error: ") and result.output.count("\n") == 1
+
+
+def test_a_default_store_that_cannot_be_made_does_not_stop_a_solve(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "a file, not a folder"
+    blocked.write_text("x")
+    monkeypatch.delenv("COOP_OPTIMIZER_STORE")
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocked))
+    result = runner.invoke(app, ["solve", str(TINY), "-m", "procurement"])
+    assert result.exit_code == 0, result.output
+    assert "this run is not recorded" in result.output
+    # reading the store, or a store named on purpose, is still an error
+    assert runner.invoke(app, ["runs", "list"]).exit_code == 2
+    monkeypatch.setenv("COOP_OPTIMIZER_STORE", f"sqlite:///{blocked}/runs.sqlite")
+    assert runner.invoke(app, ["solve", str(TINY), "-m", "procurement"]).exit_code == 2
