@@ -2,6 +2,9 @@
 
     python scenarios/build.py scenarios/profiles/mecklenburg.yaml --out scenarios/mecklenburg
 
+``--speeds periurban`` (or ``rural_unpaved``; default ``rural_europe``) sets the road speed
+preset of the region (``network.speed_preset``, see ``docs/transport-cost.md``).
+
 The profile (YAML) names the road file, the cooperatives and how their members' sizes,
 supply and demand are spread, the products with their prices, and the suppliers, buyers,
 hubs and vehicles with the OSM places they stand at. Members are spread around the real
@@ -34,6 +37,7 @@ from optimizer import InputError, load_scenario
 from optimizer.errors import Problem
 from optimizer.geo.places import places
 from optimizer.pipeline.travel import check_roads
+from optimizer.scenario.schema import SPEED_PRESET_NAMES
 
 SETTLEMENTS = ("town", "village", "hamlet", "suburb", "isolated_dwelling", "farmyard")
 EARTH_M_PER_DEG = 111_320.0
@@ -89,12 +93,20 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--out", type=Path, help="scenario folder to write")
     parser.add_argument("--list-places", action="store_true", help="print the named places")
+    parser.add_argument(
+        "--speeds",
+        choices=SPEED_PRESET_NAMES,
+        help="road speed preset of the region (network.speed_preset; default: the profile's, "
+        "else rural_europe); see docs/transport-cost.md",
+    )
     args = parser.parse_args(argv)
     try:
         if args.list_places and not args.profile.name.endswith(PROFILE_SUFFIXES):
             _print_places(places(args.profile))  # an extract: no profile needed
             return 0
         profile = read_profile(args.profile)
+        if args.speeds and isinstance(profile.get("network", {}), dict):
+            profile["network"] = {**profile.get("network", {}), "speed_preset": args.speeds}
         osm = (args.profile.parent / profile["osm"]).resolve()
         found = places(osm)
     except InputError as exc:

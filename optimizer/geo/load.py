@@ -4,8 +4,10 @@
 (osmnx's XML parser is several times slower), drops references to nodes missing from
 clipped extracts, clips to a bounding box or polygon, keeps the largest strongly connected
 part, merges pass-through nodes into edges and prices each edge in metres and seconds. The
-parsed topology is cached on disk keyed by the file's hash and the settings that shape it;
-speeds are recomputed at every load, so changing a season or a speed never re-reads a file.
+parsed topology is cached on disk keyed by the file's hash and the settings that shape it
+(area, vehicle, the road classes read: the same in every speed preset); the cache holds no
+speed, so speeds are recomputed at every load from the speed preset, class speeds, season
+and factor given, and changing any of them never re-reads a file nor serves stale speeds.
 Closures are applied afterwards with :func:`optimizer.geo.close_roads`.
 """
 
@@ -27,7 +29,7 @@ from shapely.geometry.base import BaseGeometry
 from optimizer.errors import InputError, Problem
 from optimizer.geo._osm.file import check_osm_file
 from optimizer.geo._osm.read import RawRoads, read_graph, read_osm
-from optimizer.geo._osm.speeds import DEFAULT_SPEEDS_KMH, VEHICLES
+from optimizer.geo._osm.speeds import DEFAULT_PRESET, DEFAULT_SPEEDS_KMH, VEHICLES
 from optimizer.geo._topology import Dropped, Topology, build_topology, clip
 from optimizer.geo.network import RoadNetwork, SpeedSettings
 
@@ -55,6 +57,7 @@ def load_network(
     seasonal: Mapping[str, float] | None = None,
     season: str = "dry",
     speed_factor: float = 1.0,
+    preset: str = DEFAULT_PRESET,
     speeds_kmh: Mapping[str, float] | None = None,
     seasonal_factors: Mapping[str, float] | None = None,
     vehicle: str = "truck",
@@ -77,23 +80,22 @@ def load_network(
         Keep only roads inside this area: a shapely geometry in (lon, lat) or a list of
         ``[lat, lon]`` corners (the scenario format).
     speeds
-        km/h per highway class, overriding :data:`DEFAULT_SPEEDS_KMH` (scenario
-        ``speeds_kmh``).
+        km/h per highway class, overriding the preset's (scenario ``speeds_kmh``).
     seasonal
         Speed factor per surface class (``paved``/``unpaved``) applied when ``season`` is
         ``"rainy"``; defaults to ``{"unpaved": 0.5}`` (scenario ``seasonal_factors``).
     season
         ``"dry"`` or ``"rainy"``.
-    speed_factor
-        Factor on every speed (a slow vehicle: 0.8).
+    speed_factor, preset
+        Factor on every speed (a slow vehicle: 0.8); the region's speed preset (scenario
+        ``speed_preset``: ``rural_europe``, ``periurban``, ``rural_unpaved``).
     speeds_kmh, seasonal_factors
         The scenario's names for ``speeds`` and ``seasonal`` (merged with them).
     vehicle
         ``"truck"`` (default), ``"tractor"`` (may use agricultural roads) or ``"car"``.
-    cache, cache_dir
-        Cache the parsed roads on disk, in ``cache_dir`` or :func:`default_cache_dir`.
-    online
-        Allow downloading through osmnx when ``source`` is not a file.
+    cache, cache_dir, online
+        Cache the parsed roads on disk, in ``cache_dir`` or :func:`default_cache_dir`; allow
+        downloading through osmnx when ``source`` is not a file.
     progress
         Called with a short message at each stage.
 
@@ -110,6 +112,7 @@ def load_network(
         seasonal_factors={**(seasonal or {}), **(seasonal_factors or {})},
         season=season,
         speed_factor=speed_factor,
+        preset=preset,
     )
     name = str(source) if source is not None else "bbox"
     if vehicle not in VEHICLES:

@@ -1,9 +1,9 @@
 """A road network held as arrays: nodes, directed segments, merged edges and their speeds.
 
 :class:`RoadNetwork` is immutable; what-ifs (other speeds, closed roads) give a new network
-sharing the arrays. :class:`SpeedSettings` says how fast each road is driven: class speeds,
-the season and its surface factors, a global factor. Loading a network from a file lives in
-:mod:`optimizer.geo.load`.
+sharing the arrays. :class:`SpeedSettings` says how fast each road is driven: the speed preset
+of the region, class speeds, the season and its surface factors, a global factor. Loading a
+network from a file lives in :mod:`optimizer.geo.load`.
 """
 
 from __future__ import annotations
@@ -19,10 +19,15 @@ import pandas as pd
 from scipy.sparse import csr_matrix
 
 from optimizer.errors import InputError, Problem
-from optimizer.geo._osm.speeds import DEFAULT_SEASONAL_FACTORS, segment_speeds_kmh
+from optimizer.geo._osm.speeds import (
+    DEFAULT_PRESET,
+    DEFAULT_SEASONAL_FACTORS,
+    SPEED_PRESETS,
+    segment_speeds_kmh,
+)
 from optimizer.geo._topology import Dropped
 
-__all__ = ["SEASONS", "Dropped", "RoadNetwork", "SpeedSettings"]
+__all__ = ["SEASONS", "SPEED_PRESETS", "Dropped", "RoadNetwork", "SpeedSettings"]
 
 SEASONS = ("dry", "rainy")
 
@@ -33,15 +38,26 @@ BoolArray = npt.NDArray[np.bool_]
 
 @dataclass(frozen=True)
 class SpeedSettings:
-    """How fast each road is driven: class speeds, season, surface factors, a global factor."""
+    """How fast each road is driven: the region's speed preset, class speeds, season, surface
+    factors, a global factor."""
 
     speeds_kmh: Mapping[str, float] = field(default_factory=dict)
     seasonal_factors: Mapping[str, float] = field(default_factory=dict)
     season: str = "dry"
     speed_factor: float = 1.0
+    preset: str = DEFAULT_PRESET
 
     def __post_init__(self) -> None:
         problems = []
+        if self.preset not in SPEED_PRESETS:
+            problems.append(
+                Problem(
+                    "network",
+                    f"a speed preset among {', '.join(SPEED_PRESETS)}",
+                    column="speed_preset",
+                    value=self.preset,
+                )
+            )
         if self.season not in SEASONS:
             problems.append(
                 Problem("network", "'dry' or 'rainy'", column="season", value=self.season)
@@ -90,6 +106,7 @@ class SpeedSettings:
             seasonal=self.seasonal_factors,
             season=self.season,
             speed_factor=self.speed_factor,
+            preset=self.preset,
         )
         return per_way[seg_way] if len(per_way) else np.zeros(len(seg_way))
 
@@ -239,7 +256,8 @@ class RoadNetwork:
             f"  dropped: {self.dropped.components} disconnected parts "
             f"({self.dropped.nodes} nodes, {self.dropped.km:.1f} km), "
             f"{self.dropped.dangling_refs} references to missing nodes",
-            f"  season {self.speeds.season}, speed factor {self.speeds.speed_factor}, "
+            f"  speeds {self.speeds.preset}, season {self.speeds.season}, "
+            f"speed factor {self.speeds.speed_factor}, "
             f"loaded in {self.load_s:.2f} s{' from cache' if self.from_cache else ''}",
         ]
         return "\n".join(lines)
@@ -252,6 +270,7 @@ class RoadNetwork:
         seasonal: Mapping[str, float] | None = None,
         season: str | None = None,
         speed_factor: float | None = None,
+        preset: str | None = None,
     ) -> RoadNetwork:
         """The same roads with other speed settings (unchanged ones are kept)."""
         settings = SpeedSettings(
@@ -259,6 +278,7 @@ class RoadNetwork:
             seasonal_factors=dict(self.speeds.seasonal_factors if seasonal is None else seasonal),
             season=self.speeds.season if season is None else season,
             speed_factor=self.speeds.speed_factor if speed_factor is None else speed_factor,
+            preset=self.speeds.preset if preset is None else preset,
         )
         speed = settings.segment_speeds(
             self.seg_way, self.way_highway, self.way_maxspeed_kmh, self.way_surface

@@ -58,6 +58,7 @@ def _network_key(scenario: Scenario) -> tuple[Any, ...]:
     settings = scenario.network
     return (
         str(settings.file),
+        settings.speed_preset,
         tuple(sorted(settings.speeds_kmh.items())),
         settings.season,
         tuple(sorted(settings.seasonal_factors.items())),
@@ -101,6 +102,7 @@ def _roads(
         seasonal=settings.seasonal_factors,
         season=settings.season,
         speed_factor=settings.speed_factor,
+        preset=settings.speed_preset,
         progress=progress,
     )
     roads = _Roads(network, network, None, None)

@@ -22,6 +22,7 @@ __all__ = [
     "MAX_AMOUNT",
     "MAX_KG",
     "MAX_PRICE",
+    "SPEED_PRESET_NAMES",
     "TABLE_MODELS",
     "Bracket",
     "Buyer",
@@ -224,10 +225,17 @@ class Closure(_Row):
         return self
 
 
+#: The road speed presets per kind of region (``optimizer.geo`` holds their speeds;
+#: ``docs/transport-cost.md`` their table and sources).
+SPEED_PRESET_NAMES = ("rural_europe", "periurban", "rural_unpaved")
+SpeedPreset = Literal["rural_europe", "periurban", "rural_unpaved"]
+
+
 class NetworkSettings(_Row):
     """Where the roads come from and how fast trucks move on them."""
 
     file: Path | None = None
+    speed_preset: SpeedPreset = "rural_europe"
     speeds_kmh: dict[str, Annotated[float, Field(gt=0, le=300, allow_inf_nan=False)]] = Field(
         default_factory=dict
     )

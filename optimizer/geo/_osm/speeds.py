@@ -1,20 +1,30 @@
-"""Which roads a vehicle may use, how fast, and whether they are paved."""
+"""Which roads a vehicle may use, how fast, and whether they are paved.
+
+How fast: a *speed preset* per kind of region (:data:`SPEED_PRESETS`; ``rural_europe``, the
+default, ``periurban`` and ``rural_unpaved``) gives each ``highway`` class a speed, a
+congestion factor and a cap on unpaved roads; the scenario's ``speeds_kmh`` override single
+classes. The presets and where their magnitudes come from: ``docs/transport-cost.md``.
+"""
 
 from __future__ import annotations
 
 import math
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
 
 __all__ = [
+    "DEFAULT_PRESET",
     "DEFAULT_SEASONAL_FACTORS",
     "DEFAULT_SPEEDS_KMH",
+    "SPEED_PRESETS",
     "SURFACE_CLASSES",
     "UNPAVED_CAP_KMH",
     "VEHICLES",
+    "SpeedPreset",
     "allowed",
     "direction",
     "parse_maxspeed",
@@ -45,6 +55,69 @@ DEFAULT_SPEEDS_KMH: dict[str, float] = {
 
 #: Cap on any unpaved road that is not a track (gravel roads, dirt lanes), km/h.
 UNPAVED_CAP_KMH = 30.0
+
+
+@dataclass(frozen=True)
+class SpeedPreset:
+    """Speeds of one kind of region: ``speeds_kmh`` per ``highway`` class (free flow), a
+    ``congestion`` factor on every class, and ``unpaved_cap_kmh`` on unpaved roads but tracks."""
+
+    speeds_kmh: Mapping[str, float]
+    congestion: float = 1.0
+    unpaved_cap_kmh: float = UNPAVED_CAP_KMH
+    description: str = field(default="", compare=False)
+
+    def class_speeds_kmh(self) -> dict[str, float]:
+        """Each class's speed after congestion (no ``maxspeed``, dry, paved), km/h."""
+        return {k: v * self.congestion for k, v in self.speeds_kmh.items()}
+
+
+#: The default preset: a rural European region, today's speeds.
+DEFAULT_PRESET = "rural_europe"
+
+#: Speed presets per kind of region (sources and reasoning: ``docs/transport-cost.md``). Every
+#: preset names every class of :data:`DEFAULT_SPEEDS_KMH`, so the roads read (and cached) are
+#: the same whichever preset prices them.
+SPEED_PRESETS: dict[str, SpeedPreset] = {
+    "rural_europe": SpeedPreset(
+        DEFAULT_SPEEDS_KMH, description="rural Europe: paved roads, free flow (the default)"
+    ),
+    "periurban": SpeedPreset(
+        {
+            **DEFAULT_SPEEDS_KMH,
+            "primary": 50.0,
+            "primary_link": 30.0,
+            "secondary": 45.0,
+            "secondary_link": 30.0,
+            "tertiary": 40.0,
+            "tertiary_link": 25.0,
+            "unclassified": 30.0,
+            "residential": 20.0,
+            "living_street": 7.0,
+            "service": 15.0,
+            "road": 20.0,
+            "track": 10.0,
+        },
+        congestion=0.7,
+        unpaved_cap_kmh=20.0,
+        description="dense peri-urban: urban limits, narrow streets, congestion 0.7",
+    ),
+    "rural_unpaved": SpeedPreset(
+        {
+            **DEFAULT_SPEEDS_KMH,
+            "secondary": 50.0,
+            "tertiary": 35.0,
+            "tertiary_link": 25.0,
+            "unclassified": 25.0,
+            "residential": 20.0,
+            "service": 15.0,
+            "road": 20.0,
+            "track": 8.0,
+        },
+        unpaved_cap_kmh=20.0,
+        description="rural, mostly unpaved: minor roads, tracks and gravel much slower",
+    ),
+}
 
 SURFACE_CLASSES = ("paved", "unpaved")
 
@@ -148,15 +221,25 @@ def segment_speeds_kmh(
     seasonal: Mapping[str, float] | None = None,
     season: str = "dry",
     speed_factor: float = 1.0,
+    preset: str = DEFAULT_PRESET,
 ) -> npt.NDArray[np.float64]:
-    """Speed of each way (or segment) in km/h after class, maxspeed, surface and season."""
-    table = {**DEFAULT_SPEEDS_KMH, **(speeds or {})}
+    """Speed of each way (or segment) in km/h after class, maxspeed, surface and season.
+
+    The ``preset``'s free-flow class speeds are the base and ``speeds`` replaces single
+    classes; ``maxspeed`` lowers a way's speed (never raises it); then the preset's congestion
+    factor slows every way (traffic keeps trucks below the limit too) and its unpaved cap,
+    the season and ``speed_factor`` apply.
+    """
+    chosen = SPEED_PRESETS[preset]
+    table = {**chosen.speeds_kmh, **(speeds or {})}
+    fallback = chosen.speeds_kmh["road"]
     classes, inverse = np.unique(highway, return_inverse=True)
-    base = np.array([table.get(str(c), DEFAULT_SPEEDS_KMH["road"]) for c in classes])[inverse]
+    base = np.array([table.get(str(c), fallback) for c in classes])[inverse]
     speed = np.fmin(base, maxspeed_kmh)  # fmin ignores NaN: no maxspeed keeps the class speed
+    speed = speed * chosen.congestion
     unpaved = surface == "unpaved"
     not_track = highway != "track"
-    speed = np.where(unpaved & not_track, np.minimum(speed, UNPAVED_CAP_KMH), speed)
+    speed = np.where(unpaved & not_track, np.minimum(speed, chosen.unpaved_cap_kmh), speed)
     if season == "rainy":
         factors = {**DEFAULT_SEASONAL_FACTORS, **(seasonal or {})}
         for name, factor in factors.items():
