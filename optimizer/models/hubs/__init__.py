@@ -5,8 +5,10 @@ its value; ``solve`` writes and solves the MILP (its docstring gives the formula
 ``check`` recomputes a plan's feasibility and net value from its decisions alone; ``scenario``
 builds the instance for a scenario or a coalition of its cooperatives from plain distance
 arrays; ``sharing`` values sharing and splits it among the cooperatives (the game on
-:mod:`optimizer.models.sharing`). This folder never imports roads (``optimizer.geo``) or the
-faces.
+:mod:`optimizer.models.sharing`); ``robust`` opens hubs once for many sampled futures
+(``robust_joint`` and ``robust_subsets`` solve it, ``robust_fixed`` fixes the first stage,
+``robust_check`` verifies it sample by sample). This folder never imports roads
+(``optimizer.geo``) or the faces.
 """
 
 from optimizer.models.hubs.check import check_hubs
