@@ -20,6 +20,7 @@ SETS = {
     "roads": "roads",
     "procurement": "procurement",
     "markets": "markets",
+    "robust": "robust",
 }
 
 
