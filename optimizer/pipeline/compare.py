@@ -6,6 +6,13 @@ row per KPI, a column per variant, the absolute and relative change of each vari
 the base) and a per-member table joined on the member id, from which the members gaining and
 losing most are read. :func:`compare_scenarios` runs the model on each scenario first. The
 CLI's ``optimizer compare`` and the app's Compare page both use these.
+
+Float noise is no change: a figure within its unit's tolerance of zero is shown as 0, and a
+change counts only when it is larger than the unit's absolute tolerance
+(:data:`MONEY_TOLERANCE` in money, :data:`OTHER_TOLERANCE` in any other unit) plus
+:data:`RELATIVE_TOLERANCE` of the larger of the two figures; a relative change (%) is given
+only when the base is above the tolerance. The summary ends with that rule
+(:data:`TOLERANCE_NOTE`); ``docs/compare.md`` explains it.
 """
 
 from __future__ import annotations
@@ -25,11 +32,39 @@ from optimizer.results import Kpi, Status
 from optimizer.scenario.scenario import Scenario
 
 __all__ = [
+    "MONEY_TOLERANCE",
+    "OTHER_TOLERANCE",
+    "RELATIVE_TOLERANCE",
+    "TOLERANCE_NOTE",
     "Comparison",
     "change_columns",
     "compare_runs",
     "compare_scenarios",
+    "tolerance",
 ]
+
+#: Absolute tolerance in money (half a cent): the models' figures are sums of float products,
+#: and a solver's optimum is exact only to about 1e-9 of its scale.
+MONEY_TOLERANCE = 0.005
+#: Absolute tolerance in every other unit (km, h, min, %, counts, quantities).
+OTHER_TOLERANCE = 1e-6
+#: Relative tolerance, of the larger of the two figures compared.
+RELATIVE_TOLERANCE = 1e-9
+#: Units that are not money; any other unit (a KPI's currency code) is money.
+_NOT_MONEY = frozenset(
+    {"", "%", "km", "h", "min", "t", "kg", "units", "members", "member × product"}
+    | {"trucks", "hubs", "routes", "stops"}
+)
+TOLERANCE_NOTE = (
+    f"changes of at most {MONEY_TOLERANCE:g} in money or {OTHER_TOLERANCE:g} in other units "
+    f"(plus {RELATIVE_TOLERANCE:g} of the figure) count as none, and figures that close to 0 "
+    "are shown as 0; a change in % is given only where the base is above that tolerance."
+)
+
+
+def tolerance(unit: str) -> float:
+    """The absolute tolerance of a figure in ``unit``: below it, a change is float noise."""
+    return OTHER_TOLERANCE if unit in _NOT_MONEY else MONEY_TOLERANCE
 
 
 def change_columns(name: str) -> tuple[str, str]:
@@ -44,11 +79,12 @@ class Comparison:
     ``kpis`` has columns ``kpi``, ``unit``, ``higher_is_better`` (True, False or None where
     neither way is better), one per variant name (the base first) and, for
     each variant after the base, ``"NAME: change"`` (variant − base) and ``"NAME: change %"``
-    (100 × change / |base|; NaN where the base is 0 and the variant is not).
+    (100 × change / |base|; NaN where the base is within tolerance of 0 and the variant is
+    not). Figures and changes within :func:`tolerance` are 0 (see the module's docstring).
     ``per_member`` has ``member``, ``cooperative``, one value column per variant name and a
     ``"NAME: change"`` column per variant after the base (NaN where a member is missing
-    from one side). ``member_gain_sign`` is +1 when a larger value is better for the member
-    (savings, income) and −1 when it is worse (a bill).
+    from one side); member values are money. ``member_gain_sign`` is +1 when a larger value
+    is better for the member (savings, income) and −1 when it is worse (a bill).
     """
 
     model: str
@@ -124,6 +160,7 @@ class Comparison:
             if not self.per_member.empty:
                 lines.extend(self._member_lines(name, n_members))
         lines.extend(f"note: {w}" for w in self.warnings)
+        lines.append(f"note: {TOLERANCE_NOTE}")
         return "\n".join(lines)
 
     def _member_lines(self, name: str, n: int) -> list[str]:
@@ -254,16 +291,17 @@ def _kpi_table(runs: list[ModelRun], names: list[str]) -> pd.DataFrame:
             ),
         }
     )
+    tol = np.array([tolerance(first[k].unit) for k in labels], dtype=float)
     for name, run in zip(names, runs, strict=True):
         figures = run.kpi_values()
-        table[name] = [_number(figures.get(k)) for k in labels]
+        table[name] = _snap([_number(figures.get(k)) for k in labels], tol)
     base = table[names[0]].to_numpy(dtype=float) if labels else np.zeros(0)
     for name in names[1:]:
         change, percent = change_columns(name)
         values = table[name].to_numpy(dtype=float) if labels else np.zeros(0)
-        delta = values - base
+        delta = _change(values, base, tol)
         table[change] = delta
-        table[percent] = [_relative(d, b) for d, b in zip(delta, base, strict=True)]
+        table[percent] = [_relative(d, b, t) for d, b, t in zip(delta, base, tol, strict=True)]
     return table
 
 
@@ -289,8 +327,13 @@ def _member_table(runs: list[ModelRun], names: list[str]) -> pd.DataFrame:
             merged = merged.merge(part, on="member", how="outer", suffixes=("", "_r"))
             merged["cooperative"] = merged["cooperative"].fillna(merged.pop("cooperative_r"))
     assert merged is not None
+    # member values are money (savings, income, a bill)
+    tol = np.full(len(merged), MONEY_TOLERANCE)
+    for name in names:
+        merged[name] = _snap(merged[name].to_numpy(dtype=float), tol)
+    base = merged[names[0]].to_numpy(dtype=float)
     for name in names[1:]:
-        merged[change_columns(name)[0]] = merged[name] - merged[names[0]]
+        merged[change_columns(name)[0]] = _change(merged[name].to_numpy(dtype=float), base, tol)
     return merged.sort_values("member").reset_index(drop=True)
 
 
@@ -303,11 +346,32 @@ def _number(value: object) -> float:
         return math.nan
 
 
-def _relative(delta: float, base: float) -> float:
+def _snap(values: Sequence[float] | np.ndarray, tol: np.ndarray) -> np.ndarray:
+    """Figures within their tolerance of 0 as 0 (so 9.3e-10 reads 0, not a tiny number)."""
+    out = np.asarray(values, dtype=float).copy()
+    out[np.abs(out) <= tol] = 0.0
+    return out
+
+
+def _change(values: np.ndarray, base: np.ndarray, tol: np.ndarray) -> np.ndarray:
+    """``values − base``, 0 where it is within the absolute tolerance plus the relative one
+    of the larger figure (NaN stays NaN: a figure missing on one side)."""
+    delta = values - base
+    scale = np.fmax(np.abs(values), np.abs(base))
+    with np.errstate(invalid="ignore"):
+        noise = np.abs(delta) <= tol + RELATIVE_TOLERANCE * scale
+    delta[noise] = 0.0
+    return delta
+
+
+def _relative(delta: float, base: float, tol: float) -> float:
+    """The change in % of the base; none (NaN) where the base is within tolerance of 0."""
     if math.isnan(delta) or math.isnan(base):
         return math.nan
-    if base == 0:
-        return 0.0 if delta == 0 else math.nan
+    if delta == 0:
+        return 0.0
+    if abs(base) <= tol:
+        return math.nan
     return 100.0 * delta / abs(base)
 
 
