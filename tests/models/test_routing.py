@@ -298,7 +298,11 @@ def test_bad_matrix_rejected() -> None:
             VehicleType(1, 10, max_duration=25),
             "tour length",
         ),
-        (Client(E, pickup=20, skip_penalty=100.0), VehicleType(1, 10), "payload"),
+        (
+            Client(E, pickup=20, skip_penalty=100.0),
+            VehicleType(1, 10),
+            "load above every vehicle's payload",
+        ),
     ],
 )
 def test_a_skip_says_why_in_domain_words(

@@ -62,6 +62,7 @@ class ProcurementResult:
     n_variables: int = 0
     build_s: float = 0.0
     extra: dict[str, float] = field(default_factory=dict)
+    unused: tuple[str, ...] = ()  # offers and products that could not be pooled, and why
 
     @property
     def pooled_cost(self) -> float:
@@ -72,8 +73,10 @@ class ProcurementResult:
         return self.standalone_total - self.pooled_cost
 
     def summary(self) -> str:
+        why = [f"  not used: {line}" for line in self.unused]
         if not self.status.has_solution:
-            return f"procurement: {self.status.value} ({self.runtime_s:.2f} s) {self.message}"
+            head = f"procurement: {self.status.value} ({self.runtime_s:.2f} s) {self.message}"
+            return "\n".join([head, *why])
         cur = self.currency
         gap = "" if self.status is Status.OPTIMAL else f", gap {self.gap:.3%}"
         lines = [
@@ -93,7 +96,7 @@ class ProcurementResult:
             f"  {len(self.orders)} orders, {loads} truckloads to {len(self.trucks)} "
             "supplier-drop point pairs"
         )
-        return "\n".join(lines)
+        return "\n".join([*lines, *why])
 
 
 def goods_cost(data: ProcurementData, s: int, p: int, quantity: float) -> tuple[int, float]:

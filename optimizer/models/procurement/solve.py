@@ -75,6 +75,7 @@ from optimizer.models.procurement.check import check_procurement
 from optimizer.models.procurement.data import ProcurementData
 from optimizer.models.procurement.model import BuiltModel, build_model
 from optimizer.models.procurement.plan import ProcurementResult, empty_result, read_plan
+from optimizer.models.procurement.unused import unused_offers
 from optimizer.results import SolverReport, Status, relative_gap
 from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S, solve_milp
 
@@ -146,7 +147,7 @@ def solve_procurement(
     else:
         alone = np.full(data.n_members, math.nan)
     if not status.has_solution:
-        return empty_result(
+        failed = empty_result(
             data,
             status=status,
             runtime=runtime,
@@ -155,6 +156,8 @@ def solve_procurement(
             built=built,
             build_s=build_s,
         )
+        object.__setattr__(failed, "unused", unused_offers(data, mask))
+        return failed
     drop_residues(built)
     result = read_plan(
         data,
@@ -174,6 +177,7 @@ def solve_procurement(
         object.__setattr__(result, "standalone_total", result.pooled_cost)
     object.__setattr__(result, "message", message)
     object.__setattr__(result, "build_s", build_s)
+    object.__setattr__(result, "unused", unused_offers(data, mask))
     return result
 
 

@@ -14,7 +14,9 @@ pickup to the buyer is shorter than the whole tour, so this is on the safe side)
 
 A member that cannot be collected (a window no truck can meet, too much for any truck, or
 not worth the detour) is skipped at a penalty equal to the farm-gate value of its
-collection-day produce, and reported, never dropped silently. Distances and times arrive as
+collection-day produce, and reported, never dropped silently. Members supplying a produce that
+no vehicle type carries get a group of their own with no search, every one of them excluded
+saying "no vehicle for the produce". Distances and times arrive as
 plain arrays over the scenario's locations (metres and seconds; ``inf`` where there is no road).
 
 Places without a road between them (the rule): no engine ever sees a made-up huge number.
@@ -173,7 +175,41 @@ def routing_problems(
                 notes=reach.notes(),
             )
         )
+    carried = {p for products in groups for p in products}
+    for product in sorted(set(produce) - carried):
+        out += _uncarried(scenario, locations, product, produce, distance, road)
     return out
+
+
+def _uncarried(
+    scenario: Scenario,
+    locations: Locations,
+    product: str,
+    produce: dict[str, Any],
+    distance: np.ndarray,
+    road: np.ndarray,
+) -> list[RouteGroup]:
+    """A group with no search for a produce no vehicle type carries: its suppliers are all
+    excluded, saying so (before, they were left out of every table without a word)."""
+    pickup, value = _collection_day(scenario, (product,), produce)
+    members = [m.id for m in scenario.members if pickup.get(m.id, 0.0) > 0]
+    if not members:
+        return []
+    some = scenario.vehicles[0]  # a problem with no clients still needs a truck and a depot
+    types = _vehicle_types(scenario, locations, [some], [some.depot], math.inf)
+    bounded = _bounded(distance, road, _distance_bound(distance, road))
+    problem = RoutingProblem(
+        depots=(Depot(locations.index("hub", some.depot), name=some.depot),),
+        clients=(),
+        vehicle_types=types,
+        distance=bounded,
+        time=np.zeros_like(bounded),  # no client: no trip is ever timed
+        coordinates=np.c_[locations.lon, locations.lat],
+        name=f"{scenario.name}: {product} (no vehicle)",
+    )
+    why = f"no vehicle for the produce: no vehicle type carries {product} (vehicles.products)"
+    excluded = tuple((m, why, max(value[m], 1.0)) for m in members)
+    return [RouteGroup((product,), (), (), problem, 1.0, excluded=excluded)]
 
 
 def _collection_day(

@@ -192,8 +192,12 @@ def why_alone(problem: RoutingProblem, i: int) -> str:
     """Why no truck can collect client ``i`` even on a route of its own, in domain words, or
     ``""`` when one can (then a skip means the search found it not worth its cost)."""
     c = problem.clients[i]
-    if c.pickup > max(v.payload for v in problem.vehicle_types):
-        return f"payload: {c.pickup} to collect, more than any truck carries"
+    largest = max(v.payload for v in problem.vehicle_types)
+    if c.pickup > largest:
+        return (
+            f"load above every vehicle's payload: {c.pickup} kg to collect, "
+            f"the largest truck carries {largest} kg"
+        )
     late = long = False
     for k, v in enumerate(problem.vehicle_types):
         if c.pickup > v.payload:
@@ -226,7 +230,7 @@ def _obvious_infeasibility(problem: RoutingProblem) -> str:
         if c.skip_penalty is not None:
             continue
         why = why_alone(problem, i)
-        if why.startswith("payload: ") and "more than any truck" in why:
+        if why.startswith("load above every vehicle's payload"):
             who = f"client {i} ({c.name or 'unnamed'})"
             return f"{who} has {c.pickup} to collect, more than any truck carries"
         if why:
