@@ -146,8 +146,9 @@ def _upload_case(inner: Callable[[Path], Path], extra: list[tuple[str, bytes]]) 
         target = inner(folder)
         if target.is_file():  # a variant: upload its base folder only
             target = target.parent / "li"
+        replaced = {name for name, _ in extra}  # an extra entry replaces the file it names
         entries = [(f"s/{p.name}", p.read_bytes()) for p in sorted(target.iterdir())]
-        return "s.zip", _zip(entries + extra)
+        return "s.zip", _zip([e for e in entries if e[0] not in replaced] + extra)
 
     return build
 
@@ -240,4 +241,97 @@ def corpus() -> list[Case]:
         for inner in rng.sample(cases[:300], 5):
             name = f"upload{number}+{inner.name}"
             cases.append(Case("uploads", name, _upload_case(inner.build, extra)))
-    return cases
+    return cases + _generated(rng, cases)
+
+
+# ----------------------------------------------------------- generated cases (thin kinds)
+BAD_SETTINGS = ("nan", ".inf", "-.inf", "-1", "1e308", "[1, 2]", "{a: 1}", "''", "x" * 300)
+BAD_UPLOADS: tuple[tuple[str, bytes], ...] = (
+    ("s.zip", b"not a zip at all"),
+    ("s.zip", b""),
+    ("s.zip", b"PK\x03\x04" + bytes(200)),
+    ("s.xlsx", b"PK\x05\x06" + bytes(18)),
+    ("s.tar.gz", b"\x1f\x8b" + bytes(50)),
+    ("s", b"name: x"),
+)
+EXTRA_ENTRIES: tuple[list[tuple[str, bytes]], ...] = (
+    [("s/inner.zip", b"PK\x03\x04" + bytes(100))],
+    [("s\\back.csv", b"x")],
+    [("s/" + "d/" * 60 + "deep.csv", b"x")],
+    [(f"s/extra{i}.csv", b"a,b\n1,2\n") for i in range(40)],
+    [("s/members.csv", b"\xff\xfe\x00\x00garbage")],
+    [("s/.hidden/scenario.yaml", b"name: [")],
+)
+
+
+def _settings(rng: random.Random) -> list[tuple[str, str]]:
+    """(dotted key, bad value) pairs over every key of the bundled scenario's settings."""
+    import yaml
+
+    data = yaml.safe_load((LIECHTENSTEIN / "scenario.yaml").read_text(encoding="utf-8"))
+    keys: list[str] = []
+
+    def walk(prefix: str, node: object) -> None:
+        if isinstance(node, dict):
+            for key, value in node.items():
+                walk(f"{prefix}{key}.", value)
+        else:
+            keys.append(prefix.rstrip("."))
+
+    walk("", data)
+    keys = [k for k in keys if k != "network.file"]  # null there: the cases stay road-free
+    pairs = [(k, v) for k in keys for v in BAD_SETTINGS]
+    return rng.sample(pairs, min(len(pairs), 80))
+
+
+def _setting_yaml(key: str, value: str) -> str:
+    import yaml
+
+    data = yaml.safe_load((LIECHTENSTEIN / "scenario.yaml").read_text(encoding="utf-8"))
+    data["network"]["file"] = None
+    node = data
+    *path, last = key.split(".")
+    for part in path:
+        node = node[part]
+    node[last] = yaml.safe_load(value)
+    return yaml.safe_dump(data, sort_keys=False)
+
+
+def _table_variants(rng: random.Random) -> list[str]:
+    """Variant bodies that touch tables: unknown columns, bad factors, unknown rows."""
+    out = []
+    for table in TABLES:
+        name = table.removesuffix(".csv")
+        header = (LIECHTENSTEIN / table).read_text(encoding="utf-8").splitlines()[0].split(",")
+        column = rng.choice(header)
+        out += [
+            f"scale: {{{name}.{column}: {rng.choice(['-1', '1e308', 'nan', 'x'])}}}",
+            f"update: {{{name}: [{{where: {{{header[0]}: nobody}}, set: {{{column}x: 1}}}}]}}",
+            f"add: {{{name}: [{{{header[0]}: new, {column}: {rng.choice(BAD_SETTINGS)}}}]}}",
+            f"remove: {{{name}: [{rng.choice(['nobody', '', '[1]', '{a: 1}'])}]}}",
+        ]
+    return out
+
+
+def _generated(rng: random.Random, cases: list[Case]) -> list[Case]:
+    """More YAML, variant and upload cases, so that every kind has at least 50."""
+    settings = _settings(rng)
+    out = [
+        Case("yaml", f"yaml:{k}={v[:12]!r}", _yaml_case(_setting_yaml(k, v))) for k, v in settings
+    ]
+    bodies = [f"set: {{{k}: {v}}}" for k, v in settings[:40]] + _table_variants(rng)
+    out += [Case("variants", f"variant:{b[:40]!r}", _variant_case(b)) for b in bodies]
+    for number, (name, data) in enumerate(BAD_UPLOADS):
+        out.append(Case("uploads", f"raw{number}:{name}", _raw_upload(name, data)))
+    for number, extra in enumerate(EXTRA_ENTRIES):
+        for inner in rng.sample(cases[:300], 5):
+            label = f"upload-extra{number}+{inner.name}"
+            out.append(Case("uploads", label, _upload_case(inner.build, extra)))
+    return out
+
+
+def _raw_upload(name: str, data: bytes) -> Callable[[Path], tuple[str, bytes]]:
+    def build(folder: Path) -> tuple[str, bytes]:
+        return name, data
+
+    return build

@@ -1,7 +1,8 @@
 """The bad-input corpus: every case is loaded or refused with an InputError, quickly.
 
-The default run samples the corpus; ``pytest -m slow`` runs every case. A sample also goes
-through ``optimizer validate``: exit code 0 or 2, never a traceback.
+The default run samples the corpus in this process; ``pytest -m slow`` runs every case, each in
+its own forked child with its time and peak memory (:mod:`tests.badinput.runner`). A sample
+also goes through ``optimizer validate``: exit code 0 or 2, never a traceback.
 """
 
 from __future__ import annotations
@@ -16,36 +17,20 @@ import pytest
 from typer.testing import CliRunner
 
 from optimizer.cli.main import app
-from optimizer.errors import InputError
-from optimizer.io.upload import load_upload
-from optimizer.scenario.load import load_scenario
 from tests.badinput.corpus import SEED, Case, corpus
+from tests.badinput.runner import MAX_RSS_MB, MAX_SECONDS, run_case
 
 CASES = corpus()
 KINDS = sorted({c.kind for c in CASES})
-MAX_SECONDS = 10
-MAX_RSS_MB = 500
-
-
-def _run(case: Case, folder: Path) -> str:
-    """'ok' or 'refused'; anything else raises and fails the test."""
-    target = case.build(folder)
-    try:
-        if isinstance(target, tuple):
-            load_upload(*target)
-        else:
-            load_scenario(target)
-    except InputError as exc:
-        assert exc.problems and str(exc)
-        return "refused"
-    return "ok"
+MIN_PER_KIND = 50
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _check(cases: list[Case], tmp_path: Path) -> Counter[str]:
     counts: Counter[str] = Counter()
     for number, case in enumerate(cases):
         started = time.monotonic()
-        outcome = _run(case, tmp_path / str(number))
+        outcome = run_case(case, tmp_path / str(number))
         took = time.monotonic() - started
         assert took < MAX_SECONDS, f"{case.name} took {took:.1f} s"
         counts[f"{case.kind}:{outcome}"] += 1
@@ -55,10 +40,14 @@ def _check(cases: list[Case], tmp_path: Path) -> Counter[str]:
 
 
 def test_corpus_is_large_and_covers_every_kind() -> None:
+    counts = Counter(c.kind for c in CASES)
+    print("bad-input cases per kind:", dict(sorted(counts.items())), "total", len(CASES))
     assert len(CASES) >= 1000
     assert set(KINDS) >= {
         "cells", "columns", "files", "encodings", "yaml", "variants", "workbooks", "uploads"
     }  # fmt: skip
+    assert min(counts.values()) >= MIN_PER_KIND, counts
+    assert len({c.name for c in CASES}) > 0.95 * len(CASES)  # generated, not repeated
 
 
 def test_corpus_sample(tmp_path: Path) -> None:
@@ -69,9 +58,35 @@ def test_corpus_sample(tmp_path: Path) -> None:
 
 
 @pytest.mark.slow
-def test_whole_corpus(tmp_path: Path) -> None:
-    counts = _check(CASES, tmp_path)
-    assert sum(counts.values()) == len(CASES)
+def test_whole_corpus_one_child_per_case() -> None:
+    """Every case in its own forked child (a fresh interpreter forks them): refused with an
+    InputError or loaded, never a crash or a hang, each under 10 s and 500 MB peak memory."""
+    import json
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-m", "tests.badinput.runner"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=3600,
+        check=True,
+    )
+    results = [json.loads(line) for line in done.stdout.splitlines()]
+    assert len(results) == len(CASES)
+    counts = Counter(f"{r['kind']}:{r['outcome']}" for r in results)
+    print("outcomes:", dict(sorted(counts.items())))
+    print(
+        f"slowest {max(r['seconds'] for r in results):.2f} s, "
+        f"largest {max(r['rss_mb'] for r in results):.0f} MB"
+    )
+    bad = [r for r in results if r["outcome"] not in ("ok", "refused")]
+    assert not bad, bad[:5]
+    slow = [r for r in results if r["seconds"] >= MAX_SECONDS]
+    assert not slow, slow[:5]
+    big = [r for r in results if r["rss_mb"] >= MAX_RSS_MB]
+    assert not big, big[:5]
 
 
 def test_cli_sample(tmp_path: Path) -> None:
