@@ -198,7 +198,10 @@ def solve(
         str | None,
         typer.Option(
             "--split",
-            help="Split of the bill: shapley, least_core, proportional, volume (procurement).",
+            help=(
+                "Split of the bill: shapley, least_core, proportional, volume, "
+                "member-least-core (procurement)."
+            ),
         ),
     ] = None,
     level: Annotated[

@@ -9,25 +9,28 @@ import pandas as pd
 from optimizer.errors import InputError, Problem
 from optimizer.models.equity import Equity, equity_figures
 from optimizer.models.procurement import (
+    MemberCore,
     ProcurementResult,
     SharingResult,
     check_procurement,
     drop_point_ids,
     member_groups,
+    member_least_core,
     pass_down,
     scenario_procurement_data,
     solve_procurement,
     split_procurement,
 )
+from optimizer.models.procurement.member_core import STABLE_MEANS
 from optimizer.pipeline._common import _checked, _no_plan, _with_ends
 from optimizer.pipeline.run import ModelRun
 from optimizer.pipeline.travel import Travel, route_lines, travel
-from optimizer.results import Check, Kpi
+from optimizer.results import Check, Kpi, Status
 from optimizer.scenario.scenario import Scenario
 
 __all__ = ["run_procurement"]
 
-RULES = ("shapley", "least_core", "proportional", "volume")
+RULES = ("shapley", "least_core", "proportional", "volume", "member_least_core")
 LEVELS = ("member", "cooperative")
 
 
@@ -40,8 +43,12 @@ def run_procurement(
     standalone cost, ``volume``) among cooperatives or members (``level``). With cooperatives
     as players, a cooperative's share is passed on to its members in proportion to what each
     would pay alone. The verdict says whether any group of players would pay less ordering
-    on its own.
+    on its own. ``member_least_core`` (or ``member-least-core``) is the least core among
+    members closest to the proportional split
+    (:mod:`optimizer.models.procurement.member_core`), whatever ``level`` says.
     """
+    rule = rule.replace("-", "_")
+    level = "member" if rule == "member_least_core" else level
     _check_options(scenario, rule, level)
     deliveries = _deliveries(scenario)
     data = scenario_procurement_data(scenario, deliveries.distance_m / 1000)
@@ -55,15 +62,26 @@ def run_procurement(
     check = check_procurement(data, result)
     _checked(check, "procurement")
     groups = member_groups(scenario, data)
-    sharing = split_procurement(
-        data,
-        method=rule,  # type: ignore[arg-type]
-        level=level,  # type: ignore[arg-type]
-        groups=groups if level == "cooperative" else None,
-        time_limit=params.time_limit_s,
-        gap=gap,
-        plan=result,
-    )
+    sharing: SharingResult | MemberCore
+    if rule == "member_least_core":
+        sharing = member_least_core(
+            data,
+            plan_cost=result.pooled_cost,
+            plan_proven=result.status is Status.OPTIMAL,
+            standalone=result.members["standalone_cost"].to_numpy(float),
+            time_limit=params.time_limit_s,
+            gap=gap,
+        )
+    else:
+        sharing = split_procurement(
+            data,
+            method=rule,  # type: ignore[arg-type]
+            level=level,  # type: ignore[arg-type]
+            groups=groups if level == "cooperative" else None,
+            time_limit=params.time_limit_s,
+            gap=gap,
+            plan=result,
+        )
     bills = _bills(scenario, result, sharing, level)
     currency = params.currency
     equity = _equity(scenario, result, bills, currency)
@@ -95,7 +113,11 @@ def run_procurement(
 def _check_options(scenario: Scenario, rule: str, level: str) -> None:
     if rule not in RULES:
         raise InputError(
-            Problem("split rule", "shapley, least_core, proportional or volume", value=rule)
+            Problem(
+                "split rule",
+                "shapley, least_core, proportional, volume or member_least_core",
+                value=rule,
+            )
         )
     if level not in LEVELS:
         raise InputError(Problem("split level", "member or cooperative", value=level))
@@ -112,7 +134,10 @@ def _deliveries(scenario: Scenario) -> Travel:
 
 
 def _bills(
-    scenario: Scenario, result: ProcurementResult, sharing: SharingResult, level: str
+    scenario: Scenario,
+    result: ProcurementResult,
+    sharing: SharingResult | MemberCore,
+    level: str,
 ) -> pd.DataFrame:
     """Each member's bill and savings: its own share, or its cooperative's passed down."""
     members = result.members.copy()
@@ -127,9 +152,11 @@ def _bills(
         members["bill"] = sharing.split.shares
     members["savings"] = members["standalone_cost"] - members["bill"]
     members["savings_pct"] = 100 * members["savings"] / members["standalone_cost"]
-    return members[
-        ["member", "cooperative", "drop_point", "standalone_cost", "bill", "savings", "savings_pct"]
-    ]
+    columns = ["member", "cooperative", "drop_point", "standalone_cost", "bill", "savings"]
+    if isinstance(sharing, MemberCore):  # how far stability moved each proportional bill
+        members["moved_from_proportional"] = sharing.moved
+        columns.append("moved_from_proportional")
+    return members[[*columns, "savings_pct"]]
 
 
 def _equity(
@@ -155,8 +182,25 @@ def _equity(
     )
 
 
-def _stability(sharing: SharingResult, level: str) -> pd.DataFrame:
+def _stability(sharing: SharingResult | MemberCore, level: str) -> pd.DataFrame:
     core = sharing.core
+    if isinstance(sharing, MemberCore):
+        return pd.DataFrame(
+            [
+                {
+                    "rule": "member least core",
+                    "level": "member",
+                    "stable": core.stable and sharing.converged,
+                    "verdict": sharing.verdict,
+                    "epsilon": sharing.epsilon,
+                    "gaining_group": ", ".join(core.coalition),
+                    "gain": core.gain,
+                    "proven": sharing.proven,
+                    "check": f"{sharing.check_method}: {core.message}",
+                    "meaning": STABLE_MEANS,
+                }
+            ]
+        )
     return pd.DataFrame(
         [
             {

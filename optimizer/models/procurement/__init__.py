@@ -5,12 +5,14 @@ envelope cuts); ``solve`` runs the two-phase solve; ``plan`` holds the result an
 solved model as tables; ``core`` finds the coalition that would gain most by ordering alone;
 ``check`` recomputes feasibility and cost from the plan alone; ``scenario`` builds the instance
 from a scenario and plain distances; ``sharing`` splits the pooled bill fairly (the cost game
-on :mod:`optimizer.models.sharing`) and passes a cooperative's share on to its members. This
+on :mod:`optimizer.models.sharing`) and passes a cooperative's share on to its members;
+``member_core`` finds the least-core split among members with an independent check. This
 folder never imports roads (``optimizer.geo``) or the faces.
 """
 
 from optimizer.models.procurement.check import check_procurement
 from optimizer.models.procurement.data import ProcurementData
+from optimizer.models.procurement.member_core import MemberCore, member_least_core
 from optimizer.models.procurement.plan import ProcurementResult, goods_cost
 from optimizer.models.procurement.scenario import (
     drop_point_ids,
@@ -34,6 +36,7 @@ from optimizer.models.procurement.solve import (
 
 __all__ = [
     "START_MIN_BRACKETS",
+    "MemberCore",
     "ProcurementData",
     "ProcurementResult",
     "SharingResult",
@@ -42,6 +45,7 @@ __all__ = [
     "drop_point_ids",
     "goods_cost",
     "member_groups",
+    "member_least_core",
     "nearest_hubs",
     "pass_down",
     "procurement_game",

@@ -1,0 +1,161 @@
+"""The member-level least core against brute force over every coalition, and an empty core.
+
+The brute force solves every proper coalition's pooled cost on its own and then the whole
+least-core LP (one row per coalition), independently of the constraint generation.
+"""
+
+from __future__ import annotations
+
+import itertools
+from typing import Any
+
+import numpy as np
+import pytest
+from scipy.optimize import linprog
+
+from optimizer import load_scenario
+from optimizer.models.procurement import (
+    ProcurementData,
+    check_procurement,
+    scenario_procurement_data,
+    solve_procurement,
+)
+from optimizer.models.procurement.member_core import member_least_core
+from optimizer.pipeline.procurement import _deliveries
+from optimizer.pipeline.registry import run_model
+from tests.conftest import TINY
+
+
+def instance(
+    demand: list[list[float]],
+    *,
+    payload: float = 1e5,
+    seed: int | None = None,
+    discount_from: float = 150.0,
+) -> ProcurementData:
+    """Members at one hub, one supplier per product selling at 9 from 100 units (all-units
+    discount to 8 from ``discount_from`` units), local price 12, trucks of ``payload`` kg for
+    50 + 1/km."""
+    d = np.array(demand, float)
+    n, p = d.shape
+    rng = np.random.default_rng(seed)
+    local = np.full((n, p), 12.0) if seed is None else rng.uniform(11.0, 13.0, (n, p)).round(2)
+    return ProcurementData(
+        demand=d,
+        local_price=local,
+        offered=np.ones((1, p), bool),
+        thresholds=np.tile([0.0, discount_from], (1, p, 1)),
+        unit_price=np.tile([9.0, 8.0], (1, p, 1)),
+        incremental=np.zeros((1, p), bool),
+        min_order=np.full((1, p), 100.0),
+        capacity=np.full((1, p), 1e6),
+        weight_kg=np.ones(p),
+        drop_point=np.zeros(n, np.int64),
+        distance_km=[[10.0]],
+        payload_kg=[payload],
+        cost_per_trip=[50.0],
+        cost_per_km=[1.0],
+        member_ids=[f"M{i}" for i in range(n)],
+    )
+
+
+def brute_force(data: ProcurementData, total: float) -> tuple[float, dict[frozenset[int], float]]:
+    """The least-core epsilon over every proper coalition, and every coalition's cost."""
+    n = data.n_members
+    cost: dict[frozenset[int], float] = {}
+    for k in range(1, n):
+        for members in itertools.combinations(range(n), k):
+            result = solve_procurement(data, members=list(members), standalone=False, gap=1e-9)
+            assert check_procurement(data, result).ok
+            cost[frozenset(members)] = result.pooled_cost
+    rows = np.array([[1.0 if i in s else 0.0 for i in range(n)] for s in cost])
+    lp = linprog(
+        c=np.r_[np.zeros(n), 1.0],
+        A_ub=np.c_[rows, -np.ones(len(rows))],
+        b_ub=np.array(list(cost.values())),
+        A_eq=np.r_[np.ones(n), 0.0][None, :],
+        b_eq=[total],
+        bounds=[(None, None)] * (n + 1),
+        method="highs",
+    )
+    assert lp.status == 0
+    return float(lp.x[n]), cost
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3])
+def test_least_core_epsilon_equals_brute_force(seed: int) -> None:
+    rng = np.random.default_rng(100 + seed)
+    n = int(rng.integers(5, 8))
+    demand = rng.integers(10, 90, (n, 2)).astype(float).tolist()
+    data = instance(demand, payload=float(rng.choice([120.0, 250.0, 1e5])), seed=seed)
+    plan = solve_procurement(data, gap=1e-9)
+    assert check_procurement(data, plan).ok
+    # the MILP separation and a fresh MILP check (brute_force_limit=0), then brute force
+    found = member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9, brute_force_limit=0)
+    eps, cost = brute_force(data, plan.pooled_cost)
+    scale = max(1.0, plan.pooled_cost)
+    assert found.epsilon == pytest.approx(eps, abs=1e-5 * scale)
+    assert found.split.shares.sum() == pytest.approx(plan.pooled_cost)
+    gains = [found.split.shares[list(s)].sum() - c for s, c in cost.items()]
+    assert max(gains) <= found.epsilon + 1e-4 * scale
+    assert found.converged and found.proven and found.check_method == "fresh MILP"
+    assert found.empty_core == (eps > 1e-6 * scale)
+    # the brute-force check of the pipeline's default agrees
+    again = member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9)
+    assert again.check_method == "brute force"
+    assert again.best_gain == pytest.approx(max(gains), abs=1e-4 * scale)
+
+
+def test_empty_core_gives_epsilon_and_names_the_group() -> None:
+    # 60 units each (no discount under 100,000 units); trucks hold 130: a pair (120 units)
+    # fills one truck, 120 x 9 + 60 = 1140, the three need two (180 x 9 + 120 = 1740; one
+    # truck and 50 units locally costs 1830).
+    # Alone 60 x 12 = 720. Pairs may pay at most 1140 + eps, so 2 x 1740 <= 3 (1140 + eps):
+    # eps = 20, 580 each; every pair still saves 20 by ordering alone.
+    data = instance([[60.0], [60.0], [60.0]], payload=130.0, discount_from=1e5)
+    plan = solve_procurement(data, gap=1e-9)
+    assert plan.pooled_cost == pytest.approx(1740)
+    found = member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9)
+    assert found.epsilon == pytest.approx(20)
+    assert found.empty_core and found.proven and found.converged
+    assert found.split.shares == pytest.approx([580, 580, 580])
+    assert not found.core.stable and found.core.gain == pytest.approx(20)
+    assert len(found.core.coalition) == 2
+    assert "the core is empty" in found.verdict
+    assert "save 20.00 EUR" in found.verdict and "the 2 members M" in found.verdict
+    assert "Stable means" in found.summary()
+
+
+def test_stable_split_stays_proportional_where_it_can() -> None:
+    # one supplier, no truck limit: every coalition of 100+ units pays 9, so proportional
+    # bills (9/12 of standalone) are in the core: nothing moves.
+    data = instance([[60.0], [50.0], [70.0], [40.0]])
+    plan = solve_procurement(data, gap=1e-9)
+    found = member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9)
+    assert found.core.stable and not found.empty_core
+    assert found.verdict.startswith("stable: no group of members can buy cheaper alone")
+    assert found.split.shares.sum() == pytest.approx(plan.pooled_cost)
+    assert found.table()["moved_from_proportional"].abs().max() >= 0.0
+
+
+@pytest.mark.parametrize("rule", ["member_least_core", "member-least-core"])
+def test_pipeline_bills_add_up_to_the_plan_cost(rule: str) -> None:
+    run = run_model(load_scenario(TINY), "procurement", rule=rule)
+    assert run.result is not None
+    assert check_procurement_run(run)
+    bills = run.tables["split"]
+    assert float(bills["bill"].sum()) == pytest.approx(run.result.pooled_cost, rel=1e-9)
+    assert {"bill", "standalone_cost", "savings", "moved_from_proportional"} <= set(bills)
+    # moved from proportional: the proportional bills add up to the same plan cost
+    assert float(bills["moved_from_proportional"].sum()) == pytest.approx(0.0, abs=1e-6)
+    verdict = run.tables["stability"].iloc[0]
+    assert verdict["level"] == "member" and verdict["meaning"].startswith("Stable means")
+    assert verdict["stable"] == verdict["verdict"].startswith("stable")
+    assert "Stable means" in run.summary
+
+
+def check_procurement_run(run: Any) -> bool:
+    """The plan shown passes the independent procurement check."""
+    scenario = load_scenario(TINY)
+    data = scenario_procurement_data(scenario, _deliveries(scenario).distance_m / 1000)
+    return check_procurement(data, run.result).ok
