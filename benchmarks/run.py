@@ -21,6 +21,7 @@ SETS = {
     "procurement": "procurement",
     "markets": "markets",
     "robust": "robust",
+    "sweep": "sweep",
 }
 
 

@@ -3,11 +3,13 @@
 :func:`travel` asks :mod:`optimizer.geo` for road distances and times over the scenario's road
 network (its speeds, season and closures), or falls back to the straight line times the
 scenario's detour factor when it has none; :func:`route_lines` draws the road paths for maps.
-Road networks are kept in memory per file and settings.
+Road networks are kept in memory per road file (by its content) and settings, and closures
+are applied on the kept open network, so a process loads each road file once.
 """
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -29,6 +31,7 @@ __all__ = [
     "check_roads",
     "closure_report",
     "closures_cutting",
+    "network_loads",
     "road_network",
     "route_lines",
     "travel",
@@ -41,7 +44,12 @@ FALLBACK_SPEED_KMH = 50.0
 SNAP_WARNING_M = 250.0
 _SHOWN = 5  # places named in one warning, the worst first
 
+# open networks by the road file's content and the speed settings, and each scenario's roads
+# with its closures on top: a sweep's worker loads a road file once and closes roads per sample
+_OPEN: dict[tuple[Any, ...], Any] = {}
 _NETWORKS: dict[tuple[Any, ...], _Roads] = {}
+_DIGESTS: dict[tuple[str, int, int], str] = {}
+_LOADS = [0]
 
 
 @dataclass(frozen=True)
@@ -54,17 +62,42 @@ class _Roads:
     report: Any
 
 
-def _network_key(scenario: Scenario) -> tuple[Any, ...]:
+def _file_digest(path: Path) -> str:
+    """The road file's SHA-256, read again only when its size or time changes."""
+    stat = path.stat()
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _DIGESTS:
+        digest = hashlib.sha256()
+        with path.open("rb") as handle:
+            for block in iter(lambda: handle.read(1 << 20), b""):
+                digest.update(block)
+        _DIGESTS[key] = digest.hexdigest()
+    return _DIGESTS[key]
+
+
+def _open_key(scenario: Scenario) -> tuple[Any, ...]:
     settings = scenario.network
+    try:
+        file = _file_digest(Path(str(settings.file)))
+    except OSError:
+        file = str(settings.file)  # a missing file: load_network says so
     return (
-        str(settings.file),
+        file,
         settings.speed_preset,
         tuple(sorted(settings.speeds_kmh.items())),
         settings.season,
         tuple(sorted(settings.seasonal_factors.items())),
         settings.speed_factor,
-        settings.closures,
     )
+
+
+def _network_key(scenario: Scenario) -> tuple[Any, ...]:
+    return (*_open_key(scenario), scenario.network.closures)
+
+
+def network_loads() -> int:
+    """How many road networks this process has loaded (closures on a loaded one not counted)."""
+    return _LOADS[0]
 
 
 def road_network(scenario: Scenario, *, progress: Callable[[str], None] | None = None) -> Any:
@@ -96,15 +129,21 @@ def _roads(
     key = _network_key(scenario)
     if key in _NETWORKS:
         return _NETWORKS[key]
-    network = load_network(
-        settings.file,
-        speeds=settings.speeds_kmh,
-        seasonal=settings.seasonal_factors,
-        season=settings.season,
-        speed_factor=settings.speed_factor,
-        preset=settings.speed_preset,
-        progress=progress,
-    )
+    network = _OPEN.get(key[:-1])
+    if network is None:
+        network = load_network(
+            settings.file,
+            speeds=settings.speeds_kmh,
+            seasonal=settings.seasonal_factors,
+            season=settings.season,
+            speed_factor=settings.speed_factor,
+            preset=settings.speed_preset,
+            progress=progress,
+        )
+        _LOADS[0] += 1
+        if len(_OPEN) > 4:
+            _OPEN.pop(next(iter(_OPEN)))
+        _OPEN[key[:-1]] = network
     roads = _Roads(network, network, None, None)
     if settings.closures:
         applied = apply_closures(network, [_closure_item(c) for c in settings.closures])
