@@ -225,6 +225,10 @@ def proportional_split(
     start = time.perf_counter()
     alone = game.standalone()
     w = alone if weights is None else np.asarray(weights, float)
+    # a cost of 0 computed as a difference of large sums comes out as -3.5e-10 (a hubs sample
+    # of a sweep crashed on it): negatives within float noise of the weights' scale are 0
+    noise = 1e-9 * max(1.0, float(np.abs(w).sum())) if len(w) else 0.0
+    w = np.where((w < 0) & (w >= -noise), 0.0, w)
     if len(w) != game.n or np.any(w < 0) or w.sum() <= 0:
         raise ValueError("weights must be one non-negative number per player, not all 0")
     total = game.grand_cost

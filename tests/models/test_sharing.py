@@ -5,7 +5,13 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.models.sharing import CoalitionGame, check_core, least_core_split, shapley_split
+from optimizer.models.sharing import (
+    CoalitionGame,
+    check_core,
+    least_core_split,
+    proportional_split,
+    shapley_split,
+)
 
 
 def airport(costs: list[float]) -> CoalitionGame:
@@ -49,3 +55,22 @@ def test_core_check_by_enumeration_names_the_coalition() -> None:
     assert not check.stable
     assert check.coalition == ("A", "B") and check.gain == pytest.approx(50)
     assert check.message == "members A, B would save 50 EUR by ordering alone under this split"
+
+
+def test_proportional_split_takes_float_noise_below_zero_as_zero() -> None:
+    # a hubs sweep sample: one cooperative leaves nothing on the table, computed as -3.5e-10
+    alone = {0: 70_807.52, 1: -3.49245965e-10, 2: 314_175.04}
+    game = CoalitionGame(
+        ["A", "B", "C"],
+        lambda s: alone[next(iter(s))] if len(s) == 1 else 384_900.58,
+    )
+    split = proportional_split(game)
+    assert split.shares.sum() == pytest.approx(384_900.58)
+    assert split.shares[1] == 0.0
+    assert split.shares[0] / split.shares[2] == pytest.approx(70_807.52 / 314_175.04)
+
+
+def test_proportional_split_refuses_a_real_negative_weight() -> None:
+    game = CoalitionGame(["A", "B"], lambda s: 10.0 if len(s) == 1 else 15.0)
+    with pytest.raises(ValueError, match="non-negative"):
+        proportional_split(game, [5.0, -0.01])
