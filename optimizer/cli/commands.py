@@ -15,7 +15,6 @@ from rich.console import Console
 
 from optimizer.cli._text import user_text as _user
 from optimizer.cli.runs import NoStoreOption, StoreOption
-from optimizer.cli.show import print_comparison
 from optimizer.errors import InputError
 
 __all__ = ["APP_FILE", "STREAMLIT_SETTINGS", "app_command", "compare_command"]
@@ -56,6 +55,7 @@ def compare_command(
 ) -> None:
     """Run one model on a base scenario and its variants and show them side by side."""
     from optimizer.cli.runs import open_cli_store, record_run
+    from optimizer.cli.show import print_comparison
     from optimizer.io.write import check_out_folder, write_tables
     from optimizer.pipeline.compare import compare_runs
     from optimizer.pipeline.registry import run_model

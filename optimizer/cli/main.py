@@ -12,7 +12,7 @@ import os
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 from rich.console import Console
@@ -21,11 +21,13 @@ from rich.table import Table
 from optimizer import __version__
 from optimizer.cli._text import user_text as _user
 from optimizer.cli.runs import NoStoreOption, StoreOption, open_cli_store, record_run
-from optimizer.cli.show import print_run as show_run
 from optimizer.errors import InputError
-from optimizer.io.write import check_out_file, check_out_folder
-from optimizer.scenario.load import load_scenario
-from optimizer.scenario.scenario import Scenario
+
+if TYPE_CHECKING:
+    from optimizer.scenario.scenario import Scenario
+
+# Each command imports what it needs (scenarios and pandas, the models, the solvers, the roads,
+# the run store) when it runs: ``optimizer --help`` and ``optimizer runs list`` start fast.
 
 __all__ = ["app", "default_scenario_path", "main"]
 
@@ -88,6 +90,7 @@ def validate(
     against the roads: those cut off by a closure or far from any road are warned about.
     """
     from optimizer.pipeline.travel import check_roads
+    from optimizer.scenario.load import load_scenario
 
     with _guard(all_problems=True):
         scenario = load_scenario(path)
@@ -155,7 +158,9 @@ def demo(
     no_store: NoStoreOption = False,
 ) -> None:
     """Run the bundled default scenario (Mecklenburg) end to end and write its results."""
+    from optimizer.io.write import check_out_folder
     from optimizer.pipeline.demo import run_demo
+    from optimizer.scenario.load import load_scenario
 
     with _guard():
         check_out_folder(out)
@@ -215,8 +220,10 @@ def solve(
     no_store: NoStoreOption = False,
 ) -> None:
     """Solve one model on a scenario; print the plan and write CSV, XLSX, GeoJSON and JSON."""
+    from optimizer.io.write import check_out_folder
     from optimizer.pipeline.registry import run_model
     from optimizer.pipeline.travel import check_roads
+    from optimizer.scenario.load import load_scenario
 
     with _guard():
         if out is not None:
@@ -257,6 +264,8 @@ def solve(
 
 def print_run(run: Any, *, member: str | None = None) -> None:
     """A model run in the terminal (:func:`optimizer.cli.show.print_run` on this console)."""
+    from optimizer.cli.show import print_run as show_run
+
     show_run(run, member=member, console=console)
 
 
@@ -295,6 +304,7 @@ def network_info(
 ) -> None:
     """Load a road network and print its size, kilometres by road class and what was dropped."""
     from optimizer.geo import load_network, network_frame, to_geojson
+    from optimizer.io.write import check_out_file
 
     with _guard():
         if geojson is not None:
@@ -322,6 +332,7 @@ def network_places(
     named after the nearest named settlement ("marketplace near Cazeau", ``named`` false).
     """
     from optimizer.geo import places
+    from optimizer.io.write import check_out_file
 
     with _guard():
         check_out_file(out)
@@ -339,7 +350,9 @@ def network_matrix(
     """Road distance and time from every member to every buyer of a scenario."""
     import pandas as pd
 
+    from optimizer.io.write import check_out_file
     from optimizer.pipeline.travel import travel
+    from optimizer.scenario.load import load_scenario
 
     with _guard():
         check_out_file(out)

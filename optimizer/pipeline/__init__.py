@@ -10,8 +10,35 @@ folder; ``compare`` runs one model on several variants side by side. It imports 
 (``optimizer.cli``, ``optimizer.app``) call this folder; models and roads never import it.
 """
 
-from optimizer.pipeline.registry import MODELS, run_model
-from optimizer.pipeline.run import ModelRun
-from optimizer.pipeline.travel import road_network, travel
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from optimizer.pipeline.registry import MODELS, run_model
+    from optimizer.pipeline.run import ModelRun
+    from optimizer.pipeline.travel import road_network, travel
+
+# imported on first use (PEP 562): ``optimizer.pipeline.run`` alone, as the run store reads
+# it, does not load every model and solver through the registry
+_HOMES: dict[str, str] = {
+    "MODELS": "optimizer.pipeline.registry",
+    "run_model": "optimizer.pipeline.registry",
+    "ModelRun": "optimizer.pipeline.run",
+    "road_network": "optimizer.pipeline.travel",
+    "travel": "optimizer.pipeline.travel",
+}
+
+
+def __getattr__(name: str) -> Any:
+    """The public name ``name``, imported from its module on first use (PEP 562)."""
+    home = _HOMES.get(name)
+    if home is None:
+        raise AttributeError(f"module 'optimizer.pipeline' has no attribute {name!r}")
+    value = getattr(importlib.import_module(home), name)
+    globals()[name] = value
+    return value
+
 
 __all__ = ["MODELS", "ModelRun", "road_network", "run_model", "travel"]
