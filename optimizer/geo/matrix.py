@@ -186,6 +186,16 @@ def travel_matrix(
 
 def _refuse_all_far(network: RoadNetwork, label: str, snapped: Snapped, max_snap_m: float) -> None:
     """A matrix with no origin (or no destination) on the roads is an input error."""
+    if len(snapped.snap_m) and np.isinf(snapped.snap_m).all():
+        # no road to snap to at all: say so, not "the nearest at inf m"
+        closed = " once its closed roads are taken out" if not network.edge_open.all() else ""
+        raise InputError(
+            Problem(
+                network.source,
+                "at least one usable road (open, in a part of the network that can be driven "
+                f"there and back); the road file holds no usable road{closed}",
+            )
+        )
     if snapped.far.all():
         raise InputError(
             Problem(

@@ -405,3 +405,17 @@ def test_scenario_settings_names() -> None:
         d / (60 / 3.6) + (_arc(B, E) + _arc(E, F) + _arc(F, C)) / (TRACK * 0.5) + d / (60 / 3.6)
     )
     assert m.time_s[0, 0] == pytest.approx(detour, rel=1e-9)
+
+
+def test_a_road_file_with_no_usable_road_says_so() -> None:
+    # load_network refuses a file without a road that can be driven there and back; a network
+    # whose every road is closed (through the geo API, without the pipeline's closure checks)
+    # is the other way to have none: named plainly, never "the nearest at inf m"
+    net = load_network(RIVER, cache=False)
+    closed = net.with_closed(np.ones(len(net.seg_u), dtype=bool))
+    for origins, destinations in (([A], [B]), ([FAR], [A])):
+        with pytest.raises(InputError) as caught:
+            travel_matrix(closed, np.array(origins), np.array(destinations))
+        message = str(caught.value)
+        assert "river.osm" in message and "holds no usable road" in message
+        assert "closed roads" in message and "inf" not in message
