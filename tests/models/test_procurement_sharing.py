@@ -146,3 +146,36 @@ def test_pass_down_of_a_solved_split_adds_up_to_the_pooled_cost() -> None:
 def test_pass_down_needs_one_cooperative_per_member() -> None:
     with pytest.raises(ValueError, match="one cooperative"):
         pass_down({"X": 1.0}, ["X"], [1.0, 2.0])
+
+
+def test_bills_passed_down_by_standalone_costs_that_are_bounds_say_so(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the first member's solve alone stops early (as under a tiny time limit): its standalone
+    # cost, which weighs its cooperative's bills, is an upper bound and the summary says so
+    from dataclasses import replace
+
+    from optimizer.models.procurement import solve as solve_module
+
+    original = solve_module.solve_procurement
+
+    def first_alone_unproven(data: ProcurementData, **options: object) -> object:
+        result = original(data, **options)  # type: ignore[arg-type]
+        if options.get("members") == [0] and options.get("standalone") is False:
+            return replace(result, status=Status.FEASIBLE)
+        return result
+
+    monkeypatch.setattr(solve_module, "solve_procurement", first_alone_unproven)
+    data = coop([60, 60, 10], [0, 0, 0], [10.0])
+    pooled = solve_procurement(data)
+    assert check_procurement(data, pooled).ok
+    first = str(data.member_ids[0])
+    assert pooled.standalone_bounds == (first,)
+    assert "buying alone: 1 coalition cost not proven optimal" in pooled.summary()
+    assert "{" + first + "}" in pooled.summary()
+    alone = pooled.members["standalone_cost"].to_numpy(float)
+    bills = pass_down({"X": 200.0, "Y": 105.0}, ["X", "X", "Y"], alone)
+    assert bills.sum() == pytest.approx(305.0)
+    monkeypatch.undo()
+    proven = solve_procurement(data)
+    assert proven.standalone_bounds == () and "not proven" not in proven.summary()

@@ -16,6 +16,7 @@ import pulp
 
 from optimizer.models.procurement.data import ProcurementData
 from optimizer.models.procurement.model import BuiltModel
+from optimizer.models.sharing import bounds_note
 from optimizer.results import Status
 
 __all__ = ["ProcurementResult", "empty_result", "goods_cost", "read_plan"]
@@ -57,6 +58,8 @@ class ProcurementResult:
     transport_cost: float = math.nan
     local_cost: float = math.nan
     standalone_total: float = math.nan
+    # members whose standalone cost is an upper bound (their solve alone was not proven)
+    standalone_bounds: tuple[str, ...] = ()
     message: str = ""
     currency: str = "EUR"
     n_variables: int = 0
@@ -90,6 +93,13 @@ class ProcurementResult:
             lines.append(
                 f"  buying alone  {self.standalone_total:14,.2f} {cur}; savings "
                 f"{self.savings:,.2f} {cur} ({share:.1%})"
+            )
+        if self.standalone_bounds:
+            # these costs weigh the savings and the bills passed down to members
+            named = ["{" + m + "}" for m in self.standalone_bounds]
+            lines.append(
+                f"  buying alone: {bounds_note(named)}; the savings and the bills passed down "
+                "to members rest on them"
             )
         loads = int(self.trucks["trucks"].sum()) if len(self.trucks) else 0
         lines.append(

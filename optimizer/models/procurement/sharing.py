@@ -218,6 +218,12 @@ def pass_down(
         One bill per member: its cooperative's share in proportion to the member's standalone
         cost (equal parts where the whole cooperative's standalone cost is 0). The bills of a
         cooperative's members add up to its share.
+
+    Notes
+    -----
+    A standalone cost whose solve stopped early is an upper bound, and so is the weight it
+    gives: :func:`solve_procurement` lists those members in ``standalone_bounds`` and its
+    summary names them (:func:`~optimizer.models.sharing.bounds_note`).
     """
     alone = np.asarray(standalone_cost, float)
     names = [str(g) for g in groups]

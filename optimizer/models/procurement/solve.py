@@ -140,12 +140,7 @@ def solve_procurement(
         objective, bound = report.objective + built.offset, report.bound + built.offset
         rgap = relative_gap(objective, bound) if status is Status.FEASIBLE else report.gap
     served = tuple(int(m) for m in np.nonzero(mask)[0])
-    if isinstance(standalone, np.ndarray):
-        alone = np.asarray(standalone, float)
-    elif standalone and len(served) > 1:
-        alone = standalone_costs(data, members=served, time_limit=time_limit, gap=gap)
-    else:
-        alone = np.full(data.n_members, math.nan)
+    alone, bounds = _baseline(data, served, standalone, time_limit=time_limit, gap=gap)
     if not status.has_solution:
         failed = empty_result(
             data,
@@ -178,7 +173,28 @@ def solve_procurement(
     object.__setattr__(result, "message", message)
     object.__setattr__(result, "build_s", build_s)
     object.__setattr__(result, "unused", unused_offers(data, mask))
+    object.__setattr__(result, "standalone_bounds", bounds)
     return result
+
+
+def _baseline(
+    data: ProcurementData,
+    served: tuple[int, ...],
+    standalone: bool | np.ndarray,
+    *,
+    time_limit: float,
+    gap: float,
+) -> tuple[np.ndarray, tuple[str, ...]]:
+    """Each member's standalone cost, and the members whose cost is only an upper bound."""
+    if isinstance(standalone, np.ndarray):
+        return np.asarray(standalone, float), ()
+    if standalone and len(served) > 1:
+        unproven: list[int] = []
+        alone = standalone_costs(
+            data, members=served, time_limit=time_limit, gap=gap, unproven=unproven
+        )
+        return alone, tuple(str(data.member_ids[m]) for m in unproven)
+    return np.full(data.n_members, math.nan), ()
 
 
 def drop_residues(built: BuiltModel) -> None:
@@ -265,8 +281,13 @@ def standalone_costs(
     members: Sequence[int | str] | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT_S,
     gap: float = DEFAULT_GAP,
+    unproven: list[int] | None = None,
 ) -> np.ndarray:
-    """Each member's cost when buying alone (``nan`` for members not listed)."""
+    """Each member's cost when buying alone (``nan`` for members not listed).
+
+    The members whose solve stopped before proving optimality (their cost an upper bound)
+    are appended to ``unproven`` when it is given.
+    """
     costs = np.full(data.n_members, math.nan)
     for m in np.nonzero(coalition_mask(data, members))[0]:
         alone = solve_procurement(
@@ -280,4 +301,6 @@ def standalone_costs(
                     f"{'; '.join(check.problems)}"
                 )
             costs[m] = alone.pooled_cost
+            if unproven is not None and alone.status is not Status.OPTIMAL:
+                unproven.append(int(m))
     return costs
