@@ -6,8 +6,18 @@ PuLP's own ``status`` is not enough: it says "Optimal" when HiGHS stops at its t
 with a plan that is still some way from optimal, so the solver is asked directly.
 
 Solvers are silenced through their own options (HiGHS ``output_flag`` and ``log_to_console``,
-CBC's ``msg``), never by redirecting the process's file descriptors. CBC runs as a child
-process of PuLP's: an interrupted solve ends it rather than leaving it running.
+CBC's ``msg``), never by redirecting the process's file descriptors.
+
+A solve ends with the process that asked for it. HiGHS runs in C, where Python cannot deliver
+Ctrl-C; on the main thread it runs on a helper thread while the main thread waits, and an
+interrupt asks HiGHS to stop (its interrupt callback) before it is raised. CBC runs as a
+child process of PuLP's: an interrupted solve kills it, and on Linux the child is also
+killed by the system if its parent dies without cleaning up (SIGKILL). CBC's model and
+solution files live in a folder named after the process (:mod:`optimizer.leftovers`),
+removed after the solve, or by the next CBC solve when its owner was killed.
+
+``$COOP_OPTIMIZER_SOLVER`` (``highs`` or ``cbc``) chooses the solver where the caller asks
+for ``"auto"``, e.g. to run the command line on CBC.
 """
 
 from __future__ import annotations
@@ -17,23 +27,36 @@ import functools
 import math
 import os
 import re
-import signal
-import tempfile
+import shutil
+import threading
 import time
 import warnings
-from collections.abc import Iterator
-from pathlib import Path
+from collections.abc import Iterator, Mapping
 from typing import Any, Literal
 
 import pulp
 
+from optimizer.errors import InputError, Problem
+from optimizer.leftovers import children_end_on_interrupt, die_with_parent, owned_folder
 from optimizer.results import SolverReport, Status, relative_gap
 
-__all__ = ["DEFAULT_GAP", "DEFAULT_TIME_LIMIT_S", "SolverName", "available_solvers", "solve_milp"]
+__all__ = [
+    "CBC_FOLDER_PREFIX",
+    "DEFAULT_GAP",
+    "DEFAULT_TIME_LIMIT_S",
+    "SOLVER_ENV",
+    "SolverName",
+    "available_solvers",
+    "solve_milp",
+]
 
 SolverName = Literal["auto", "highs", "cbc"]
 DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_GAP = 1e-4
+SOLVER_ENV = "COOP_OPTIMIZER_SOLVER"
+CBC_FOLDER_PREFIX = "coop-cbc-"
+# after an interrupt, how long to wait for HiGHS to stop before giving up on it
+_STOP_WAIT_S = 10.0
 
 
 @functools.cache
@@ -61,6 +84,7 @@ def solve_milp(
     threads: int | None = None,
     msg: bool = False,
     warm_start: bool = False,
+    options: Mapping[str, Any] | None = None,
 ) -> SolverReport:
     """Solve ``problem`` in place and report how it went.
 
@@ -79,12 +103,18 @@ def solve_milp(
         Hand the solver the values the variables hold now (``LpVariable.setInitialValue``
         or an earlier solve of the same problem) as a starting plan. The plan should be
         complete (every variable has a value); HiGHS ignores an infeasible one.
+    options
+        Options of the solver that runs, by that solver's own names (HiGHS:
+        ``{"mip_feasibility_tolerance": 1e-9}``; CBC: ``{"cuts": "off"}``, given as
+        ``-cuts off``). Name the solver when giving them: ``"auto"`` may fall back to CBC.
     """
     if time_limit <= 0:
         raise ValueError(f"time_limit must be positive, got {time_limit}")
     if not 0 <= gap < 1:
         raise ValueError(f"gap must be in [0, 1), got {gap}")
     names = available_solvers()
+    if solver == "auto":
+        solver = _chosen_by_environment()
     if solver == "auto":
         order = names
     elif solver in names:
@@ -103,10 +133,20 @@ def solve_milp(
             threads=threads,
             msg=msg,
             warm_start=warm_start,
+            options=dict(options or {}),
         )
         if report.status is not Status.ERROR:
             break
     return report
+
+
+def _chosen_by_environment() -> SolverName:
+    chosen = os.environ.get(SOLVER_ENV, "").strip().lower()
+    if chosen in ("", "auto"):
+        return "auto"
+    if chosen not in ("highs", "cbc"):
+        raise InputError(Problem(f"${SOLVER_ENV}", "highs, cbc or auto", value=chosen))
+    return chosen  # type: ignore[return-value]
 
 
 class _HighsCommand(pulp.HiGHS):
@@ -147,7 +187,54 @@ class _HighsCommand(pulp.HiGHS):
             start.col_value = [float(value) for value in values]
             start.value_valid = True
             lp.solverModel.setSolution(start)
-        lp.solverModel.run()
+        _run_interruptibly(lp.solverModel)
+
+
+def _run_interruptibly(model: Any) -> None:
+    """Run HiGHS so that Ctrl-C stops it within a second or two.
+
+    Python raises KeyboardInterrupt only between bytecodes, so a solve on the main thread
+    ignored Ctrl-C until its time limit. Here HiGHS runs on a helper thread while the main
+    thread waits in short steps; on an interrupt (or any exception a signal handler raises)
+    the main thread asks HiGHS to stop through its interrupt callback, waits for it, and
+    raises again. Off the main thread no signal arrives: HiGHS runs there directly.
+    """
+    if threading.current_thread() is not threading.main_thread():
+        model.run()
+        return
+    model.HandleUserInterrupt = True  # HiGHS asks at each interrupt check whether to stop
+    done = threading.Event()
+    failure: list[BaseException] = []
+
+    def work() -> None:
+        try:
+            model.run()
+        except BaseException as exc:  # handed to the main thread below
+            failure.append(exc)
+        finally:
+            done.set()
+
+    threading.Thread(target=work, name="highs-solve", daemon=True).start()
+    try:
+        while not done.wait(0.1):
+            pass
+    except BaseException:
+        model.cancelSolve()
+        _wait_for(done)
+        raise
+    if failure:
+        raise failure[0]
+
+
+def _wait_for(done: threading.Event) -> None:
+    """Wait until HiGHS has stopped (at most ``_STOP_WAIT_S``), through further Ctrl-Cs."""
+    deadline = time.monotonic() + _STOP_WAIT_S
+    while time.monotonic() < deadline:
+        try:
+            if done.wait(0.1):
+                return
+        except KeyboardInterrupt:  # pressed again: keep waiting, the first one is raised
+            continue
 
 
 @functools.cache
@@ -178,6 +265,7 @@ def _solve_highs(
     threads: int | None,
     msg: bool,
     warm_start: bool = False,
+    options: dict[str, Any],
 ) -> SolverReport:
     import highspy
 
@@ -189,6 +277,7 @@ def _solve_highs(
         gapRel=gap,
         threads=threads,
         **quiet,
+        **options,
     )
     start = time.perf_counter()
     try:
@@ -251,9 +340,11 @@ def _solve_cbc(
     threads: int | None,
     msg: bool,
     warm_start: bool = False,
+    options: dict[str, Any],
 ) -> SolverReport:
-    with tempfile.TemporaryDirectory(prefix="coop-cbc-") as tmp:
-        log = Path(tmp) / "cbc.log"
+    folder = owned_folder(CBC_FOLDER_PREFIX)  # also removes those of killed runs
+    try:
+        log = folder / "cbc.log"
         with warnings.catch_warnings():
             # PuLP 3 warns that its bundled CBC goes away in PuLP 4; the project pins PuLP < 4
             warnings.simplefilter("ignore", DeprecationWarning)
@@ -264,15 +355,19 @@ def _solve_cbc(
                 threads=threads,
                 logPath=str(log),
                 warmStart=warm_start,
+                options=[f"{key} {value}" for key, value in options.items()],
             )
+        command.tmpDir = str(folder)  # the .mps, .sol and .mst files too
         start = time.perf_counter()
         try:
-            with _children_end_on_interrupt(command.path):
+            with children_end_on_interrupt(command.path), _children_die_with_us():
                 problem.solve(command)
         except Exception as exc:
             return SolverReport("cbc", Status.ERROR, time.perf_counter() - start, message=str(exc))
         runtime = time.perf_counter() - start
         text = log.read_text(errors="replace") if log.exists() else ""
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
     result_line = next((ln for ln in text.splitlines() if ln.startswith("Result - ")), "")
     sol = problem.sol_status
     if sol == pulp.LpSolutionInfeasible or "infeasible" in result_line.lower():
@@ -305,36 +400,44 @@ def _solve_cbc(
 
 
 @contextlib.contextmanager
-def _children_end_on_interrupt(executable: str) -> Iterator[None]:
-    """End this process's children running ``executable`` when the block is interrupted.
+def _children_die_with_us() -> Iterator[None]:
+    """Children PuLP starts in this block die with this process, even when it is SIGKILLed.
 
-    PuLP starts CBC with ``subprocess.Popen`` and keeps no handle to it; a KeyboardInterrupt
-    (or any other escape) while PuLP waits would leave CBC solving until its time limit.
+    PuLP calls ``subprocess.Popen`` itself; its module sees :class:`_DyingChildren` in place
+    of ``subprocess``, which adds :func:`~optimizer.leftovers.die_with_parent` for this
+    thread while the block runs and changes nothing for anyone else.
     """
+    from pulp.apis import coin_api
+
+    with _PATCH_LOCK:
+        if not isinstance(coin_api.subprocess, _DyingChildren):
+            coin_api.subprocess = _DyingChildren(coin_api.subprocess)
+        proxy = coin_api.subprocess
+    before = getattr(proxy.local, "on", False)
+    proxy.local.on = True
     try:
         yield
-    except BaseException:
-        _end_children(executable)
-        raise
+    finally:
+        proxy.local.on = before
 
 
-def _end_children(executable: str) -> None:
-    """Kill the child processes of this process whose program is ``executable`` (Linux)."""
-    me = os.getpid()
-    try:
-        target = os.path.realpath(executable)
-        entries = list(Path("/proc").iterdir())
-    except OSError:  # no /proc: nothing to look at (the child ends at its time limit)
-        return
-    for entry in entries:
-        if not entry.name.isdigit():
-            continue
-        try:
-            fields = (entry / "stat").read_text().rsplit(")", 1)[1].split()
-            if int(fields[1]) == me and os.path.realpath(entry / "exe") == target:
-                os.kill(int(entry.name), signal.SIGKILL)
-        except (OSError, ValueError, IndexError):  # gone meanwhile, or not ours to read
-            continue
+_PATCH_LOCK = threading.Lock()
+
+
+class _DyingChildren:
+    """The ``subprocess`` module, whose ``Popen`` adds ``die_with_parent`` where asked."""
+
+    def __init__(self, module: Any) -> None:
+        self.module = module
+        self.local = threading.local()
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.module, name)
+
+    def Popen(self, *args: Any, **kwargs: Any) -> Any:  # subprocess's name
+        if getattr(self.local, "on", False) and kwargs.get("preexec_fn") is None:
+            kwargs["preexec_fn"] = die_with_parent()
+        return self.module.Popen(*args, **kwargs)
 
 
 def _objective(problem: pulp.LpProblem) -> float:

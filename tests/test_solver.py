@@ -8,13 +8,18 @@ import random
 import shutil
 import signal
 import subprocess
+import sys
+import tempfile
+from pathlib import Path
 
 import pulp
 import pytest
 
 from optimizer import Status, available_solvers, solve_milp
+from optimizer.errors import InputError
+from optimizer.leftovers import children_end_on_interrupt
 from optimizer.results import SolverReport, relative_gap
-from optimizer.solver import _children_end_on_interrupt
+from optimizer.solver import CBC_FOLDER_PREFIX, SOLVER_ENV
 
 SOLVERS = ["highs", "cbc"]
 
@@ -148,7 +153,62 @@ def test_an_interrupted_solve_leaves_no_solver_process() -> None:
     # PuLP starts CBC with Popen and keeps no handle; a stand-in child plays CBC here
     program = shutil.which("sleep")
     assert program is not None
-    with pytest.raises(KeyboardInterrupt), _children_end_on_interrupt(program):
+    with pytest.raises(KeyboardInterrupt), children_end_on_interrupt(program):
         child = subprocess.Popen([program, "30"])
         raise KeyboardInterrupt
     assert child.wait(timeout=10) == -signal.SIGKILL
+
+
+def test_solver_options_reach_highs_by_their_own_names() -> None:
+    problem, x = knapsack()
+    report = solve_milp(
+        problem, solver="highs", time_limit=10, options={"mip_feasibility_tolerance": 1e-9}
+    )
+    assert report.status is Status.OPTIMAL and check_knapsack(x) == pytest.approx(23)
+    assert problem.solverModel.getOptionValue("mip_feasibility_tolerance")[1] == 1e-9
+
+
+def test_cbc_gets_its_options_and_dies_with_its_parent(monkeypatch: pytest.MonkeyPatch) -> None:
+    started: list[tuple[list[str], object]] = []
+    popen = subprocess.Popen
+
+    def record(args: list[str], **kwargs: object) -> object:
+        started.append((list(args), kwargs.get("preexec_fn")))
+        return popen(args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(subprocess, "Popen", record)
+    problem, x = knapsack()
+    report = solve_milp(problem, solver="cbc", time_limit=10, options={"cuts": "off"})
+    assert report.status is Status.OPTIMAL and check_knapsack(x) == pytest.approx(23)
+    [(args, preexec)] = started
+    assert " -cuts off " in f" {' '.join(args)} "
+    assert preexec is not None or not sys.platform.startswith("linux")
+
+
+def test_the_environment_chooses_the_solver_for_auto(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv(SOLVER_ENV, "cbc")
+    problem, x = knapsack()
+    report = solve_milp(problem, time_limit=10)
+    assert report.solver == "cbc" and report.status is Status.OPTIMAL
+    assert check_knapsack(x) == pytest.approx(23)
+    assert solve_milp(knapsack()[0], solver="highs", time_limit=10).solver == "highs"
+    monkeypatch.setenv(SOLVER_ENV, "gurobi")
+    with pytest.raises(InputError, match=SOLVER_ENV):
+        solve_milp(knapsack()[0], time_limit=10)
+
+
+def test_a_cbc_solve_leaves_no_file_and_sweeps_those_of_killed_runs(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    dead = subprocess.Popen(["true"])
+    dead.wait()
+    leftover = tmp_path / f"{CBC_FOLDER_PREFIX}{dead.pid}-x1"  # of a run killed with SIGKILL
+    leftover.mkdir()
+    (leftover / "model-pulp.mps").write_text("NAME")
+    alive = tmp_path / f"{CBC_FOLDER_PREFIX}{os.getppid()}-x2"  # of a run still solving
+    alive.mkdir()
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    problem, x = knapsack()
+    assert solve_milp(problem, solver="cbc", time_limit=10).status is Status.OPTIMAL
+    assert check_knapsack(x) == pytest.approx(23)
+    assert sorted(tmp_path.iterdir()) == [alive]

@@ -9,10 +9,11 @@ from __future__ import annotations
 import contextlib
 import math
 import os
+import signal
 import sys
 from collections.abc import Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
@@ -373,13 +374,51 @@ def network_matrix(
     console.print(f"{len(frame)} pairs written to {_user(out, 1000)}")
 
 
+_STOPPED: dict[int, str] = {
+    signal.SIGINT: "stopped by the user",
+    signal.SIGTERM: "stopped (SIGTERM)",
+}
+
+
+def _stop_on_signals() -> list[int]:
+    """Ctrl-C and SIGTERM raise KeyboardInterrupt, and the list returned records which came.
+
+    KeyboardInterrupt (not an exit) so that every solve ends its solver and removes its files
+    on the way out. A signal the caller set to be ignored (a shell's background job) stays so.
+    """
+    received: list[int] = []
+
+    def stop(signum: int, frame: object) -> None:
+        received.append(signum)
+        raise KeyboardInterrupt
+
+    if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        signal.signal(signal.SIGINT, stop)
+    if signal.getsignal(signal.SIGTERM) == signal.SIG_DFL:
+        signal.signal(signal.SIGTERM, stop)
+    return received
+
+
+def _stopped(received: list[int]) -> NoReturn:
+    signum = received[0] if received else signal.SIGINT
+    errors.print(_STOPPED[signum], markup=False, highlight=False)
+    sys.exit(128 + signum)
+
+
 def main() -> None:
-    """Entry point of the ``optimizer`` console script."""
+    """Entry point of the ``optimizer`` console script.
+
+    Stopped by Ctrl-C or SIGTERM, it prints one line and exits 130 or 143 (128 + the signal).
+    """
+    received = _stop_on_signals()
     try:
         app()
     except KeyboardInterrupt:
-        errors.print("interrupted")
-        sys.exit(130)
+        _stopped(received)
+    except SystemExit as exc:  # typer turns KeyboardInterrupt into exit code 130
+        if received and exc.code not in (0, None):
+            _stopped(received)
+        raise
     except Exception as exc:  # a bug, not bad input: say so in one line unless asked for more
         if os.environ.get("COOP_OPTIMIZER_DEBUG"):
             raise

@@ -65,8 +65,9 @@ from __future__ import annotations
 
 import math
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import replace
+from typing import Any
 
 import numpy as np
 import pulp
@@ -108,6 +109,7 @@ def solve_procurement(
     gap: float = DEFAULT_GAP,
     solver: str = "auto",
     envelope_cuts: bool = True,
+    solver_options: Mapping[str, Any] | None = None,
 ) -> ProcurementResult:
     """Plan the pooled order of ``members`` (default: all) at least total cost.
 
@@ -120,8 +122,8 @@ def solve_procurement(
     standalone
         True to solve each member alone as well (the baseline for savings), False to skip
         it, or an array of standalone costs already known (one per member of ``data``).
-    time_limit, gap
-        Per solve.
+    time_limit, gap, solver_options
+        Per solve; options of the named ``solver`` by its own names (``solve_milp``).
     envelope_cuts
         False to solve the plain formulation, without the envelope cuts (same optimum).
     """
@@ -134,7 +136,9 @@ def solve_procurement(
         objective = bound = built.offset
         runtime = 0.0
     else:
-        report = _solve_in_two_phases(built, solver=solver, time_limit=time_limit, gap=gap)
+        report = _solve_in_two_phases(
+            built, solver=solver, time_limit=time_limit, gap=gap, options=solver_options
+        )
         status, runtime, message = report.status, report.runtime_s, report.message
         # the cost of members nothing can be delivered to stays out of the solver's objective
         objective, bound = report.objective + built.offset, report.bound + built.offset
@@ -230,7 +234,12 @@ START_SHARE = 0.25  # share of the time limit the start may use
 
 
 def _solve_in_two_phases(
-    built: BuiltModel, *, solver: str, time_limit: float, gap: float
+    built: BuiltModel,
+    *,
+    solver: str,
+    time_limit: float,
+    gap: float,
+    options: Mapping[str, Any] | None = None,
 ) -> SolverReport:
     """Solve with a heuristic start: brackets fixed first, then the full model.
 
@@ -242,17 +251,30 @@ def _solve_in_two_phases(
     """
     problem = built.problem
     if len(built.brackets) < START_MIN_BRACKETS or time_limit < 2.0:
-        return solve_milp(problem, solver=solver, time_limit=time_limit, gap=gap)  # type: ignore[arg-type]
+        return solve_milp(problem, solver=solver, time_limit=time_limit, gap=gap, options=options)  # type: ignore[arg-type]
     chosen = {id(u) for u in built.start_brackets}
     saved = [(u, u.lowBound, u.upBound) for *_, u in built.brackets]
     for u, _, _ in saved:
         u.lowBound = u.upBound = 1 if id(u) in chosen else 0
-    first = solve_milp(problem, solver=solver, time_limit=time_limit * START_SHARE, gap=gap / 2)  # type: ignore[arg-type]
+    first = solve_milp(
+        problem,
+        solver=solver,  # type: ignore[arg-type]
+        time_limit=time_limit * START_SHARE,
+        gap=gap / 2,
+        options=options,
+    )
     plan = {v.name: v.varValue for v in problem.variables()} if first.status.has_solution else {}
     for u, low, up in saved:
         u.lowBound, u.upBound = low, up
     left = max(time_limit - first.runtime_s, 1.0)
-    second = solve_milp(problem, solver=solver, time_limit=left, gap=gap, warm_start=True)  # type: ignore[arg-type]
+    second = solve_milp(
+        problem,
+        solver=solver,  # type: ignore[arg-type]
+        time_limit=left,
+        gap=gap,
+        warm_start=True,
+        options=options,
+    )
     runtime = first.runtime_s + second.runtime_s
     if not plan or (second.status.has_solution and second.objective <= first.objective):
         return replace(second, runtime_s=runtime)
