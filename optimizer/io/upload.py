@@ -22,6 +22,7 @@ from typing import Any
 
 from optimizer.errors import InputError, Problem
 from optimizer.io.read import check_zip_parts, load_yaml_text
+from optimizer.leftovers import owned_folder
 from optimizer.scenario.load import load_scenario
 from optimizer.scenario.scenario import SETTINGS_FILE, Scenario
 
@@ -31,6 +32,7 @@ __all__ = [
     "MAX_ENTRY_BYTES",
     "MAX_TOTAL_BYTES",
     "MAX_UPLOAD_BYTES",
+    "UPLOADS_PREFIX",
     "load_upload",
 ]
 
@@ -40,6 +42,7 @@ MAX_ENTRY_BYTES = 100 * 2**20
 MAX_TOTAL_BYTES = 200 * 2**20
 MAX_NAME_BYTES = 200  # per file or folder name; file systems allow 255
 KEEP_UPLOADS = 20
+UPLOADS_PREFIX = "coop-optimizer-uploads-"
 # files a scenario folder may hold; anything else in a zip is left out
 ALLOWED_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx", ".osm", ".bz2", ".gz", ".pbf", ".graphml")
 _SKIPPED_PARTS = ("__MACOSX",)
@@ -298,9 +301,13 @@ def _safe_name(name: str) -> str:
 
 
 def _fresh_folder() -> Path:
-    """A new folder for one upload, under one root that is removed when the process ends."""
+    """A new folder for one upload, under one root that is removed when the process ends.
+
+    The root is named after this process (:func:`~optimizer.leftovers.owned_folder`): the
+    first upload of a later process removes the roots of processes that were killed.
+    """
     if not _ROOT or not _ROOT[0].is_dir():
-        _ROOT[:] = [Path(tempfile.mkdtemp(prefix="coop-optimizer-uploads-"))]
+        _ROOT[:] = [owned_folder(UPLOADS_PREFIX)]
         atexit.register(shutil.rmtree, _ROOT[0], ignore_errors=True)
     root = _ROOT[0]
     old = sorted(root.iterdir(), key=lambda p: p.stat().st_mtime)
