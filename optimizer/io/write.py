@@ -28,6 +28,7 @@ __all__ = [
     "check_out_file",
     "check_out_folder",
     "places_geojson",
+    "write_atomic",
     "write_geojson",
     "write_json",
     "write_tables",
@@ -83,9 +84,11 @@ def check_out_file(path: Path, shown: str = "--out") -> None:
     check_out_folder(path.parent if str(path.parent) else Path("."), shown)
 
 
-def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
+def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
+    """Write ``path`` through ``write(temporary path)`` and move it in place: never half-written."""
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    # the suffix kept: writers that choose the format by the file name (matplotlib) see it
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
     os.close(fd)
     try:
         write(Path(tmp))
@@ -104,7 +107,7 @@ def write_tables(tables: Mapping[str, pd.DataFrame], folder: Path, *, workbook: 
         def csv(path: Path, frame: pd.DataFrame = frame) -> None:
             frame.to_csv(path, index=False)
 
-        written.append(_atomic(folder / f"{name}.csv", csv))
+        written.append(write_atomic(folder / f"{name}.csv", csv))
 
     written.append(write_xlsx(tables, folder / workbook))
     return written
@@ -126,7 +129,7 @@ def write_xlsx(tables: Mapping[str, pd.DataFrame], path: Path) -> Path:
     def dump(target: Path) -> None:
         target.write_bytes(data)
 
-    return _atomic(path, dump)
+    return write_atomic(path, dump)
 
 
 def write_json(data: Any, path: Path) -> Path:
@@ -136,7 +139,7 @@ def write_json(data: Any, path: Path) -> Path:
     def dump(target: Path) -> None:
         target.write_text(text, encoding="utf-8")
 
-    return _atomic(path, dump)
+    return write_atomic(path, dump)
 
 
 def write_geojson(features: Iterable[Mapping[str, Any]], path: Path, *, roads: bool) -> Path:

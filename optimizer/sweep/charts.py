@@ -7,13 +7,12 @@ temporary name and moved into place, so a stopped run leaves no half-written cha
 
 from __future__ import annotations
 
-import os
-import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
 import pandas as pd
 
+from optimizer.io.write import write_atomic
 from optimizer.sweep.results import SweepTables
 
 __all__ = ["MAX_TORNADO_INPUTS", "write_charts"]
@@ -27,12 +26,12 @@ def write_charts(tables: SweepTables, folder: Path) -> list[Path]:
     written: list[Path] = []
     values = _kpi_values(tables.samples)
     if not values.empty:
-        written.append(_atomic(folder / "distribution.html", _box_html(values)))
-        written.append(_atomic(folder / "distribution.png", _box_png(values)))
+        written.append(write_atomic(folder / "distribution.html", _box_html(values)))
+        written.append(write_atomic(folder / "distribution.png", _box_png(values)))
     bars = _tornado_rows(tables.sensitivity)
     if not bars.empty:
-        written.append(_atomic(folder / "tornado.html", _tornado_html(bars)))
-        written.append(_atomic(folder / "tornado.png", _tornado_png(bars)))
+        written.append(write_atomic(folder / "tornado.html", _tornado_html(bars)))
+        written.append(write_atomic(folder / "tornado.png", _tornado_png(bars)))
     return written
 
 
@@ -158,16 +157,3 @@ def _tornado_png(bars: pd.DataFrame) -> Callable[[Path], None]:
         figure.savefig(path, format="png", dpi=110)
 
     return write
-
-
-def _atomic(path: Path, write: Callable[[Path], None]) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=path.suffix, dir=path.parent)
-    os.close(fd)
-    try:
-        write(Path(tmp))
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return path
