@@ -22,7 +22,7 @@ from optimizer.pipeline.travel import route_lines, travel
 from optimizer.results import Kpi, worst_status
 from optimizer.scenario.scenario import Scenario
 
-__all__ = ["run_hubs"]
+__all__ = ["network_hubs", "run_hubs"]
 
 
 @dataclass(frozen=True, eq=False)
@@ -54,8 +54,8 @@ class _Plan:
         return out
 
 
-def run_hubs(scenario: Scenario) -> ModelRun:
-    """Which hubs to open and share, the corridors and their trucks, and what sharing is worth."""
+def network_hubs(scenario: Scenario) -> tuple[HubScenario, tuple[str, ...]]:
+    """The hubs model's inputs over the roads (every hub a candidate) and the road warnings."""
     if not scenario.supply or not scenario.buyers or not scenario.hubs:
         raise InputError(Problem(scenario.name, "supply, buyers and hubs for the hubs model"))
     members, hubs, buyers = (
@@ -67,12 +67,17 @@ def run_hubs(scenario: Scenario) -> ModelRun:
     to_buyers = travel(scenario, members, buyers)
     corridors_km = travel(scenario, hubs, buyers)
     hs = hub_scenario(scenario, to_hubs.distance_m, to_buyers.distance_m, corridors_km.distance_m)
+    return hs, to_hubs.warnings + corridors_km.warnings
+
+
+def run_hubs(scenario: Scenario) -> ModelRun:
+    """Which hubs to open and share, the corridors and their trucks, and what sharing is worth."""
+    hs, notes = network_hubs(scenario)
     params = scenario.parameters
     limit, gap = params.time_limit_s, params.mip_gap
     data, result, kept_members, kept_hubs = solve_coalition(
         hs, hs.cooperatives, time_limit=limit, gap=gap
     )
-    notes = to_hubs.warnings + corridors_km.warnings
     if not result.status.has_solution:
         return _no_plan("hubs", scenario, result, notes)
     _checked(check_hubs(data, result), "hubs")

@@ -20,10 +20,9 @@ from optimizer.io.geojson import point
 from optimizer.models.hubs.data import HubData
 from optimizer.models.hubs.robust import Method, Objective, RobustHubResult, solve_robust_hubs
 from optimizer.models.hubs.robust_check import check_robust_hubs
-from optimizer.models.hubs.scenario import hub_scenario
-from optimizer.pipeline._common import _checked, _points
+from optimizer.pipeline._common import _checked
+from optimizer.pipeline.hubs import network_hubs
 from optimizer.pipeline.run import ModelRun
-from optimizer.pipeline.travel import travel
 from optimizer.results import Kpi
 from optimizer.scenario.scenario import Scenario
 
@@ -79,18 +78,8 @@ def robust_hubs(
 
 def hub_sample(scenario: Scenario) -> tuple[HubData, tuple[str, ...]]:
     """One future's whole network (every hub a candidate) and the road warnings."""
-    if not scenario.supply or not scenario.buyers or not scenario.hubs:
-        raise InputError(Problem(scenario.name, "supply, buyers and hubs for the hubs model"))
-    members, hubs, buyers = (
-        _points(scenario.members),
-        _points(scenario.hubs),
-        _points(scenario.buyers),
-    )
-    to_hubs = travel(scenario, members, hubs)
-    to_buyers = travel(scenario, members, buyers)
-    corridors = travel(scenario, hubs, buyers)
-    hs = hub_scenario(scenario, to_hubs.distance_m, to_buyers.distance_m, corridors.distance_m)
-    return hs.data, to_hubs.warnings + corridors.warnings
+    hs, warnings = network_hubs(scenario)
+    return hs.data, warnings
 
 
 def _lay_out(
