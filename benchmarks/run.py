@@ -22,6 +22,7 @@ SETS = {
     "markets": "markets",
     "robust": "robust",
     "sweep": "sweep",
+    "ladder": "ladder",
 }
 
 

@@ -1,0 +1,51 @@
+"""The ladder benchmark's own arithmetic and one real run of ``optimizer solve`` through it."""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+
+import pytest
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[2] / "benchmarks"))
+import ladder  # type: ignore[import-not-found]
+
+
+def _row(model: str, members: int, wall_s: float, status: str = "optimal") -> dict[str, object]:
+    return {
+        "model": model,
+        "members": members,
+        "wall_s": wall_s,
+        "runtime_s": wall_s / 2,
+        "peak_mb": 300.0,
+        "status": status,
+        "gap": 0.0,
+    }
+
+
+def test_growth_exponent_is_log_time_ratio_over_log_size_ratio() -> None:
+    rows = [_row("hubs", 100, 2.0), _row("hubs", 400, 8.0), _row("hubs", 1600, 64.0)]
+    found = ladder.growth(rows)
+    assert [(g["from"], g["to"]) for g in found] == [(100, 400), (400, 1600)]
+    assert found[0]["exponent"] == pytest.approx(1.0)  # 4x members, 4x time: linear
+    assert found[1]["exponent"] == pytest.approx(math.log(8) / math.log(4), abs=0.01)
+
+
+def test_no_exponent_next_to_a_stopped_run() -> None:
+    rows = [_row("routes", 100, 2.0), _row("routes", 400, 300.0, "stopped at the time limit")]
+    assert ladder.growth(rows)[0]["exponent"] is None
+    table = ladder.markdown(rows)
+    assert "| 400 | routes | 300.0 (150.0) | 300 | stopped at the time limit | 0 % |  |" in table
+
+
+@pytest.mark.slow
+def test_a_small_rung_runs_every_model_through_the_command(tmp_path: Path) -> None:
+    folder = ladder.build_scenario(12, tmp_path / "members-12")
+    store = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    for model in ladder.MODELS:
+        row = ladder.run_once(folder, model, store=store, time_limit=120)
+        assert row["exit"] == 0, row
+        assert row["status"] in ("optimal", "feasible"), row
+        assert 0 < row["runtime_s"] < row["wall_s"]
+        assert row["peak_mb"] > 50  # the child's own memory, not this process's
