@@ -95,9 +95,8 @@ def _show(comparison: Comparison) -> None:
     }
     for name in comparison.names[1:]:
         formats[change_columns(name)[1]] = partial(format_number, unit="%", sign=True)
-    st.dataframe(
-        table.style.format(formats, na_rep=DASH), hide_index=True, width="stretch", placeholder=DASH
-    )
+    # a static table: every label and figure shown whole, however many variants
+    st.table(table.style.format(formats, na_rep=DASH).hide(axis="index"))
     st.subheader("In words")
     st.text(comparison.summary())
     members = comparison.per_member
@@ -128,4 +127,5 @@ def _show(comparison: Comparison) -> None:
         comparison.summary().encode(),
         file_name=f"compare-{comparison.model}.txt",
         key="cmp-summary",
+        on_click="ignore",
     )

@@ -15,9 +15,9 @@ __all__ = ["main"]
 
 def main() -> None:
     """Configure the page and run the router (the sidebar, then the chosen page)."""
-    st.set_page_config(
-        page_title="coop-optimizer", page_icon=":material/agriculture:", layout="wide"
-    )
+    # an emoji icon is drawn by the browser itself; a ":material/...:" icon would be
+    # fetched from Google's font servers, and the app works offline
+    st.set_page_config(page_title="coop-optimizer", page_icon="🌾", layout="wide")
     run_app()
 
 

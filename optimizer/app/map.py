@@ -202,6 +202,11 @@ def show_map(
         return
     interactive = bool(st.session_state.get("interactive_map", False))
     if interactive:
+        st.info(
+            "The interactive map needs an internet connection: the browser loads its map "
+            "library (Leaflet) from the web, and without a connection the map stays blank. "
+            "Switch off 'Interactive map' in the sidebar for the map that works offline."
+        )
         _folium_map(points, lines, roads, key=key, height=height)
     else:
         order = [c.name for c in scenario.cooperatives]

@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import re
-import tempfile
 from functools import partial
-from pathlib import Path
 
 import pandas as pd
 import streamlit as st
@@ -20,7 +18,13 @@ from optimizer.app.state import (
 )
 from optimizer.app.views import roads_for
 from optimizer.errors import InputError, Problem
-from optimizer.io.upload import MAX_UPLOAD_BYTES, load_upload
+from optimizer.io.upload import (
+    MAX_UPLOAD_BYTES,
+    file_stem,
+    load_upload,
+    pack_scenario,
+    workbook_bytes,
+)
 from optimizer.scenario.scenario import Scenario
 from optimizer.scenario.schema import TABLE_MODELS
 from optimizer.scenario.variants import replace_tables
@@ -28,6 +32,7 @@ from optimizer.scenario.variants import replace_tables
 __all__ = ["problems_by_table", "render_scenario_page"]
 
 _TABLE_IN = re.compile(r"\(table '([a-z_]+)'\)")
+_LOADED = "_upload_message"
 
 
 def problems_by_table(problems: tuple[Problem, ...]) -> dict[str, list[Problem]]:
@@ -83,6 +88,9 @@ def _upload_box() -> None:
         type=["zip", "xlsx"],
         key="upload",
     )
+    loaded = st.session_state.pop(_LOADED, None)
+    if loaded:
+        st.success(loaded)
     if upload is None:
         return
     marker = (upload.name, upload.size)
@@ -98,7 +106,8 @@ def _upload_box() -> None:
     st.session_state.pop("edit_problems", None)
     st.session_state["editor_version"] = st.session_state.get("editor_version", 0) + 1
     set_base(scenario, f"upload: {upload.name}")
-    st.success(f"Loaded '{scenario.name}' from {upload.name}.")
+    st.session_state[_LOADED] = f"Loaded '{scenario.name}' from {upload.name}."
+    st.rerun()  # the sidebar, drawn before this page, names the new scenario
 
 
 def _overview(label: str, base: Scenario) -> None:
@@ -141,19 +150,26 @@ def _overview(label: str, base: Scenario) -> None:
             show_input_error(exc, title="The road network could not be loaded")
             roads = []
         show_map(base, roads=roads, key="map-scenario")
-    st.download_button(
-        "Download the scenario (XLSX)",
-        partial(_scenario_xlsx, base),
+    zipped, book = st.columns(2)
+    zipped.download_button(
+        "Download the scenario with its roads (.zip)",
+        partial(pack_scenario, base),
         on_click="ignore",
-        file_name="scenario.xlsx",
+        file_name=f"{file_stem(base.name)}.zip",
+        mime="application/zip",
+        key="dl-scenario-zip",
+        help="scenario.yaml, one CSV per table and the road file: upload it here again as it is.",
+    )
+    book.download_button(
+        "Download the tables (.xlsx)",
+        partial(workbook_bytes, base),
+        on_click="ignore",
+        file_name=f"{file_stem(base.name)}.xlsx",
         mime="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         key="dl-scenario",
+        help="One sheet per table. It names the road file but cannot hold it: to upload the "
+        "workbook again, pack it in a .zip with the road file beside it.",
     )
-
-
-def _scenario_xlsx(scenario: Scenario) -> bytes:
-    with tempfile.TemporaryDirectory() as folder:
-        return scenario.to_xlsx(Path(folder) / "scenario.xlsx").read_bytes()
 
 
 def _editors(base: Scenario) -> None:
@@ -163,14 +179,13 @@ def _editors(base: Scenario) -> None:
         "file and becomes the base of every page."
     )
     version = st.session_state.get("editor_version", 0)
-    problems = problems_by_table(tuple(st.session_state.get("edit_problems", ())))
     edited: dict[str, pd.DataFrame] = {}
     names = list(TABLE_MODELS)
-    titles = [f"{n} ({len(getattr(base, n))})" + (" ⚠" if n in problems else "") for n in names]
-    for tab, name in zip(st.tabs(titles), names, strict=True):
+    # titles that never change while editing, and a key: the open tab stays open on a rerun
+    titles = [f"{n} ({len(getattr(base, n))})" for n in names]
+    tabs = st.tabs(titles, key=f"edit-tabs-{version}")
+    for tab, name in zip(tabs, names, strict=True):
         with tab:
-            for problem in problems.get(name, []):
-                st.error(_located(problem))
             original = base.table(name)
             frame = st.data_editor(
                 original,
@@ -182,36 +197,49 @@ def _editors(base: Scenario) -> None:
             )
             if not _same(frame, original):
                 edited[name] = frame
-    for problem in problems.get("", []):
-        st.error(str(problem))
     apply, discard = st.columns(2)
     if apply.button("Apply the edits", type="primary", disabled=not edited, key="apply-edits"):
         try:
             scenario = replace_tables(base, edited)
         except InputError as exc:
-            st.session_state["edit_problems"] = exc.problems
-            st.rerun()
+            st.session_state["edit_problems"] = exc.problems  # shown below, no rerun
         else:
             st.session_state.pop("edit_problems", None)
             st.session_state["editor_version"] = version + 1
             set_base(scenario, f"edited: {base.name}")
             st.rerun()
+    problems = tuple(st.session_state.get("edit_problems", ()))
     if discard.button("Discard the edits", disabled=not edited and not problems, key="discard"):
         st.session_state.pop("edit_problems", None)
         st.session_state["editor_version"] = version + 1
         st.rerun()
+    if problems:
+        with apply:
+            lines = [f"- {_located(table, p)}" for table, p in _flat(problems)]
+            st.error("**The edits were not applied:**\n\n" + "\n".join(lines[:30]))
     if edited:
         st.info(f"Edited, not yet applied: {', '.join(edited)}.")
 
 
-def _located(problem: Problem) -> str:
-    where = []
+def _flat(problems: tuple[Problem, ...]) -> list[tuple[str, Problem]]:
+    return [
+        (table, problem)
+        for table, found in problems_by_table(problems).items()
+        for problem in found
+    ]
+
+
+def _located(table: str, problem: Problem) -> str:
+    """Where a problem is, as the editor shows it: table, row (the first row is 1), column."""
+    if not table:
+        return str(problem)
+    where = [f"table '{table}'"]
     if problem.row is not None:
         where.append(f"row {problem.row - 1}")  # the editor has no header row
     if problem.column:
         where.append(f"column '{problem.column}'")
     got = "" if problem.value is None else f"got {problem.value!r}, "
-    return f"{', '.join(where) or 'table'}: {got}expected {problem.expected}"
+    return f"{', '.join(where)}: {got}expected {problem.expected}"
 
 
 def _same(a: pd.DataFrame, b: pd.DataFrame) -> bool:

@@ -46,10 +46,21 @@ __all__ = [
 ]
 
 
+# long KPI labels and values wrap on their card instead of ending in an ellipsis
+_WRAP_CARDS = """<style>
+[data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *,
+[data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
+  white-space: normal !important; overflow: visible !important;
+  text-overflow: clip !important; overflow-wrap: anywhere; height: auto !important;
+}
+</style>"""
+
+
 def kpi_cards(run: ModelRun, base: ModelRun | None = None, *, per_row: int = 4) -> None:
     """One ``st.metric`` per KPI, with the change against ``base`` when given."""
     items = list(run.kpis)
     before = base.kpi_values() if base is not None else {}
+    st.html(_WRAP_CARDS)
     for start in range(0, len(items), per_row):
         columns = st.columns(per_row)
         for column, kpi in zip(columns, items[start : start + per_row], strict=False):
@@ -63,7 +74,6 @@ def kpi_cards(run: ModelRun, base: ModelRun | None = None, *, per_row: int = 4) 
                 format_number(kpi.value, kpi.unit),
                 delta=delta,
                 delta_color="off",
-                help=label if len(label) > 30 else None,  # a long label is cut on the card
             )
 
 
@@ -116,6 +126,7 @@ def _table_tabs(run: ModelRun, *, key: str) -> None:
                 file_name=f"{run.model}-{name}.csv",
                 mime="text/csv",
                 key=f"{key}-{name}-csv",
+                on_click="ignore",  # a rerun would drop the other buttons' deferred files
             )
 
 
@@ -293,8 +304,10 @@ def render_model_page(model: str) -> None:
     try:
         variant = current_variant(base)
     except InputError as exc:
+        # no figures at all: the base's would read as the what-if's answer
         show_input_error(exc, title="The what-if controls give an invalid scenario")
-        variant = None
+        st.info("No figures are shown until the what-ifs in the sidebar give a valid scenario.")
+        return
     base_run = solve(model, base, f"{title} on the base")
     if base_run is None:
         return
@@ -315,7 +328,7 @@ def render_model_page(model: str) -> None:
     if run.summary:
         with st.expander("In words", expanded=True):
             st.text(run.summary)
-    for note in run.warnings:
+    for note in dict.fromkeys(run.warnings):  # a note met on two road matrices, once
         st.warning(note)
     st.subheader("Map")
     try:

@@ -14,7 +14,7 @@ import streamlit as st
 
 from optimizer.scenario.scenario import Scenario
 
-__all__ = ["build_overrides", "road_names", "whatif_sidebar"]
+__all__ = ["build_overrides", "road_names", "threshold_updates", "whatif_sidebar"]
 
 _KEYS = (
     "wi_fuel",
@@ -42,13 +42,14 @@ def build_overrides(
     """Overrides for the base and the changes in words; empty when nothing changes.
 
     Factors multiply the base's values (fuel price factor, truck and vehicle payloads,
-    bracket thresholds). ``rainy`` switches a dry base to the rainy season, with
-    ``unpaved_factor`` as the speed factor on unpaved roads. ``added_buyer`` holds
-    ``id, name, kind, lat, lon, product, price, max_intake``.
+    bracket thresholds as :func:`threshold_updates` does). ``rainy`` switches a dry base to
+    the rainy season, with ``unpaved_factor`` as the speed factor on unpaved roads.
+    ``added_buyer`` holds ``id, name, kind, lat, lon, product, price, max_intake``.
     """
     set_: dict[str, Any] = {}
     scale: dict[str, float] = {}
     add: dict[str, list[Any]] = {}
+    update: dict[str, list[Any]] = {}
     changes: list[str] = []
     if abs(fuel_factor - 1.0) > 1e-9:
         new = base.parameters.fuel_price_factor * fuel_factor
@@ -59,7 +60,7 @@ def build_overrides(
         scale["vehicles.payload_kg"] = payload_factor
         changes.append(f"truck payloads x{payload_factor:g}")
     if abs(threshold_factor - 1.0) > 1e-9:
-        scale["brackets.threshold"] = threshold_factor
+        update["brackets"] = threshold_updates(base, threshold_factor)
         changes.append(f"discount thresholds x{threshold_factor:g}")
     if rainy and base.network.season != "rainy":
         set_["network.season"] = "rainy"
@@ -102,7 +103,30 @@ def build_overrides(
         overrides["scale"] = scale
     if add:
         overrides["add"] = add
+    if any(update.values()):
+        overrides["update"] = update
     return overrides, changes
+
+
+def threshold_updates(base: Scenario, factor: float) -> list[dict[str, Any]]:
+    """Updates of the brackets table moving every discount threshold by ``factor``.
+
+    Each offer's first bracket stays where it is (at 0 or at the minimum order, which is what
+    makes an order of any size priced); the later thresholds keep their distance from it times
+    ``factor``, so they still rise for any factor above 0 and the scenario stays valid. The
+    updates are ordered so that a moved threshold never meets one still to be moved.
+    """
+    by_offer: dict[tuple[str, str], list[float]] = {}
+    for bracket in base.brackets:
+        by_offer.setdefault((bracket.supplier, bracket.product), []).append(bracket.threshold)
+    updates = []
+    for (supplier, product), thresholds in by_offer.items():
+        first, *later = sorted(thresholds)
+        for threshold in sorted(later, reverse=factor > 1):
+            where = {"supplier": supplier, "product": product, "threshold": threshold}
+            moved = first + (threshold - first) * factor
+            updates.append({"where": where, "set": {"threshold": round(moved, 6)}})
+    return updates
 
 
 def road_names(network: Any) -> list[str]:

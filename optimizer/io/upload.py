@@ -33,7 +33,10 @@ __all__ = [
     "MAX_TOTAL_BYTES",
     "MAX_UPLOAD_BYTES",
     "UPLOADS_PREFIX",
+    "file_stem",
     "load_upload",
+    "pack_scenario",
+    "workbook_bytes",
 ]
 
 MAX_UPLOAD_BYTES = 50 * 2**20
@@ -85,9 +88,73 @@ def load_upload(name: str, data: bytes) -> Scenario:
         check_zip_parts(BytesIO(data), shown)
         target = folder / _safe_name(shown)
         target.write_bytes(data)
-        return _confined(_load(target, folder, shown), folder, shown)
+        try:
+            return _confined(_load(target, folder, shown), folder, shown)
+        except InputError as exc:
+            raise InputError([_road_file_hint(p, shown) for p in exc.problems]) from None
     _extract(data, folder, shown)
     return _confined(_load(_scenario_path(folder, shown), folder, shown), folder, shown)
+
+
+def pack_scenario(scenario: Scenario) -> bytes:
+    """The scenario as a ``.zip`` that :func:`load_upload` takes back: ``scenario.yaml``, one
+    CSV per table and the road file beside them (named in ``scenario.yaml`` by its name)."""
+    with tempfile.TemporaryDirectory() as temporary:
+        folder = Path(temporary) / file_stem(scenario.name)
+        folder.mkdir()
+        _road_beside(scenario, folder, copy=True).to_folder(folder)
+        buffer = BytesIO()
+        with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+            for file in sorted(folder.iterdir()):
+                packed = file.suffix in (".bz2", ".gz", ".pbf")  # compressed already
+                archive.write(
+                    file,
+                    f"{folder.name}/{file.name}",
+                    compress_type=zipfile.ZIP_STORED if packed else zipfile.ZIP_DEFLATED,
+                )
+        return buffer.getvalue()
+
+
+def workbook_bytes(scenario: Scenario) -> bytes:
+    """The scenario as one ``.xlsx`` workbook naming its road file by its name alone, so that
+    the workbook and the road file packed together in a ``.zip`` load again."""
+    with tempfile.TemporaryDirectory() as temporary:
+        path = Path(temporary) / "scenario.xlsx"
+        return _road_beside(scenario, path.parent).to_xlsx(path).read_bytes()
+
+
+def _road_beside(scenario: Scenario, folder: Path, *, copy: bool = False) -> Scenario:
+    """The scenario with its road file in ``folder`` (copied there when ``copy``)."""
+    road = scenario.network.file
+    if road is None:
+        return scenario
+    inside = folder / Path(road).name
+    if copy:
+        shutil.copyfile(road, inside)
+    network = scenario.network.model_copy(update={"file": inside})
+    return scenario.model_copy(update={"network": network})
+
+
+def file_stem(name: str) -> str:
+    """A scenario's name as a file or folder name (lower case, letters, digits and dashes)."""
+    kept = "".join(c if c.isalnum() or c in "-_" else "-" for c in name.lower())
+    return "-".join(part for part in kept.split("-") if part)[:60] or "scenario"
+
+
+def _road_file_hint(problem: Problem, shown: str) -> Problem:
+    """A workbook names a road file it cannot carry: say how to provide it."""
+    if problem.key != "network.file":
+        return problem
+    name = PurePosixPath(str(problem.value or "").replace("\\", "/")).name or "the road file"
+    return Problem(
+        problem.file,
+        f"the road file {name!r} beside the workbook: an .xlsx upload holds the tables only, "
+        f"so upload a .zip holding {shown} and {name!r} together (or the scenario's .zip "
+        "download, which holds its roads)",
+        key=problem.key,
+        value=problem.value,
+        sheet=problem.sheet,
+    )
 
 
 # --------------------------------------------------------------------- zip

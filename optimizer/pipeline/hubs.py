@@ -67,7 +67,8 @@ def network_hubs(scenario: Scenario) -> tuple[HubScenario, tuple[str, ...]]:
     to_buyers = travel(scenario, members, buyers)
     corridors_km = travel(scenario, hubs, buyers)
     hs = hub_scenario(scenario, to_hubs.distance_m, to_buyers.distance_m, corridors_km.distance_m)
-    return hs, to_hubs.warnings + corridors_km.warnings
+    # one closure or far place met by two matrices is one note
+    return hs, tuple(dict.fromkeys(to_hubs.warnings + corridors_km.warnings))
 
 
 def run_hubs(scenario: Scenario) -> ModelRun:
