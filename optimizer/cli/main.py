@@ -278,12 +278,14 @@ def _register_app_commands() -> None:
     from optimizer.cli.commands import app_command, compare_command
     from optimizer.cli.robust import robust_command
     from optimizer.cli.runs import runs_app
+    from optimizer.cli.statements import statements_command
     from optimizer.cli.sweep import sweep_command
 
     app.command("compare")(compare_command)
     app.command("sweep")(sweep_command)
     app.command("app")(app_command)
     app.command("robust")(robust_command)
+    app.command("statements")(statements_command)
     app.add_typer(runs_app, name="runs")
 
 

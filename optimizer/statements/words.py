@@ -1,0 +1,81 @@
+"""The sentences of a statement that depend on the run: the split's rule and its stability.
+
+Each sentence is a message of the catalogue (``lang.gettext``), filled with figures
+formatted the language's way.
+"""
+
+from __future__ import annotations
+
+from optimizer.statements.figures import AssemblyFigures
+from optimizer.statements.language import Language
+
+__all__ = ["rule_sentence", "stability_sentence", "stable_means"]
+
+
+def rule_sentence(lang: Language, assembly: AssemblyFigures) -> str:
+    """The rule of the split in one sentence."""
+    rule, by_coop = assembly.rule, assembly.level == "cooperative"
+    if rule == "member_least_core":
+        return lang.gettext(
+            "Proportional shares, moved only as far as stability needs: each member pays in "
+            "proportion to what they would pay alone, changed only where a group of members "
+            "would otherwise do better on its own."
+        )
+    if rule == "proportional":
+        return lang.gettext(
+            "Each member pays a share of the pooled bill in proportion to what they would pay "
+            "alone, so that every member saves the same share."
+        )
+    if by_coop and rule == "shapley":
+        return lang.gettext(
+            "The savings were shared among the cooperatives by the Shapley value (each "
+            "cooperative's average contribution to the savings), and within each cooperative "
+            "in proportion to what each member would pay alone."
+        )
+    if by_coop and rule == "least_core":
+        return lang.gettext(
+            "The savings were shared among the cooperatives so that the group that could gain "
+            "most by leaving gains as little as possible (the least core), and within each "
+            "cooperative in proportion to what each member would pay alone."
+        )
+    if by_coop:
+        return lang.gettext(
+            "The pooled bill was shared among the cooperatives in proportion to the weight of "
+            "the inputs they ordered, and within each cooperative in proportion to what each "
+            "member would pay alone."
+        )
+    if rule == "shapley":
+        return lang.gettext(
+            "Each member pays their Shapley value: the cost they add to the pooled order, "
+            "averaged over every order in which the members could join."
+        )
+    if rule == "least_core":
+        return lang.gettext(
+            "Each member's bill is set so that the group of members that could gain most by "
+            "leaving gains as little as possible (the least core)."
+        )
+    return lang.gettext(
+        "Each member pays a share of the pooled bill in proportion to the weight of the inputs "
+        "ordered for them."
+    )
+
+
+def stable_means(lang: Language) -> str:
+    """What "stable" means, in one plain sentence."""
+    return lang.gettext(
+        "Stable means that no group, ordering the same inputs on its own, would pay less than "
+        "the sum of its bills here."
+    )
+
+
+def stability_sentence(lang: Language, assembly: AssemblyFigures, currency: str) -> str:
+    """Whether the split is stable, or which group would gain by leaving and how much."""
+    if assembly.stable:
+        if assembly.level == "cooperative":
+            return lang.gettext("Stable: no group of cooperatives can buy cheaper on its own.")
+        return lang.gettext("Stable: no group of members can buy cheaper on its own.")
+    group = ", ".join(assembly.gaining_group)
+    return lang.gettext("Not stable: %(group)s would save %(gain)s by ordering on their own.") % {
+        "group": group,
+        "gain": lang.money(assembly.gain, currency),
+    }
