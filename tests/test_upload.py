@@ -55,8 +55,8 @@ def test_path_traversal_is_refused_before_anything_is_written(tmp_path: Path) ->
     root = _upload._ROOT[0]
     assert not (root / "evil.csv").exists()
     assert not (root.parent / "evil.csv").exists()
-    newest = max(root.iterdir(), key=lambda p: p.stat().st_mtime)
-    assert not list(newest.iterdir())  # nothing of that upload was written
+    assert not list(root.rglob("evil.csv"))
+    assert not list(root.glob("upload-*"))  # nothing of that upload is left
 
 
 def test_absolute_paths_and_links_are_refused() -> None:

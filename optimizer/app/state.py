@@ -20,6 +20,7 @@ import streamlit as st
 from sqlalchemy.exc import SQLAlchemyError
 
 from optimizer.errors import InputError
+from optimizer.io.upload import shown_path
 from optimizer.pipeline.registry import MODELS, run_model
 from optimizer.pipeline.run import ModelRun
 from optimizer.pipeline.travel import road_network
@@ -170,8 +171,8 @@ def current_variant(base: Scenario) -> Scenario | None:
 
 
 def show_input_error(error: InputError, *, title: str = "The input has problems") -> None:
-    """Every problem of an InputError as one message (never a traceback)."""
-    lines = [f"- {problem}" for problem in error.problems[:30]]
+    """Every problem of an InputError as one message (never a traceback, nor a server path)."""
+    lines = [f"- {shown_path(str(problem))}" for problem in error.problems[:30]]
     if len(error.problems) > 30:
         lines.append(f"- ... and {len(error.problems) - 30} more")
     st.error(f"**{title}**\n\n" + "\n".join(lines))

@@ -6,14 +6,25 @@ large, checked again while reading since declared sizes can lie) and extracted i
 temporary folder; settings are read with ``yaml.safe_load`` only (through the scenario
 loader) and every file they name must lie inside that folder. Nothing is unpickled.
 Problems raise :class:`~optimizer.errors.InputError`, like any bad input.
+
+A loaded scenario holds its tables in memory; only its road file is read again (by every
+solve). That file is kept by its content's SHA-256 under the process's upload root
+(``roads/<sha256>/<name>``) as long as the process lives, so a scenario an app session still
+shows never loses its roads however many uploads follow, and the same roads uploaded twice
+are one file. The unpacked folder itself is removed as soon as the scenario is loaded.
+:func:`shown_path` turns those server paths back into the names the user uploaded.
 """
 
 from __future__ import annotations
 
 import atexit
+import hashlib
+import os
+import re
 import shutil
 import stat
 import tempfile
+import threading
 import zipfile
 import zlib
 from io import BytesIO
@@ -36,6 +47,7 @@ __all__ = [
     "file_stem",
     "load_upload",
     "pack_scenario",
+    "shown_path",
     "workbook_bytes",
 ]
 
@@ -44,13 +56,14 @@ MAX_ENTRIES = 200
 MAX_ENTRY_BYTES = 100 * 2**20
 MAX_TOTAL_BYTES = 200 * 2**20
 MAX_NAME_BYTES = 200  # per file or folder name; file systems allow 255
-KEEP_UPLOADS = 20
 UPLOADS_PREFIX = "coop-optimizer-uploads-"
 # files a scenario folder may hold; anything else in a zip is left out
 ALLOWED_SUFFIXES = (".yaml", ".yml", ".csv", ".xlsx", ".osm", ".bz2", ".gz", ".pbf", ".graphml")
 _SKIPPED_PARTS = ("__MACOSX",)
 
 _ROOT: list[Path] = []  # the one uploads folder of this process, made on first use
+_ROADS = "roads"  # under the root: road files by content, kept while the process lives
+_ROADS_LOCK = threading.Lock()  # app sessions upload from several threads
 
 
 def load_upload(name: str, data: bytes) -> Scenario:
@@ -84,16 +97,36 @@ def load_upload(name: str, data: bytes) -> Scenario:
             Problem(shown, "a scenario folder packed as .zip, or an .xlsx workbook", value=suffix)
         )
     folder = _fresh_folder()
-    if suffix == ".xlsx":
-        check_zip_parts(BytesIO(data), shown)
-        target = folder / _safe_name(shown)
-        target.write_bytes(data)
-        try:
-            return _confined(_load(target, folder, shown), folder, shown)
-        except InputError as exc:
-            raise InputError([_road_file_hint(p, shown) for p in exc.problems]) from None
-    _extract(data, folder, shown)
-    return _confined(_load(_scenario_path(folder, shown), folder, shown), folder, shown)
+    try:
+        if suffix == ".xlsx":
+            check_zip_parts(BytesIO(data), shown)
+            target = folder / _safe_name(shown)
+            target.write_bytes(data)
+            try:
+                scenario = _confined(_load(target, folder, shown), folder, shown)
+            except InputError as exc:
+                raise InputError([_road_file_hint(p, shown) for p in exc.problems]) from None
+        else:
+            _extract(data, folder, shown)
+            path = _scenario_path(folder, shown)
+            scenario = _confined(_load(path, folder, shown), folder, shown)
+        return _with_kept_roads(scenario)
+    finally:
+        shutil.rmtree(folder, ignore_errors=True)
+
+
+def shown_path(text: str) -> str:
+    """``text`` with this process's upload paths replaced by the names the user uploaded.
+
+    A kept road file reads as its uploaded name (``roads.osm.bz2``); anything else under the
+    upload root as ``the upload``. For messages about an uploaded scenario's files, which
+    must never show where the server keeps them.
+    """
+    if not _ROOT or str(_ROOT[0]) not in text:
+        return text
+    for kept in (_ROOT[0] / _ROADS).glob("*/*"):
+        text = text.replace(str(kept), kept.name)
+    return re.sub(re.escape(str(_ROOT[0])) + r"[^\s,:;'\"]*", "the upload", text)
 
 
 def pack_scenario(scenario: Scenario) -> bytes:
@@ -367,17 +400,41 @@ def _safe_name(name: str) -> str:
     return kept if kept.lower().endswith(".xlsx") else "upload.xlsx"
 
 
-def _fresh_folder() -> Path:
-    """A new folder for one upload, under one root that is removed when the process ends.
+def _root() -> Path:
+    """The upload root of this process, removed when the process ends.
 
-    The root is named after this process (:func:`~optimizer.leftovers.owned_folder`): the
-    first upload of a later process removes the roots of processes that were killed.
+    It is named after this process (:func:`~optimizer.leftovers.owned_folder`): the first
+    upload of a later process removes the roots of processes that were killed.
     """
     if not _ROOT or not _ROOT[0].is_dir():
         _ROOT[:] = [owned_folder(UPLOADS_PREFIX)]
         atexit.register(shutil.rmtree, _ROOT[0], ignore_errors=True)
-    root = _ROOT[0]
-    old = sorted(root.iterdir(), key=lambda p: p.stat().st_mtime)
-    for stale in old[: max(0, len(old) - KEEP_UPLOADS + 1)]:
-        shutil.rmtree(stale, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix="upload-", dir=root))
+    return _ROOT[0]
+
+
+def _fresh_folder() -> Path:
+    """A new folder to unpack one upload into (removed once the upload is loaded)."""
+    return Path(tempfile.mkdtemp(prefix="upload-", dir=_root()))
+
+
+def _with_kept_roads(scenario: Scenario) -> Scenario:
+    """The scenario with its road file moved to ``<root>/roads/<sha256>/`` (one per content)."""
+    file = scenario.network.file
+    if file is None:
+        return scenario
+    source = Path(file)
+    digest = hashlib.sha256()
+    with source.open("rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    folder = _root() / _ROADS / digest.hexdigest()
+    with _ROADS_LOCK:
+        kept = sorted(folder.glob("*")) if folder.is_dir() else []
+        if kept:
+            target = kept[0]  # the same roads uploaded before, under their first name
+        else:
+            folder.mkdir(parents=True, exist_ok=True)
+            target = folder / source.name
+            os.replace(source, target)
+    network = scenario.network.model_copy(update={"file": target})
+    return scenario.model_copy(update={"network": network})
