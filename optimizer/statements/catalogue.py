@@ -69,6 +69,13 @@ def update_catalogues() -> None:
         else:
             catalogue = Catalog(locale=code, domain=DOMAIN, charset="utf-8")
         catalogue.update(template, no_fuzzy_matching=True)
+        catalogue.project, catalogue.version = "coop-optimizer", ""
+        catalogue.copyright_holder = "the coop-optimizer authors"
+        catalogue.msgid_bugs_address = catalogue.last_translator = catalogue.language_team = ""
+        catalogue.header_comment = (
+            f"# The words of coop-optimizer's statements in {catalogue.locale_identifier}.\n"
+            "# Compile with: python -m optimizer.statements.catalogue"
+        )
         path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
         write_po(buffer, catalogue, width=100, omit_header=False, sort_output=False)
