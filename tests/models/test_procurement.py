@@ -227,6 +227,21 @@ def test_bad_input_names_the_column(change: dict[str, object], column: str) -> N
         ProcurementData(**{**fields, **change})
 
 
+def bracket_tables(
+    draw: st.DrawFn, s: int, p: int, *, tops: list[float]
+) -> tuple[np.ndarray, np.ndarray]:
+    """1-3 brackets per offer from 0, 50 and 120 units, at a top price less 0, 1 and 2.5."""
+    thresholds = np.full((s, p, 3), NAN)
+    prices = np.full((s, p, 3), NAN)
+    for i in range(s):
+        for j in range(p):
+            k = draw(st.integers(1, 3))
+            top = draw(st.sampled_from(tops))
+            thresholds[i, j, :k] = [0.0, 50.0, 120.0][:k]
+            prices[i, j, :k] = [top, top - 1.0, top - 2.5][:k]
+    return thresholds, prices
+
+
 @st.composite
 def instances(draw: st.DrawFn) -> ProcurementData:
     """2-3 members, 1-2 products, 1-2 suppliers, 1-3 brackets, 1-2 drop points, all kinds
@@ -235,19 +250,12 @@ def instances(draw: st.DrawFn) -> ProcurementData:
     p = draw(st.integers(1, 2))
     s = draw(st.integers(1, 2))
     d = draw(st.integers(1, 2))
-    b = 3
     qty = st.sampled_from([0.0, 10.0, 40.0, 70.0, 150.0])
     demand = np.array([[draw(qty) for _ in range(p)] for _ in range(m)])
     local = np.array(
         [[draw(st.sampled_from([9.0, 11.0, 13.0])) for _ in range(p)] for _ in range(m)]
     )
-    thresholds = np.full((s, p, b), NAN)
-    prices = np.full((s, p, b), NAN)
-    for i in range(s):
-        for j in range(p):
-            k = draw(st.integers(1, b))
-            thresholds[i, j, :k] = [0.0, 50.0, 120.0][:k]
-            prices[i, j, :k] = [10.0, 9.0, 7.5][:k]
+    thresholds, prices = bracket_tables(draw, s, p, tops=[10.0])
     return ProcurementData(
         demand=demand,
         local_price=local,

@@ -3,8 +3,11 @@ and the pass-down of a cooperative's share to its members."""
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
 
 from optimizer.models.procurement import (
     ProcurementData,
@@ -14,9 +17,11 @@ from optimizer.models.procurement import (
     solve_procurement,
     split_procurement,
 )
+from optimizer.models.procurement.alone import AloneCosts, alone_costs
 from optimizer.models.procurement.core import find_blocking_coalition
 from optimizer.models.sharing import check_core, proportional_split
 from optimizer.results import Status
+from tests.models.test_procurement import instances
 
 
 def coop(demand: list[float], drop: list[int], distance_km: list[float]) -> ProcurementData:
@@ -165,6 +170,14 @@ def test_bills_passed_down_by_standalone_costs_that_are_bounds_say_so(
             return replace(result, status=Status.FEASIBLE)
         return result
 
+    def first_left_open(data: ProcurementData, members: object = None) -> AloneCosts:
+        found = alone_costs(data, members)  # type: ignore[arg-type]
+        cost = found.cost.copy()
+        cost[0] = math.nan
+        return AloneCosts(cost, (0, *found.unsolved))
+
+    # the enumeration leaves member 0 to its own MILP, which stops early
+    monkeypatch.setattr(solve_module, "alone_costs", first_left_open)
     monkeypatch.setattr(solve_module, "solve_procurement", first_alone_unproven)
     data = coop([60, 60, 10], [0, 0, 0], [10.0])
     pooled = solve_procurement(data)
@@ -179,3 +192,26 @@ def test_bills_passed_down_by_standalone_costs_that_are_bounds_say_so(
     monkeypatch.undo()
     proven = solve_procurement(data)
     assert proven.standalone_bounds == () and "not proven" not in proven.summary()
+
+
+@settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(instances())
+def test_shapley_core_check_over_known_costs_agrees_with_the_core_milp(
+    data: ProcurementData,
+) -> None:
+    # an exact Shapley split knows every coalition's cost: its core check looks over them
+    # (no core MILP is solved) and must find the largest gain the core MILP finds
+    from optimizer.models.procurement import sharing as sharing_module
+
+    def no_milp(*_: object, **__: object) -> object:
+        raise AssertionError("the core MILP was solved")
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(sharing_module, "find_blocking_coalition", no_milp)
+        result = split_procurement(data, method="shapley", gap=1e-9)
+    found = find_blocking_coalition(data, result.split.shares, gap=1e-9)
+    assert found.status is Status.OPTIMAL
+    tol = 1e-4 * max(1.0, abs(result.split.total))
+    assert result.core.stable == (found.gain <= tol)
+    total = max(1.0, abs(result.split.total))
+    assert result.core.gain == pytest.approx(max(found.gain, 0.0), abs=1e-6 * total)

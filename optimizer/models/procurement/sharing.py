@@ -32,6 +32,7 @@ from optimizer.models.sharing import (
     CoreCheck,
     Oracle,
     Split,
+    check_core,
     core_verdict,
     least_core_split,
     proportional_split,
@@ -151,11 +152,12 @@ def split_procurement(
 ) -> SharingResult:
     """Split the pooled bill among members (or cooperatives) and check that it is stable.
 
-    The core check is one MILP over all players (:func:`find_blocking_coalition`); the
-    least core generates its coalitions with the same MILP. ``plan``, the plan of the whole
-    cooperative that is shown, gives the grand coalition's cost: the shares then add up to
-    what that plan costs (not to a second solve of the same coalition), and it counts as a
-    bound unless it was proven optimal.
+    The core check is one MILP over all players (:func:`find_blocking_coalition`), or a look
+    over the coalitions' costs when the split has computed them all (Shapley among a few
+    cooperatives); the least core generates its coalitions with the same MILP. ``plan``, the
+    plan of the whole cooperative that is shown, gives the grand coalition's cost: the shares
+    then add up to what that plan costs (not to a second solve of the same coalition), and it
+    counts as a bound unless it was proven optimal.
     """
     game = procurement_game(data, level=level, groups=groups, time_limit=time_limit, gap=gap)
     if plan is not None:
@@ -178,6 +180,10 @@ def split_procurement(
         split = proportional_split(game, volume, method="volume")
     else:
         raise ValueError(f"unknown split method {method!r}")
+    if game.evaluations == 2**game.n - 1:
+        # every coalition's cost is known already (an exact Shapley split): the core check
+        # is a look over them, not one more MILP as hard as the coalitions' own
+        return SharingResult(split, check_core(game, split.shares, tolerance=tolerance))
     start = time.perf_counter()
     found = find_blocking_coalition(
         data, split.shares, players=player, time_limit=time_limit, gap=gap

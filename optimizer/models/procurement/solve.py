@@ -72,6 +72,7 @@ from typing import Any
 import numpy as np
 import pulp
 
+from optimizer.models.procurement.alone import alone_costs
 from optimizer.models.procurement.check import check_procurement
 from optimizer.models.procurement.data import ProcurementData
 from optimizer.models.procurement.model import BuiltModel, build_model
@@ -307,11 +308,15 @@ def standalone_costs(
 ) -> np.ndarray:
     """Each member's cost when buying alone (``nan`` for members not listed).
 
+    All members at once by enumeration (:func:`~optimizer.models.procurement.alone.alone_costs`,
+    exact); a member whose problem the enumeration leaves open is solved as a MILP of its own.
     The members whose solve stopped before proving optimality (their cost an upper bound)
     are appended to ``unproven`` when it is given.
     """
-    costs = np.full(data.n_members, math.nan)
-    for m in np.nonzero(coalition_mask(data, members))[0]:
+    listed = np.nonzero(coalition_mask(data, members))[0]
+    found = alone_costs(data, listed.tolist())
+    costs = found.cost
+    for m in found.unsolved:
         alone = solve_procurement(
             data, members=[int(m)], standalone=False, time_limit=time_limit, gap=gap
         )
