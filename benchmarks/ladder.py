@@ -14,7 +14,9 @@ keep them; they are never part of the project). Every model is run as a user run
 SQLite run store from which the model's own runtime, status and gap are read. Measured per run:
 the wall time of the command, the model's own runtime, the child's peak resident memory
 (``ru_maxrss`` of the child from ``os.wait4``, which includes its own children), status, gap and
-the exit code. A run past ``--time-limit`` seconds is stopped and reported as such.
+the exit code. A run past ``--time-limit`` seconds is stopped and reported as such; a run's
+address space is capped (``--memory-limit-gb``, 12 by default) so that it fails rather than
+take the machine's memory from others.
 
 The table gives, between consecutive sizes, the growth exponent of wall time against members,
 ``log(t2 / t1) / log(n2 / n1)`` (1 is linear). Targets: at 5,000 members every model within
@@ -29,6 +31,7 @@ import itertools
 import json
 import math
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -52,6 +55,12 @@ def main(name: str, argv: list[str]) -> int:
     parser.add_argument(
         "--time-limit", type=float, default=300.0, help="wall seconds per run before it is stopped"
     )
+    parser.add_argument(
+        "--memory-limit-gb",
+        type=float,
+        default=12.0,
+        help="address space per run (RLIMIT_AS; a run past it fails instead of starving others)",
+    )
     parser.add_argument("--seed", type=int, help="the profile's seed (default: the profile's)")
     parser.add_argument("--work", type=Path, help="folder for the scenarios (default: temporary)")
     parser.add_argument("--out", type=Path, help="JSON file for the rows")
@@ -70,7 +79,13 @@ def main(name: str, argv: list[str]) -> int:
             folder = build_scenario(size, work / f"members-{size}", seed=args.seed)
             print(f"{size} members: scenario built in {time.perf_counter() - start:.1f} s")
             for model in args.models:
-                row = run_once(folder, model, store=store, time_limit=args.time_limit)
+                row = run_once(
+                    folder,
+                    model,
+                    store=store,
+                    time_limit=args.time_limit,
+                    memory_limit_gb=args.memory_limit_gb,
+                )
                 row["members"] = size
                 rows.append(row)
                 print(
@@ -114,19 +129,28 @@ def build_scenario(members: int, out: Path, *, seed: int | None = None) -> Path:
     return out
 
 
-def run_once(folder: Path, model: str, *, store: str, time_limit: float) -> dict[str, Any]:
+def run_once(
+    folder: Path, model: str, *, store: str, time_limit: float, memory_limit_gb: float = 12.0
+) -> dict[str, Any]:
     """One ``optimizer solve`` in a child process: wall time, peak memory, and the stored run."""
     command = [sys.executable, "-m", "optimizer", "solve", str(folder), "-m", model]
     command += ["--store", store, "--label", f"ladder {folder.name} {model}"]
     env = {**os.environ, "COLUMNS": "200", "PYTHONPATH": str(ROOT)}
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    cap = int(memory_limit_gb * 2**30)
+    # the child inherits the soft limit set here for the moment it starts
+    resource.setrlimit(resource.RLIMIT_AS, (cap if hard < 0 else min(cap, hard), hard))
     start = time.perf_counter()
-    child = subprocess.Popen(
-        command,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        env=env,
-        start_new_session=True,  # its own process group: a stop reaches its solver too
-    )
+    try:
+        child = subprocess.Popen(
+            command,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+            env=env,
+            start_new_session=True,  # its own process group: a stop reaches its solver too
+        )
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
     stopped = False
     while True:
         pid, code, usage = os.wait4(child.pid, os.WNOHANG)
