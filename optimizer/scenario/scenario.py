@@ -37,18 +37,24 @@ from optimizer.scenario.schema import (
     Buyer,
     BuyerPrice,
     Cooperative,
+    CreditLine,
+    DeliveryMonth,
     Demand,
     Hub,
+    InputMonth,
     Member,
+    MemberCash,
     NetworkSettings,
     Offer,
     Parameters,
+    PaymentTerm,
     Product,
     Supplier,
     Supply,
     Vehicle,
+    Withholding,
 )
-from optimizer.scenario.validation import check_links, row_problems
+from optimizer.scenario.validation import ID_TABLES, check_links, row_problems
 
 __all__ = [
     "REQUIRED_TABLES",
@@ -91,6 +97,12 @@ class Scenario(BaseModel):
     buyer_prices: tuple[BuyerPrice, ...] = ()
     hubs: tuple[Hub, ...] = ()
     vehicles: tuple[Vehicle, ...] = ()
+    credit_lines: tuple[CreditLine, ...] = ()
+    payment_terms: tuple[PaymentTerm, ...] = ()
+    input_months: tuple[InputMonth, ...] = ()
+    delivery_months: tuple[DeliveryMonth, ...] = ()
+    withholding: tuple[Withholding, ...] = ()
+    member_cash: tuple[MemberCash, ...] = ()
 
     # ----------------------------------------------------------------- lookups
     def table(self, name: str) -> pd.DataFrame:
@@ -109,15 +121,7 @@ class Scenario(BaseModel):
     @cached_property
     def _by_id(self) -> dict[str, dict[str, Any]]:
         index: dict[str, dict[str, Any]] = {}
-        for name in (
-            "products",
-            "cooperatives",
-            "members",
-            "suppliers",
-            "buyers",
-            "hubs",
-            "vehicles",
-        ):
+        for name in ID_TABLES:
             index[name] = {row.id: row for row in getattr(self, name)}
         return index
 

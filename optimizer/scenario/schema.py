@@ -6,6 +6,7 @@ Field names are the column names of the CSV files and workbook sheets
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
 
@@ -19,6 +20,7 @@ from pydantic import (
 )
 
 __all__ = [
+    "CREDIT_TABLES",
     "MAX_AMOUNT",
     "MAX_KG",
     "MAX_PRICE",
@@ -29,16 +31,22 @@ __all__ = [
     "BuyerPrice",
     "Closure",
     "Cooperative",
+    "CreditLine",
+    "DeliveryMonth",
     "Demand",
     "Hub",
+    "InputMonth",
     "Member",
+    "MemberCash",
     "NetworkSettings",
     "Offer",
     "Parameters",
+    "PaymentTerm",
     "Product",
     "Supplier",
     "Supply",
     "Vehicle",
+    "Withholding",
 ]
 
 Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
@@ -259,6 +267,96 @@ class Parameters(_Row):
     mip_gap: Annotated[float, Field(ge=0, lt=1)] = 0.001
 
 
+# ------------------------------------------------------------------ credit (docs/credit.md)
+Rate = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
+Factor = Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)]
+MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+Month = Annotated[str, StringConstraints(strip_whitespace=True, pattern=MONTH_PATTERN)]
+
+
+def _month_text(value: object) -> object:
+    """A month as ``YYYY-MM``; a workbook's date cell (``2026-03-01T00:00:00``) gives its month."""
+    if isinstance(value, str) and re.match(r"^\s*[0-9]{4}-[0-9]{2}-[0-9]{2}([T ].*)?$", value):
+        return value.strip()[:7]
+    return value
+
+
+class CreditLine(_Row):
+    """A credit line of the cooperative: its lender, limit, annual rate and fees.
+
+    ``fee`` is paid once, in the season's first month, if the line is used at all;
+    ``commitment_rate`` is an annual rate on the unused limit of a line in use;
+    ``term_months`` counts from the season's first month (empty: the whole season).
+    """
+
+    id: Id
+    lender: Text
+    limit: Amount
+    annual_rate: Rate
+    fee: PriceOrZero = 0.0
+    commitment_rate: Rate = 0.0
+    term_months: Annotated[int, Field(ge=1, le=120)] | None = None
+
+
+class PaymentTerm(_Row):
+    """How a supplier may be paid: a cash discount, a net term, and supplier credit after it.
+
+    Paid in the month of delivery, the order costs ``1 - cash_discount`` of its value; the full
+    value falls due ``days_to_pay`` days later (in whole months of 30 days); after that the
+    supplier gives ``credit_months`` months of credit at ``credit_rate`` a year.
+    """
+
+    supplier: Id
+    cash_discount: Annotated[float, Field(ge=0, le=0.5, allow_inf_nan=False)] = 0.0
+    discount_days: Annotated[int, Field(ge=0, le=365)] = 0
+    days_to_pay: Annotated[int, Field(ge=0, le=365)] = 30
+    credit_months: Annotated[int, Field(ge=0, le=24)] = 0
+    credit_rate: Rate = 0.0
+
+    @model_validator(mode="after")
+    def _days_order(self) -> PaymentTerm:
+        if self.discount_days > self.days_to_pay:
+            raise ValueError("discount_days must not exceed days_to_pay")
+        return self
+
+
+class InputMonth(_Row):
+    """In ``month`` the members need ``factor`` planning periods' worth of an input's demand."""
+
+    product: Id
+    month: Month
+    factor: Factor
+
+    _month = field_validator("month", mode="before")(_month_text)
+
+
+class DeliveryMonth(_Row):
+    """In ``month`` the members deliver ``factor`` planning periods' worth of a produce."""
+
+    product: Id
+    month: Month
+    factor: Factor
+
+    _month = field_validator("month", mode="before")(_month_text)
+
+
+class Withholding(_Row):
+    """At most ``max_share`` of the value of a delivery of this produce may be withheld."""
+
+    product: Id
+    max_share: Annotated[float, Field(gt=0, le=1, allow_inf_nan=False)]
+
+
+class MemberCash(_Row):
+    """Cash a member pays the cooperative up front, in ``month``, towards its inputs."""
+
+    member: Id
+    month: Month
+    amount: Amount
+
+    _month = field_validator("month", mode="before")(_month_text)
+
+
 TABLE_MODELS: dict[str, type[_Row]] = {
     "products": Product,
     "cooperatives": Cooperative,
@@ -272,4 +370,19 @@ TABLE_MODELS: dict[str, type[_Row]] = {
     "buyer_prices": BuyerPrice,
     "hubs": Hub,
     "vehicles": Vehicle,
+    "credit_lines": CreditLine,
+    "payment_terms": PaymentTerm,
+    "input_months": InputMonth,
+    "delivery_months": DeliveryMonth,
+    "withholding": Withholding,
+    "member_cash": MemberCash,
 }
+#: the optional tables of the credit model (``optimizer.models.credit``)
+CREDIT_TABLES = (
+    "credit_lines",
+    "payment_terms",
+    "input_months",
+    "delivery_months",
+    "withholding",
+    "member_cash",
+)

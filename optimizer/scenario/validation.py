@@ -14,20 +14,36 @@ from pydantic import BaseModel, ValidationError
 
 from optimizer.errors import Problem
 from optimizer.io.read import RawTable
+from optimizer.scenario.credit_checks import season_problems
 
-__all__ = ["check_links", "expected_text", "row_problems"]
+__all__ = ["ID_TABLES", "check_links", "expected_text", "row_problems"]
 
 _RANGES = {
     "lat": "a latitude between -90 and 90",
     "lon": "a longitude between -180 and 180",
 }
-_ID_TABLES = ("products", "cooperatives", "members", "suppliers", "buyers", "hubs", "vehicles")
+#: the tables whose rows have an ``id`` (unique within the table)
+ID_TABLES = (
+    "products",
+    "cooperatives",
+    "members",
+    "suppliers",
+    "buyers",
+    "hubs",
+    "vehicles",
+    "credit_lines",
+)
 _KEYS = {
     "demand": ("member", "product"),
     "supply": ("member", "product"),
     "offers": ("supplier", "product"),
     "brackets": ("supplier", "product", "threshold"),
     "buyer_prices": ("buyer", "product"),
+    "payment_terms": ("supplier",),
+    "input_months": ("product", "month"),
+    "delivery_months": ("product", "month"),
+    "withholding": ("product",),
+    "member_cash": ("member", "month"),
 }
 # (table, column) -> (referenced table, required product kind or None)
 _REFERENCES: dict[tuple[str, str], tuple[str, str | None]] = {
@@ -45,6 +61,11 @@ _REFERENCES: dict[tuple[str, str], tuple[str, str | None]] = {
     ("hubs", "cooperative"): ("cooperatives", None),
     ("vehicles", "depot"): ("hubs", None),
     ("vehicles", "end_buyer"): ("buyers", None),
+    ("payment_terms", "supplier"): ("suppliers", None),
+    ("input_months", "product"): ("products", "input"),
+    ("delivery_months", "product"): ("products", "produce"),
+    ("withholding", "product"): ("products", "produce"),
+    ("member_cash", "member"): ("members", None),
 }
 
 
@@ -74,6 +95,7 @@ def expected_text(error: Mapping[str, Any]) -> str:
         "string_too_short": "a non-empty text",
         "string_too_long": f"a text of at most {ctx.get('max_length')} characters",
         "tuple_type": "a list",
+        "string_pattern_mismatch": "a month as YYYY-MM (e.g. 2026-03)",
         "dict_type": "a mapping",
         "extra_forbidden": "no such key (it is not known)",
     }
@@ -170,6 +192,7 @@ def check_links(
     _repeated_key_problems(tables, problems)
     problems.extend(_offer_problems(tables, rows))
     problems.extend(_contract_problems(tables, rows))
+    problems.extend(season_problems(tables, rows))
     return problems
 
 
@@ -195,7 +218,7 @@ def _contract_problems(
 def _unique_ids(tables: Mapping[str, RawTable], problems: list[Problem]) -> dict[str, set[str]]:
     """The ids of each table that has them; a repeated id is a problem."""
     ids: dict[str, set[str]] = {}
-    for name in _ID_TABLES:
+    for name in ID_TABLES:
         raw = tables.get(name)
         seen: dict[str, int] = {}
         for index, row in enumerate(raw.rows if raw else ()):

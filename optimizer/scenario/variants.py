@@ -37,15 +37,18 @@ _SETTINGS_ROOTS = {"name", "description", "parameters", "network"}
 # removing a row of the key table removes the rows of these tables that refer to it
 _CASCADE: dict[str, tuple[tuple[str, str], ...]] = {
     "cooperatives": (("members", "cooperative"),),
-    "members": (("demand", "member"), ("supply", "member")),
+    "members": (("demand", "member"), ("supply", "member"), ("member_cash", "member")),
     "products": (
         ("demand", "product"),
         ("supply", "product"),
         ("offers", "product"),
         ("brackets", "product"),
         ("buyer_prices", "product"),
+        ("input_months", "product"),
+        ("delivery_months", "product"),
+        ("withholding", "product"),
     ),
-    "suppliers": (("offers", "supplier"), ("brackets", "supplier")),
+    "suppliers": (("offers", "supplier"), ("brackets", "supplier"), ("payment_terms", "supplier")),
     "buyers": (("buyer_prices", "buyer"),),
     "hubs": (("vehicles", "depot"),),
 }
