@@ -187,7 +187,7 @@ def demo(
 def solve(
     path: Annotated[Path, typer.Argument(help="Scenario folder, .xlsx workbook or variant .yaml.")],
     model: Annotated[
-        str, typer.Option("--model", "-m", help="procurement, markets, hubs or routes.")
+        str, typer.Option("--model", "-m", help="procurement, markets, hubs, routes or credit.")
     ],
     out: Annotated[Path | None, typer.Option("--out", help="Folder for the result files.")] = None,
     member: Annotated[

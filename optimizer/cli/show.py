@@ -36,6 +36,11 @@ _SHOWN: dict[str, tuple[tuple[str, str], ...]] = {
         ("equity_by_tag", "Tagged groups: share of volume and of savings"),
     ),
     "routes": (("routes", "Collection routes"), ("skipped", "Members not collected")),
+    "credit": (
+        ("balance", "The cooperative's cash and credit balance by month"),
+        ("payments", "How each order is paid"),
+        ("members", "Each member: inputs, withheld, unpaid, share of the financing cost"),
+    ),
     "markets": (
         ("plan", "Plan: who sells what to whom, and what it earns"),
         ("own_best_vs_plan", "Each member's own best buyer against the plan"),

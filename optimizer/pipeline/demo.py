@@ -10,7 +10,7 @@ from typing import Any
 from rich.console import Console
 
 from optimizer.io.write import places_geojson, write_geojson, write_json, write_tables
-from optimizer.pipeline.registry import MODELS, run_model
+from optimizer.pipeline.registry import MODELS, missing_tables, run_model
 from optimizer.pipeline.run import ModelRun
 from optimizer.scenario.scenario import Scenario
 from optimizer.scenario.schema import TABLE_MODELS
@@ -25,7 +25,8 @@ def run_demo(
     console: Console | None = None,
     on_run: Callable[[ModelRun], object] | None = None,
 ) -> list[Path]:
-    """Run every available model on ``scenario`` and write the results to ``out``.
+    """Run every available model on ``scenario`` and write the results to ``out`` (a model
+    whose optional tables the scenario lacks, such as credit's, is skipped with a line).
 
     ``on_run`` is called with each model's run as it finishes (the CLI records it).
     """
@@ -40,6 +41,10 @@ def run_demo(
     written.append(write_geojson(places_geojson(scenario), out / "places.geojson", roads=False))
     kpis: dict[str, Any] = {}
     for name in MODELS:
+        lacking = missing_tables(scenario, name)
+        if lacking:
+            console.print(f"\n[bold]{name}[/bold]: skipped (no table {', '.join(lacking)})")
+            continue
         with console.status(f"solving {name} ..."):
             run = run_model(scenario, name)
         console.print(f"\n[bold]{name}[/bold] ({run.runtime_s:.1f} s): ", end="")

@@ -1,6 +1,6 @@
 """The models by name: ``run_model(scenario, "markets")`` runs the markets adapter.
 
-The registry imports the four adapters itself, so that it knows them without any adapter
+The registry imports the adapters itself, so that it knows them without any adapter
 knowing the registry (no import cycle, not even one closed at run time).
 """
 
@@ -12,6 +12,8 @@ from dataclasses import replace
 from typing import Any
 
 from optimizer.errors import InputError, Problem
+from optimizer.models.credit.scenario import missing_credit_tables
+from optimizer.pipeline.credit import run_credit
 from optimizer.pipeline.hubs import run_hubs
 from optimizer.pipeline.markets import run_markets
 from optimizer.pipeline.procurement import run_procurement
@@ -19,7 +21,7 @@ from optimizer.pipeline.routes import run_routes
 from optimizer.pipeline.run import ModelRun
 from optimizer.scenario.scenario import Scenario
 
-__all__ = ["MODELS", "ModelFunction", "run_model"]
+__all__ = ["MODELS", "ModelFunction", "missing_tables", "run_model"]
 
 ModelFunction = Callable[..., ModelRun]
 
@@ -29,11 +31,20 @@ MODELS: dict[str, ModelFunction] = {
     "markets": run_markets,
     "hubs": run_hubs,
     "routes": run_routes,
+    "credit": run_credit,
 }
+# the optional tables a model cannot run without: model -> the ones a scenario lacks
+_NEEDS: dict[str, Callable[[Scenario], list[str]]] = {"credit": missing_credit_tables}
+
+
+def missing_tables(scenario: Scenario, model: str) -> list[str]:
+    """The optional tables ``model`` needs that ``scenario`` lacks (empty: it can run)."""
+    needs = _NEEDS.get(model)
+    return [] if needs is None else needs(scenario)
 
 
 def run_model(scenario: Scenario, model: str, **options: Any) -> ModelRun:
-    """Run one model (``procurement``, ``markets``, ``hubs``, ``routes``) on a scenario.
+    """Run one model (``procurement``, ``markets``, ``hubs``, ``routes``, ``credit``) on a scenario.
 
     ``options`` go to the model (e.g. ``engine`` and ``time_limit`` for routes).
     """

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from optimizer.io.write import write_geojson, write_json, write_tables
+from optimizer.io.write import write_atomic, write_geojson, write_json, write_tables
 from optimizer.results import Kpi, Status
 
 __all__ = ["ModelRun"]
@@ -30,7 +31,8 @@ class ModelRun:
     ``member``, ``cooperative``, ``value`` (what the member gains, or pays, as ``value_label``
     says; ``value_higher_is_better`` is False where the value is a cost to the member);
     ``layers`` are GeoJSON feature lists by layer name; ``tables`` are the decisions as
-    DataFrames, raw numbers with their units in the column names.
+    DataFrames, raw numbers with their units in the column names; ``charts`` are PNG images
+    by name (written as ``NAME.png``).
     """
 
     model: str
@@ -48,6 +50,7 @@ class ModelRun:
     warnings: tuple[str, ...] = ()
     runtime_s: float = 0.0
     result: Any = None
+    charts: Mapping[str, bytes] = field(default_factory=dict)
 
     def kpi_values(self) -> dict[str, float]:
         """Each KPI's value by its label."""
@@ -72,6 +75,8 @@ class ModelRun:
         )
         for name, features in self.layers.items():
             written.append(write_geojson(features, folder / f"{name}.geojson", roads=True))
+        for name, image in self.charts.items():
+            written.append(write_atomic(folder / f"{name}.png", partial(_put, image=image)))
         written.append(
             write_json(
                 {
@@ -88,3 +93,7 @@ class ModelRun:
             )
         )
         return written
+
+
+def _put(path: Path, image: bytes) -> None:
+    path.write_bytes(image)
