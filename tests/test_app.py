@@ -188,6 +188,19 @@ def test_model_pages_show_the_library_numbers_on_the_default_scenario(
         assert shown[kpi.label][0] == format_number(kpi.value, kpi.unit), kpi.label
 
 
+def test_the_credit_page_shows_the_balance_and_each_members_schedule_by_name() -> None:
+    at = app_on(SMALL).run()
+    at.switch_page(MODEL_PAGES["credit"][1]).run()
+    no_errors(at)
+    scenario = load_scenario(LIECHTENSTEIN)
+    (member,) = [s for s in at.selectbox if s.key == "credit-member"]
+    assert list(member.options) == [m.name for m in scenario.members]
+    assert any("credit balance and cash by month" in h.value for h in at.subheader)
+    assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    member.set_value(scenario.members[3].name).run()
+    no_errors(at)
+
+
 def test_compare_page_puts_the_what_if_beside_the_base(toy: None) -> None:
     assert registered(), "no model is registered: the Compare page is not listed"
     at = app_on(SMALL).run()

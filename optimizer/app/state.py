@@ -61,6 +61,7 @@ MODEL_PAGES: dict[str, tuple[str, str, str]] = {
     "markets": ("Markets", str(PAGES / "markets.py"), ":material/storefront:"),
     "hubs": ("Hubs & corridors", str(PAGES / "hubs.py"), ":material/hub:"),
     "routes": ("Routes", str(PAGES / "routes.py"), ":material/local_shipping:"),
+    "credit": ("Credit", str(PAGES / "credit.py"), ":material/account_balance:"),
 }
 
 
@@ -76,7 +77,7 @@ def bundled_scenarios() -> dict[str, str]:
 
 
 def available_models() -> list[str]:
-    """The models registered in the pipeline, the four known ones first."""
+    """The models registered in the pipeline, the ones with their own page first."""
     known = [m for m in MODEL_PAGES if m in MODELS]
     return known + sorted(m for m in MODELS if m not in MODEL_PAGES)
 

@@ -11,7 +11,7 @@ import html
 import json
 from collections.abc import Mapping
 from functools import partial
-from typing import Any
+from typing import Any, NamedTuple
 
 import altair as alt
 import pandas as pd
@@ -38,9 +38,11 @@ __all__ = [
     "download_tables",
     "kpi_cards",
     "member_chart",
+    "page_runs",
     "readable",
     "render_model_page",
     "roads_for",
+    "run_header",
     "summary_html",
     "xlsx_bytes",
 ]
@@ -296,10 +298,36 @@ def solve(model: str, scenario: Scenario, what: str) -> ModelRun | None:
     return None
 
 
-def render_model_page(model: str) -> None:
-    """A model's page: base and what-if runs, KPI cards, map, members, tables, downloads."""
-    title = MODEL_PAGES.get(model, (model.title(),))[0]
-    st.title(title)
+class PageRuns(NamedTuple):
+    """What a model page shows: the scenario's label, the scenario shown (the variant when
+    what-ifs are set), its run, and the run on the base when the shown one is a what-if."""
+
+    label: str
+    scenario: Scenario
+    run: ModelRun
+    base_run: ModelRun | None
+
+
+def run_header(run: ModelRun, label: str, base: ModelRun | None) -> None:
+    """What every model page starts with: the scenario, the status, KPI cards (against
+    ``base``, the run on the base scenario, when this one is a what-if), words and notes."""
+    caption = f"Scenario: **{label}**"
+    if base is not None:
+        caption += " with the what-ifs from the sidebar (changes are against the base)"
+    st.markdown(caption)
+    message = f"Status: **{run.status.value}** · solved in {run.runtime_s:.1f} s"
+    (st.success if run.status.has_solution else st.warning)(message)
+    kpi_cards(run, base)
+    if run.summary:
+        with st.expander("In words", expanded=True):
+            st.text(run.summary)
+    for note in dict.fromkeys(run.warnings):  # a note met on two road matrices, once
+        st.warning(note)
+
+
+def page_runs(model: str, title: str) -> PageRuns | None:
+    """The model's run on the base scenario and, with what-ifs set, on the variant (None, with
+    a message shown, when either cannot be solved)."""
     label, base = current_base()
     try:
         variant = current_variant(base)
@@ -307,29 +335,28 @@ def render_model_page(model: str) -> None:
         # no figures at all: the base's would read as the what-if's answer
         show_input_error(exc, title="The what-if controls give an invalid scenario")
         st.info("No figures are shown until the what-ifs in the sidebar give a valid scenario.")
-        return
+        return None
     base_run = solve(model, base, f"{title} on the base")
     if base_run is None:
-        return
+        return None
     run = base_run
     if variant is not None:
         what_if = solve(model, variant, f"{title} with the what-ifs")
         if what_if is None:
-            return
+            return None
         run = what_if
-    shown = variant or base
-    caption = f"Scenario: **{label}**"
-    if variant is not None:
-        caption += " with the what-ifs from the sidebar (changes are against the base)"
-    st.markdown(caption)
-    message = f"Status: **{run.status.value}** · solved in {run.runtime_s:.1f} s"
-    (st.success if run.status.has_solution else st.warning)(message)
-    kpi_cards(run, base_run if variant is not None else None)
-    if run.summary:
-        with st.expander("In words", expanded=True):
-            st.text(run.summary)
-    for note in dict.fromkeys(run.warnings):  # a note met on two road matrices, once
-        st.warning(note)
+    return PageRuns(label, variant or base, run, base_run if variant is not None else None)
+
+
+def render_model_page(model: str) -> None:
+    """A model's page: base and what-if runs, KPI cards, map, members, tables, downloads."""
+    title = MODEL_PAGES.get(model, (model.title(),))[0]
+    st.title(title)
+    runs = page_runs(model, title)
+    if runs is None:
+        return
+    label, shown, run, against = runs
+    run_header(run, label, against)
     st.subheader("Map")
     try:
         roads = roads_for(shown)
@@ -337,7 +364,7 @@ def render_model_page(model: str) -> None:
         show_input_error(exc, title="The road network could not be loaded")
         roads = []
     show_map(shown, layers=run.layers, roads=roads, key=f"map-{model}")
-    member_chart(run, shown, base=base_run if variant is not None else None)
+    member_chart(run, shown, base=against)
     st.subheader("Tables")
     _table_tabs(run, key=f"tables-{model}")
-    _downloads(run, label, base_run if variant is not None else None, key=f"dl-{model}")
+    _downloads(run, label, against, key=f"dl-{model}")

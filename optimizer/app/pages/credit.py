@@ -1,0 +1,72 @@
+"""The credit page: how the season's inputs are financed, the cooperative's balance by month, and
+each member's repayment schedule (by name)."""
+
+from typing import Any
+
+import altair as alt
+import pandas as pd
+import streamlit as st
+
+from optimizer.app.shell import page_setup
+from optimizer.app.views import download_tables, page_runs, readable, run_header
+
+_SCHEDULE = {
+    "month": "month",
+    "inputs": "inputs received",
+    "cash_paid": "cash paid up front",
+    "delivery_value": "deliveries",
+    "withheld": "withheld",
+    "paid_out": "paid out",
+    "debt": "debt at the month's end",
+}
+
+
+def _balance_chart(balance: pd.DataFrame) -> Any:
+    long = balance.melt(
+        id_vars="month",
+        value_vars=["credit_balance", "cash", "paid_to_suppliers"],
+        var_name="figure",
+        value_name="amount",
+    )
+    long["figure"] = long["figure"].str.replace("_", " ")
+    bars = (
+        alt.Chart(long[long["figure"] == "credit balance"])
+        .mark_bar(color="#c0504d")
+        .encode(x=alt.X("month:O", title=None), y=alt.Y("amount:Q", title=None))
+    )
+    lines = (
+        alt.Chart(long[long["figure"] != "credit balance"])
+        .mark_line(point=True)
+        .encode(x="month:O", y="amount:Q", color=alt.Color("figure:N", title=None))
+    )
+    return alt.layer(bars, lines)
+
+
+page_setup()
+st.title("Credit")
+runs = page_runs("credit", "Credit")
+if runs is not None:
+    run = runs.run
+    run_header(run, runs.label, runs.base_run)
+    if run.status.has_solution:
+        balance = run.tables["balance"]
+        st.subheader("The cooperative's credit balance and cash by month")
+        st.altair_chart(_balance_chart(balance), use_container_width=True)
+        st.dataframe(readable(balance), hide_index=True)
+        st.subheader("Each member's repayment schedule")
+        schedule = run.tables["schedule"]
+        names = list(dict.fromkeys(schedule["member"]))
+        chosen = st.selectbox("Member", names, key="credit-member")
+        rows = schedule[schedule["member"] == chosen][list(_SCHEDULE)].rename(columns=_SCHEDULE)
+        st.dataframe(readable(rows), hide_index=True)
+        unpaid = run.tables["unpaid"]
+        if unpaid.empty:
+            st.success("Every member repays within the season.")
+        else:
+            st.subheader("Members who cannot repay within the season")
+            st.dataframe(readable(unpaid.drop(columns="member_id")), hide_index=True)
+        st.subheader("How each order is paid")
+        st.dataframe(readable(run.tables["payments"]), hide_index=True)
+        st.subheader("Each member over the season, and its share of the financing cost")
+        st.dataframe(readable(run.tables["members"].drop(columns="member_id")), hide_index=True)
+        download_tables({"kpis": run.kpi_table(), **run.tables}, prefix="credit", key="dl-credit")
