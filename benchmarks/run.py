@@ -23,6 +23,7 @@ SETS = {
     "robust": "robust",
     "sweep": "sweep",
     "ladder": "ladder",
+    "credit": "credit",
 }
 
 
