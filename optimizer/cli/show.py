@@ -39,7 +39,7 @@ _SHOWN: dict[str, tuple[tuple[str, str], ...]] = {
     "credit": (
         ("balance", "The cooperative's cash and credit balance by month"),
         ("payments", "How each order is paid"),
-        ("members", "Each member: inputs, withheld, unpaid, share of the financing cost"),
+        ("unpaid", "Members who cannot repay within the season, and why"),
     ),
     "markets": (
         ("plan", "Plan: who sells what to whom, and what it earns"),

@@ -130,6 +130,7 @@ def _kpis(result: CreditResult, check: Check, currency: str) -> tuple[Kpi, ...]:
 def balance_chart(balance: pd.DataFrame, currency: str) -> bytes:
     """The cooperative's credit balance (bars) and cash (line) by month, as PNG bytes."""
     from matplotlib.figure import Figure
+    from matplotlib.ticker import FuncFormatter
 
     figure = Figure(figsize=(8, 3.6), layout="constrained")
     ax = figure.subplots()
@@ -145,6 +146,7 @@ def balance_chart(balance: pd.DataFrame, currency: str) -> bytes:
     )
     ax.axhline(0, color="black", linewidth=0.6)
     ax.set_ylabel(currency)
+    ax.yaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:,.0f}"))
     ax.set_title("The cooperative's credit balance and cash at each month's end")
     ax.tick_params(axis="x", labelrotation=45)
     ax.legend(loc="upper right", fontsize=8)

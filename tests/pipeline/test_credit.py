@@ -18,7 +18,7 @@ from optimizer.models.credit import SCHEDULE_COLUMNS, CreditData, CreditResult, 
 from optimizer.pipeline import credit as credit_pipeline
 from optimizer.results import Check
 from optimizer.scenario.schema import CREDIT_TABLES
-from tests.conftest import replace_in
+from tests.conftest import LIECHTENSTEIN, MECKLENBURG, replace_in
 
 CREDIT_FILES = {
     "credit_lines.csv": "id,lender,limit,annual_rate,fee,commitment_rate,term_months\n"
@@ -158,3 +158,32 @@ def test_the_credit_run_is_checked_and_its_schedule_adds_up(
         assert members.loc[member, "withheld"] == pytest.approx(members.loc[member, "inputs"])
     assert members.loc["m3", "inputs"] == 0.0 and members.loc["m3", "withheld"] == 0.0
     assert schedule[schedule["member_id"] == "m3"]["debt"].iloc[-1] == pytest.approx(-100.0)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("scenario", [MECKLENBURG, LIECHTENSTEIN], ids=["mecklenburg", "li"])
+def test_the_bundled_scenarios_finance_their_season(
+    scenario: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    checks: list[Check] = []
+
+    def spy(data: CreditData, result: CreditResult) -> Check:
+        checks.append(check_credit(data, result))
+        return checks[-1]
+
+    monkeypatch.setattr(credit_pipeline, "check_credit", spy)
+    loaded = load_scenario(scenario)
+    run = run_model(loaded, "credit")
+    assert run.status.has_solution and checks[0].ok
+    members = run.tables["members"]
+    assert list(members["member"]) == [m.name for m in loaded.members]
+    # every member who cannot repay is named with its reason; the others repay in full
+    unpaid = members[members["unpaid"] > 0]
+    assert (unpaid["reason"].str.len() > 0).all()
+    assert (members.loc[members["unpaid"] == 0, "reason"] == "").all()
+    assert len(run.tables["unpaid"]) == len(unpaid) == run.kpi_values()["members who cannot repay"]
+    # the credit line never exceeds its limit and is repaid by the season's end
+    lines = run.tables["credit_lines"]
+    limits = {line.id: line.limit for line in loaded.credit_lines}
+    assert (lines["balance"] <= lines["line"].map(limits) + 1e-6).all()
+    assert run.tables["balance"]["credit_balance"].iloc[-1] == pytest.approx(0.0, abs=1e-6)
