@@ -9,7 +9,7 @@ folder that cannot be written) is one ``error:`` line and exit code 2, before an
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -22,6 +22,11 @@ __all__ = ["statements_command"]
 EXIT_BAD_INPUT = 2
 _out = Console()
 _err = Console(stderr=True)
+
+
+def _planned(run: Any) -> bool:
+    """Whether the credit model found a plan (else the statements go without schedules)."""
+    return run is not None and run.status.has_solution and "schedule" in run.tables
 
 
 def statements_command(
@@ -44,11 +49,12 @@ def statements_command(
     """Print the pooled order: each member's statement to sign, order sheets, a summary.
 
     Each member's page names the cooperative and the member, what was ordered for them and
-    the price reached, their bill, what they would have paid alone, their savings and the
-    rule of the split; the figures are the procurement run's.
+    the price reached, their bill, what they would have paid alone, their savings, the
+    rule of the split and, when the scenario has credit data, their repayment schedule; the
+    figures are the procurement run's (and the credit model's).
     """
     from optimizer.io.write import check_out_folder
-    from optimizer.pipeline.registry import run_model
+    from optimizer.pipeline.registry import missing_tables, run_model
     from optimizer.scenario.load import load_scenario
     from optimizer.statements import language as statement_language
     from optimizer.statements import statement_figures, write_statements
@@ -62,7 +68,18 @@ def statements_command(
         scenario = load_scenario(path)
         with _out.status(f"solving procurement on {user_text(scenario.name)} ..."):
             run = run_model(scenario, "procurement", rule=rule, level=level)
-        figures = statement_figures(run, scenario)
+        credit = None
+        if not missing_tables(scenario, "credit"):
+            with _out.status("planning the credit and its repayment ..."):
+                credit = run_model(scenario, "credit")
+        if credit is not None and not _planned(credit):
+            _out.print(
+                f"note: the credit model found no plan ({credit.status.value}); the "
+                "statements go without repayment schedules",
+                markup=False,
+                highlight=False,
+            )
+        figures = statement_figures(run, scenario, credit if _planned(credit) else None)
         with _out.status("writing the statements ...") as status:
             written = write_statements(
                 figures, lang, out, progress=lambda m: status.update(f"{m} ...")

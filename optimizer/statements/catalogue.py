@@ -78,7 +78,7 @@ def update_catalogues() -> None:
         )
         path.parent.mkdir(parents=True, exist_ok=True)
         buffer = io.BytesIO()
-        write_po(buffer, catalogue, width=100, omit_header=False, sort_output=False)
+        write_po(buffer, catalogue, width=100, sort_output=False, ignore_obsolete=True)
         path.write_bytes(buffer.getvalue())
 
 

@@ -13,7 +13,7 @@ the run's own columns per cooperative.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import pandas as pd
 
@@ -28,8 +28,10 @@ __all__ = [
     "MemberFigures",
     "OrderLine",
     "Purchase",
+    "ScheduleRow",
     "StatementFigures",
     "SupplierFigures",
+    "Terms",
     "statement_figures",
 ]
 
@@ -47,6 +49,19 @@ class Purchase:
 
 
 @dataclass(frozen=True)
+class ScheduleRow:
+    """One month of a member's repayment, as the credit plan has it (money in the currency)."""
+
+    month: str  # YYYY-MM
+    inputs: float  # inputs received
+    cash_paid: float  # the member's own cash paid up front
+    delivery_value: float
+    withheld: float
+    paid_out: float
+    debt: float  # at the month's end
+
+
+@dataclass(frozen=True)
 class MemberFigures:
     member_id: str
     name: str
@@ -57,6 +72,10 @@ class MemberFigures:
     bill: float
     savings: float
     savings_pct: float
+    # from the credit plan, when the scenario has credit data
+    schedule: tuple[ScheduleRow, ...] = ()
+    financing_cost: float | None = None
+    unpaid: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -87,6 +106,17 @@ class DropFigures:
 
 
 @dataclass(frozen=True)
+class Terms:
+    """A supplier's payment terms (the scenario's ``payment_terms`` row)."""
+
+    cash_discount: float  # a share: 0.02 is 2 %
+    discount_days: int
+    days_to_pay: int
+    credit_months: int
+    credit_rate: float  # a year, as a share
+
+
+@dataclass(frozen=True)
 class SupplierFigures:
     supplier_id: str
     name: str
@@ -97,6 +127,7 @@ class SupplierFigures:
     drops: tuple[DropFigures, ...]
     goods_cost: float
     transport_cost: float
+    terms: Terms | None = None
 
 
 @dataclass(frozen=True)
@@ -126,6 +157,8 @@ class AssemblyFigures:
     gain: float
     cooperatives: tuple[CooperativeFigures, ...]
     equity_by_tag: tuple[tuple[str, int, float, float, float], ...]  # tag, members, shares
+    financing_cost: float | None = None  # the credit plan's, when there is one
+    members_unpaid: int = 0  # members whose deliveries cannot repay within the season
 
 
 @dataclass(frozen=True)
@@ -140,20 +173,70 @@ class StatementFigures:
     assembly: AssemblyFigures
 
 
-def statement_figures(run: object, scenario: Scenario) -> StatementFigures:
-    """The statements' figures from a procurement run of ``scenario``."""
+def statement_figures(
+    run: object, scenario: Scenario, credit: object | None = None
+) -> StatementFigures:
+    """The statements' figures from a procurement run of ``scenario``.
+
+    ``credit``, the credit model's run of the same scenario, adds each member's repayment
+    schedule and share of the financing cost.
+    """
     tables = getattr(run, "tables", {})
     if getattr(run, "model", None) != "procurement" or "split" not in tables:
         raise InputError(Problem(scenario.name, "a procurement plan to print statements of"))
     places: dict[str, Hub | Member] = {h.id: h for h in scenario.hubs}
     places.update({m.id: m for m in scenario.members})
+    members = _members(tables, scenario, places)
+    assembly = _assembly(run, tables, scenario)
+    if credit is not None:
+        members, assembly = _with_credit(credit, members, assembly)
     return StatementFigures(
         scenario=scenario.name,
         currency=scenario.parameters.currency,
         planning_period=scenario.parameters.planning_period,
-        members=_members(tables, scenario, places),
+        members=members,
         suppliers=_suppliers(tables, scenario, places),
-        assembly=_assembly(run, tables, scenario),
+        assembly=assembly,
+    )
+
+
+def _with_credit(
+    credit: object, members: tuple[MemberFigures, ...], assembly: AssemblyFigures
+) -> tuple[tuple[MemberFigures, ...], AssemblyFigures]:
+    """Each member's schedule and financing cost from the credit plan's tables."""
+    tables = getattr(credit, "tables", {})
+    if getattr(credit, "model", None) != "credit" or "schedule" not in tables:
+        raise InputError(Problem("credit plan", "the credit model's run of the same scenario"))
+    months: dict[str, list[ScheduleRow]] = {}
+    for r in tables["schedule"].itertuples(index=False):
+        months.setdefault(str(r.member_id), []).append(
+            ScheduleRow(
+                month=str(r.month),
+                inputs=float(r.inputs),
+                cash_paid=float(r.cash_paid),
+                delivery_value=float(r.delivery_value),
+                withheld=float(r.withheld),
+                paid_out=float(r.paid_out),
+                debt=float(r.debt),
+            )
+        )
+    season = tables["members"].set_index("member_id")
+    joined = tuple(
+        replace(
+            m,
+            schedule=tuple(months.get(m.member_id, ())),
+            financing_cost=float(season.at[m.member_id, "financing_cost"]),
+            unpaid=float(season.at[m.member_id, "unpaid"]),
+        )
+        if m.member_id in season.index
+        else m
+        for m in members
+    )
+    kpis = credit.kpi_values()  # type: ignore[attr-defined]
+    return joined, replace(
+        assembly,
+        financing_cost=kpis["financing cost"],
+        members_unpaid=int(kpis["members who cannot repay"]),
     )
 
 
@@ -200,6 +283,7 @@ def _members(tables: dict, scenario: Scenario, places: dict) -> tuple[MemberFigu
 
 def _suppliers(tables: dict, scenario: Scenario, places: dict) -> tuple[SupplierFigures, ...]:
     orders, shipments, trucks = tables["orders"], tables["shipments"], tables["trucks"]
+    terms = getattr(scenario, "payment_terms", ())  # optional: with the scenario's credit data
     sheets = []
     for supplier in scenario.suppliers:
         own = orders[(orders["supplier"] == supplier.id) & (orders["quantity"] > 0)]
@@ -244,6 +328,7 @@ def _suppliers(tables: dict, scenario: Scenario, places: dict) -> tuple[Supplier
                     transport_cost=float(load["transport_cost"]) if load is not None else 0.0,
                 )
             )
+        term = next((t for t in terms if t.supplier == supplier.id), None)
         sheets.append(
             SupplierFigures(
                 supplier_id=supplier.id,
@@ -255,6 +340,15 @@ def _suppliers(tables: dict, scenario: Scenario, places: dict) -> tuple[Supplier
                 drops=tuple(drops),
                 goods_cost=float(own["goods_cost"].sum()),
                 transport_cost=float(loads["transport_cost"].sum()) if len(loads) else 0.0,
+                terms=None
+                if term is None
+                else Terms(
+                    cash_discount=term.cash_discount,
+                    discount_days=term.discount_days,
+                    days_to_pay=term.days_to_pay,
+                    credit_months=term.credit_months,
+                    credit_rate=term.credit_rate,
+                ),
             )
         )
     return tuple(sheets)

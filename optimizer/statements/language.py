@@ -85,6 +85,13 @@ class Language:
 
         return format_date(day, format="long", locale=self.locale)
 
+    def month(self, month: str) -> str:
+        """A month given as ``YYYY-MM``, named: ``septembre 2026``."""
+        from babel.dates import format_skeleton
+
+        year, number = (int(part) for part in month.split("-"))
+        return format_skeleton("yMMMM", dt.date(year, number, 1), locale=self.locale)
+
 
 def language(code: str) -> Language:
     """The language ``code`` (``en``, ``fr``, ``es`` or ``de``), its catalogue loaded."""

@@ -31,7 +31,12 @@ from markupsafe import Markup
 from optimizer.statements.charts import cost_chart, drop_map
 from optimizer.statements.figures import StatementFigures, SupplierFigures
 from optimizer.statements.language import Language
-from optimizer.statements.words import rule_sentence, stability_sentence, stable_means
+from optimizer.statements.words import (
+    rule_sentence,
+    stability_sentence,
+    stable_means,
+    terms_sentence,
+)
 
 __all__ = ["Written", "render_html", "write_statements"]
 
@@ -60,6 +65,7 @@ def _environment(lang: Language, currency: str) -> Environment:
         fixed=lang.fixed,
         percent=lang.percent,
         coordinate=lang.coordinate,
+        month=lang.month,
         css_string=_css_string,
     )
     return env
@@ -149,9 +155,7 @@ def _map(sheet: SupplierFigures, lang: Language) -> str:
 
 
 def _terms(sheet: SupplierFigures, lang: Language) -> str:
-    return lang.gettext(
-        "As in the supplier's offer: the scenario gives no payment terms for this supplier."
-    )
+    return terms_sentence(lang, sheet.terms)
 
 
 def write_statements(

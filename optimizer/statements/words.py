@@ -6,10 +6,10 @@ formatted the language's way.
 
 from __future__ import annotations
 
-from optimizer.statements.figures import AssemblyFigures
+from optimizer.statements.figures import AssemblyFigures, Terms
 from optimizer.statements.language import Language
 
-__all__ = ["rule_sentence", "stability_sentence", "stable_means"]
+__all__ = ["rule_sentence", "stability_sentence", "stable_means", "terms_sentence"]
 
 
 def rule_sentence(lang: Language, assembly: AssemblyFigures) -> str:
@@ -79,3 +79,26 @@ def stability_sentence(lang: Language, assembly: AssemblyFigures, currency: str)
         "group": group,
         "gain": lang.money(assembly.gain, currency),
     }
+
+
+def terms_sentence(lang: Language, terms: Terms | None) -> str:
+    """A supplier's payment terms in words, or that the scenario gives none."""
+    if terms is None:
+        return lang.gettext(
+            "As in the supplier's offer: the scenario gives no payment terms for this supplier."
+        )
+    sentence = lang.gettext("Payment due within %(days)s days.") % {"days": terms.days_to_pay}
+    if terms.cash_discount > 0:
+        sentence = lang.gettext(
+            "%(discount)s discount if paid within %(early)s days, else the full price within "
+            "%(days)s days."
+        ) % {
+            "discount": lang.percent(100 * terms.cash_discount),
+            "early": terms.discount_days,
+            "days": terms.days_to_pay,
+        }
+    if terms.credit_months > 0:
+        sentence += " " + lang.gettext(
+            "After that, supplier credit for up to %(months)s months at %(rate)s a year."
+        ) % {"months": terms.credit_months, "rate": lang.percent(100 * terms.credit_rate)}
+    return sentence
