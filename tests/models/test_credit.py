@@ -98,6 +98,25 @@ def test_a_line_fee_too_high_leaves_the_line_unused() -> None:
     assert result.settled[0] == pytest.approx([early, 300.0, late])
 
 
+def test_a_short_term_is_bridged_by_supplier_credit_or_said_to_be_impossible() -> None:
+    # The line must be back to 0 by the end of February. January: A's 300 and 297.03 drawn pay
+    # 609.21 of feed with the discount; February: A's 300 repays 297.03 x 1.01; March: the last
+    # 390.79 on one month of supplier credit at 12 % a year, from B's 400.
+    data = season(term=np.array([2]), credit_months=np.array([1]), credit_rate=np.array([0.12]))
+    result = solved(data)
+    drawn = 300 / 1.01
+    early = (300 + drawn) / 0.98
+    late = 1000 - early
+    assert result.line_balance[0] == pytest.approx([drawn, 0.0, 0.0])
+    assert result.settled[0] == pytest.approx([early, 0.0, late])
+    assert result.objective == pytest.approx(-0.02 * early + 0.01 * drawn + 0.01 * late)
+    # without supplier credit the order cannot be paid by February: infeasible, said in words
+    short = solve_credit(season(term=np.array([2])), time_limit=30)
+    assert short.status is Status.INFEASIBLE
+    assert "short of cash" in short.summary()
+    assert not check_credit(season(term=np.array([2])), short).ok
+
+
 def test_a_member_who_cannot_repay_is_named_with_the_reason_and_the_others_are_planned() -> None:
     # Farm C needs 500 of feed but delivers 400 of milk a month: at most 30 % = 360 by March.
     data = season(

@@ -68,6 +68,12 @@ __all__ = ["solve_credit"]
 
 # values below this (currency units) are read as 0 from the solver
 _ZERO = 1e-7
+_SHORT = (
+    "no plan pays every order within its terms: month by month, the members' cash and what "
+    "may be withheld from their deliveries, with the credit lines within their limits and "
+    "terms, leave the cooperative short of cash (raise a limit, lengthen a term, or agree "
+    "supplier credit)"
+)
 
 
 def solve_credit(
@@ -108,7 +114,7 @@ def solve_credit(
         members=members,
         unpaid_reasons=reasons,
         solver=report.solver,
-        message=report.message,
+        message=_SHORT if report.status is Status.INFEASIBLE else report.message,
         currency=data.currency,
     )
 
