@@ -49,8 +49,9 @@ def run_credit(scenario: Scenario) -> ModelRun:
     params = scenario.parameters
     deliveries = _deliveries(scenario)
     procurement_data = scenario_procurement_data(scenario, deliveries.distance_m / 1000)
+    # the pooled order alone: what each member would pay alone plays no part in its debt
     procurement = solve_procurement(
-        procurement_data, time_limit=params.time_limit_s, gap=params.mip_gap
+        procurement_data, standalone=False, time_limit=params.time_limit_s, gap=params.mip_gap
     )
     if not procurement.status.has_solution:
         return _no_plan("credit", scenario, procurement, deliveries.warnings)
