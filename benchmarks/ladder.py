@@ -5,28 +5,33 @@ Usage::
     python benchmarks/run.py ladder [--sizes 150 600 1500 5000 15000]
         [--models procurement markets hubs routes] [--time-limit 300] [--seed 20261125]
         [--work DIR] [--out results/ladder.json] [--markdown results/ladder.md]
+    python benchmarks/run.py ladder --table results/ladder.json
 
 The scenarios are built by ``scenarios/build.py`` from the default profile
 (``scenarios/profiles/mecklenburg.yaml``: three cooperatives on the bundled Neubrandenburg
 roads) with only the number of members changed, seeded, into a temporary folder (``--work`` to
-keep them; they are never part of the project). Every model is run as a user runs it,
-``optimizer solve SCENARIO -m MODEL``, one child process per run, recording into a throw-away
-SQLite run store from which the model's own runtime, status and gap are read. Measured per run:
+keep them; they are never part of the project). Suppliers' capacities, hubs, buyers' intake and
+the fleet stay the default's: from 600 members on, suppliers sell out (members buy the rest
+locally), and the fleet cannot collect most members (they are reported as not collected).
+Every model is run as a user runs it, ``optimizer solve SCENARIO -m MODEL``, one child process
+per run, recording into a throw-away SQLite run store from which the model's own runtime,
+status and gap are read. Measured per run:
 the wall time of the command, the model's own runtime, the child's peak resident memory
 (``ru_maxrss`` of the child from ``os.wait4``, which includes its own children), status, gap and
 the exit code. A run past ``--time-limit`` seconds is stopped and reported as such; a run's
 address space is capped (``--memory-limit-gb``, 12 by default) so that it fails rather than
 take the machine's memory from others.
 
-The table gives, between consecutive sizes, the growth exponent of wall time against members,
-``log(t2 / t1) / log(n2 / n1)`` (1 is linear). Targets: at 5,000 members every model within
-30 s wall, proven within its gap; at 1,500 within 10 s; the exponent from 1,500 to 5,000 at most
-1.2; peak memory at 15,000 under 4 GB.
+The table gives, between consecutive sizes, the growth exponent of wall time (and of the
+model's own runtime) against members, ``log(t2 / t1) / log(n2 / n1)`` (1 is linear). Targets:
+at 5,000 members every model within 30 s wall, proven within its gap; at 1,500 within 10 s;
+the exponent from 1,500 to 5,000 at most 1.2; peak memory at 15,000 under 4 GB.
 """
 
 from __future__ import annotations
 
 import argparse
+import copy
 import itertools
 import json
 import math
@@ -61,11 +66,21 @@ def main(name: str, argv: list[str]) -> int:
         default=12.0,
         help="address space per run (RLIMIT_AS; a run past it fails instead of starving others)",
     )
+    parser.add_argument(
+        "--scale-capacities",
+        action="store_true",
+        help="scale suppliers' capacities, hubs, buyers' intake and contracts and the fleet with "
+        "the members (the default profile has 150)",
+    )
     parser.add_argument("--seed", type=int, help="the profile's seed (default: the profile's)")
     parser.add_argument("--work", type=Path, help="folder for the scenarios (default: temporary)")
     parser.add_argument("--out", type=Path, help="JSON file for the rows")
     parser.add_argument("--markdown", type=Path, help="markdown file for the table")
+    parser.add_argument("--table", type=Path, help="print the table of a JSON file written before")
     args = parser.parse_args(argv)
+    if args.table:
+        print(markdown(json.loads(args.table.read_text(encoding="utf-8"))["rows"]))
+        return 0
     if any(n < 3 for n in args.sizes):
         parser.error("--sizes: at least 3 members (one per cooperative)")
 
@@ -76,7 +91,9 @@ def main(name: str, argv: list[str]) -> int:
         store = f"sqlite:///{(work / 'runs.sqlite').resolve()}"
         for size in sorted(set(args.sizes)):
             start = time.perf_counter()
-            folder = build_scenario(size, work / f"members-{size}", seed=args.seed)
+            folder = build_scenario(
+                size, work / f"members-{size}", seed=args.seed, scale=args.scale_capacities
+            )
             print(f"{size} members: scenario built in {time.perf_counter() - start:.1f} s")
             for model in args.models:
                 row = run_once(
@@ -110,8 +127,12 @@ def main(name: str, argv: list[str]) -> int:
     return 0
 
 
-def build_scenario(members: int, out: Path, *, seed: int | None = None) -> Path:
-    """The default profile with ``members`` members written to ``out`` (once per folder)."""
+def build_scenario(
+    members: int, out: Path, *, seed: int | None = None, scale: bool = False
+) -> Path:
+    """The default profile with ``members`` members written to ``out`` (once per folder).
+
+    ``scale``: capacities grow with the members (see :func:`scaled`)."""
     if (out / "scenario.yaml").exists():
         return out
     sys.path.insert(0, str(ROOT / "scenarios"))
@@ -124,8 +145,33 @@ def build_scenario(members: int, out: Path, *, seed: int | None = None) -> Path:
     profile["name"] = f"{profile['name']} ({members:,} members)"
     if seed is not None:
         profile["seed"] = seed
+    if scale:
+        profile = scaled(profile, members / BASE_MEMBERS)
     osm = (PROFILE.parent / profile["osm"]).resolve()
     build.build(profile, places(osm), osm, out)
+    return out
+
+
+BASE_MEMBERS = 150  # members of the default profile
+
+
+def scaled(profile: dict[str, Any], factor: float) -> dict[str, Any]:
+    """The profile with every capacity times ``factor``: suppliers' offers, hubs, buyers'
+    intake and minimum contracts, and vehicle counts (rounded up). Prices, brackets and
+    minimum orders stay."""
+    out = copy.deepcopy(profile)
+    for supplier in out["suppliers"]:
+        for offer in supplier["offers"]:
+            offer["capacity"] = max(offer["capacity"] * factor, offer.get("min_order", 0))
+    for hub in out["hubs"]:
+        hub["capacity"] = hub["capacity"] * factor
+    for buyer in out["buyers"]:
+        for terms in buyer["prices"].values():
+            for key in ("max_intake", "min_contract"):
+                if key in terms:
+                    terms[key] = terms[key] * factor
+    for vehicle in out["vehicles"]:
+        vehicle["count"] = math.ceil(vehicle["count"] * factor)
     return out
 
 
@@ -198,7 +244,8 @@ def _stored(url: str, label: str) -> dict[str, Any]:
 
 
 def growth(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Per model, the growth exponent of wall time between consecutive sizes."""
+    """Per model, the growth exponents of wall time and of the model's own runtime between
+    consecutive sizes."""
     found = []
     for model in dict.fromkeys(r["model"] for r in rows):
         mine = sorted((r for r in rows if r["model"] == model), key=lambda r: r["members"])
@@ -208,40 +255,44 @@ def growth(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "model": model,
                     "from": a["members"],
                     "to": b["members"],
-                    "exponent": _exponent(a, b),
+                    "exponent": _exponent(a, b, "wall_s"),
+                    "exponent_own": _exponent(a, b, "runtime_s"),
                 }
             )
     return found
 
 
-def _exponent(a: dict[str, Any], b: dict[str, Any]) -> float | None:
+def _exponent(a: dict[str, Any], b: dict[str, Any], key: str) -> float | None:
     if a["status"].startswith(("stopped", "failed")) or b["status"].startswith(
         ("stopped", "failed")
     ):
         return None
-    return round(math.log(b["wall_s"] / a["wall_s"]) / math.log(b["members"] / a["members"]), 2)
+    if not a.get(key) or not b.get(key):
+        return None
+    return round(math.log(b[key] / a[key]) / math.log(b["members"] / a["members"]), 2)
 
 
 def markdown(rows: list[dict[str, Any]]) -> str:
     """The table: per size and model, wall time (own runtime), peak memory, status, gap, and
     the growth exponent from the size before."""
-    exponents = {(g["model"], g["to"]): g["exponent"] for g in growth(rows)}
+    exponents = {(g["model"], g["to"]): g for g in growth(rows)}
     lines = [
-        "| members | model | wall s (own) | peak MB | status | gap | exponent from previous |",
+        "| members | model | wall s (own) | peak MB | status | gap "
+        "| exponent from previous, wall (own) |",
         "|---:|---|---:|---:|---|---:|---:|",
     ]
     for r in sorted(rows, key=lambda r: (r["members"], MODELS.index(r["model"]))):
-        exponent = exponents.get((r["model"], r["members"]))
+        g = exponents.get((r["model"], r["members"]))
+        shown = "" if g is None else f"{_fmt(g['exponent'], 2)} ({_fmt(g['exponent_own'], 2)})"
         lines.append(
             f"| {r['members']:,} | {r['model']} | {r['wall_s']:.1f} ({_fmt(r['runtime_s'])}) "
-            f"| {r['peak_mb']:,.0f} | {r['status']} | {_fmt_gap(r['gap'])} "
-            f"| {'' if exponent is None else f'{exponent:.2f}'} |"
+            f"| {r['peak_mb']:,.0f} | {r['status']} | {_fmt_gap(r['gap'])} | {shown} |"
         )
     return "\n".join(lines)
 
 
-def _fmt(value: float | None) -> str:
-    return "–" if value is None else f"{value:.1f}"
+def _fmt(value: float | None, digits: int = 1) -> str:
+    return "–" if value is None else f"{value:.{digits}f}"
 
 
 def _fmt_gap(gap: float | None) -> str:

@@ -30,13 +30,15 @@ def test_growth_exponent_is_log_time_ratio_over_log_size_ratio() -> None:
     assert [(g["from"], g["to"]) for g in found] == [(100, 400), (400, 1600)]
     assert found[0]["exponent"] == pytest.approx(1.0)  # 4x members, 4x time: linear
     assert found[1]["exponent"] == pytest.approx(math.log(8) / math.log(4), abs=0.01)
+    assert found[1]["exponent_own"] == found[1]["exponent"]  # own runtime is half the wall
 
 
 def test_no_exponent_next_to_a_stopped_run() -> None:
     rows = [_row("routes", 100, 2.0), _row("routes", 400, 300.0, "stopped at the time limit")]
     assert ladder.growth(rows)[0]["exponent"] is None
     table = ladder.markdown(rows)
-    assert "| 400 | routes | 300.0 (150.0) | 300 | stopped at the time limit | 0 % |  |" in table
+    row = "| 400 | routes | 300.0 (150.0) | 300 | stopped at the time limit | 0 % | – (–) |"
+    assert row in table
 
 
 @pytest.mark.slow
