@@ -47,8 +47,8 @@ class Language:
         return self.translations.ngettext(singular, plural, n)
 
     def money(self, value: float, currency: str) -> str:
-        """An amount of money, to the cent: ``1.022,76 €`` in German."""
-        return format_currency(value, currency, locale=self.locale)
+        """An amount of money, to the cent: ``1.022,76 €`` in German (never ``-0,00 €``)."""
+        return format_currency(0.0 if abs(value) < 0.005 else value, currency, locale=self.locale)
 
     def number(self, value: float, decimals: int = 2) -> str:
         """A quantity with at most ``decimals`` decimals and the language's separators."""

@@ -77,6 +77,13 @@ def test_each_members_schedule_is_the_credit_plans(
             expected.append(money(unpaid, currency, code))
         missing = [text for text in expected if text not in page]
         assert not missing, (code, member.member_id, missing, page)
+    [summary] = pdf_text(tmp_path / "out" / "assembly.pdf")
+    kpis = credit.kpi_values()
+    assert money(abs(kpis["financing cost"]), currency, code) in summary
+    unpaid = language(code).gettext(
+        "Members whose deliveries cannot repay within the season: %(n)s."
+    )
+    assert flat(unpaid % {"n": int(kpis["members who cannot repay"])}) in summary
     [sheet] = (tmp_path / "out" / "suppliers").glob("*.pdf")
     terms = next(t for t in scenario.payment_terms if t.supplier == "S1")
     assert f"{terms.discount_days}" in pdf_text(sheet)[0]
