@@ -33,7 +33,10 @@ def statements_command(
     path: Annotated[Path, typer.Argument(help="Scenario folder, .xlsx workbook or variant .yaml.")],
     out: Annotated[Path, typer.Option("--out", help="Folder for the statements.")],
     language: Annotated[
-        str, typer.Option("--language", help="Language of the statements: en, fr, es or de.")
+        str,
+        typer.Option(
+            "--language", help="Language of the statements: en, de, es or fr (one per catalogue)."
+        ),
     ] = "en",
     rule: Annotated[
         str,
@@ -88,7 +91,8 @@ def statements_command(
         _err.print(f"error: {exc.first_line}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
     _out.print(
-        f"{len(figures.members)} members' statements, {len(figures.suppliers)} order sheets "
+        f"{len(figures.members)} members' statements, {len(figures.suppliers)} order "
+        f"sheet{'' if len(figures.suppliers) == 1 else 's'} "
         f"and the assembly's summary ({len(written.files)} files, {written.seconds:.1f} s) "
         f"written to {out.resolve()}",
         markup=False,

@@ -4,11 +4,12 @@ compile them to the ``.mo`` files shipped with the package.
 Every message is English in the code and the templates; ``locale/LANG/LC_MESSAGES/
 statements.po`` holds its translation. After changing a message, run::
 
-    python -m optimizer.statements.catalogue
+    python -m optimizer.statements.catalogue [NEW_LANGUAGE ...]
 
 which extracts the messages (Babel: Python calls of ``gettext``, Jinja2 ``_()`` in the
-templates), adds new ones to each ``.po`` (untranslated, marked fuzzy; old ones are kept as
-obsolete), and compiles every ``.po`` to its ``.mo``. A language is one ``.po`` file.
+templates), adds new ones to each ``.po`` (untranslated; messages no longer used are
+dropped), and compiles every ``.po`` to its ``.mo``. A language is one ``.po`` file: name
+a new one (``it``) on the command line to start its catalogue, translate it, run again.
 """
 
 from __future__ import annotations
@@ -57,10 +58,11 @@ def read_catalogue(code: str) -> Catalog:
         return read_po(file, locale=code, domain=DOMAIN)
 
 
-def update_catalogues() -> None:
-    """Add new messages to every language's ``.po`` (English needs none)."""
+def update_catalogues(new: tuple[str, ...] = ()) -> None:
+    """Add new messages to every language's ``.po`` (English needs none); ``new`` languages
+    get a catalogue of their own, every message untranslated."""
     template = extract()
-    for code in LANGUAGES:
+    for code in dict.fromkeys((*LANGUAGES, *new)):
         if code == "en":
             continue
         path = po_path(code)
@@ -92,16 +94,17 @@ def mo_bytes(code: str) -> bytes:
 def compile_catalogues() -> list[Path]:
     """Compile every ``.po`` to the ``.mo`` beside it."""
     written = []
-    for code in LANGUAGES:
-        if code == "en":
-            continue
-        mo = po_path(code).with_suffix(".mo")
+    for po in sorted(LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")):
+        code = po.parent.parent.name
+        mo = po.with_suffix(".mo")
         mo.write_bytes(mo_bytes(code))
         written.append(mo)
     return written
 
 
 if __name__ == "__main__":
-    update_catalogues()
+    import sys
+
+    update_catalogues(tuple(sys.argv[1:]))
     for path in compile_catalogues():
         print(path)

@@ -21,12 +21,18 @@ from optimizer.errors import InputError, Problem
 
 __all__ = ["DOMAIN", "LANGUAGES", "LOCALE_DIR", "Language", "language"]
 
-LANGUAGES = ("en", "fr", "es", "de")
 DOMAIN = "statements"
 LOCALE_DIR = Path(__file__).parent / "locale"
-# Babel's locale for each language: British English for dates and numbers a European reader
-# expects (7 December 2026, not December 7)
-_LOCALES = {"en": "en_GB", "fr": "fr_FR", "es": "es_ES", "de": "de_DE"}
+# English is the catalogue's source; every other language is the folder of its catalogue, so
+# that a new language is one more ``locale/LANG/LC_MESSAGES/statements.po`` (compiled by
+# :mod:`optimizer.statements.catalogue`)
+LANGUAGES = (
+    "en",
+    *sorted(p.parent.parent.name for p in LOCALE_DIR.glob(f"*/LC_MESSAGES/{DOMAIN}.po")),
+)
+# Babel's locale of a language where its own differs from what a European reader expects
+# (7 December 2026, not December 7); the others are the language's own (fr is France's)
+_LOCALES = {"en": "en_GB"}
 
 
 @dataclass(frozen=True)
@@ -38,7 +44,7 @@ class Language:
 
     @property
     def locale(self) -> str:
-        return _LOCALES[self.code]
+        return _LOCALES.get(self.code, self.code)
 
     def gettext(self, message: str) -> str:
         return self.translations.gettext(message)
