@@ -181,7 +181,9 @@ def write_statements(
         say("laying out the members' pages")
         document = HTML(string=pages["members"]).render()
         document.write_pdf(tmp / "members.pdf")
-        starts = _first_pages(document.pages, (f"member-{m.member_id}" for m in figures.members))
+        # each page is found by its position (ids may hold any character)
+        count = len(figures.members)
+        starts = _first_pages(document.pages, (f"member-{n}" for n in range(1, count + 1)))
         for i, m in enumerate(figures.members):
             name = _slug(i + 1, m.name or m.member_id)
             own = document.pages[starts[i] : starts[i + 1]]
@@ -190,7 +192,7 @@ def write_statements(
         say("laying out the order sheets")
         sheets = HTML(string=pages["suppliers"]).render()
         starts = _first_pages(
-            sheets.pages, (f"supplier-{s.supplier_id}" for s in figures.suppliers)
+            sheets.pages, (f"supplier-{n}" for n in range(1, len(figures.suppliers) + 1))
         )
         for i, s in enumerate(figures.suppliers):
             name = _slug(i + 1, s.name or s.supplier_id)

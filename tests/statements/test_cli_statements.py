@@ -112,7 +112,9 @@ def test_user_text_is_printed_as_written(tmp_path: Path, tiny_dir: Path) -> None
 
     name = '<b>Farm & "One"</b>'
     coop = 'Dairy </style> "group" \\ co'
-    replace_in(tiny_dir / "members.csv", "Farm One", '"<b>Farm & ""One""</b>"')
+    replace_in(tiny_dir / "members.csv", "m1,Farm One", 'm 1#,"<b>Farm & ""One""</b>"')
+    for table in ("demand.csv", "supply.csv"):  # an id any page anchor would choke on
+        replace_in(tiny_dir / table, "m1,", "m 1#,")
     replace_in(tiny_dir / "cooperatives.csv", "Dairy group", '"Dairy </style> ""group"" \\ co"')
     scenario = load_scenario(tiny_dir)
     figures = statement_figures(run_model(scenario, "procurement"), scenario)
@@ -122,4 +124,5 @@ def test_user_text_is_printed_as_written(tmp_path: Path, tiny_dir: Path) -> None
     assert "<b>Farm" not in html and "&lt;b&gt;Farm &amp; &#34;One&#34;&lt;/b&gt;" in html
     page = pdf_text(out / "members" / "001-b-farm-one-b.pdf")[0]
     assert name in page and coop in page  # the footer's CSS string too: the name twice
-    assert page.count("Dairy </style>") == 2
+    assert page.count("Dairy </style>") == 2 and "(m 1#)" in page
+    assert len(pdf_text(out / "members.pdf")) == 3
