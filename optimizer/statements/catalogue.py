@@ -70,7 +70,9 @@ def update_catalogues(new: tuple[str, ...] = ()) -> None:
             catalogue = read_catalogue(code)
         else:
             catalogue = Catalog(locale=code, domain=DOMAIN, charset="utf-8")
+        created = catalogue.creation_date  # kept, so that a run that changes nothing does not
         catalogue.update(template, no_fuzzy_matching=True)
+        catalogue.creation_date = created  # change the files
         catalogue.project, catalogue.version = "coop-optimizer", ""
         catalogue.copyright_holder = "the coop-optimizer authors"
         catalogue.msgid_bugs_address = catalogue.last_translator = catalogue.language_team = ""
