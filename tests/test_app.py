@@ -142,7 +142,7 @@ def test_the_generic_model_page_renders_a_run(toy: None, scenario: str) -> None:
     at.session_state["scenario_choice"] = scenario
     at.run()
     no_errors(at)
-    assert metrics(at)["cost"] == ("100 EUR", "")
+    assert metrics(at)["cost"] == ("100.00 EUR", "")  # money with two decimals
     assert metrics(at)["km"] == ("12.5 km", "")
     assert [getattr(d, "label", None) for d in at.get("download_button")][:1] == ["plan.csv"]
 
@@ -154,7 +154,7 @@ def test_a_what_if_control_changes_the_result(toy: None) -> None:
     at.slider(key="wi_fuel").set_value(1.5).run()
     no_errors(at)
     # the toy's cost is 100 x the fuel factor (1.0 in the base): 150, 50 more than the base
-    assert metrics(at)["cost"] == ("150 EUR", "+50 EUR")
+    assert metrics(at)["cost"] == ("150.00 EUR", "+50.00 EUR")
     assert metrics(at)["km"][0] == "12.5 km"  # unchanged by the fuel price
     assert any("fuel price x1.5" in m.value for m in at.sidebar.markdown)
 

@@ -276,3 +276,127 @@ def test_the_compare_page_puts_a_variant_beside_the_base(page: Any, shots: Path)
     page.get_by_text("variant(s) against 'base'").first.wait_for(timeout=SOLVE_TIMEOUT_MS)
     page.locator('[data-testid="stDataFrame"]').first.wait_for()
     screenshot(page, shots, "7-compare")
+
+
+# ------------------------------------------------------------- honest pages (issue 15)
+def _outside_requests(page: Any) -> list[str]:
+    """URLs the page asks of any host but the app's own (filled as the page runs)."""
+    outside: list[str] = []
+
+    def note(request: Any) -> None:
+        url = str(request.url)
+        if not url.startswith(("http://127.0.0.1", "data:", "blob:", "about:")):
+            outside.append(url)
+
+    page.on("request", note)
+    return outside
+
+
+def test_words_pages_ask_nothing_of_the_internet_and_show_cards_whole(
+    page: Any, shots: Path
+) -> None:
+    outside = _outside_requests(page)
+    page.reload(wait_until="domcontentloaded")
+    page.locator('[data-testid="stSidebarNav"]').wait_for()
+    icon = page.evaluate(
+        "() => [...document.querySelectorAll('link[rel~=\"icon\"]')].map(l => l.href)"
+    )
+    assert icon and all(h.startswith(("data:", "http://127.0.0.1")) for h in icon), icon
+    open_page(page, "Procurement")
+    metric(page, "cost if every member buys alone")
+    settle(page)
+    cut = page.evaluate(
+        """() => [...document.querySelectorAll(
+            '[data-testid="stMetricLabel"] p, [data-testid="stMetricValue"] div')]
+            .filter(e => e.scrollWidth > e.clientWidth + 1).map(e => e.innerText)"""
+    )
+    assert not cut, f"cut off on the KPI cards: {cut}"
+    open_page(page, "Compare")
+    settle(page)
+    table = page.locator('[data-testid="stTable"]').first
+    table.wait_for(timeout=SOLVE_TIMEOUT_MS)
+    wide = table.evaluate("e => e.scrollWidth <= e.parentElement.clientWidth + 1")
+    assert wide, "the Compare table is wider than the page"
+    assert not outside, f"the app asked the internet for {outside[:5]}"
+
+
+def test_words_threshold_what_if_above_one_gives_new_figures(page: Any) -> None:
+    open_page(page, "Procurement")
+    before = metric(page, "pooled cost")
+    slider = page.locator('[data-testid="stSlider"]').filter(has_text="Discount threshold factor")
+    slider.get_by_role("slider").focus()
+    started = time.monotonic()
+    page.keyboard.press("ArrowRight")  # 1.00 -> 1.05: every value above 1.0 failed
+    page.get_by_text("discount thresholds x1.05").first.wait_for()
+    page.get_by_text("with the what-ifs from the sidebar").first.wait_for(timeout=SOLVE_TIMEOUT_MS)
+    settle(page)
+    seconds = time.monotonic() - started
+    assert not page.locator('[data-testid="stAlert"]').filter(has_text="invalid").count()
+    assert metric(page, "pooled cost")  # figures of the what-if, not an error
+    print(f"threshold 1.00 -> 1.05 on Procurement: new figures after {seconds:.1f} s ({before})")
+
+
+def test_words_scenario_zip_uploads_back_and_the_sidebar_names_it(
+    page: Any, tmp_path: Path
+) -> None:
+    page.get_by_role("heading", name="Scenario").first.wait_for()
+    settle(page)
+    with page.expect_download() as caught:
+        page.get_by_role("button", name="Download the scenario with its roads (.zip)").click()
+    archive = tmp_path / caught.value.suggested_filename
+    caught.value.save_as(archive)
+    assert archive.suffix == ".zip" and archive.stat().st_size > 100_000  # roads inside
+    with page.expect_download() as caught:
+        page.get_by_role("button", name="Download the tables (.xlsx)").click()
+    book = tmp_path / caught.value.suggested_filename
+    caught.value.save_as(book)
+    upload = page.locator('[data-testid="stFileUploaderDropzoneInput"]')
+    upload.set_input_files(str(book))
+    page.get_by_text("upload a .zip holding").first.wait_for(timeout=SOLVE_TIMEOUT_MS)
+    upload.set_input_files(str(archive))
+    page.get_by_text(f"Loaded '{load_scenario(MECKLENBURG).name}'").first.wait_for(
+        timeout=SOLVE_TIMEOUT_MS
+    )
+    sidebar = page.locator('[data-testid="stSidebar"]')
+    sidebar.get_by_text(f"upload: {archive.name}").first.wait_for()
+
+
+def test_words_downloads_one_after_another_all_arrive(page: Any, tmp_path: Path) -> None:
+    open_page(page, "Markets")
+    metric(page, "income")
+    settle(page)
+    csv = page.get_by_role("button", name="plan.csv")
+    xlsx = page.get_by_role("button", name="All tables (XLSX)")
+    with page.expect_download() as first:
+        csv.click()
+    with page.expect_download() as second:
+        xlsx.click()  # right after: its file must still be there
+    with page.expect_download() as third:
+        page.get_by_role("button", name="One-page summary (HTML)").click()
+    for caught, magic in ((first, b"member"), (second, b"PK"), (third, b"<!doctype")):
+        path = tmp_path / caught.value.suggested_filename
+        caught.value.save_as(path)
+        assert path.read_bytes()[:200].lower().find(magic.lower()) >= 0, path.name
+
+
+def test_words_an_invalid_edit_shows_its_error_by_apply_on_the_same_tab(page: Any) -> None:
+    page.get_by_role("heading", name="Scenario").first.wait_for()
+    settle(page)
+    tab = page.get_by_role("tab", name="members (150)")
+    tab.click()
+    grid = page.get_by_role("tabpanel").filter(has=page.locator('[data-testid="stDataFrame"]'))
+    editor = grid.locator('[data-testid="stDataFrame"]').first
+    editor.wait_for()
+    box = editor.bounding_box()
+    assert box is not None
+    # the second member's id (first column), typed as the first member's: a duplicate id
+    editor.click(position={"x": 110, "y": 35 + 35 + 17})  # past the row markers
+    page.keyboard.type("M001")
+    page.keyboard.press("Enter")
+    page.get_by_text("Edited, not yet applied: members").first.wait_for()
+    page.get_by_role("button", name="Apply the edits").click()
+    error = page.locator('[data-testid="stAlert"]').filter(has_text="The edits were not applied")
+    error.first.wait_for()
+    text = error.first.inner_text()
+    assert "table 'members', row 2, column 'id'" in text, text
+    assert tab.get_attribute("aria-selected") == "true"  # still on the members table

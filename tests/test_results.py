@@ -49,17 +49,26 @@ def test_kpi_holds_raw_value_and_direction() -> None:
 @pytest.mark.parametrize(
     ("value", "unit", "sign", "text"),
     [
-        (1234567.891, "EUR", False, "1,234,568 EUR"),
+        # money has two decimals; other figures of a thousand or more none
+        (1234567.891, "EUR", False, "1,234,567.89 EUR"),
+        (1234567.891, "kg", False, "1,234,568 kg"),
         (12.3456, "km", False, "12.35 km"),
-        (0.31512, "EUR/kg", False, "0.3151 EUR/kg"),
+        (0.31512, "EUR/kg", False, "0.3151 EUR/kg"),  # a price per unit below 1
+        (0.5, "EUR/kg", False, "0.50 EUR/kg"),
+        (12, "EUR", False, "12.00 EUR"),
         (12.5, "%", True, "+12.5 %"),
         # a tiny change is not written as zero, and zero has no sign
         (0.000123, "%", True, "+0.000123 %"),
-        (-0.0, "EUR", True, "0 EUR"),
-        (2_388_314.29, "EUR", False, "2,388,314 EUR"),
+        (-0.0, "EUR", True, "0.00 EUR"),
+        (-0.0, "km", True, "0 km"),
+        (2_388_314.29, "EUR", False, "2,388,314.29 EUR"),
         (13.384, "%", False, "13.38 %"),
         (955.91, "EUR", True, "+955.91 EUR"),
-        (-1612.4, "EUR", True, "-1,612 EUR"),
+        (-1612.4, "EUR", True, "-1,612.40 EUR"),
+        # durations in hours as hours and minutes, never decimal hours
+        (64.4672, "h", False, "64:28 h"),
+        (0.25, "h", True, "+0:15 h"),
+        (-1.5, "h", True, "-1:30 h"),
         # too small for two decimals: significant digits, never "-0 %" or an exponent
         (-8.1e-5, "%", True, "-0.000081 %"),
         (0.004, "km", True, "+0.004 km"),

@@ -21,9 +21,10 @@ from optimizer.app.views import download_tables, readable, solve
 from optimizer.errors import InputError
 from optimizer.io.format import DASH, format_number
 from optimizer.pipeline.compare import Comparison, change_columns, compare_runs
+from optimizer.pipeline.run import ModelRun
 from optimizer.scenario.scenario import Scenario
 
-__all__ = ["render_compare_page"]
+__all__ = ["members_left_out", "render_compare_page"]
 
 WHAT_IF = "the what-ifs from the sidebar"
 
@@ -80,14 +81,14 @@ def render_compare_page() -> None:
     except InputError as exc:
         show_input_error(exc)
         return
-    _show(comparison)
+    _show(comparison, dict(zip(comparison.names, runs, strict=True)), base)
 
 
 def _short(option: str) -> str:
     return option.split(" (", maxsplit=1)[0].removeprefix("Variant: ")
 
 
-def _show(comparison: Comparison) -> None:
+def _show(comparison: Comparison, runs: dict[str, ModelRun], base: Scenario) -> None:
     st.subheader("KPIs")
     table = comparison.kpis
     formats: dict[str, Any] = {
@@ -101,24 +102,50 @@ def _show(comparison: Comparison) -> None:
     st.text(comparison.summary())
     members = comparison.per_member
     tables: dict[str, pd.DataFrame] = {"kpis": table, "per_member": members}
+    currency = base.parameters.currency
     if not members.empty:
         for name in comparison.names[1:]:
             st.subheader(f"Members: {name} against the base ({comparison.value_label})")
             left, right = st.columns(2)
-            winners = comparison.winners(name, n=10)
-            losers = comparison.losers(name, n=10)
+            shown = partial(_gains_view, name=name, currency=currency)
             left.caption("Gain most")
-            left.dataframe(readable(winners), hide_index=True, width="stretch", placeholder="–")
+            left.dataframe(
+                readable(shown(comparison.winners(name, n=10)), base),
+                hide_index=True,
+                width="stretch",
+                placeholder=DASH,
+            )
             right.caption("Lose most")
-            right.dataframe(readable(losers), hide_index=True, width="stretch", placeholder="–")
+            right.dataframe(
+                readable(shown(comparison.losers(name, n=10)), base),
+                hide_index=True,
+                width="stretch",
+                placeholder=DASH,
+            )
+            missing = members_left_out(comparison, name, runs[name])
+            if not missing.empty:
+                st.caption(
+                    f"Not in '{name}' ({len(missing)} members): no figure to compare, "
+                    "so they are in neither list above"
+                )
+                st.dataframe(
+                    readable(missing.rename(columns=_base_header(currency)), base),
+                    hide_index=True,
+                    width="stretch",
+                    placeholder=DASH,
+                )
+                tables[f"left out {name}"[:31]] = missing
             gains = comparison.member_gains(name)
             by_coop = gains.groupby("cooperative")["gain"].agg(["count", "sum"]).reset_index()
             st.caption("Gain by cooperative")
             st.dataframe(
-                readable(by_coop.rename(columns={"count": "members", "sum": "total gain"})),
+                readable(
+                    by_coop.rename(columns={"count": "members", "sum": f"total gain ({currency})"}),
+                    base,
+                ),
                 hide_index=True,
                 width="stretch",
-                placeholder="–",
+                placeholder=DASH,
             )
             tables[f"gains {name}"[:31]] = gains
     download_tables(tables, prefix=f"compare-{comparison.model}", key="cmp-dl")
@@ -129,3 +156,40 @@ def _show(comparison: Comparison) -> None:
         key="cmp-summary",
         on_click="ignore",
     )
+
+
+def _gains_view(frame: pd.DataFrame, *, name: str, currency: str) -> pd.DataFrame:
+    return frame.rename(
+        columns={
+            **_base_header(currency),
+            "variant": f"in {name} ({currency})",
+            "change": f"change ({currency})",
+            "gain": f"gain for the member ({currency})",
+        }
+    )
+
+
+def _base_header(currency: str) -> dict[str, str]:
+    return {"base": f"on the base ({currency})"}
+
+
+def members_left_out(comparison: Comparison, name: str, run: ModelRun) -> pd.DataFrame:
+    """Members with a figure on the base and none in variant ``name``, with the variant's
+    reason where its run gives one (a table with ``member`` and ``reason`` columns)."""
+    frame = comparison.per_member
+    gone = frame[frame[name].isna() & frame[comparison.base].notna()]
+    reasons: dict[str, str] = {}
+    for table in run.tables.values():
+        if {"member", "reason"} <= set(table.columns):
+            for member, reason in zip(table["member"], table["reason"], strict=True):
+                reasons.setdefault(str(member), str(reason))
+    return pd.DataFrame(
+        {
+            "member": gone["member"].astype(str),
+            "cooperative": gone["cooperative"],
+            "base": gone[comparison.base],
+            "reason": [
+                reasons.get(str(m), f"no figure in {name}'s results") for m in gone["member"]
+            ],
+        }
+    ).reset_index(drop=True)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import json
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping, Sequence
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -29,15 +29,23 @@ from optimizer.app.state import (
     show_input_error,
 )
 from optimizer.errors import InputError
-from optimizer.io.format import CLOCK_COLUMNS, DASH, format_clock, format_number
+from optimizer.io.format import (
+    DASH,
+    column_formatter,
+    column_header,
+    format_number,
+    label_ids,
+)
 from optimizer.io.write import OSM_ATTRIBUTION, xlsx_bytes
 from optimizer.pipeline.run import ModelRun
 from optimizer.scenario.scenario import Scenario
 
 __all__ = [
+    "Panel",
     "download_tables",
     "kpi_cards",
     "member_chart",
+    "names_for",
     "page_runs",
     "readable",
     "render_model_page",
@@ -79,16 +87,44 @@ def kpi_cards(run: ModelRun, base: ModelRun | None = None, *, per_row: int = 4) 
             )
 
 
-def readable(frame: pd.DataFrame) -> Any:
-    """A table for the eye: times of day as ``HH:MM``, numbers by the one number formatter,
-    blanks as dashes (the downloads keep the raw numbers)."""
-    clocks = [c for c in frame.columns if c in CLOCK_COLUMNS]
+def names_for(scenario: Scenario) -> dict[str, dict[str, str]]:
+    """Table column → id → name, for every column of the models' tables that holds ids."""
+    members = {m.id: m.name for m in scenario.members}
+    coops = {c.id: c.name for c in scenario.cooperatives}
+    buyers = {b.id: b.name for b in scenario.buyers}
+    hubs = {h.id: h.name for h in scenario.hubs}
+    return {
+        "member": members,
+        "cooperative": coops,
+        "owner": coops,
+        "player": {**members, **coops},
+        "buyer": buyers,
+        "own_best_buyer": buyers,
+        "supplier": {s.id: s.name for s in scenario.suppliers},
+        "hub": hubs,
+        "drop_point": hubs,
+        "depot": hubs,
+        "product": {p.id: p.name for p in scenario.products},
+        "vehicle": {v.id: v.name for v in scenario.vehicles},
+    }
+
+
+def readable(frame: pd.DataFrame, scenario: Scenario | None = None) -> Any:
+    """A table for the eye: names beside ids, headers in words with their unit, times of day
+    as ``HH:MM``, travel times in minutes, money with two decimals, blanks as dashes (the
+    downloads keep the raw table)."""
+    shown = label_ids(frame, names_for(scenario)) if scenario is not None else frame
+    currency = scenario.parameters.currency if scenario is not None else "EUR"
+    headers = {c: column_header(str(c), currency) for c in frame.columns}
+    if len(set(headers.values())) < len(headers):  # two columns read alike: keep the names
+        headers = {c: str(c) for c in frame.columns}
     numbers = [
-        c for c in frame.columns if pd.api.types.is_float_dtype(frame[c]) and c not in clocks
+        c
+        for c in frame.columns
+        if pd.api.types.is_numeric_dtype(frame[c]) and not pd.api.types.is_bool_dtype(frame[c])
     ]
-    formats: dict[Any, Any] = {c: format_clock for c in clocks}
-    formats.update({c: format_number for c in numbers})
-    return frame.style.format(formats, na_rep=DASH)
+    formats: dict[Any, Any] = {headers[c]: column_formatter(str(c)) for c in numbers}
+    return shown.rename(columns=headers).style.format(formats, na_rep=DASH)
 
 
 def download_tables(tables: Mapping[str, pd.DataFrame], *, prefix: str, key: str) -> None:
@@ -105,23 +141,31 @@ def download_tables(tables: Mapping[str, pd.DataFrame], *, prefix: str, key: str
     )
 
 
-def _table_tabs(run: ModelRun, *, key: str) -> None:
+_EVERYONE = "all members"
+
+
+def _table_tabs(run: ModelRun, scenario: Scenario, *, key: str) -> None:
     if not run.tables:
         st.info("This model reported no tables.")
         return
     names = list(run.tables)
-    for tab, name in zip(st.tabs(names), names, strict=True):
+    members = names_for(scenario)["member"]
+    for tab, name in zip(st.tabs(names, key=f"{key}-tabs"), names, strict=True):
         with tab:
             frame = run.tables[name]
             if "member" in frame.columns and frame["member"].nunique() > 1:
+                ids = sorted(frame["member"].astype(str).unique(), key=lambda m: members.get(m, m))
                 choice = st.selectbox(
                     "Member",
-                    ["all members", *sorted(frame["member"].astype(str).unique())],
+                    [_EVERYONE, *ids],
+                    format_func=lambda m: m if m == _EVERYONE else member_label(m, members),
                     key=f"{key}-{name}-member",
                 )
-                if choice != "all members":
+                if choice != _EVERYONE:
                     frame = frame[frame["member"].astype(str) == choice]
-            st.dataframe(readable(frame), width="stretch", hide_index=True, placeholder=DASH)
+            st.dataframe(
+                readable(frame, scenario), width="stretch", hide_index=True, placeholder=DASH
+            )
             st.download_button(
                 f"{name}.csv",
                 frame.to_csv(index=False).encode(),
@@ -132,14 +176,22 @@ def _table_tabs(run: ModelRun, *, key: str) -> None:
             )
 
 
+def member_label(member: str, names: Mapping[str, str]) -> str:
+    """A member as people know them: ``Name (ID)``."""
+    name = names.get(member)
+    return f"{name} ({member})" if name and name != member else member
+
+
 def member_chart(run: ModelRun, scenario: Scenario, *, base: ModelRun | None = None) -> None:
     """Each member's value as bars coloured by cooperative, and totals per group."""
     frame = run.per_member
     if frame is None or frame.empty:
         return
     coops = {c.id: c.name for c in scenario.cooperatives}
+    members = names_for(scenario)["member"]
     shown = frame.assign(
-        cooperative_name=frame["cooperative"].map(coops).fillna(frame["cooperative"])
+        cooperative_name=frame["cooperative"].map(coops).fillna(frame["cooperative"]),
+        member_name=frame["member"].astype(str).map(lambda m: member_label(m, members)),
     )
     label = run.value_label
     # some models report one value per cooperative (member = cooperative)
@@ -147,7 +199,9 @@ def member_chart(run: ModelRun, scenario: Scenario, *, base: ModelRun | None = N
     palette = cooperative_colours(
         [c.name for c in scenario.cooperatives] + list(shown["cooperative_name"].astype(str))
     )
-    x_field, x_title = ("cooperative_name", "cooperative") if per_coop else ("member", "member")
+    x_field, x_title = (
+        ("cooperative_name", "cooperative") if per_coop else ("member_name", "member")
+    )
     st.subheader(f"Per {x_title}: {label}")
     chart = (
         alt.Chart(shown)
@@ -200,7 +254,7 @@ def member_chart(run: ModelRun, scenario: Scenario, *, base: ModelRun | None = N
         columns={"count": "members", "sum": f"total {label}", "mean": f"mean {label}"}
     )
     st.caption("By cooperative and by member tag (equity figures)")
-    st.dataframe(readable(table), width="stretch", hide_index=True, placeholder=DASH)
+    st.dataframe(readable(table, scenario), width="stretch", hide_index=True, placeholder=DASH)
 
 
 def summary_html(run: ModelRun, scenario_label: str, base: ModelRun | None = None) -> str:
@@ -348,8 +402,14 @@ def page_runs(model: str, title: str) -> PageRuns | None:
     return PageRuns(label, variant or base, run, base_run if variant is not None else None)
 
 
-def render_model_page(model: str) -> None:
-    """A model's page: base and what-if runs, KPI cards, map, members, tables, downloads."""
+#: a user's panel on a model page: drawn under the KPI cards from the run, its scenario and
+#: the roads of the map (``optimizer.app.roles``)
+Panel = Callable[[ModelRun, Scenario, Sequence[Mapping[str, Any]]], None]
+
+
+def render_model_page(model: str, panel: Panel | None = None) -> None:
+    """A model's page: base and what-if runs, KPI cards, a user's panel, map, members,
+    tables, downloads."""
     title = MODEL_PAGES.get(model, (model.title(),))[0]
     st.title(title)
     runs = page_runs(model, title)
@@ -357,14 +417,16 @@ def render_model_page(model: str) -> None:
         return
     label, shown, run, against = runs
     run_header(run, label, against)
-    st.subheader("Map")
     try:
         roads = roads_for(shown)
     except InputError as exc:
         show_input_error(exc, title="The road network could not be loaded")
         roads = []
+    if panel is not None:
+        panel(run, shown, roads)
+    st.subheader("Map")
     show_map(shown, layers=run.layers, roads=roads, key=f"map-{model}")
     member_chart(run, shown, base=against)
     st.subheader("Tables")
-    _table_tabs(run, key=f"tables-{model}")
+    _table_tabs(run, shown, key=f"tables-{model}")
     _downloads(run, label, against, key=f"dl-{model}")

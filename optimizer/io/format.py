@@ -1,27 +1,44 @@
 """Numbers as people read them: the one formatter the CLI, the app and the reports share.
 
-Figures of a thousand or more get thousands separators and no decimals; figures from 1 to
-1,000 at most two decimals; figures below 1 (prices per kg, shares) four significant digits;
-percentages get a space before ``%``; missing values are a dash. Times of day, kept in the
-tables as minutes after midnight (columns in :data:`CLOCK_COLUMNS`), read as ``HH:MM``.
+Money (a unit that is a currency code, ``EUR``, or a price per unit, ``EUR/kg``) has two
+decimals (prices per unit below 1 keep four significant digits); other figures of a thousand
+or more get thousands separators and no decimals, figures from 1 to 1,000 at most two
+decimals, figures below 1 four significant digits; percentages get a space before ``%``;
+durations in hours read as hours and minutes (``2:05 h``), never decimal hours; missing
+values are a dash. Times of day, kept in the tables as minutes after midnight (columns in
+:data:`CLOCK_COLUMNS`), read as ``HH:MM``.
+
+Table columns are named for people by :func:`column_header` (words and the unit,
+``distance (km)``) and their cells formatted by :func:`column_formatter`; :func:`label_ids`
+writes a name beside each id. The model tables keep their raw columns; this is the view.
 """
 
 from __future__ import annotations
 
 import math
+import re
+from collections.abc import Callable, Mapping
+from functools import partial
 
 import numpy as np
+import pandas as pd
 
 __all__ = [
     "CLOCK_COLUMNS",
     "DASH",
+    "column_formatter",
+    "column_header",
     "format_cell",
     "format_clock",
+    "format_hours",
     "format_number",
+    "is_money",
+    "label_ids",
     "plain_text",
 ]
 
 DASH = "–"
+_MONEY_UNIT = re.compile(r"[A-Z]{3}(/\S+)?")
 # table columns holding a time of day as minutes after midnight (the routes' tables)
 CLOCK_COLUMNS = frozenset({"start_min", "end_min", "arrival_min", "service_start_min"})
 
@@ -41,8 +58,15 @@ def format_number(value: object, unit: str = "", *, sign: bool = False) -> str:
         return str(value)
     if math.isnan(number):
         return DASH
+    if unit == "h" and math.isfinite(number):
+        return format_hours(number, sign=sign)
+    money = is_money(unit)
     if math.isinf(number):
         text = "∞" if number > 0 else "-∞"
+    elif money and (abs(number) >= 1 or "/" not in unit) and abs(number) >= 0.005:
+        text = f"{number:,.2f}"
+    elif money and number == 0:
+        text = "0.00"
     elif abs(number) >= 1000:
         text = f"{number:,.0f}"
     elif number != 0 and abs(number) < 1:
@@ -51,11 +75,31 @@ def format_number(value: object, unit: str = "", *, sign: bool = False) -> str:
         )
     else:
         text = f"{number:,.2f}".rstrip("0").rstrip(".")
-    if text in ("-0", "0"):
-        text, number = "0", 0.0
+    if money and "." in text and len(text.split(".")[1]) < 2:
+        text = text + "0" * (2 - len(text.split(".")[1]))  # 0.5 EUR/kg reads 0.50
+    if text in ("-0", "0", "-0.00", "0.00"):
+        text, number = text.lstrip("-"), 0.0
     if sign and number > 0:
         text = "+" + text
     return f"{text} {unit}".strip() if unit else text
+
+
+def is_money(unit: str) -> bool:
+    """Whether ``unit`` is money: a currency code (``EUR``) or a price per unit (``EUR/kg``)."""
+    return bool(_MONEY_UNIT.fullmatch(unit))
+
+
+def format_hours(hours: object, *, sign: bool = False) -> str:
+    """A duration in hours as hours and minutes, ``"2:05 h"`` (to the nearest minute)."""
+    try:
+        number = float(hours)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return DASH if hours is None else str(hours)
+    if not math.isfinite(number):
+        return DASH
+    minutes = round(abs(number) * 60)
+    lead = "-" if number < 0 and minutes else ("+" if sign and minutes else "")
+    return f"{lead}{minutes // 60}:{minutes % 60:02d} h"
 
 
 def format_clock(minutes: object) -> str:
@@ -98,3 +142,123 @@ def plain_text(value: object, limit: int = 200) -> str:
     if len(text) > limit:
         text = text[: max(limit - 1, 0)] + "…"
     return "".join(c if c.isprintable() or c == "\n" else " " for c in text)
+
+
+# --------------------------------------------------------------------- table columns
+# columns holding a travel time in hours, shown in minutes (a producer thinks in minutes)
+_TRAVEL_HOURS = re.compile(r"(^|_)time_h$")
+# columns counting members (``within_30_min``: members within 30 minutes of a buyer)
+_CURRENCY_HEADER = re.compile(r"\([A-Z]{3}\)$")
+_MEMBER_COUNTS = re.compile(r"^within_\d+_min$")
+_SUFFIX_UNITS = {"_km": "km", "_kg": "kg", "_m": "m", "_min": "min", "_s": "s", "_t": "t"}
+_PER_UNIT = re.compile(r"(price|per_unit|handling_fee)")
+_MONEY = re.compile(
+    r"(cost|bill|savings|income|revenue|gain|value|amount|penalty|^share$|fixed_cost|"
+    r"net_value|cost_of_limits)"
+)
+_QUANTITY = re.compile(
+    r"^(quantity|demand|pooled|local|supply|planned_quantity|threshold|min_order|capacity|"
+    r"max_intake|min_contract)$"
+)
+
+
+def column_header(column: str, currency: str = "EUR") -> str:
+    """A table column as people read it: words, and the unit in brackets.
+
+    ``distance_km`` is ``distance (km)``; ``time_h`` ``time (min)`` (travel times are shown
+    in minutes), ``duration_h`` ``duration (h:mm)``; ``arrival_min`` (a time of day)
+    ``arrival (hh:mm)``; ``savings_pct`` ``savings (%)``; money ``bill (EUR)`` and prices
+    ``price (EUR/unit)``; quantities ``quantity (units)``. A column it does not know keeps
+    its words.
+    """
+    if column.endswith(")"):  # named for people already, with its unit
+        return column
+    kind, stem = _column_kind(column)
+    words = stem.replace("_", " ").strip()
+    unit = {
+        "clock": "hh:mm",
+        "percent": "%",
+        "minutes": "min",
+        "hours": "h:mm",
+        "per_unit": f"{currency}/unit",
+        "money": currency,
+        "quantity": "units",
+        "members": "members",
+    }.get(kind, _SUFFIX_UNITS.get(kind, ""))
+    return f"{words} ({unit})" if unit else words
+
+
+def column_formatter(column: str) -> Callable[[object], str]:
+    """How the cells of ``column`` read (the values stay as they are): times of day as
+    ``HH:MM``, travel times in minutes, other hours as ``h:mm``, money with two decimals, the
+    rest by :func:`format_number`; the unit is in the header (:func:`column_header`)."""
+    kind, _ = _column_kind(column)
+    if kind == "clock":
+        return format_clock
+    if kind == "minutes":
+        return _hours_as_minutes
+    if kind == "hours":
+        return _hours_plain
+    if kind in ("money", "per_unit"):
+        return partial(_money_cell, per_unit=kind == "per_unit")
+    return format_number
+
+
+def label_ids(frame: pd.DataFrame, names: Mapping[str, Mapping[str, str]]) -> pd.DataFrame:
+    """``frame`` with every id in a column of ``names`` written ``Name (ID)``.
+
+    ``names`` maps a column (``member``, ``buyer``, ...) to that column's id → name; ids
+    without a name, and names equal to their id, stay as they are.
+    """
+    out = frame.copy()
+    for column, lookup in names.items():
+        if column in out.columns and lookup:
+            out[column] = out[column].map(lambda v, lk=lookup: _named(v, lk))
+    return out
+
+
+def _named(value: object, lookup: Mapping[str, str]) -> object:
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return value
+    name = lookup.get(str(value))
+    return f"{name} ({value})" if name and name != str(value) else value
+
+
+def _column_kind(column: str) -> tuple[str, str]:
+    """What a column holds, and its name without the unit suffix."""
+    if _CURRENCY_HEADER.search(column):  # "gain (EUR)": named for people, in money
+        return "money", column
+    if column in CLOCK_COLUMNS:
+        return "clock", column.removesuffix("_min")
+    if column.endswith("_pct"):
+        return "percent", column.removesuffix("_pct")
+    if _MEMBER_COUNTS.match(column):
+        return "members", column
+    if column.endswith("_h"):
+        stem = column.removesuffix("_h")
+        return ("minutes" if _TRAVEL_HOURS.search(column) else "hours"), stem
+    for suffix in _SUFFIX_UNITS:
+        if column.endswith(suffix):
+            return suffix, column.removesuffix(suffix)
+    if _PER_UNIT.search(column):
+        return "per_unit", column
+    if _MONEY.search(column):
+        return "money", column
+    if _QUANTITY.match(column):
+        return "quantity", column
+    return "", column
+
+
+def _hours_as_minutes(value: object) -> str:
+    try:
+        return format_number(float(value) * 60.0)  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return DASH if value is None else str(value)
+
+
+def _hours_plain(value: object) -> str:
+    return format_hours(value).removesuffix(" h")
+
+
+def _money_cell(value: object, *, per_unit: bool) -> str:
+    return format_number(value, "EUR/unit" if per_unit else "EUR").rsplit(" ", 1)[0]

@@ -6,7 +6,9 @@ import math
 
 import pandas as pd
 
+from optimizer import load_scenario
 from optimizer.app.views import readable
+from tests.conftest import LIECHTENSTEIN
 
 
 def test_readable_formats_clock_columns_and_numbers_but_keeps_the_values() -> None:
@@ -22,4 +24,17 @@ def test_readable_formats_clock_columns_and_numbers_but_keeps_the_values() -> No
     html = styled.to_html()
     assert "06:30" in html and "24:05" in html  # minutes after midnight, as clock times
     assert "12.35" in html and "–" in html  # one number formatter; blanks as dashes
-    assert styled.data is frame  # the values behind the display stay raw
+    assert list(styled.data.columns) == ["route", "arrival (hh:mm)", "distance (km)", "stops"]
+    assert styled.data["arrival (hh:mm)"].tolist() == [390.0, 1445.0]  # values stay raw
+
+
+def test_readable_names_the_members_and_buyers_of_the_scenario() -> None:
+    scenario = load_scenario(LIECHTENSTEIN)
+    member, buyer = scenario.members[0], scenario.buyers[0]
+    frame = pd.DataFrame(
+        {"member": [member.id], "buyer": [buyer.id], "time_h": [0.75], "bill": [12.0]}
+    )
+    html = readable(frame, scenario).to_html()
+    assert f"{member.name} ({member.id})" in html and f"{buyer.name} ({buyer.id})" in html
+    assert "time (min)" in html and ">45<" in html  # minutes, not 0.75 h
+    assert f"bill ({scenario.parameters.currency})" in html and "12.00" in html

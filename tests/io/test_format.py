@@ -5,9 +5,17 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 import pytest
 
-from optimizer.io.format import DASH, format_cell, format_clock
+from optimizer.io.format import (
+    DASH,
+    column_formatter,
+    column_header,
+    format_cell,
+    format_clock,
+    label_ids,
+)
 
 
 @pytest.mark.parametrize(
@@ -34,3 +42,39 @@ def test_format_cell_reads_clock_columns_as_times_and_numbers_by_the_one_formatt
     assert format_cell("M01", "member") == "M01"
     assert format_cell(True, "open") == "True"
     assert format_cell(None, "cost") == DASH
+
+
+@pytest.mark.parametrize(
+    ("column", "header", "value", "cell"),
+    [
+        ("distance_km", "distance (km)", 12.3456, "12.35"),
+        ("time_h", "time (min)", 0.5, "30"),  # travel times in minutes
+        ("worst_time_h", "worst time (min)", 0.25, "15"),
+        ("duration_h", "duration (h:mm)", 2.0833, "2:05"),  # never decimal hours
+        ("arrival_min", "arrival (hh:mm)", 390.0, "06:30"),
+        ("savings_pct", "savings (%)", 13.384, "13.38"),
+        ("bill", "bill (EUR)", 1234.5, "1,234.50"),  # money with two decimals
+        ("standalone_cost", "standalone cost (EUR)", 3000.0, "3,000.00"),
+        ("net_per_unit", "net per unit (EUR/unit)", 0.31512, "0.3151"),
+        ("price", "price (EUR/unit)", 0.5, "0.50"),
+        ("quantity", "quantity (units)", 4000.0, "4,000"),
+        ("within_30_min", "within 30 min (members)", 12, "12"),
+        ("load_kg", "load (kg)", 1500.0, "1,500"),
+        ("stops", "stops", 3, "3"),
+        # named for people already: kept, and money still has two decimals
+        ("mean savings (EUR)", "mean savings (EUR)", 2.5, "2.50"),
+    ],
+)
+def test_table_columns_read_in_words_with_their_unit(
+    column: str, header: str, value: float, cell: str
+) -> None:
+    assert column_header(column) == header
+    assert column_formatter(column)(value) == cell
+
+
+def test_ids_get_their_names_beside_them() -> None:
+    frame = pd.DataFrame({"member": ["M1", "M2", None], "buyer": ["B1", "B1", "B9"]})
+    shown = label_ids(frame, {"member": {"M1": "Hof Anna"}, "buyer": {"B1": "Dairy"}})
+    assert list(shown["member"][:2]) == ["Hof Anna (M1)", "M2"]  # no name known: the id
+    assert list(shown["buyer"]) == ["Dairy (B1)", "Dairy (B1)", "B9"]
+    assert list(frame["member"][:2]) == ["M1", "M2"]  # the table itself stays as it was

@@ -1,0 +1,180 @@
+"""What each user comes to a page for, in their words.
+
+The coordinator, on Procurement: one member's bill against buying alone, whether the split is
+stable (one sentence), and the two kinds of savings named apart. The producer, on Markets:
+"my farm", every buyer of one member ranked by net money per unit with distance and minutes,
+the buyer the plan sells to highlighted, and that member's routes on the map. Everything here
+reads the run's tables; no model rule is computed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from optimizer.app.map import show_map
+from optimizer.app.views import member_label, names_for, readable
+from optimizer.io.format import DASH, format_number
+from optimizer.pipeline.run import ModelRun
+from optimizer.scenario.scenario import Scenario
+
+__all__ = [
+    "bill_sentence",
+    "farm_table",
+    "member_bill",
+    "my_farm",
+    "pick_member",
+    "stability_sentence",
+]
+
+_CHOSEN = "background-color: #fff2b3; font-weight: 600"
+
+
+def pick_member(ids: Iterable[str], names: Mapping[str, str], *, key: str) -> str:
+    """A member chosen by name (the id beside it), the members in the order of their names."""
+    return str(
+        st.selectbox(
+            "Member",
+            sorted(set(ids), key=lambda m: names.get(m, m)),
+            format_func=lambda m: member_label(m, names),
+            key=key,
+            help="Type a name to find a member.",
+        )
+    )
+
+
+# --------------------------------------------------------------------- coordinator
+def bill_sentence(row: Mapping[Any, Any], name: str, currency: str) -> str:
+    """One member's bill in words, from a row of the procurement run's ``split`` table."""
+    bill = format_number(row["bill"], currency)
+    alone = format_number(row["standalone_cost"], currency)
+    saved = format_number(row["savings"], currency)
+    percent = format_number(row["savings_pct"], "%")
+    verb = "saves" if float(row["savings"]) >= 0 else "pays more by"
+    return (
+        f"**{name}** pays **{bill}** in the pooled order against **{alone}** buying alone: "
+        f"the member {verb} **{saved.lstrip('-')}** ({percent.lstrip('-')})."
+    )
+
+
+def stability_sentence(stability: pd.DataFrame, currency: str) -> str:
+    """Whether the split is stable, in one plain sentence (the first rule of the table)."""
+    if stability.empty:
+        return "The split's stability was not checked."
+    row = stability.iloc[0]
+    level = str(row.get("level", "") or "members")
+    rule = str(row["rule"]).replace("_", " ")
+    proven = "" if bool(row.get("proven", True)) else " (the check stopped early: not proven)"
+    if bool(row["stable"]):
+        return (
+            f"The split ({rule}, between {_plural(level)}) is stable: no group of "
+            f"{_plural(level)} can buy cheaper on its own{proven}."
+        )
+    gain = format_number(row["gain"], currency)
+    group = str(row.get("gaining_group") or "a group")
+    return (
+        f"The split ({rule}, between {_plural(level)}) is not stable: {group} would save "
+        f"{gain} by buying on its own{proven}."
+    )
+
+
+def _plural(level: str) -> str:
+    return level if level.endswith("s") else f"{level}s"
+
+
+def member_bill(run: ModelRun, scenario: Scenario, roads: Sequence[Mapping[str, Any]]) -> None:
+    """The coordinator's panel: a member's bill, the split's stability, savings named apart."""
+    split = run.tables.get("split")
+    if split is None or split.empty:
+        return
+    currency = scenario.parameters.currency
+    st.subheader("A member's bill")
+    names = names_for(scenario)["member"]
+    member = pick_member(split["member"].astype(str), names, key="coordinator-member")
+    row = split[split["member"].astype(str) == member].iloc[0]
+    st.markdown(bill_sentence(row.to_dict(), member_label(member, names), currency))
+    stability = run.tables.get("stability")
+    if stability is not None:
+        st.markdown(stability_sentence(stability, currency))
+    st.caption(
+        "Two kinds of savings: the **members' savings** (the KPI 'savings' and the 'split' "
+        "table) are what members save by pooling against each buying alone; the "
+        "**cooperatives' pooling gain** ('split_by_player', and the 'savings' of the Shapley "
+        "line in words) is what the cooperatives save by ordering together rather than each "
+        "cooperative on its own, shared out by the split rule."
+    )
+
+
+# --------------------------------------------------------------------- producer
+_FARM_COLUMNS = (
+    "product",
+    "rank",
+    "buyer",
+    "net_per_unit",
+    "distance_km",
+    "time_h",
+    "price",
+    "transport_cost_per_unit",
+    "handling_fee",
+    "planned_quantity",
+    "perishability_ok",
+)
+
+
+def farm_table(run: ModelRun, member: str) -> pd.DataFrame:
+    """Every reachable buyer of one member, best net money per unit first for each product."""
+    table = run.tables["route_comparison"]
+    mine = table[table["member"].astype(str) == member]
+    columns = [c for c in _FARM_COLUMNS if c in mine.columns]
+    return mine.sort_values(["product", "rank"])[columns].reset_index(drop=True)
+
+
+def my_farm(run: ModelRun, scenario: Scenario, roads: Sequence[Mapping[str, Any]]) -> None:
+    """The producer's panel: pick a member by name, see every buyer ranked, routes mapped."""
+    if "route_comparison" not in run.tables or run.tables["route_comparison"].empty:
+        return
+    st.subheader("My farm: every buyer, ranked")
+    names = names_for(scenario)["member"]
+    sellers = set(run.tables["route_comparison"]["member"].astype(str))
+    member = pick_member(sellers, names, key="farm-member")
+    rows = farm_table(run, member)
+    chosen = rows["planned_quantity"].fillna(0) > 0
+    for product, group in rows.groupby("product", sort=False):
+        st.markdown(_farm_sentence(group, str(product), scenario))
+    styled = readable(rows, scenario).apply(
+        lambda r: [_CHOSEN if chosen.iloc[r.name] else "" for _ in r], axis=1
+    )
+    st.dataframe(styled, width="stretch", hide_index=True, placeholder=DASH)
+    st.caption("Highlighted: the buyers the plan sells to. Rank 1 pays the most net per unit.")
+    features = [
+        f
+        for f in run.layers.get("market_routes", [])
+        if str((f.get("properties") or {}).get("member")) == member
+    ]
+    show_map(scenario, layers={"my routes": features}, roads=roads, key="map-farm")
+
+
+def _farm_sentence(group: pd.DataFrame, product: str, scenario: Scenario) -> str:
+    names = names_for(scenario)
+    currency = scenario.parameters.currency
+    unit = next((p.unit for p in scenario.products if p.id == product), "unit")
+    label = names["product"].get(product, product)
+    best = group.iloc[0]
+    sold = group[group["planned_quantity"].fillna(0) > 0]
+    where = ", ".join(
+        f"{names['buyer'].get(str(b), b)} (rank {int(r)}, "
+        f"{format_number(n, f'{currency}/{unit}')} net)"
+        for b, r, n in zip(sold["buyer"], sold["rank"], sold["net_per_unit"], strict=True)
+    )
+    best_text = (
+        f"{names['buyer'].get(str(best['buyer']), best['buyer'])} pays the most net: "
+        f"{format_number(best['net_per_unit'], f'{currency}/{unit}')}, "
+        f"{format_number(best['distance_km'], 'km')}, "
+        f"{format_number(round(float(best['time_h']) * 60), 'min')} away"
+    )
+    if sold.empty:
+        return f"**{label}**: {best_text}; the plan sells none to a buyer (farm gate)."
+    return f"**{label}**: {best_text}; the plan sells to {where}."

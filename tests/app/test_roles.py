@@ -1,0 +1,98 @@
+"""Each user's panel: the coordinator's member bill and split stability, the producer's farm."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from optimizer import load_scenario
+from optimizer.app.roles import bill_sentence, farm_table, stability_sentence
+from optimizer.app.state import MODEL_PAGES
+from optimizer.io.format import format_number
+from optimizer.pipeline.registry import run_model
+from tests.conftest import LIECHTENSTEIN
+
+SMALL = "scenarios/liechtenstein"
+
+
+def test_a_bill_in_words() -> None:
+    row = {"bill": 900.0, "standalone_cost": 1000.0, "savings": 100.0, "savings_pct": 10.0}
+    text = bill_sentence(row, "Hof Anna (M1)", "EUR")
+    assert text == (
+        "**Hof Anna (M1)** pays **900.00 EUR** in the pooled order against **1,000.00 EUR** "
+        "buying alone: the member saves **100.00 EUR** (10 %)."
+    )
+    dearer = {"bill": 1100.0, "standalone_cost": 1000.0, "savings": -100.0, "savings_pct": -10.0}
+    assert "the member pays more by **100.00 EUR** (10 %)" in bill_sentence(dearer, "A", "EUR")
+
+
+@pytest.mark.parametrize(
+    ("row", "sentence"),
+    [
+        # stable: the verdict of the core check in one sentence
+        (
+            {"rule": "shapley", "level": "cooperative", "stable": True, "gain": 0.0},
+            "The split (shapley, between cooperatives) is stable: no group of cooperatives can "
+            "buy cheaper on its own.",
+        ),
+        # not stable: who would leave and what they would save
+        (
+            {
+                "rule": "proportional",
+                "level": "member",
+                "stable": False,
+                "gaining_group": "M1, M2",
+                "gain": 12.5,
+                "proven": True,
+            },
+            "The split (proportional, between members) is not stable: M1, M2 would save "
+            "12.50 EUR by buying on its own.",
+        ),
+    ],
+)
+def test_the_split_stability_in_one_sentence(row: dict[str, object], sentence: str) -> None:
+    assert stability_sentence(pd.DataFrame([row]), "EUR") == sentence
+
+
+def test_the_procurement_page_shows_a_chosen_members_bill() -> None:
+    scenario = load_scenario(LIECHTENSTEIN)
+    run = run_model(scenario, "procurement")  # checked by the independent checker
+    split = run.tables["split"]
+    member = scenario.members[3]
+    at = AppTest.from_file(MODEL_PAGES["procurement"][1], default_timeout=180)
+    at.session_state["scenario_choice"] = SMALL
+    at.run()
+    at.selectbox(key="coordinator-member").set_value(member.id).run()
+    assert not at.exception and not at.error
+    row = split[split["member"] == member.id].iloc[0]
+    currency = scenario.parameters.currency
+    expected = bill_sentence(row.to_dict(), f"{member.name} ({member.id})", currency)
+    assert format_number(row["bill"], currency) in expected
+    assert any(m.value == expected for m in at.markdown)
+    assert any(m.value.startswith("The split (") for m in at.markdown)
+
+
+def test_my_farm_ranks_every_buyer_of_the_member() -> None:
+    scenario = load_scenario(LIECHTENSTEIN)
+    run = run_model(scenario, "markets")
+    comparison = run.tables["route_comparison"]
+    member = str(comparison["member"].iloc[-1])
+    rows = farm_table(run, member)
+    assert len(rows) == int((comparison["member"] == member).sum())
+    for _, group in rows.groupby("product"):
+        # ranked by net money per unit, best first
+        assert group["net_per_unit"].is_monotonic_decreasing
+        assert list(group["rank"]) == sorted(group["rank"])
+    at = AppTest.from_file(MODEL_PAGES["markets"][1], default_timeout=180)
+    at.session_state["scenario_choice"] = SMALL
+    at.run()
+    at.selectbox(key="farm-member").set_value(member).run()
+    assert not at.exception and not at.error
+    farm = next(d.value for d in at.dataframe if "rank" in d.value.columns)
+    assert len(farm) == len(rows)
+    assert "time (min)" in farm.columns and "distance (km)" in farm.columns
+    buyers = {b.id: b.name for b in scenario.buyers}
+    best = rows.iloc[0]
+    assert f"{buyers[best['buyer']]} ({best['buyer']})" == farm["buyer"].iloc[0]
+    assert any(f"{buyers[best['buyer']]} pays the most net" in m.value for m in at.markdown)
