@@ -139,19 +139,22 @@ def list_command(
         opened = open_cli_store(store, False)
         found = opened.list(scenario=scenario, model=model, since=_since(since), limit=limit + 1)
     table = Table(title="Stored runs", caption=_user(opened.url, 1000))
-    for column in ("id", "time (UTC)", "model", "scenario", "label", "status", "s", "first KPI"):
-        table.add_column(column, justify="right" if column in ("id", "s") else "left")
+    # fits 80 columns: model, status and seconds share a column, the time takes two lines,
+    # and long names wrap onto more lines (a word longer than its column folds), never cut
+    table.add_column("id", justify="right", no_wrap=True)
+    table.add_column("time (UTC)", no_wrap=True)
+    table.add_column("model, status", no_wrap=True)
+    for column in ("scenario", "label", "first KPI"):
+        table.add_column(column, overflow="fold", ratio=1)
     for row in found[:limit]:
         first = next(iter(row.kpis.items()), None)
         sweep = f" (sweep {row.sweep_id} #{row.sample})" if row.sweep_id is not None else ""
         table.add_row(
             str(row.id),
-            row.created_at.strftime("%Y-%m-%d %H:%M:%S"),
-            row.model,
+            row.created_at.strftime("%Y-%m-%d\n%H:%M:%S"),
+            f"{row.model}\n{row.status.value}, {row.runtime_s:.1f} s",
             _user(row.scenario),
             _user((row.label or "") + sweep),
-            row.status.value,
-            f"{row.runtime_s:.1f}",
             "" if first is None else _user(f"{first[0]}: {format_number(first[1])}"),
         )
     _out.print(table)

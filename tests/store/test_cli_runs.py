@@ -126,3 +126,19 @@ def test_a_default_store_that_cannot_be_made_does_not_stop_a_solve(
     assert runner.invoke(app, ["runs", "list"]).exit_code == 2
     monkeypatch.setenv("COOP_OPTIMIZER_STORE", f"sqlite:///{blocked}/runs.sqlite")
     assert runner.invoke(app, ["solve", str(TINY), "-m", "procurement"]).exit_code == 2
+
+
+def test_runs_list_wraps_long_names_in_80_columns(url: str) -> None:
+    label = "baseline for the spring fertiliser order of the three cooperatives"
+    result = runner.invoke(
+        app, ["solve", str(TINY), "-m", "markets", "--store", url, "--label", label]
+    )
+    assert result.exit_code == 0, result.output
+    listed = runner.invoke(app, ["runs", "list", "--store", url], terminal_width=80)
+    assert listed.exit_code == 0, listed.output
+    lines = listed.output.splitlines()
+    assert max(len(line) for line in lines) <= 80
+    assert "…" not in listed.output  # nothing cut
+    cells = " ".join(re.findall(r"[^│┃\s]+", listed.output))
+    for word in [*label.split(), "Tiny", "test", "scenario", "markets", "optimal,"]:
+        assert re.search(rf"(^|\s){re.escape(word)}(\s|$)", cells), word  # whole words
