@@ -19,9 +19,12 @@ import math
 import re
 from collections.abc import Callable, Mapping
 from functools import partial
+from typing import TYPE_CHECKING
 
 import numpy as np
-import pandas as pd
+
+if TYPE_CHECKING:  # the command line imports this module and must start without pandas
+    import pandas as pd
 
 __all__ = [
     "CLOCK_COLUMNS",
