@@ -95,7 +95,7 @@ def _toy(scenario: Scenario) -> ModelRun:
         }
     )
     return ModelRun(
-        model="toy",
+        model="honest-toy",
         scenario=scenario.name,
         status=Status.OPTIMAL,
         summary="a toy run",
@@ -109,7 +109,7 @@ def _toy(scenario: Scenario) -> ModelRun:
 
 @pytest.fixture
 def toy(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    monkeypatch.setitem(MODELS, "toy", _toy)
+    monkeypatch.setitem(MODELS, "honest-toy", _toy)
     yield
 
 
@@ -118,7 +118,7 @@ def _toy_page() -> None:
     from optimizer.app.views import render_model_page
 
     page_setup()
-    render_model_page("toy")
+    render_model_page("honest-toy")
 
 
 def test_an_invalid_what_if_shows_no_figures_at_all(
