@@ -10,6 +10,7 @@ reads the run's tables; no model rule is computed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from functools import partial
 from typing import Any
 
 import pandas as pd
@@ -18,6 +19,7 @@ import streamlit as st
 from optimizer.app.map import show_map
 from optimizer.app.views import member_label, names_for, readable
 from optimizer.io.format import DASH, format_number
+from optimizer.io.upload import file_stem
 from optimizer.pipeline.run import ModelRun
 from optimizer.scenario.scenario import Scenario
 
@@ -28,6 +30,7 @@ __all__ = [
     "my_farm",
     "pick_member",
     "stability_sentence",
+    "statement_pdf",
 ]
 
 _CHOSEN = "background-color: #fff2b3; font-weight: 600"
@@ -99,6 +102,7 @@ def member_bill(run: ModelRun, scenario: Scenario, roads: Sequence[Mapping[str, 
     stability = run.tables.get("stability")
     if stability is not None:
         st.markdown(stability_sentence(stability, currency))
+    _statement_buttons(run, scenario, member, member_label(member, names))
     st.caption(
         "Two kinds of savings: the **members' savings** (the KPI 'savings' and the 'split' "
         "table) are what members save by pooling against each buying alone; the "
@@ -106,6 +110,51 @@ def member_bill(run: ModelRun, scenario: Scenario, roads: Sequence[Mapping[str, 
         "line in words) is what the cooperatives save by ordering together rather than each "
         "cooperative on its own, shared out by the split rule."
     )
+
+
+def _statement_buttons(run: ModelRun, scenario: Scenario, member: str, name: str) -> None:
+    """Statements to print and sign: the chosen member's, and every member's in one PDF."""
+    from optimizer.statements import LANGUAGES
+
+    language, one, every = st.columns([1, 2, 2], vertical_alignment="bottom")
+    code = language.selectbox("Language of the statements", LANGUAGES, key="statements-lang")
+    stem = file_stem(scenario.name)
+    one.download_button(
+        f"Statement of {name} (PDF)",
+        partial(statement_pdf, run, scenario, code, member),
+        on_click="ignore",
+        file_name=f"{stem}-statement-{file_stem(name)}.pdf",
+        mime="application/pdf",
+        key="statement-member",
+    )
+    every.download_button(
+        f"Every member's statement ({len(scenario.members)} members, one PDF)",
+        partial(statement_pdf, run, scenario, code, None),
+        on_click="ignore",
+        file_name=f"{stem}-statements.pdf",
+        mime="application/pdf",
+        key="statement-all",
+        help="Takes a moment: every member's page is laid out.",
+    )
+
+
+def statement_pdf(run: ModelRun, scenario: Scenario, code: str, member: str | None) -> bytes:
+    """The printable statement of ``member`` (every member's, one page each, when None) in
+    language ``code``, with the repayment schedule when the scenario has credit data; the
+    figures are the run's (and the credit model's), as ``optimizer statements`` prints."""
+    from weasyprint import HTML
+
+    from optimizer.pipeline.registry import MODELS, missing_tables, run_model
+    from optimizer.statements import language, render_html, statement_figures
+
+    credit = None
+    if "credit" in MODELS and not missing_tables(scenario, "credit"):
+        planned = run_model(scenario, "credit")
+        if planned.status.has_solution and "schedule" in planned.tables:
+            credit = planned
+    pages = render_html(statement_figures(run, scenario, credit), language(code))
+    html = pages["members"] if member is None else pages[f"member:{member}"]
+    return bytes(HTML(string=html).write_pdf())
 
 
 # --------------------------------------------------------------------- producer

@@ -7,7 +7,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from optimizer import load_scenario
-from optimizer.app.roles import bill_sentence, farm_table, stability_sentence
+from optimizer.app.roles import bill_sentence, farm_table, stability_sentence, statement_pdf
 from optimizer.app.state import MODEL_PAGES
 from optimizer.io.format import format_number
 from optimizer.pipeline.registry import run_model
@@ -96,3 +96,20 @@ def test_my_farm_ranks_every_buyer_of_the_member() -> None:
     best = rows.iloc[0]
     assert f"{buyers[best['buyer']]} ({best['buyer']})" == farm["buyer"].iloc[0]
     assert any(f"{buyers[best['buyer']]} pays the most net" in m.value for m in at.markdown)
+
+
+def test_statements_download_for_the_chosen_member_and_for_all() -> None:
+    scenario = load_scenario(LIECHTENSTEIN)
+    run = run_model(scenario, "procurement")
+    member = scenario.members[2]
+    at = AppTest.from_file(MODEL_PAGES["procurement"][1], default_timeout=180)
+    at.session_state["scenario_choice"] = SMALL
+    at.run()
+    at.selectbox(key="coordinator-member").set_value(member.id).run()
+    labels = [getattr(b, "label", "") for b in at.get("download_button")]
+    assert f"Statement of {member.name} ({member.id}) (PDF)" in labels
+    assert f"Every member's statement ({len(scenario.members)} members, one PDF)" in labels
+    one = statement_pdf(run, scenario, "de", member.id)
+    assert one.startswith(b"%PDF-")
+    every = statement_pdf(run, scenario, "en", None)
+    assert every.startswith(b"%PDF-") and len(every) > 2 * len(one)
