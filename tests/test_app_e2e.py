@@ -390,7 +390,8 @@ def test_words_an_invalid_edit_shows_its_error_by_apply_on_the_same_tab(page: An
     box = editor.bounding_box()
     assert box is not None
     # the second member's id (first column), typed as the first member's: a duplicate id
-    editor.click(position={"x": 110, "y": 35 + 35 + 17})  # past the row markers
+    editor.dblclick(position={"x": 60, "y": 35 + 35 + 17})  # past the row markers
+    page.keyboard.press("Control+A")
     page.keyboard.type("M001")
     page.keyboard.press("Enter")
     page.get_by_text("Edited, not yet applied: members").first.wait_for()

@@ -183,7 +183,7 @@ def _editors(base: Scenario) -> None:
     names = list(TABLE_MODELS)
     # titles that never change while editing, and a key: the open tab stays open on a rerun
     titles = [f"{n} ({len(getattr(base, n))})" for n in names]
-    tabs = st.tabs(titles, key=f"edit-tabs-{version}")
+    tabs = st.tabs(titles, key="edit-tabs")
     for tab, name in zip(tabs, names, strict=True):
         with tab:
             original = base.table(name)
