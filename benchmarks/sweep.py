@@ -16,7 +16,10 @@ Four runs of the same samples, one after the other, ratios in one run:
 - ``dask_2``: two worker processes: throughput against ``dask_1`` (target >= 1.8x).
 
 Every run's KPIs must equal the loop's (the samples are the same whoever runs them). The Dask
-times include starting and closing the cluster. The sweep varies the fuel price (a grid of 5)
+times include starting and closing the cluster. Beside the wall-clock times, which a busy
+machine distorts, each run reports CPU seconds, which it does not: per sample where the samples
+ran (``worker_cpu_ms``), and this process's own (``client_cpu_s``: the loop, or the client,
+the recorder and, for a local cluster, the scheduler). The sweep varies the fuel price (a grid of 5)
 and the season, and draws prices (±20 % per product), supply (±30 % per member), the B 96
 closed with probability 0.3 and a missing buyer with probability 0.1.
 """
@@ -63,10 +66,10 @@ def _recorder(folder: Path) -> tuple[Recorder, str]:
 
 def _loop(
     spec: Any, base: Any, model: str, n: int, seed: int
-) -> tuple[float, dict[int, dict[str, float]]]:
-    """The plain loop; the KPIs of each sample the model solves (a failing one is left out,
-    as the sweep leaves it out)."""
-    started = time.perf_counter()
+) -> tuple[float, float, dict[int, dict[str, float]]]:
+    """The plain loop: wall and CPU seconds, and the KPIs of each sample the model solves (a
+    failing one is left out, as the sweep leaves it out)."""
+    started, cpu = time.perf_counter(), time.process_time()
     kpis = {}
     for index in range(n):
         sample = build_sample(spec, base, index, seed)
@@ -74,13 +77,14 @@ def _loop(
             kpis[index] = run_model(sample.scenario, model).kpi_values()
         except Exception as exc:
             print(f"loop: sample {index} failed: {exc.__class__.__name__}: {exc}")
-    return time.perf_counter() - started, kpis
+    return time.perf_counter() - started, time.process_time() - cpu, kpis
 
 
-def _timed(**kwargs: Any) -> tuple[float, SweepRun]:
-    started = time.perf_counter()
+def _timed(**kwargs: Any) -> tuple[float, float, SweepRun]:
+    """Wall and this process's CPU seconds of a sweep, and the sweep."""
+    started, cpu = time.perf_counter(), time.process_time()
     run = run_sweep(**kwargs)
-    return time.perf_counter() - started, run
+    return time.perf_counter() - started, time.process_time() - cpu, run
 
 
 def _same(expected: dict[int, dict[str, float]], run: SweepRun) -> bool:
@@ -106,27 +110,46 @@ def main(name: str = "sweep", argv: list[str] | None = None) -> int:
     n, seed, model = args.samples, args.seed, args.model
     run_model(base, model)  # roads loaded and parsed once, as a worker's first sample does
     figures: dict[str, Any] = {"samples": n, "model": model, "cpus": os.cpu_count()}
-    figures["loop_s"], expected = _loop(spec, base, model, n, seed)
+    figures["loop_s"], figures["loop_cpu_s"], expected = _loop(spec, base, model, n, seed)
     figures["failed_samples"] = sorted(set(range(n)) - set(expected))
-    print(f"loop: {figures['loop_s']:.1f} s ({figures['loop_s'] / n * 1000:.0f} ms a sample)")
+    print(
+        f"loop: {figures['loop_s']:.1f} s ({figures['loop_s'] / n * 1000:.0f} ms a sample), "
+        f"CPU {figures['loop_cpu_s'] / n * 1000:.0f} ms a sample"
+    )
     with tempfile.TemporaryDirectory() as folder:
         common = {"spec": spec, "base": base, "model": model, "n": n, "seed": seed}
         for case, workers in (("store", 0), ("dask_1", 1), ("dask_2", 2)):
             recorder, kind = _recorder(Path(folder) / case)
             figures["store"] = kind
-            seconds, run = _timed(**common, workers=workers, recorder=recorder)
+            seconds, client, run = _timed(**common, workers=workers, recorder=recorder)
             figures[f"{case}_s"] = seconds
+            figures[f"{case}_client_cpu_s"] = client
+            figures[f"{case}_worker_cpu_ms"] = run.worker_cpu_s / n * 1000
             figures[f"{case}_equal_to_loop"] = _same(expected, run)
-            print(f"{case}: {seconds:.1f} s, KPIs equal to the loop: {_same(expected, run)}")
+            figures[f"{case}_load"] = os.getloadavg()[0]
+            print(
+                f"{case}: {seconds:.1f} s, CPU per sample {run.worker_cpu_s / n * 1000:.0f} ms "
+                f"where run, this process {client:.1f} s ({client / n * 1000:.0f} ms a sample); "
+                f"load {os.getloadavg()[0]:.1f}; KPIs equal to the loop: {_same(expected, run)}"
+            )
     loop = figures["loop_s"]
     figures["store_overhead_pct"] = 100 * (figures["store_s"] - loop) / loop
     figures["store_and_dask_overhead_pct"] = 100 * (figures["dask_1_s"] - loop) / loop
     figures["speedup_2_vs_1"] = figures["dask_1_s"] / figures["dask_2_s"]
+    # what load does not distort: the CPU the store adds to a sample, and the client's share
+    store_cpu = figures["store_client_cpu_s"] - figures["loop_cpu_s"]  # both run in here
+    figures["store_cpu_overhead_pct"] = 100 * store_cpu / figures["loop_cpu_s"]
+    figures["dask_client_cpu_pct"] = 100 * figures["dask_2_client_cpu_s"] / figures["loop_cpu_s"]
     print(
         f"store overhead {figures['store_overhead_pct']:+.1f} %, store + Dask (1 worker) "
         f"{figures['store_and_dask_overhead_pct']:+.1f} % (target < 5 %); "
         f"2 workers vs 1: {figures['speedup_2_vs_1']:.2f}x (target >= 1.8x); "
         f"load average {os.getloadavg()[0]:.1f}"
+    )
+    print(
+        f"CPU: the store adds {figures['store_cpu_overhead_pct']:+.1f} % to the loop's CPU; "
+        f"the Dask client, scheduler and recorder use {figures['dask_client_cpu_pct']:.1f} % "
+        "of it (2 workers)"
     )
     if args.out is not None:
         args.out.parent.mkdir(parents=True, exist_ok=True)

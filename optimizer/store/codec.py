@@ -1,12 +1,16 @@
 """Turning runs and scenarios into what the store keeps, and back.
 
-Result tables become Parquet bytes (types kept: numbers, text, booleans); map layers
-gzip-compressed GeoJSON; a scenario its settings (JSON) and one gzip-compressed CSV per table,
-written and read back by the project's own scenario writer and reader
+Result tables become compact columnar JSON, gzip-compressed (types kept: numbers, text,
+booleans; a frame holding anything else, and every table stored by earlier versions, is
+Parquet, told apart by its first bytes); map layers gzip-compressed GeoJSON; a scenario its
+settings (JSON) and one gzip-compressed CSV per table, written and read back by the project's
+own scenario writer and reader
 (:meth:`~optimizer.scenario.scenario.Scenario.to_folder`'s format,
 :func:`~optimizer.scenario.scenario.load_folder`), so that a stored scenario validates exactly
 as a file would. The road network file is kept once per hash of its bytes: a scenario's
 content hash covers its settings, its tables and the hash of its roads, never the path.
+A sweep's sample is kept as a :class:`Variant`: the hash of its base scenario and the overrides
+that make it (:func:`~optimizer.scenario.variants.apply_overrides`), not its tables again.
 """
 
 from __future__ import annotations
@@ -15,6 +19,7 @@ import gzip
 import hashlib
 import io
 import json
+import math
 import os
 import tempfile
 from collections.abc import Callable, Mapping
@@ -22,6 +27,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import pandas as pd
 import yaml
 
@@ -31,6 +37,7 @@ from optimizer.scenario.schema import TABLE_MODELS
 
 __all__ = [
     "PackedScenario",
+    "Variant",
     "decode_frame",
     "decode_layer",
     "dumps",
@@ -58,9 +65,23 @@ def _json_default(value: Any) -> Any:
 
 
 def encode_frame(frame: pd.DataFrame) -> bytes:
-    """A DataFrame as Parquet bytes (the index is dropped; column names become text)."""
+    """A DataFrame as bytes (the index is dropped; column names become text).
+
+    Frames of numbers, booleans and text (the result tables) are columnar JSON, gzipped:
+    for the small tables of a run this is ten times cheaper than Parquet, which is kept for
+    frames holding anything else.
+    """
+    names = [str(c) for c in frame.columns]
+    columns = [column for _, column in frame.items()]
+    kinds = [_json_kind(c.dtype) for c in columns]
+    if len(set(names)) == len(names) and all(kinds):
+        values = [_json_column(c, k) for c, k in zip(columns, kinds, strict=True)]
+        if all(_plain(v) for v, k in zip(values, kinds, strict=True) if k == "text"):
+            data = {"columns": names, "dtypes": [str(c.dtype) for c in columns], "values": values}
+            text = json.dumps(data, allow_nan=True, separators=(",", ":"))
+            return _JSON_FRAME + gzip.compress(text.encode("utf-8"), compresslevel=1, mtime=0)
     frame = frame.reset_index(drop=True)
-    frame.columns = [str(c) for c in frame.columns]
+    frame.columns = names
     buffer = io.BytesIO()
     try:
         frame.to_parquet(buffer, index=False, compression="zstd")
@@ -73,9 +94,46 @@ def encode_frame(frame: pd.DataFrame) -> bytes:
     return buffer.getvalue()
 
 
+_JSON_FRAME = b"CJ1\n"  # columnar JSON; Parquet starts with b"PAR1"
+_JSON_KINDS = {"i": "number", "u": "number", "f": "number", "b": "bool", "O": "text"}
+
+
+def _json_kind(dtype: Any) -> str | None:
+    """How a column of this dtype goes into JSON, or None: numpy's numbers, booleans and
+    objects, and pandas' default text (``str``); no other extension type."""
+    if isinstance(dtype, pd.StringDtype) and str(dtype) == "str":
+        return "str"
+    return _JSON_KINDS.get(dtype.kind) if isinstance(dtype, np.dtype) else None
+
+
+def _plain(values: list[Any]) -> bool:
+    """Whether an object column's values are all text (or None)."""
+    return all(v is None or isinstance(v, str) for v in values)
+
+
+def _json_column(column: pd.Series, kind: str | None) -> list[Any]:
+    if kind == "number" and column.dtype.kind == "f":
+        return [None if math.isnan(v) else v for v in column.tolist()]
+    if kind == "str":  # missing text is NaN there
+        return [v if isinstance(v, str) else None for v in column.tolist()]
+    return list(column.tolist())
+
+
 def decode_frame(data: bytes) -> pd.DataFrame:
     """The DataFrame of :func:`encode_frame`'s bytes."""
-    return pd.read_parquet(io.BytesIO(data))
+    if not data.startswith(_JSON_FRAME):
+        return pd.read_parquet(io.BytesIO(data))
+    stored = json.loads(gzip.decompress(data[len(_JSON_FRAME) :]))
+    columns = {
+        name: pd.Series(
+            [math.nan if v is None else v for v in values] if dtype.startswith("float") else values,
+            dtype=dtype,
+        )
+        for name, dtype, values in zip(
+            stored["columns"], stored["dtypes"], stored["values"], strict=True
+        )
+    }
+    return pd.DataFrame(columns, columns=stored["columns"])
 
 
 def encode_layer(features: Any) -> bytes:
@@ -119,10 +177,47 @@ class PackedScenario:
     tables: Mapping[str, bytes]
     roads: Path | None
     roads_hash: str | None
+    base: PackedScenario | None = None
+    changes: str | None = None  # a variant's overrides, as JSON text
 
 
-def pack_scenario(scenario: Scenario) -> PackedScenario:
-    """The stored form of ``scenario`` (remembered for the last few scenario objects)."""
+@dataclass(frozen=True)
+class Variant:
+    """A scenario given as its base and the overrides that make it (a sweep's sample).
+
+    The store keeps it as the base's hash and ``changes`` (the base stored once), and
+    rebuilds it with :func:`~optimizer.scenario.variants.apply_overrides`.
+    """
+
+    base: Scenario
+    changes: Mapping[str, Any]
+
+    @property
+    def name(self) -> str:
+        """The variant's name (its ``name`` override, else the base's)."""
+        return str(self.changes.get("name") or self.base.name)
+
+
+def pack_scenario(scenario: Scenario | Variant) -> PackedScenario:
+    """The stored form of ``scenario`` (remembered for the last few scenario objects).
+
+    A :class:`Variant` packs as its base's stored form plus its changes: its hash covers the
+    base's hash and the changes, and it has no tables of its own.
+    """
+    if isinstance(scenario, Variant):
+        base = pack_scenario(scenario.base)
+        changes = dumps(dict(scenario.changes))
+        content = f"variant of {base.hash}\n{changes}"
+        return PackedScenario(
+            hash=hashlib.sha256(content.encode("utf-8")).hexdigest(),
+            name=scenario.name,
+            settings={},
+            tables={},
+            roads=base.roads,
+            roads_hash=base.roads_hash,
+            base=base,
+            changes=changes,
+        )
     cached = _PACKED.get(id(scenario))
     if cached is not None and cached[0] is scenario:
         return cached[1]

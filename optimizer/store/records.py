@@ -16,12 +16,14 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from importlib import metadata
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from optimizer.pipeline.run import ModelRun
 from optimizer.results import Kpi, Status
+
+if TYPE_CHECKING:  # pandas and the pipeline only when a run is read whole: listing is fast
+    import pandas as pd
+
+    from optimizer.pipeline.run import ModelRun
 
 __all__ = [
     "RunSummary",
@@ -131,6 +133,8 @@ class StoredRun:
     @property
     def run(self) -> ModelRun:
         """The run as the faces read it (no solver objects: ``result`` is None)."""
+        from optimizer.pipeline.run import ModelRun
+
         return ModelRun(
             model=self.model,
             scenario=self.scenario_name,

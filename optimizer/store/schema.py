@@ -23,7 +23,7 @@ __all__ = [
     "sweeps",
 ]
 
-HEAD = "0002"
+HEAD = "0003"
 
 metadata = sa.MetaData()
 
@@ -45,6 +45,9 @@ scenarios = sa.Table(
     sa.Column("settings", sa.Text, nullable=False),
     sa.Column("roads_hash", sa.String(64), sa.ForeignKey("roads.hash"), nullable=True),
     sa.Column("created_at", sa.DateTime, nullable=False),
+    # revision 0003: a variant (a sweep's sample) is its base's hash and the overrides
+    sa.Column("base_hash", sa.String(64), nullable=True),
+    sa.Column("changes", sa.Text, nullable=True),
 )
 
 scenario_tables = sa.Table(

@@ -14,18 +14,14 @@ import json
 import math
 from collections.abc import Iterable, Iterator, Mapping
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
 import sqlalchemy as sa
 from sqlalchemy import exc
 from sqlalchemy.engine import Connection, Engine
 
 from optimizer.errors import InputError, Problem
-from optimizer.pipeline.run import ModelRun
 from optimizer.results import Kpi, Status
-from optimizer.scenario.scenario import Scenario
-from optimizer.store import codec
 from optimizer.store.engine import connect, migrate, resolve_url, roads_dir, store_error
 from optimizer.store.records import (
     RunSummary,
@@ -46,6 +42,13 @@ from optimizer.store.schema import (
     scenarios,
     sweeps,
 )
+
+if TYPE_CHECKING:  # loaded by the methods that need them: a listing needs none of them
+    import pandas as pd
+
+    from optimizer.pipeline.run import ModelRun
+    from optimizer.scenario.scenario import Scenario
+    from optimizer.store import codec
 
 __all__ = ["RunStore", "open_store"]
 
@@ -117,7 +120,7 @@ class RunStore:
     def record(
         self,
         run: ModelRun,
-        scenario: Scenario,
+        scenario: Scenario | codec.Variant,
         *,
         overrides: Mapping[str, Any] | None = None,
         options: Mapping[str, Any] | None = None,
@@ -129,8 +132,12 @@ class RunStore:
 
         ``overrides`` are the what-ifs applied to make ``scenario`` (kept to show them; the
         scenario stored is the one the run saw); ``options`` the model's options, as given to
-        :func:`~optimizer.pipeline.registry.run_model` (a rerun passes them again).
+        :func:`~optimizer.pipeline.registry.run_model` (a rerun passes them again). A
+        :class:`~optimizer.store.codec.Variant` (a sweep's sample) is stored as its base
+        (once) and its changes.
         """
+        from optimizer.store import codec
+
         packed = codec.pack_scenario(scenario)
         row = {
             "created_at": _now(),
@@ -181,8 +188,23 @@ class RunStore:
 
     def _store_inputs(self, connection: Connection, packed: codec.PackedScenario) -> None:
         """The scenario's inputs and roads, unless stored already (inside the writer's lock)."""
+        from optimizer.store import codec
+
         found = sa.select(scenarios.c.hash).where(scenarios.c.hash == packed.hash)
         if connection.execute(found).first() is not None:
+            return
+        if packed.base is not None:
+            self._store_inputs(connection, packed.base)
+            row = {
+                "hash": packed.hash,
+                "name": packed.name,
+                "settings": codec.dumps({}),
+                "roads_hash": packed.roads_hash,
+                "created_at": _now(),
+                "base_hash": packed.base.hash,
+                "changes": packed.changes,
+            }
+            _insert_new(connection, scenarios, [row])
             return
         if packed.roads is not None and packed.roads_hash is not None:
             known = sa.select(roads.c.hash).where(roads.c.hash == packed.roads_hash)
@@ -217,6 +239,8 @@ class RunStore:
 
     def create_sweep(self, spec: Mapping[str, Any], model: str, label: str | None = None) -> int:
         """Record a new sweep (its specification and model) and return its id."""
+        from optimizer.store import codec
+
         row = {"created_at": _now(), "model": model, "label": label, "spec": codec.dumps(spec)}
         with self._connection(write=True) as connection:
             return _insert_id(connection, sweeps, row)
@@ -242,7 +266,11 @@ class RunStore:
             for table in (run_kpis, run_tables, run_layers):
                 connection.execute(sa.delete(table).where(table.c.run_id.in_(ids)))
             connection.execute(sa.delete(runs).where(runs.c.id.in_(ids)))
-            used = sa.select(runs.c.scenario_hash).distinct()
+            ran = sa.select(runs.c.scenario_hash)
+            bases = sa.select(scenarios.c.base_hash).where(
+                scenarios.c.hash.in_(ran), scenarios.c.base_hash.is_not(None)
+            )
+            used = sa.union(ran, bases)
             orphan = scenario_tables.c.scenario_hash.not_in(used)
             connection.execute(sa.delete(scenario_tables).where(orphan))
             connection.execute(sa.delete(scenarios).where(scenarios.c.hash.not_in(used)))
@@ -329,6 +357,8 @@ class RunStore:
         InputError
             When no run has that id.
         """
+        from optimizer.store import codec
+
         with self._connection() as connection:
             row = self._row(connection, run_id)
             kpis = connection.execute(
@@ -390,13 +420,26 @@ class RunStore:
         """
         with self._connection() as connection:
             row = self._row(connection, run_id)
-            inputs = self._inputs(connection, row.scenario_hash)
+            return self._scenario(connection, row.scenario_hash)
+
+    def _scenario(self, connection: Connection, digest: str) -> Scenario:
+        """The stored scenario of this hash; a variant rebuilt from its base."""
+        from optimizer.store import codec
+
+        head = connection.execute(
+            sa.select(scenarios.c.base_hash, scenarios.c.changes).where(scenarios.c.hash == digest)
+        ).one()
+        if head.base_hash is not None:
+            from optimizer.scenario.variants import apply_overrides
+
+            base = self._scenario(connection, head.base_hash)
+            changes = json.loads(head.changes)
+            return apply_overrides(base, changes, source=f"store {self.url}, inputs {digest[:12]}")
+        inputs = self._inputs(connection, digest)
 
         def roads_bytes() -> bytes:
-            digest = inputs["roads"][0]
-            with self._connection() as connection:
-                query = sa.select(roads.c.data).where(roads.c.hash == digest)
-                return bytes(connection.execute(query).scalar_one())
+            query = sa.select(roads.c.data).where(roads.c.hash == inputs["roads"][0])
+            return bytes(connection.execute(query).scalar_one())
 
         return codec.unpack_scenario(
             inputs["settings"], inputs["tables"], inputs["roads"], roads_bytes, roads_dir()
@@ -409,11 +452,22 @@ class RunStore:
         return row
 
     def _inputs(self, connection: Connection, digest: str) -> dict[str, Any]:
+        from optimizer.store import codec
+
         head = connection.execute(
-            sa.select(scenarios.c.settings, scenarios.c.roads_hash, roads.c.name)
+            sa.select(
+                scenarios.c.settings, scenarios.c.roads_hash, scenarios.c.base_hash, roads.c.name
+            )
             .select_from(scenarios.outerjoin(roads, roads.c.hash == scenarios.c.roads_hash))
             .where(scenarios.c.hash == digest)
         ).one()
+        if head.base_hash is not None:  # a variant: its inputs are those of its rebuilt scenario
+            packed = codec.pack_scenario(self._scenario(connection, digest))
+            return {
+                "settings": dict(packed.settings),
+                "tables": dict(packed.tables),
+                "roads": None if head.roads_hash is None else (head.roads_hash, head.name),
+            }
         tables = connection.execute(
             sa.select(scenario_tables.c.name, scenario_tables.c.data).where(
                 scenario_tables.c.scenario_hash == digest
@@ -427,6 +481,10 @@ class RunStore:
 
 
 def _per_member(data: bytes | None) -> pd.DataFrame:
+    import pandas as pd
+
+    from optimizer.store import codec
+
     if data is None:  # a run stored by the first schema
         return pd.DataFrame(columns=["member", "cooperative", "value"])
     return codec.decode_frame(bytes(data))

@@ -16,6 +16,7 @@ from typing import Any, Protocol
 import pandas as pd
 
 from optimizer.pipeline.run import ModelRun
+from optimizer.scenario.scenario import Scenario
 from optimizer.sweep.worker import SampleOutput
 
 __all__ = [
@@ -96,8 +97,10 @@ class Recorder(Protocol):
 
     def create_sweep(self, spec: Mapping[str, Any], model: str, label: str | None) -> int: ...
 
-    def record(self, output: SampleOutput, sweep_id: int, options: Mapping[str, Any]) -> int:
-        """Keep one finished sample; returns its run id."""
+    def record(
+        self, output: SampleOutput, sweep_id: int, options: Mapping[str, Any], base: Scenario
+    ) -> int:
+        """Keep one finished sample of the sweep on ``base``; returns its run id."""
         ...
 
     def done(self, sweep_id: int) -> set[int]:
@@ -123,13 +126,13 @@ class MemoryRecorder:
         self.kept[sweep_id] = {}
         return sweep_id
 
-    def record(self, output: SampleOutput, sweep_id: int, options: Mapping[str, Any]) -> int:
+    def record(
+        self, output: SampleOutput, sweep_id: int, options: Mapping[str, Any], base: Scenario
+    ) -> int:
         assert output.run is not None, "only finished samples are recorded"
         self.runs += 1
-        index = output.sample.index
-        self.kept[sweep_id][index] = result_of(
-            index, output.sample.overrides, output.run, self.runs
-        )
+        index = output.index
+        self.kept[sweep_id][index] = result_of(index, output.overrides, output.run, self.runs)
         return self.runs
 
     def done(self, sweep_id: int) -> set[int]:
@@ -140,7 +143,8 @@ class MemoryRecorder:
 
 
 class StoreRecorder:
-    """Samples kept in the run store (``optimizer.store``), one run per sample."""
+    """Samples kept in the run store (``optimizer.store``), one run per sample, each sample's
+    scenario as the sweep's base (stored once) and the sample's overrides."""
 
     def __init__(self, store: Any) -> None:
         self.store = store
@@ -148,18 +152,21 @@ class StoreRecorder:
     def create_sweep(self, spec: Mapping[str, Any], model: str, label: str | None) -> int:
         return int(self.store.create_sweep(spec, model, label))
 
-    def record(self, output: SampleOutput, sweep_id: int, options: Mapping[str, Any]) -> int:
-        sample = output.sample
+    def record(
+        self, output: SampleOutput, sweep_id: int, options: Mapping[str, Any], base: Scenario
+    ) -> int:
+        from optimizer.store.codec import Variant
+
         assert output.run is not None, "only finished samples are recorded"
         return int(
             self.store.record(
                 output.run,
-                sample.scenario,
-                overrides=dict(sample.overrides),
+                Variant(base, output.changes),
+                overrides=dict(output.overrides),
                 options=dict(options),
-                label=f"sweep {sweep_id} sample {sample.index}",
+                label=f"sweep {sweep_id} sample {output.index}",
                 sweep_id=sweep_id,
-                sample=sample.index,
+                sample=output.index,
             )
         )
 

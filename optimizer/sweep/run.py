@@ -13,7 +13,9 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import queue
 import sys
+import threading
 import types
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -24,11 +26,19 @@ from optimizer.scenario.scenario import Scenario
 from optimizer.sweep.record import MemoryRecorder, Recorder, SampleResult, result_of
 from optimizer.sweep.samples import changes_for, check_spec, sample_count, scenario_hash
 from optimizer.sweep.spec import SweepSpec
-from optimizer.sweep.worker import SampleOutput, run_sample
+from optimizer.sweep.worker import SampleOutput, run_sample, run_samples
 
 __all__ = ["DEFAULT_WORKERS", "SweepRun", "SweepStopped", "run_sweep"]
 
 DEFAULT_WORKERS = 2
+_CHUNK_MAX = 4
+# one worker, one core: numerical libraries and the solver use a single thread each
+_ONE_THREAD = {
+    "OMP_NUM_THREADS": "1",
+    "OPENBLAS_NUM_THREADS": "1",
+    "MKL_NUM_THREADS": "1",
+    "NUMEXPR_NUM_THREADS": "1",
+}
 Progress = Callable[[int, int], None]
 
 
@@ -39,7 +49,8 @@ class SweepRun:
     ``resumed`` samples came from the store (finished by an earlier, stopped run);
     ``failed`` are the samples the model failed on (number, what varied, the error; not in
     the store, so a resume tries them again); ``network_loads`` is, per worker process, how
-    many road networks it loaded.
+    many road networks it loaded; ``worker_cpu_s`` the CPU seconds the samples run now took
+    where they ran (building the sample and running the model; load does not change it).
     """
 
     sweep_id: int
@@ -49,6 +60,7 @@ class SweepRun:
     resumed: int = 0
     network_loads: Mapping[int, int] = field(default_factory=dict)
     failed: tuple[tuple[int, Mapping[str, Any], str], ...] = ()
+    worker_cpu_s: float = 0.0
 
     @property
     def done(self) -> int:
@@ -106,26 +118,31 @@ def run_sweep(
     fresh: list[SampleResult] = []
     failed: list[tuple[int, Mapping[str, Any], str]] = []
     loads: dict[int, int] = {}
+    cpu = [0.0]
 
     def keep(output: SampleOutput) -> None:
-        sample = output.sample
+        cpu[0] += output.cpu_s
         if output.run is None:
-            failed.append((sample.index, sample.overrides, output.error or "failed"))
+            failed.append((output.index, output.overrides, output.error or "failed"))
         else:
-            run_id = recorder.record(output, sweep_id, options)
-            fresh.append(result_of(sample.index, sample.overrides, output.run, run_id))
+            run_id = recorder.record(output, sweep_id, options, base)
+            fresh.append(result_of(output.index, output.overrides, output.run, run_id))
         loads[output.pid] = max(loads.get(output.pid, 0), output.network_loads)
         if progress is not None:
             progress(len(earlier) + len(fresh) + len(failed), total)
 
     if progress is not None:
         progress(len(earlier), total)
+    keeper = _Keeper(keep)
     try:
-        if workers == 0 and scheduler is None:
-            for index in todo:
-                keep(run_sample(spec, base, index, seed, model, options))
-        else:
-            _on_dask(spec, base, todo, seed, model, options, workers, scheduler, keep)
+        try:
+            if workers == 0 and scheduler is None:
+                for index in todo:
+                    keeper.put(run_sample(spec, base, index, seed, model, options))
+            else:
+                _on_dask(spec, base, todo, seed, model, options, workers, scheduler, keeper.put)
+        finally:
+            keeper.close()  # every finished sample is kept, also when stopped
     except KeyboardInterrupt:
         raise SweepStopped(sweep_id, len(earlier) + len(fresh), total) from None
     results = tuple(sorted([*earlier, *fresh], key=lambda r: r.index))
@@ -137,6 +154,7 @@ def run_sweep(
         len(earlier),
         loads,
         tuple(sorted(failed, key=lambda f: f[0])),
+        cpu[0],
     )
 
 
@@ -190,6 +208,51 @@ def _same(a: Mapping[str, Any], b: Mapping[str, Any]) -> bool:
     return True
 
 
+class _Keeper:
+    """Keeps finished samples on a thread of its own, in the order they come.
+
+    Recording a sample (encoding its tables, writing the store) then overlaps the next
+    sample's solve, which spends much of its time in the solver, outside the interpreter's
+    lock. An error while recording stops the sweep at the next sample handed over.
+    """
+
+    def __init__(self, keep: Callable[[SampleOutput], None]) -> None:
+        self._keep = keep
+        self._queue: queue.Queue[SampleOutput | None] = queue.Queue(maxsize=32)
+        self._error: list[BaseException] = []
+        self._thread = threading.Thread(target=self._work, name="sweep-recorder", daemon=True)
+        self._thread.start()
+
+    def put(self, output: SampleOutput) -> None:
+        if self._error:
+            raise self._error[0]
+        self._queue.put(output)
+
+    def _work(self) -> None:
+        while (output := self._queue.get()) is not None:
+            if not self._error:
+                try:
+                    self._keep(output)
+                except BaseException as exc:  # raised on the sweep's thread
+                    self._error.append(exc)
+
+    def close(self) -> None:
+        """Wait until every sample handed over is kept; raise what recording raised."""
+        self._queue.put(None)
+        while self._thread.is_alive():
+            self._thread.join(0.1)  # short waits: Ctrl+C still reaches this thread
+        if self._error:
+            raise self._error[0]
+
+
+def _chunks(todo: list[int], workers: int) -> list[list[int]]:
+    """The samples in tasks of a few each: fewer tasks for the scheduler and the client,
+    small enough that the workers finish together (about 16 tasks a worker, at most 4
+    samples a task)."""
+    size = max(1, min(_CHUNK_MAX, len(todo) // max(1, 16 * workers)))
+    return [todo[i : i + size] for i in range(0, len(todo), size)]
+
+
 def _on_dask(
     spec: SweepSpec,
     base: Scenario,
@@ -207,13 +270,19 @@ def _on_dask(
         return
     with _client(workers, scheduler) as client:
         shared_base = client.scatter(base, broadcast=True, hash=False)
+        shared_spec = client.scatter(spec, broadcast=True, hash=False)
+        size = sum(client.nthreads().values()) or max(1, workers)
         futures = [
-            client.submit(run_sample, spec, shared_base, index, seed, model, options, pure=False)
-            for index in todo
+            client.submit(
+                run_samples, shared_spec, shared_base, chunk, seed, model, options, pure=False
+            )
+            for chunk in _chunks(todo, size)
         ]
         try:
             for future in as_completed(futures):
-                keep(future.result())
+                for output in future.result():
+                    keep(output)
+                future.release()
         except BaseException:
             client.cancel(futures, force=True)
             raise
@@ -252,7 +321,7 @@ def _client(workers: int, scheduler: str | None) -> Iterator[Any]:
             silence_logs=logging.CRITICAL,
             # a worker's solver may use all of its core: no memory-based pausing of small tasks
             memory_limit=0,
-            env={"OMP_NUM_THREADS": "1", **_passed_env()},
+            env={**_ONE_THREAD, **_passed_env()},
         )
     try:
         with Client(cluster) as client:

@@ -15,6 +15,7 @@ from typer.testing import CliRunner
 
 from optimizer.cli.main import app
 from optimizer.scenario.load import load_scenario
+from optimizer.scenario.scenario import Scenario
 from optimizer.sweep import parse_spec
 from optimizer.sweep.record import MemoryRecorder
 from optimizer.sweep.results import sweep_tables
@@ -45,9 +46,11 @@ class CountingRecorder(MemoryRecorder):
         super().__init__()
         self.recorded = []
 
-    def record(self, output: SampleOutput, sweep_id: int, options: Mapping[str, Any]) -> int:
-        self.recorded.append(output.sample.index)
-        return super().record(output, sweep_id, options)
+    def record(
+        self, output: SampleOutput, sweep_id: int, options: Mapping[str, Any], base: Scenario
+    ) -> int:
+        self.recorded.append(output.index)
+        return super().record(output, sweep_id, options, base)
 
 
 def assert_same_results(a: SweepRun, b: SweepRun) -> None:
