@@ -73,3 +73,21 @@ def test_from_import_of_public_names_and_submodules_works() -> None:
         "assert callable(run_model) and hasattr(solver, 'solve_milp')"
     )
     assert "optimizer.pipeline.registry" in loaded
+
+
+def test_runs_list_reads_the_store_without_pandas_numpy_or_migrations(tmp_path: Path) -> None:
+    # the store made (and migrated) first; then listing it is the command alone
+    url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    code = (
+        "import sys\n"
+        "from optimizer.cli.main import main\n"
+        f"sys.argv = ['optimizer', 'runs', 'list', '--store', {url!r}]\n"
+        "try:\n"
+        "    main()\n"
+        "except SystemExit as done:\n"
+        "    assert not done.code, done.code"
+    )
+    _loaded(code)
+    loaded = _loaded(code)
+    assert not loaded & {*HEAVY, "pandas", "numpy", "pyarrow", "alembic", "yaml"}
+    assert not {m for m in loaded if m.startswith(("optimizer.models", "optimizer.pipeline"))}

@@ -17,11 +17,10 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable, Mapping
 from functools import partial
 from typing import TYPE_CHECKING
-
-import numpy as np
 
 if TYPE_CHECKING:  # the command line imports this module and must start without pandas
     import pandas as pd
@@ -73,6 +72,8 @@ def format_number(value: object, unit: str = "", *, sign: bool = False) -> str:
     elif abs(number) >= 1000:
         text = f"{number:,.0f}"
     elif number != 0 and abs(number) < 1:
+        import numpy as np  # here only: listing stored runs needs no numpy
+
         text = np.format_float_positional(
             number, precision=4, unique=False, fractional=False, trim="-"
         )
@@ -128,9 +129,19 @@ def format_cell(value: object, column: str = "") -> str:
     anything else as text."""
     if column in CLOCK_COLUMNS:
         return format_clock(value)
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.number)):
+    if not _is_number(value):
         return DASH if value is None else str(value)
     return format_number(value)
+
+
+def _is_number(value: object) -> bool:
+    """An int, a float or a numpy number, not a bool (numpy is not loaded to ask)."""
+    if isinstance(value, bool):
+        return False
+    if isinstance(value, (int, float)):
+        return True
+    numpy = sys.modules.get("numpy")  # a numpy number exists only when numpy is loaded
+    return numpy is not None and isinstance(value, numpy.number)
 
 
 def plain_text(value: object, limit: int = 200) -> str:
