@@ -126,9 +126,14 @@ def _run(
     store: str | None,
     label: str | None,
 ) -> Any:
-    """The sweep, with a progress bar; ``store`` None keeps nothing, "" the default store."""
+    """The sweep, with a progress bar; ``store`` None keeps nothing, "" the default store.
+
+    A default store that cannot be made is said in a note and the sweep goes on unrecorded,
+    as a solve does; a store named on purpose, or one a resume reads, must open.
+    """
+    from optimizer.cli.runs import open_cli_store
     from optimizer.io.write import check_out_folder
-    from optimizer.sweep.record import open_recorder
+    from optimizer.sweep.record import MemoryRecorder, StoreRecorder
     from optimizer.sweep.run import run_sweep
 
     if out is not None:
@@ -136,7 +141,10 @@ def _run(
     if store is None and resume is not None:
         raise InputError("--resume needs the store (it reads the finished samples there)")
     sweep, base, chosen = _prepare(path, model, vary, draw)
-    recorder = open_recorder(store or None, keep=store is not None)
+    opened = None
+    if store is not None:
+        opened = open_cli_store(store or None, False, recording=resume is None)
+    recorder = MemoryRecorder() if opened is None else StoreRecorder(opened)
     with _bar() as bar:
         task = bar.add_task(f"{chosen} samples", total=None)
 

@@ -9,6 +9,7 @@ A sweep file is YAML::
     vary:                             # every combination of these values, in turn
       fuel_price_factor: 0.8:1.6:5    # a grid: start:stop:count, ends included
       season: [dry, rainy]            # a list (or the text "dry,rainy")
+      speed_preset: [rural_europe, periurban]   # the region's speeds (network.speed_preset)
       demand.quantity: 0.9:1.1:3      # table.column: a factor on that column
     draw:                             # random draws, from the seed, per sample
       prices: 0.2                     # each product's prices x U(0.8, 1.2)
@@ -52,7 +53,9 @@ SPEC_KEYS = frozenset({"base", "model", "samples", "seed", "vary", "draw", "labe
 DRAW_KEYS = ("prices", "supply", "closures", "buyer_missing")
 MAX_GRID = 10_000
 # network settings a sweep may vary (the others are the road file and its classes)
-_NETWORK_KEYS = ("season", "speed_factor")
+_NETWORK_KEYS = ("season", "speed_preset", "speed_factor")
+# the settings a sweep varies by name, not by number
+_TEXT_KEYS = ("season", "speed_preset", "drop_point")
 # the text settings a sweep may not vary: they name things, they are not a future
 _FIXED = ("currency", "planning_period")
 
@@ -241,7 +244,8 @@ def _axis(name: str, values: Any, source: str, key: str, problems: list[Problem]
         problems.append(
             Problem(
                 source,
-                f"a parameter ({fields}), network.season, network.speed_factor "
+                f"a parameter ({fields}), network.season, network.speed_preset, "
+                "network.speed_factor "
                 "or table.column of a numeric column to scale (e.g. demand.quantity)",
                 key=key,
             )
@@ -251,7 +255,7 @@ def _axis(name: str, values: Any, source: str, key: str, problems: list[Problem]
     if parsed is None:
         return None
     op, dotted = target
-    numeric = op == "scale" or dotted.split(".")[-1] not in ("season", "drop_point")
+    numeric = op == "scale" or dotted.split(".")[-1] not in _TEXT_KEYS
     if numeric and not all(_is_number(v) for v in parsed):
         problems.append(Problem(source, "numbers", key=key, value=values))
         return None

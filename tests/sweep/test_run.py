@@ -269,3 +269,21 @@ def test_a_sample_the_model_fails_on_is_reported_and_the_sweep_goes_on(
     [(index, inputs, error)] = run.failed
     assert index == 1 and inputs["fuel_price_factor"] == 1.2
     assert error.startswith("ValueError: weights must be")
+
+
+def test_a_default_store_that_cannot_be_made_does_not_stop_a_sweep(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    blocked = tmp_path / "a file, not a folder"
+    blocked.write_text("x")
+    monkeypatch.delenv("COOP_OPTIMIZER_STORE", raising=False)
+    monkeypatch.setenv("XDG_DATA_HOME", str(blocked))
+    args = ["sweep", str(TINY), "-m", "hubs", "--samples", "2", "--draw", "supply=0.3"]
+    result = runner.invoke(app, [*args, "--workers", "0"])
+    assert result.exit_code == 0, result.output
+    assert "this run is not recorded" in result.output
+    assert "Each KPI over the samples" in result.output
+    # a store named on purpose, or a resume (which reads the store), still must open
+    named = runner.invoke(app, [*args, "--store", f"sqlite:///{blocked}/runs.sqlite"])
+    assert named.exit_code == 2, named.output
+    assert runner.invoke(app, [*args, "--resume", "1"]).exit_code == 2

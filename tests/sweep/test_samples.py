@@ -90,3 +90,21 @@ def test_values_the_scenario_refuses_are_named(base: Scenario) -> None:
     with pytest.raises(InputError) as caught:
         samples({"draw": {"buyer_missing": {"probability": 1, "among": ["B99"]}}}, base)
     assert caught.value.problems[0].key == "draw.buyer_missing.among"
+
+
+def test_the_speed_preset_varies_like_the_season(base: Scenario) -> None:
+    from optimizer.pipeline.travel import road_network
+
+    spec = parse_spec({"vary": {"speed_preset": "rural_europe,periurban"}}, "presets")
+    (axis,) = spec.axes
+    assert (axis.target, axis.values) == ("network.speed_preset", ("rural_europe", "periurban"))
+    rural, periurban = samples(spec, base, seed=1)
+    assert (rural.scenario.network.speed_preset, periurban.scenario.network.speed_preset) == (
+        "rural_europe",
+        "periurban",
+    )
+    # the sample's roads are timed by its preset: narrow streets and congestion are slower
+    fast, slow = road_network(rural.scenario), road_network(periurban.scenario)
+    assert slow.edge_time_s.sum() > fast.edge_time_s.sum()
+    with pytest.raises(InputError, match=r"vary\.speed_preset"):
+        samples({"vary": {"speed_preset": ["rural_europe", "moon"]}}, base, seed=1)
