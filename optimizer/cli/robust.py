@@ -8,14 +8,14 @@ from ``--seed``. Bad input is one ``error:`` line and exit code 2, before any so
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
 
 from optimizer.errors import InputError, Problem
 
-__all__ = ["robust_command"]
+__all__ = ["robust_command", "show_robust"]
 
 EXIT_BAD_INPUT = 2
 _out = Console()
@@ -48,7 +48,6 @@ def robust_command(
     out: Annotated[Path | None, typer.Option("--out", help="Folder for the result files.")] = None,
 ) -> None:
     """Choose the hubs to open once for many futures; corridors and trucks adapt to each."""
-    from optimizer.cli.show import frame_table
     from optimizer.io.write import check_out_folder
     from optimizer.pipeline.robust import robust_hubs
     from optimizer.scenario.load import load_scenario
@@ -76,6 +75,14 @@ def robust_command(
     except InputError as exc:
         _err.print(f"error: {exc.first_line}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None
+    show_robust(run, out)
+
+
+def show_robust(run: Any, out: Path | None) -> None:
+    """Print a robust hubs run (summary, key figures, hubs, each future) and write its files
+    to ``out`` when given (shared by ``optimizer robust`` and ``optimizer sweep --robust``)."""
+    from optimizer.cli.show import frame_table
+
     _out.print(run.summary, markup=False, highlight=False)
     if run.tables:
         _out.print(frame_table(run.kpi_table(), "key figures"))

@@ -78,12 +78,20 @@ def sweep_command(
         bool, typer.Option("--no-store", help="Keep nothing: a throw-away sweep.")
     ] = False,
     label: Annotated[str | None, typer.Option("--label", help="A label for the sweep.")] = None,
+    robust: Annotated[
+        bool,
+        typer.Option(
+            "--robust",
+            help="Then choose the hubs to open once for all the samples (-m hubs; as "
+            "'optimizer robust', the expected net value; files in OUT/robust).",
+        ),
+    ] = False,
 ) -> None:
     """Run one model on many samples of a scenario (grids, lists, random draws) on Dask."""
     from optimizer.sweep.run import SweepStopped
 
     try:
-        run = _run(
+        run, sweep, base = _run(
             spec,
             model,
             vary or [],
@@ -96,6 +104,7 @@ def sweep_command(
             out=out,
             store=None if no_store else (store or ""),
             label=label,
+            robust=robust,
         )
     except InputError as exc:
         _err.print(f"error: {exc.first_line}", markup=False, highlight=False, soft_wrap=True)
@@ -109,6 +118,31 @@ def sweep_command(
         )
         raise typer.Exit(EXIT_STOPPED) from None
     _show(run, out)
+    if robust:
+        _robust(run, sweep, base, seed, out)
+
+
+def _robust(run: Any, sweep: Any, base: Any, seed: int | None, out: Path | None) -> None:
+    """The robust hubs plan over the sweep's samples (those the model solved), as
+    ``optimizer robust`` makes and shows it."""
+    from optimizer.cli.robust import show_robust
+    from optimizer.pipeline.robust import robust_hubs
+    from optimizer.sweep.samples import samples
+
+    indices = [r.index for r in run.results]
+    if not indices:
+        _err.print("note: no sample was solved: no robust plan", markup=False)
+        return
+    chosen = seed if seed is not None else (sweep.seed or 0)
+    try:
+        futures = [s.scenario for s in samples(sweep, base, seed=chosen, indices=indices)]
+        with _out.status(f"planning hubs for {len(futures)} futures of {base.name} ..."):
+            plan = robust_hubs(futures)
+    except InputError as exc:
+        _err.print(f"error: {exc.first_line}", markup=False, highlight=False, soft_wrap=True)
+        raise typer.Exit(EXIT_BAD_INPUT) from None
+    _out.print("\n[bold]The hubs to open once for all the samples[/bold]")
+    show_robust(plan, None if out is None else out / "robust")
 
 
 def _run(
@@ -125,8 +159,10 @@ def _run(
     out: Path | None,
     store: str | None,
     label: str | None,
-) -> Any:
-    """The sweep, with a progress bar; ``store`` None keeps nothing, "" the default store.
+    robust: bool = False,
+) -> tuple[Any, Any, Any]:
+    """The sweep, its spec and base scenario; with a progress bar. ``store`` None keeps
+    nothing, "" the default store.
 
     A default store that cannot be made is said in a note and the sweep goes on unrecorded,
     as a solve does; a store named on purpose, or one a resume reads, must open.
@@ -141,6 +177,8 @@ def _run(
     if store is None and resume is not None:
         raise InputError("--resume needs the store (it reads the finished samples there)")
     sweep, base, chosen = _prepare(path, model, vary, draw)
+    if robust and chosen != "hubs":
+        raise InputError(f"--robust: expected -m hubs (the robust plan chooses hubs), not {chosen}")
     opened = None
     if store is not None:
         opened = open_cli_store(store or None, False, recording=resume is None)
@@ -151,7 +189,7 @@ def _run(
         def progress(done: int, total: int) -> None:
             bar.update(task, completed=done, total=total)
 
-        return run_sweep(
+        run = run_sweep(
             sweep,
             base,
             chosen,
@@ -164,6 +202,7 @@ def _run(
             label=label,
             progress=progress,
         )
+    return run, sweep, base
 
 
 def _prepare(path: Path, model: str | None, vary: list[str], draw: list[str]) -> tuple[Any, ...]:

@@ -287,3 +287,24 @@ def test_a_default_store_that_cannot_be_made_does_not_stop_a_sweep(
     named = runner.invoke(app, [*args, "--store", f"sqlite:///{blocked}/runs.sqlite"])
     assert named.exit_code == 2, named.output
     assert runner.invoke(app, [*args, "--resume", "1"]).exit_code == 2
+
+
+def test_cli_sweep_robust_plans_hubs_over_the_sweeps_samples(tmp_path: Path) -> None:
+    from optimizer.pipeline.robust import robust_hubs
+    from optimizer.sweep import samples
+
+    out = tmp_path / "out"
+    args = ["sweep", str(TINY), "-m", "hubs", "--samples", "3", "--seed", "2"]
+    args += ["--draw", "supply=0.3", "--workers", "0", "--no-store"]
+    result = runner.invoke(app, [*args, "--robust", "--out", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "The hubs to open once for all the samples" in result.output
+    assert (out / "robust").is_dir() and any((out / "robust").iterdir())
+    # the same plan as the robust model on those samples (checked inside robust_hubs)
+    spec = parse_spec({"draw": {"supply": 0.3}}, "flags")
+    alone = robust_hubs([s.scenario for s in samples(spec, load_scenario(TINY), 3, seed=2)])
+    hubs_line = alone.summary.splitlines()[1]
+    assert hubs_line.startswith("hubs open in every future: ")
+    assert hubs_line in result.output
+    refused = runner.invoke(app, [*args[:3], "markets", *args[4:], "--robust"])
+    assert refused.exit_code == 2 and "--robust" in refused.output
