@@ -52,6 +52,11 @@ if TYPE_CHECKING:  # loaded by the methods that need them: a listing needs none 
 
 __all__ = ["RunStore", "open_store"]
 
+# scenarios rebuilt from their stored inputs, by content hash (immutable, so shared): the base
+# of a sweep's samples is read once for all of them
+_UNPACKED: dict[str, Scenario] = {}
+_UNPACKED_KEEP = 4
+
 
 def open_store(url: str | None = None) -> RunStore:
     """Open the run store at ``url`` (else ``$COOP_OPTIMIZER_STORE``, else the user's SQLite).
@@ -349,8 +354,9 @@ class RunStore:
         with self._connection() as connection:
             return {int(s) for s in connection.execute(query).scalars()}
 
-    def get(self, run_id: int) -> StoredRun:
-        """Everything stored about one run.
+    def get(self, run_id: int, *, inputs: bool = True) -> StoredRun:
+        """Everything stored about one run (without its scenario's inputs, which a sweep's
+        sample rebuilds from its base, when ``inputs`` is False: ``inputs`` is then empty).
 
         Raises
         ------
@@ -374,7 +380,7 @@ class RunStore:
                 .where(run_layers.c.run_id == run_id)
                 .order_by(run_layers.c.name)
             ).all()
-            inputs = self._inputs(connection, row.scenario_hash)
+            given = self._inputs(connection, row.scenario_hash) if inputs else None
         return StoredRun(
             id=row.id,
             created_at=as_utc(row.created_at),
@@ -382,12 +388,14 @@ class RunStore:
             model=row.model,
             scenario_name=row.scenario_name,
             scenario_hash=row.scenario_hash,
-            inputs={
-                "settings": inputs["settings"],
-                "tables": {k: codec.table_frame(v) for k, v in inputs["tables"].items()},
+            inputs={}
+            if given is None
+            else {
+                "settings": given["settings"],
+                "tables": {k: codec.table_frame(v) for k, v in given["tables"].items()},
                 "roads": None
-                if inputs["roads"] is None
-                else {"hash": inputs["roads"][0], "name": inputs["roads"][1]},
+                if given["roads"] is None
+                else {"hash": given["roads"][0], "name": given["roads"][1]},
             },
             overrides=json.loads(row.overrides),
             options=json.loads(row.options),
@@ -435,15 +443,23 @@ class RunStore:
             base = self._scenario(connection, head.base_hash)
             changes = json.loads(head.changes)
             return apply_overrides(base, changes, source=f"store {self.url}, inputs {digest[:12]}")
+        cached = _UNPACKED.get(digest)
+        roads_file = None if cached is None else cached.network.file
+        if cached is not None and (roads_file is None or roads_file.is_file()):
+            return cached  # (a road file removed since is written back below)
         inputs = self._inputs(connection, digest)
 
         def roads_bytes() -> bytes:
             query = sa.select(roads.c.data).where(roads.c.hash == inputs["roads"][0])
             return bytes(connection.execute(query).scalar_one())
 
-        return codec.unpack_scenario(
+        scenario = codec.unpack_scenario(
             inputs["settings"], inputs["tables"], inputs["roads"], roads_bytes, roads_dir()
         )
+        if len(_UNPACKED) >= _UNPACKED_KEEP:
+            _UNPACKED.pop(next(iter(_UNPACKED)))
+        _UNPACKED[digest] = scenario
+        return scenario
 
     def _row(self, connection: Connection, run_id: int) -> Any:
         row = connection.execute(sa.select(runs).where(runs.c.id == int(run_id))).first()

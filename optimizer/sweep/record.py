@@ -176,7 +176,7 @@ class StoreRecorder:
     def results(self, sweep_id: int) -> list[SampleResult]:
         found = []
         for summary in self.store.list(sweep_id=sweep_id):
-            stored = self.store.get(summary.id)
+            stored = self.store.get(summary.id, inputs=False)
             found.append(_stored_result(stored))
         return sorted(found, key=lambda r: r.index)
 
