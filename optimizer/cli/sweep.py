@@ -79,12 +79,7 @@ def sweep_command(
     ] = False,
     label: Annotated[str | None, typer.Option("--label", help="A label for the sweep.")] = None,
     robust: Annotated[
-        bool,
-        typer.Option(
-            "--robust",
-            help="Then choose the hubs to open once for all the samples (-m hubs; as "
-            "'optimizer robust', the expected net value; files in OUT/robust).",
-        ),
+        bool, typer.Option("--robust", help="Then the hubs to open for all samples (-m hubs).")
     ] = False,
 ) -> None:
     """Run one model on many samples of a scenario (grids, lists, random draws) on Dask."""

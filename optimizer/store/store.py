@@ -22,7 +22,8 @@ from sqlalchemy.engine import Connection, Engine
 
 from optimizer.errors import InputError, Problem
 from optimizer.results import Kpi, Status
-from optimizer.store.engine import connect, migrate, resolve_url, roads_dir, store_error
+from optimizer.store.engine import connect, migrate, resolve_url, store_error
+from optimizer.store.inputs import stored_inputs, stored_scenario
 from optimizer.store.records import (
     RunSummary,
     StoredRun,
@@ -51,11 +52,6 @@ if TYPE_CHECKING:  # loaded by the methods that need them: a listing needs none 
     from optimizer.store import codec
 
 __all__ = ["RunStore", "open_store"]
-
-# scenarios rebuilt from their stored inputs, by content hash (immutable, so shared): the base
-# of a sweep's samples is read once for all of them
-_UNPACKED: dict[str, Scenario] = {}
-_UNPACKED_KEEP = 4
 
 
 def open_store(url: str | None = None) -> RunStore:
@@ -380,7 +376,7 @@ class RunStore:
                 .where(run_layers.c.run_id == run_id)
                 .order_by(run_layers.c.name)
             ).all()
-            given = self._inputs(connection, row.scenario_hash) if inputs else None
+            given = stored_inputs(connection, row.scenario_hash, self.url) if inputs else None
         return StoredRun(
             id=row.id,
             created_at=as_utc(row.created_at),
@@ -428,72 +424,13 @@ class RunStore:
         """
         with self._connection() as connection:
             row = self._row(connection, run_id)
-            return self._scenario(connection, row.scenario_hash)
-
-    def _scenario(self, connection: Connection, digest: str) -> Scenario:
-        """The stored scenario of this hash; a variant rebuilt from its base."""
-        from optimizer.store import codec
-
-        head = connection.execute(
-            sa.select(scenarios.c.base_hash, scenarios.c.changes).where(scenarios.c.hash == digest)
-        ).one()
-        if head.base_hash is not None:
-            from optimizer.scenario.variants import apply_overrides
-
-            base = self._scenario(connection, head.base_hash)
-            changes = json.loads(head.changes)
-            return apply_overrides(base, changes, source=f"store {self.url}, inputs {digest[:12]}")
-        cached = _UNPACKED.get(digest)
-        roads_file = None if cached is None else cached.network.file
-        if cached is not None and (roads_file is None or roads_file.is_file()):
-            return cached  # (a road file removed since is written back below)
-        inputs = self._inputs(connection, digest)
-
-        def roads_bytes() -> bytes:
-            query = sa.select(roads.c.data).where(roads.c.hash == inputs["roads"][0])
-            return bytes(connection.execute(query).scalar_one())
-
-        scenario = codec.unpack_scenario(
-            inputs["settings"], inputs["tables"], inputs["roads"], roads_bytes, roads_dir()
-        )
-        if len(_UNPACKED) >= _UNPACKED_KEEP:
-            _UNPACKED.pop(next(iter(_UNPACKED)))
-        _UNPACKED[digest] = scenario
-        return scenario
+            return stored_scenario(connection, row.scenario_hash, self.url)
 
     def _row(self, connection: Connection, run_id: int) -> Any:
         row = connection.execute(sa.select(runs).where(runs.c.id == int(run_id))).first()
         if row is None:
             raise _unknown(self.url, [run_id])
         return row
-
-    def _inputs(self, connection: Connection, digest: str) -> dict[str, Any]:
-        from optimizer.store import codec
-
-        head = connection.execute(
-            sa.select(
-                scenarios.c.settings, scenarios.c.roads_hash, scenarios.c.base_hash, roads.c.name
-            )
-            .select_from(scenarios.outerjoin(roads, roads.c.hash == scenarios.c.roads_hash))
-            .where(scenarios.c.hash == digest)
-        ).one()
-        if head.base_hash is not None:  # a variant: its inputs are those of its rebuilt scenario
-            packed = codec.pack_scenario(self._scenario(connection, digest))
-            return {
-                "settings": dict(packed.settings),
-                "tables": dict(packed.tables),
-                "roads": None if head.roads_hash is None else (head.roads_hash, head.name),
-            }
-        tables = connection.execute(
-            sa.select(scenario_tables.c.name, scenario_tables.c.data).where(
-                scenario_tables.c.scenario_hash == digest
-            )
-        ).all()
-        return {
-            "settings": json.loads(head.settings),
-            "tables": {name: bytes(data) for name, data in tables},
-            "roads": None if head.roads_hash is None else (head.roads_hash, head.name),
-        }
 
 
 def _per_member(data: bytes | None) -> pd.DataFrame:
