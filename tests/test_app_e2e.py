@@ -401,3 +401,50 @@ def test_words_an_invalid_edit_shows_its_error_by_apply_on_the_same_tab(page: An
     text = error.first.inner_text()
     assert "table 'members', row 2, column 'id'" in text, text
     assert tab.get_attribute("aria-selected") == "true"  # still on the members table
+
+
+def _choose(page: Any, label: str, option: str) -> None:
+    """Pick ``option`` in the select box labelled ``label`` by typing part of it."""
+    box = page.locator('[data-testid="stSelectbox"]').filter(has_text=label).first
+    box.locator("input").click()
+    page.keyboard.type(option)
+    page.get_by_role("option", name=option).first.click()
+
+
+def test_words_coordinator_reads_a_members_bill_and_prints_statements(
+    page: Any, shots: Path, expected: dict[str, ModelRun], tmp_path: Path
+) -> None:
+    scenario = load_scenario(MECKLENBURG)
+    member = scenario.members[41]
+    split = expected["procurement"].tables["split"]
+    row = split[split["member"] == member.id].iloc[0]
+    open_page(page, "Procurement")
+    metric(page, "savings")
+    _choose(page, "Member", f"{member.name} ({member.id})")
+    bill = format_number(row["bill"], scenario.parameters.currency)
+    sentence = page.get_by_text(f"{member.name} ({member.id}) pays {bill} in the pooled order")
+    sentence.first.wait_for(timeout=SOLVE_TIMEOUT_MS)
+    page.get_by_text("The split (shapley, between cooperatives) is").first.wait_for()
+    with page.expect_download(timeout=SOLVE_TIMEOUT_MS) as caught:
+        page.get_by_role("button", name=f"Statement of {member.name} ({member.id}) (PDF)").click()
+    pdf = tmp_path / caught.value.suggested_filename
+    caught.value.save_as(pdf)
+    assert pdf.read_bytes().startswith(b"%PDF-")
+    screenshot(page, shots, "8-procurement-member-bill")
+
+
+def test_words_producer_sees_every_buyer_of_their_farm(
+    page: Any, shots: Path, expected: dict[str, ModelRun]
+) -> None:
+    scenario = load_scenario(MECKLENBURG)
+    comparison = expected["markets"].tables["route_comparison"]
+    member = scenario.member(str(comparison["member"].iloc[100]))
+    open_page(page, "Markets")
+    metric(page, "income")
+    _choose(page, "Member", f"{member.name} ({member.id})")
+    mine = comparison[comparison["member"] == member.id].sort_values(["product", "rank"])
+    best = scenario.buyer(str(mine["buyer"].iloc[0]))
+    page.get_by_text(f"{best.name} pays the most net").first.wait_for(timeout=SOLVE_TIMEOUT_MS)
+    page.get_by_text("Highlighted: the buyers the plan sells to").first.wait_for()
+    settle(page)
+    screenshot(page, shots, "9-markets-my-farm")

@@ -102,7 +102,7 @@ def member_bill(run: ModelRun, scenario: Scenario, roads: Sequence[Mapping[str, 
     stability = run.tables.get("stability")
     if stability is not None:
         st.markdown(stability_sentence(stability, currency))
-    _statement_buttons(run, scenario, member, member_label(member, names))
+    _statement_buttons(run, scenario, member, member_label(member, names), len(split))
     st.caption(
         "Two kinds of savings: the **members' savings** (the KPI 'savings' and the 'split' "
         "table) are what members save by pooling against each buying alone; the "
@@ -112,7 +112,9 @@ def member_bill(run: ModelRun, scenario: Scenario, roads: Sequence[Mapping[str, 
     )
 
 
-def _statement_buttons(run: ModelRun, scenario: Scenario, member: str, name: str) -> None:
+def _statement_buttons(
+    run: ModelRun, scenario: Scenario, member: str, name: str, count: int
+) -> None:
     """Statements to print and sign: the chosen member's, and every member's in one PDF."""
     from optimizer.statements import LANGUAGES
 
@@ -128,7 +130,7 @@ def _statement_buttons(run: ModelRun, scenario: Scenario, member: str, name: str
         key="statement-member",
     )
     every.download_button(
-        f"Every member's statement ({len(scenario.members)} members, one PDF)",
+        f"Every member's statement ({count} members, one PDF)",
         partial(statement_pdf, run, scenario, code, None),
         on_click="ignore",
         file_name=f"{stem}-statements.pdf",

@@ -61,8 +61,9 @@ _WRAP_CARDS = """<style>
 [data-testid="stMetricLabel"], [data-testid="stMetricLabel"] *,
 [data-testid="stMetricValue"], [data-testid="stMetricValue"] * {
   white-space: normal !important; overflow: visible !important;
-  text-overflow: clip !important; overflow-wrap: anywhere; height: auto !important;
+  text-overflow: clip !important; height: auto !important;
 }
+[data-testid="stMetricValue"] { font-size: clamp(1.2rem, 1.9vw, 2rem) !important; }
 </style>"""
 
 
