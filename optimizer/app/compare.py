@@ -24,7 +24,7 @@ from optimizer.pipeline.compare import Comparison, change_columns, compare_runs
 from optimizer.pipeline.run import ModelRun
 from optimizer.scenario.scenario import Scenario
 
-__all__ = ["members_left_out", "render_compare_page"]
+__all__ = ["members_left_out", "render_compare_page", "show_comparison"]
 
 WHAT_IF = "the what-ifs from the sidebar"
 
@@ -81,14 +81,18 @@ def render_compare_page() -> None:
     except InputError as exc:
         show_input_error(exc)
         return
-    _show(comparison, dict(zip(comparison.names, runs, strict=True)), base)
+    show_comparison(comparison, dict(zip(comparison.names, runs, strict=True)), base)
 
 
 def _short(option: str) -> str:
     return option.split(" (", maxsplit=1)[0].removeprefix("Variant: ")
 
 
-def _show(comparison: Comparison, runs: dict[str, ModelRun], base: Scenario) -> None:
+def show_comparison(
+    comparison: Comparison, runs: dict[str, ModelRun], base: Scenario, *, key: str = "cmp"
+) -> None:
+    """A comparison on screen: KPIs side by side, in words, members who gain and lose (and
+    those left out, with the reason ``runs`` give), names as in ``base``."""
     st.subheader("KPIs")
     table = comparison.kpis
     formats: dict[str, Any] = {
@@ -148,12 +152,12 @@ def _show(comparison: Comparison, runs: dict[str, ModelRun], base: Scenario) -> 
                 placeholder=DASH,
             )
             tables[f"gains {name}"[:31]] = gains
-    download_tables(tables, prefix=f"compare-{comparison.model}", key="cmp-dl")
+    download_tables(tables, prefix=f"compare-{comparison.model}", key=f"{key}-dl")
     st.download_button(
         "Summary (text)",
         comparison.summary().encode(),
         file_name=f"compare-{comparison.model}.txt",
-        key="cmp-summary",
+        key=f"{key}-summary",
         on_click="ignore",
     )
 

@@ -62,6 +62,7 @@ def navigation() -> Any:
             )
     if models:
         pages.append(st.Page(PAGES / "compare.py", title="Compare", icon=":material/compare:"))
+    pages.append(st.Page(PAGES / "history.py", title="History", icon=":material/history:"))
     _sidebar(models)  # before st.navigation: drawn on every run, whichever the page
     return st.navigation(pages)
 

@@ -52,6 +52,8 @@ __all__ = [
     "roads_for",
     "run_header",
     "summary_html",
+    "table_tabs",
+    "words_and_notes",
     "xlsx_bytes",
 ]
 
@@ -145,7 +147,9 @@ def download_tables(tables: Mapping[str, pd.DataFrame], *, prefix: str, key: str
 _EVERYONE = "all members"
 
 
-def _table_tabs(run: ModelRun, scenario: Scenario, *, key: str) -> None:
+def table_tabs(run: ModelRun, scenario: Scenario, *, key: str) -> None:
+    """The run's tables in tabs, names beside ids, each with a member filter and its CSV
+    download."""
     if not run.tables:
         st.info("This model reported no tables.")
         return
@@ -341,6 +345,15 @@ def _summary_bytes(run: ModelRun, label: str, base: ModelRun | None) -> bytes:
     return summary_html(run, label, base).encode()
 
 
+def words_and_notes(run: ModelRun) -> None:
+    """The run's summary in words (open) and each of its warnings."""
+    if run.summary:
+        with st.expander("In words", expanded=True):
+            st.text(run.summary)
+    for note in dict.fromkeys(run.warnings):  # a note met on two road matrices, once
+        st.warning(note)
+
+
 def solve(model: str, scenario: Scenario, what: str) -> ModelRun | None:
     """A cached run with a spinner; bad input becomes a message, None."""
     try:
@@ -373,11 +386,7 @@ def run_header(run: ModelRun, label: str, base: ModelRun | None) -> None:
     message = f"Status: **{run.status.value}** · solved in {run.runtime_s:.1f} s"
     (st.success if run.status.has_solution else st.warning)(message)
     kpi_cards(run, base)
-    if run.summary:
-        with st.expander("In words", expanded=True):
-            st.text(run.summary)
-    for note in dict.fromkeys(run.warnings):  # a note met on two road matrices, once
-        st.warning(note)
+    words_and_notes(run)
 
 
 def page_runs(model: str, title: str) -> PageRuns | None:
@@ -429,5 +438,5 @@ def render_model_page(model: str, panel: Panel | None = None) -> None:
     show_map(shown, layers=run.layers, roads=roads, key=f"map-{model}")
     member_chart(run, shown, base=against)
     st.subheader("Tables")
-    _table_tabs(run, shown, key=f"tables-{model}")
+    table_tabs(run, shown, key=f"tables-{model}")
     _downloads(run, label, against, key=f"dl-{model}")

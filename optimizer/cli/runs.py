@@ -210,16 +210,10 @@ def compare_command(
 ) -> None:
     """Stored runs of one model side by side (as ``optimizer compare`` shows variants)."""
     from optimizer.cli.show import print_comparison
-    from optimizer.pipeline.compare import compare_runs
 
     with _guard():
-        if len(run_ids) < 2:
-            raise InputError(Problem("runs compare", "two or more run ids", value=len(run_ids)))
-        opened = open_cli_store(store, False)
-        stored = [opened.get(i) for i in run_ids]
-        names = [f"run {i}" for i in run_ids]
-        comparison = compare_runs([s.run for s in stored], names)
-    print_comparison(comparison, stored[0].model)
+        comparison = open_cli_store(store, False).compare(run_ids)
+    print_comparison(comparison, comparison.model)
 
 
 @runs_app.command("export")

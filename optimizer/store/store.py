@@ -47,6 +47,7 @@ from optimizer.store.schema import (
 if TYPE_CHECKING:  # loaded by the methods that need them: a listing needs none of them
     import pandas as pd
 
+    from optimizer.pipeline.compare import Comparison
     from optimizer.pipeline.run import ModelRun
     from optimizer.scenario.scenario import Scenario
     from optimizer.store import codec
@@ -286,10 +287,12 @@ class RunStore:
         scenario: str | None = None,
         model: str | None = None,
         since: datetime | None = None,
+        until: datetime | None = None,
         sweep_id: int | None = None,
         limit: int | None = None,
     ) -> list[RunSummary]:
-        """Stored runs, newest first, with their KPI values; filters combine."""
+        """Stored runs, newest first, with their KPI values; filters combine (``since`` and
+        ``until`` bound the moment of recording, both included)."""
         query = sa.select(
             runs.c.id,
             runs.c.created_at,
@@ -309,6 +312,8 @@ class RunStore:
             query = query.where(runs.c.model == model)
         if since is not None:
             query = query.where(runs.c.created_at >= as_utc(since).replace(tzinfo=None))
+        if until is not None:
+            query = query.where(runs.c.created_at <= as_utc(until).replace(tzinfo=None))
         if sweep_id is not None:
             query = query.where(runs.c.sweep_id == sweep_id)
         query = query.order_by(runs.c.id.desc())
@@ -317,7 +322,7 @@ class RunStore:
         with self._connection() as connection:
             rows = connection.execute(query).all()
             kpi_query = sa.select(run_kpis.c.run_id, run_kpis.c.name, run_kpis.c.value)
-            if (scenario, model, since, sweep_id, limit) != (None,) * 5:
+            if (scenario, model, since, until, sweep_id, limit) != (None,) * 6:
                 chosen = query.with_only_columns(runs.c.id)
                 kpi_query = kpi_query.where(run_kpis.c.run_id.in_(chosen))
             kpi_query = kpi_query.order_by(run_kpis.c.run_id, run_kpis.c.position)
@@ -341,6 +346,24 @@ class RunStore:
             )
             for r in rows
         ]
+
+    def names(self) -> dict[str, tuple[str, ...]]:
+        """The scenario names and the models of the stored runs (what a listing filters by)."""
+        with self._connection() as connection:
+            return {
+                key: tuple(sorted(connection.execute(sa.select(column).distinct()).scalars()))
+                for key, column in (("scenario", runs.c.scenario_name), ("model", runs.c.model))
+            }
+
+    def compare(self, run_ids: Iterable[int]) -> Comparison:
+        """Stored runs of one model side by side, the first as the base (``run N`` names); an
+        InputError for fewer than two runs, an unknown id or runs of different models."""
+        from optimizer.pipeline.compare import compare_runs
+
+        ids = list(dict.fromkeys(int(i) for i in run_ids))
+        if len(ids) < 2:
+            raise InputError(Problem("runs compare", "two or more run ids", value=len(ids)))
+        return compare_runs([self.get(i).run for i in ids], [f"run {i}" for i in ids])
 
     def sweep_samples_done(self, sweep_id: int) -> set[int]:
         """The sample numbers of a sweep already in the store."""

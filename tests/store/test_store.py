@@ -156,3 +156,30 @@ def test_a_store_damaged_after_opening_is_an_input_error(tmp_path: Path) -> None
         wal.unlink()
     with pytest.raises(InputError, match="readable, writable run store"):
         store.list()
+
+
+def test_until_names_and_compare_are_one_call_each(
+    store: RunStore, model_runs: dict[str, ModelRun], default_scenario: Scenario
+) -> None:
+    fuel = apply_overrides(
+        default_scenario, {"set": {"parameters.fuel_price_factor": 1.5}}, source="test"
+    )
+    hubs_fuel = MODELS["hubs"](fuel)
+    ids = [
+        store.record(model_runs["hubs"], default_scenario),
+        store.record(model_runs["markets"], default_scenario),
+        store.record(hubs_fuel, fuel),
+    ]
+    assert store.list(until=datetime.now(UTC) - timedelta(hours=1)) == []
+    assert len(store.list(until=datetime.now(UTC) + timedelta(hours=1))) == 3
+    assert store.names() == {"scenario": (default_scenario.name,), "model": ("hubs", "markets")}
+    comparison = store.compare([ids[0], ids[2]])
+    assert comparison.names == (f"run {ids[0]}", f"run {ids[2]}")
+    # the same side by side as the runs compared in memory
+    row = comparison.kpis.set_index("kpi").loc["hubs open"]
+    assert row[f"run {ids[0]}"] == model_runs["hubs"].kpi_values()["hubs open"]
+    assert row[f"run {ids[2]}"] == hubs_fuel.kpi_values()["hubs open"]
+    with pytest.raises(InputError, match="runs of one model"):
+        store.compare([ids[0], ids[1]])
+    with pytest.raises(InputError, match="two or more"):
+        store.compare([ids[0], ids[0]])
