@@ -17,14 +17,31 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from optimizer.io.geojson import OSM_ATTRIBUTION, collection, line
+from optimizer.app.leaflet import folium_map
+from optimizer.app.palette import (
+    CLOSED,
+    ROAD,
+    ROLE_COLOURS,
+    ROLE_SHAPES,
+    ROLE_SIZES,
+    SHARED,
+    SKIPPED,
+    cooperative_colours,
+    line_palette,
+)
+from optimizer.io.geojson import OSM_ATTRIBUTION, line
 from optimizer.io.write import places_geojson
 from optimizer.scenario.scenario import Scenario
 
 __all__ = [
     "ATTRIBUTION",
+    "CLOSED",
+    "SHARED",
+    "SKIPPED",
     "cooperative_colours",
+    "line_palette",
     "map_features",
+    "picked_road",
     "road_features",
     "show_map",
     "vega_map",
@@ -41,51 +58,8 @@ _MAJOR = {
     "unclassified": 0.8,
     "track": 0.5,
 }
-_ROLE_COLOURS = {
-    "buyer": "#d62728",
-    "supplier": "#8c564b",
-    "hub": "#8a8a8a",
-    "hub (open)": "#111111",
-}
-_ROLE_SHAPES = {
-    "member": "circle",
-    "buyer": "square",
-    "supplier": "diamond",
-    "hub": "triangle-up",
-    "hub (open)": "triangle-up",
-}
-_ROLE_SIZES = {"buyer": 90, "supplier": 110, "hub": 90, "hub (open)": 220}
-_COOP_COLOURS = ["#1f77b4", "#2ca02c", "#ff7f0e", "#9467bd", "#17becf", "#e377c2", "#bcbd22"]
-_LINE_COLOURS = [
-    "#e41a1c",
-    "#377eb8",
-    "#4daf4a",
-    "#984ea3",
-    "#ff7f00",
-    "#a65628",
-    "#f781bf",
-    "#999999",
-    "#1b9e77",
-    "#d95f02",
-    "#7570b3",
-    "#e7298a",
-    "#66a61e",
-    "#e6ab02",
-    "#17becf",
-    "#393b79",
-    "#8c6d31",
-    "#843c39",
-    "#7b4173",
-    "#3182bd",
-]
 _LEGEND = {"labelLimit": 260, "symbolLimit": 60, "titleLimit": 260}
 _LEGEND_ROW_PX = 30  # the height of one legend entry as Streamlit's theme draws it
-
-
-def cooperative_colours(names: Sequence[str]) -> dict[str, str]:
-    """One colour per cooperative, in the scenario's order: the same on maps and charts."""
-    unique = list(dict.fromkeys(names))
-    return {name: _COOP_COLOURS[i % len(_COOP_COLOURS)] for i, name in enumerate(unique)}
 
 
 @st.cache_resource(show_spinner=False, max_entries=8)
@@ -106,13 +80,18 @@ def road_features(key: str, _network: Any) -> list[dict[str, Any]]:
         raw = np.concatenate([network.seg_u[segs[:1]], network.seg_v[segs]])
         coords = np.column_stack([network.lon[raw], network.lat[raw]]).round(5)
         row = edges.iloc[e]
+        ref = str(row["ref"] or "").split(";")[0].strip()
         properties = {
             "layer": "roads",
             "name": str(row["name"] or row["ref"] or row["highway"]),
             "highway": str(row["highway"]),
             "closed": not bool(row["open"]),
         }
-        features.append(line(coords.tolist(), properties))
+        feature = line(coords.tolist(), properties)
+        # what a click on the road hands back: the name or number to close it by, its way
+        feature["closure"] = ref or str(row["name"] or "")
+        feature["way"] = int(row["way_id"])
+        features.append(feature)
     return features
 
 
@@ -121,6 +100,7 @@ def map_features(
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
     """(points, lines): the scenario's places and the points and lines of result layers."""
     coops = {c.id: c.name for c in scenario.cooperatives}
+    owners = _owners(scenario)
     points, lines = [], []
     for feature in places_geojson(scenario):
         props = dict(feature["properties"])
@@ -143,7 +123,12 @@ def map_features(
             geometry = dict(item.get("geometry") or {})
             extra = dict(item.get("properties") or {})
             if geometry.get("type") in ("LineString", "MultiLineString"):
-                properties = {"layer": layer, "line": _line_label(layer, extra), "tip": _tip(extra)}
+                properties = {
+                    "layer": layer,
+                    "line": _line_label(layer, extra),
+                    "group": _line_group(layer, extra, coops, owners),
+                    "tip": _tip(extra),
+                }
                 coords = geometry["coordinates"]
                 parts = [coords] if geometry["type"] == "LineString" else coords
                 lines += [line(part, properties) for part in parts]
@@ -166,6 +151,27 @@ def map_features(
                     }
                 )
     return points, lines
+
+
+def _owners(scenario: Scenario) -> dict[str, str]:
+    """The cooperative (id) of each member and of each hub that has an owner."""
+    owners = {m.id: m.cooperative for m in scenario.members}
+    owners.update({h.id: h.cooperative for h in scenario.hubs if h.cooperative})
+    return owners
+
+
+def _line_group(
+    layer: str, props: Mapping[str, Any], coops: Mapping[str, str], owners: Mapping[str, str]
+) -> str:
+    """Whose line it is: one cooperative's name, :data:`SHARED`, or the layer's name."""
+    ids = str(props.get("cooperative") or "")
+    for key in ("member", "hub"):
+        if not ids and props.get(key):
+            ids = owners.get(str(props[key]), "")
+    found = {coops.get(i, i) for i in ids.split("+") if i}
+    if len(found) == 1:
+        return found.pop()
+    return SHARED if found else layer.replace("_", " ")
 
 
 def _singular(layer: str) -> str:
@@ -195,30 +201,73 @@ def show_map(
     key: str = "map",
     height: int = 520,
 ) -> None:
-    """Draw places, roads and result layers with the renderer chosen in the sidebar."""
+    """Draw places, roads and result layers with the renderer chosen in the sidebar.
+
+    A click on a road adds it to the road closures of the what-if controls
+    (:func:`optimizer.app.whatif.queue_closure`), on either renderer.
+    """
     points, lines = map_features(scenario, layers)
     if not points and not lines:
         st.info("Nothing to draw: the scenario has no places.")
         return
     interactive = bool(st.session_state.get("interactive_map", False))
+    order = [c.name for c in scenario.cooperatives]
     if interactive:
         st.info(
             "The interactive map needs an internet connection: the browser loads its map "
             "library (Leaflet) from the web, and without a connection the map stays blank. "
             "Switch off 'Interactive map' in the sidebar for the map that works offline."
         )
-        _folium_map(points, lines, roads, key=key, height=height)
+        clicked = folium_map(points, lines, roads, key=key, height=height, cooperatives=order)
     else:
-        order = [c.name for c in scenario.cooperatives]
         spec = vega_map(points, lines, roads, height=height, cooperatives=order)
-        st.vega_lite_chart(spec, width="stretch")
+        event = st.vega_lite_chart(
+            spec,
+            width="stretch",
+            key=key,
+            on_select="rerun" if roads else "ignore",
+            selection_mode=[ROAD_PICK] if roads else None,
+        )
+        clicked = picked_road(event) if roads else None
     st.caption(
-        f"{ATTRIBUTION}. Members are coloured by cooperative; buyers are squares, suppliers "
-        "diamonds, hubs triangles (open hubs large and black); closed roads are red."
+        f"{ATTRIBUTION}. Members and their routes are coloured by cooperative (Okabe-Ito "
+        "colours, readable with colour-blindness); buyers are squares, suppliers diamonds, hubs "
+        "triangles (open hubs large and black); farms not collected are vermillion crosses and "
+        "closed roads vermillion lines."
+        + (" Click a road to close it in the what-ifs." if roads else "")
     )
+    if clicked:
+        _road_clicked(clicked, key)
+
+
+def picked_road(event: Any) -> dict[str, Any] | None:
+    """The road picked on a Vega-Lite map (its ``closure`` and ``way``), from the chart's
+    selection event; None when none is."""
+    selection = event.get("selection", {}) if isinstance(event, Mapping) else {}
+    picked = selection.get(ROAD_PICK) if isinstance(selection, Mapping) else None
+    if not picked or not isinstance(picked, Sequence) or not isinstance(picked[0], Mapping):
+        return None
+    return dict(picked[0])
+
+
+def _road_clicked(clicked: Mapping[str, Any], key: str) -> None:
+    """Hand a clicked road to the closures once (the chart keeps its selection on reruns)."""
+    from optimizer.app.whatif import queue_closure
+
+    road = str(clicked.get("closure") or "")
+    way = clicked.get("way")
+    seen = (road, way)
+    if st.session_state.get(f"{key}-clicked") == seen:
+        return
+    st.session_state[f"{key}-clicked"] = seen
+    if queue_closure(road, None if way is None else int(way)):
+        st.rerun()
 
 
 # --------------------------------------------------------------------- vega-lite
+ROAD_PICK = "road_pick"  # the roads layer's click selection
+
+
 def vega_map(
     points: list[dict[str, Any]],
     lines: list[dict[str, Any]],
@@ -231,61 +280,78 @@ def vega_map(
     features would take seconds on every rerun).
 
     Places get one legend (colour and shape of each cooperative or kind of place), lines
-    another (in two columns when there are many); the chart grows so both fit beside it.
-    ``cooperatives`` orders the cooperatives' colours as :func:`cooperative_colours` does.
+    another (whose they are: a cooperative, several, or the layer), roads a third (open and
+    closed); the chart grows so they fit beside it. ``cooperatives`` orders the
+    cooperatives' colours as :func:`cooperative_colours` does, for places and lines alike.
     """
-    line_labels = list(dict.fromkeys(str(f["properties"]["line"]) for f in lines))
-    line_columns = 2 if len(line_labels) > 10 else 1
+    line_groups, line_colours = line_palette(lines, cooperatives)
     groups = list(dict.fromkeys(p["group"] for p in points))
-    legend_rows = -(-len(line_labels) // line_columns) + len(groups) + 4
+    legend_rows = len(line_groups) + len(groups) + (2 if roads else 0) + 6
     height = max(height, legend_rows * _LEGEND_ROW_PX)
     layers: list[dict[str, Any]] = []
     if roads:
         layers.append(_roads_layer(roads))
     if lines:
-        layers.append(_lines_layer(lines, line_labels, line_columns))
+        layers.append(_lines_layer(lines, line_groups, line_colours))
     if points:
         layers.append(_points_layer(points, groups, cooperatives))
     return {
         "height": height,
         "projection": {"type": "mercator"},
         "layer": layers,
+        # each layer's colours and legend its own: a route never takes a road's colour
+        "resolve": {"scale": {"stroke": "independent", "color": "independent"}},
     }
 
 
 def _roads_layer(roads: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
-    """Grey road lines, closed roads red."""
+    """Grey road lines, closed roads vermillion and wider; a click picks a road."""
     return {
         "data": {"values": list(roads)},
-        "mark": {"type": "geoshape", "filled": False, "strokeWidth": 0.7},
+        "transform": [
+            {"calculate": "datum.properties.closed ? 'closed road' : 'road'", "as": "road_state"}
+        ],
+        "params": [{"name": ROAD_PICK, "select": {"type": "point", "fields": ["closure", "way"]}}],
+        "mark": {"type": "geoshape", "filled": False, "strokeWidth": 0.8, "cursor": "pointer"},
         "encoding": {
             "stroke": {
-                "condition": {"test": "datum.properties.closed", "value": "#e41a1c"},
-                "value": "#b8b8b8",
+                "field": "road_state",
+                "type": "nominal",
+                "title": "roads",
+                "scale": {"domain": ["road", "closed road"], "range": [ROAD, CLOSED]},
+                "legend": _LEGEND,
+            },
+            "strokeWidth": {
+                "condition": {"test": "datum.properties.closed", "value": 3},
+                "value": 0.8,
             },
             "tooltip": [
                 {"field": "properties.name", "type": "nominal", "title": "road"},
                 {"field": "properties.highway", "type": "nominal", "title": "class"},
+                {"field": "road_state", "type": "nominal", "title": "state"},
             ],
         },
     }
 
 
-def _lines_layer(lines: list[dict[str, Any]], labels: list[str], columns: int) -> dict[str, Any]:
-    """Result lines (routes, corridors), one colour per label."""
+def _lines_layer(
+    lines: list[dict[str, Any]], groups: list[str], colours: list[str]
+) -> dict[str, Any]:
+    """Result lines (routes, corridors), coloured by whose they are."""
     return {
         "data": {"values": lines},
         "mark": {"type": "geoshape", "filled": False, "strokeWidth": 2.5},
         "encoding": {
             "stroke": {
-                "field": "properties.line",
+                "field": "properties.group",
                 "type": "nominal",
-                "title": "route / corridor",
-                "scale": {"domain": labels, "range": _LINE_COLOURS},
-                "legend": {**_LEGEND, "columns": columns},
+                "title": "routes / corridors of",
+                "scale": {"domain": groups, "range": colours},
+                "legend": _LEGEND,
             },
             "tooltip": [
                 {"field": "properties.line", "type": "nominal", "title": "line"},
+                {"field": "properties.group", "type": "nominal", "title": "of"},
                 {"field": "properties.tip", "type": "nominal", "title": "details"},
             ],
         },
@@ -297,18 +363,18 @@ def _points_layer(
 ) -> dict[str, Any]:
     """Places: members coloured by cooperative, other kinds of place in their own colour."""
     # members first (by cooperative), then the other kinds of place
-    members = [g for g in groups if g not in _ROLE_COLOURS and g in set(cooperatives)]
-    others = [g for g in groups if g not in _ROLE_COLOURS and g not in members]
+    members = [g for g in groups if g not in ROLE_COLOURS and g in set(cooperatives)]
+    others = [g for g in groups if g not in ROLE_COLOURS and g not in members]
     groups = (
         [g for g in dict.fromkeys(cooperatives) if g in members]
         + others
-        + [g for g in _ROLE_COLOURS if g in groups]
+        + [g for g in ROLE_COLOURS if g in groups]
     )
     coop_colours = cooperative_colours([*cooperatives, *others])
-    colours = [_ROLE_COLOURS.get(g) or coop_colours[g] for g in groups]
+    colours = [ROLE_COLOURS.get(g) or coop_colours[g] for g in groups]
     role_of = {p["group"]: p["role"] for p in points}
-    shapes = [_ROLE_SHAPES.get(role_of[g], "cross") for g in groups]
-    drawn = [{**p, "size": _ROLE_SIZES.get(p["role"], 55)} for p in points]
+    shapes = [ROLE_SHAPES.get(role_of[g], "cross") for g in groups]
+    drawn = [{**p, "size": ROLE_SIZES.get(p["role"], 55)} for p in points]
     drawn.sort(key=lambda p: p["size"])  # big symbols (hubs) on top
     return {
         "data": {"values": drawn},
@@ -336,68 +402,3 @@ def _points_layer(
             ],
         },
     }
-
-
-# --------------------------------------------------------------------- folium
-def _folium_map(
-    points: list[dict[str, Any]],
-    lines: list[dict[str, Any]],
-    roads: Sequence[Mapping[str, Any]],
-    *,
-    key: str,
-    height: int,
-) -> None:
-    import folium
-    from streamlit_folium import st_folium
-
-    lats = [p["lat"] for p in points] or [0.0]
-    lons = [p["lon"] for p in points] or [0.0]
-    fmap = folium.Map(
-        location=[float(np.mean(lats)), float(np.mean(lons))],
-        tiles=None,
-        zoom_start=11,
-        control_scale=True,
-    )
-    if roads:
-        folium.GeoJson(
-            collection(roads, roads=True),
-            name="roads",
-            style_function=lambda f: {
-                "color": "#e41a1c" if f["properties"]["closed"] else "#9a9a9a",
-                "weight": 1,
-            },
-            tooltip=folium.GeoJsonTooltip(fields=["name", "highway"]),
-        ).add_to(fmap)
-    labels = list(dict.fromkeys(f["properties"]["line"] for f in lines))
-    for feature in lines:
-        colour = _LINE_COLOURS[labels.index(feature["properties"]["line"]) % len(_LINE_COLOURS)]
-        folium.GeoJson(
-            feature,
-            style_function=lambda f, c=colour: {"color": c, "weight": 4},
-            tooltip=feature["properties"]["line"],
-        ).add_to(fmap)
-    groups = list(dict.fromkeys(p["group"] for p in points if p["role"] == "member"))
-    for point in points:
-        role = point["role"]
-        if role == "member":
-            colour = _COOP_COLOURS[groups.index(point["group"]) % len(_COOP_COLOURS)]
-        else:
-            colour = _ROLE_COLOURS.get(role, "#444444")
-        tip = f"{point['name']} ({point['id']}), {point['group']}"
-        if role == "member":
-            folium.CircleMarker(
-                [point["lat"], point["lon"]], radius=4, color=colour, fill=True, tooltip=tip
-            ).add_to(fmap)
-        else:
-            sides = {"buyer": 4, "supplier": 5, "hub": 3}.get(role, 6)
-            folium.RegularPolygonMarker(
-                [point["lat"], point["lon"]],
-                number_of_sides=sides,
-                radius=9,
-                color=colour,
-                fill=True,
-                fill_opacity=0.9,
-                tooltip=tip,
-            ).add_to(fmap)
-    fmap.fit_bounds([[min(lats), min(lons)], [max(lats), max(lons)]])
-    st_folium(fmap, key=key, height=height, use_container_width=True, returned_objects=[])

@@ -14,7 +14,7 @@ import streamlit as st
 
 from optimizer.scenario.scenario import Scenario
 
-__all__ = ["build_overrides", "road_names", "threshold_updates", "whatif_sidebar"]
+__all__ = ["build_overrides", "queue_closure", "road_names", "threshold_updates", "whatif_sidebar"]
 
 _KEYS = (
     "wi_fuel",
@@ -23,8 +23,10 @@ _KEYS = (
     "wi_rainy",
     "wi_unpaved",
     "wi_closures",
+    "wi_ways",
     "wi_remove",
 )
+_QUEUED = "wi_queued_closure"  # a road clicked on a map, for the closures of the next run
 
 
 def build_overrides(
@@ -36,6 +38,7 @@ def build_overrides(
     rainy: bool = False,
     unpaved_factor: float | None = None,
     closures: Sequence[str] = (),
+    closed_ways: Sequence[int] = (),
     removed_buyers: Sequence[str] = (),
     added_buyer: Mapping[str, Any] | None = None,
 ) -> tuple[dict[str, Any], list[str]]:
@@ -44,7 +47,8 @@ def build_overrides(
     Factors multiply the base's values (fuel price factor, truck and vehicle payloads,
     bracket thresholds as :func:`threshold_updates` does). ``rainy`` switches a dry base to
     the rainy season, with ``unpaved_factor`` as the speed factor on unpaved roads.
-    ``added_buyer`` holds ``id, name, kind, lat, lon, product, price, max_intake``.
+    ``closures`` are road names or numbers, ``closed_ways`` OSM way ids (roads without
+    either). ``added_buyer`` holds ``id, name, kind, lat, lon, product, price, max_intake``.
     """
     set_: dict[str, Any] = {}
     scale: dict[str, float] = {}
@@ -73,30 +77,16 @@ def build_overrides(
                 "unpaved": unpaved_factor,
             }
             changes.append(f"unpaved roads at x{unpaved_factor:g} speed in the rain")
-    if closures:
-        add["network.closures"] = [{"name": name} for name in closures]
-        changes.append(f"closed: {', '.join(closures)}")
+    closed, shown = _closures(closures, closed_ways)
+    if closed:
+        add["network.closures"] = closed
+        changes.append(f"closed: {shown}")
     overrides: dict[str, Any] = {}
     if removed_buyers:
         overrides["remove"] = {"buyers": list(removed_buyers)}
         changes.append(f"buyers removed: {', '.join(removed_buyers)}")
     if added_buyer:
-        buyer = dict(added_buyer)
-        add["buyers"] = [
-            {k: buyer[k] for k in ("id", "name", "kind", "lat", "lon")},
-        ]
-        add["buyer_prices"] = [
-            {
-                "buyer": buyer["id"],
-                "product": buyer["product"],
-                "price": buyer["price"],
-                "max_intake": buyer["max_intake"],
-            }
-        ]
-        changes.append(
-            f"new buyer {buyer['name']} ({buyer['id']}) paying {buyer['price']:g} for "
-            f"{buyer['product']}"
-        )
+        changes.append(_add_buyer(add, dict(added_buyer)))
     if set_:
         overrides["set"] = set_
     if scale:
@@ -127,6 +117,27 @@ def threshold_updates(base: Scenario, factor: float) -> list[dict[str, Any]]:
             moved = first + (threshold - first) * factor
             updates.append({"where": where, "set": {"threshold": round(moved, 6)}})
     return updates
+
+
+def _add_buyer(add: dict[str, list[Any]], buyer: dict[str, Any]) -> str:
+    """Add the buyer and its price to ``add``; the change in words."""
+    add["buyers"] = [{k: buyer[k] for k in ("id", "name", "kind", "lat", "lon")}]
+    add["buyer_prices"] = [
+        {k: buyer[k] for k in ("product", "price", "max_intake")} | {"buyer": buyer["id"]}
+    ]
+    return (
+        f"new buyer {buyer['name']} ({buyer['id']}) paying {buyer['price']:g} for "
+        f"{buyer['product']}"
+    )
+
+
+def _closures(names: Sequence[str], ways: Sequence[int]) -> tuple[list[dict[str, Any]], str]:
+    """The closures by name, then one of the way ids; and the closed roads in words."""
+    closed: list[dict[str, Any]] = [{"name": name} for name in names]
+    unique = sorted({int(w) for w in ways})
+    if unique:
+        closed.append({"way_ids": unique})
+    return closed, ", ".join([*names, *(f"way {w}" for w in unique)])
 
 
 def road_names(network: Any) -> list[str]:
@@ -166,12 +177,23 @@ def whatif_sidebar(base: Scenario, network: Any) -> dict[str, Any]:
             "Speed factor on unpaved roads", 0.1, 1.0, default, 0.05, key="wi_unpaved"
         )
     names = road_names(network)
+    _take_queued(names)
     closures = side.multiselect(
         "Close roads (by name or number)",
         names,
         key="wi_closures",
         disabled=not names,
-        placeholder="no road network" if not names else "pick roads",
+        placeholder="no road network" if not names else "pick roads, or click one on a map",
+    )
+    ways = (
+        side.multiselect(
+            "Closed on the map (roads without a name or number)",
+            list(st.session_state.get("wi_ways") or []),
+            format_func=lambda w: f"way {w}",
+            key="wi_ways",
+        )
+        if st.session_state.get("wi_ways")
+        else []
     )
     buyers = {b.id: f"{b.name} ({b.id})" for b in base.buyers}
     removed = side.multiselect(
@@ -186,6 +208,7 @@ def whatif_sidebar(base: Scenario, network: Any) -> dict[str, Any]:
         rainy=rainy,
         unpaved_factor=unpaved,
         closures=closures,
+        closed_ways=ways,
         removed_buyers=removed,
         added_buyer=added,
     )
@@ -196,6 +219,30 @@ def whatif_sidebar(base: Scenario, network: Any) -> dict[str, Any]:
     st.session_state["overrides"] = overrides
     st.session_state["whatif_changes"] = changes
     return overrides
+
+
+def queue_closure(road: str, way: int | None) -> bool:
+    """Close a road clicked on a map from the next run on: by its name or number when it has
+    one, else by its way id. False when it is closed already (nothing to do)."""
+    if road:
+        if road in (st.session_state.get("wi_closures") or []):
+            return False
+    elif way is None or way in (st.session_state.get("wi_ways") or []):
+        return False
+    st.session_state[_QUEUED] = (road, way)
+    return True
+
+
+def _take_queued(names: Sequence[str]) -> None:
+    """Add the road clicked on a map to the closures (before their widgets are drawn)."""
+    queued = st.session_state.pop(_QUEUED, None)
+    if not queued:
+        return
+    road, way = queued
+    if road and road in names:
+        st.session_state["wi_closures"] = [*(st.session_state.get("wi_closures") or []), road]
+    elif way is not None:
+        st.session_state["wi_ways"] = [*(st.session_state.get("wi_ways") or []), int(way)]
 
 
 def _added_buyer_form(base: Scenario) -> dict[str, Any] | None:

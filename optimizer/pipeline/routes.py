@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
+from optimizer.io.geojson import point
 from optimizer.models.routing import check_routes, solve_routes
 from optimizer.models.routing.scenario import (
     Locations,
@@ -33,7 +34,7 @@ from optimizer.pipeline.travel import closures_cutting, route_lines, travel
 from optimizer.results import Kpi, Status, worst_status
 from optimizer.scenario.scenario import Scenario
 
-__all__ = ["ROUTE_COLUMNS", "SKIPPED_COLUMNS", "STOP_COLUMNS", "run_routes"]
+__all__ = ["ROUTE_COLUMNS", "SKIPPED_COLUMNS", "SKIPPED_ROLE", "STOP_COLUMNS", "run_routes"]
 
 ROUTE_COLUMNS = [
     "route",
@@ -51,6 +52,7 @@ ROUTE_COLUMNS = [
 ]
 STOP_COLUMNS = ["route", "position", "member", "arrival_min", "service_start_min", "load_kg"]
 SKIPPED_COLUMNS = ["products", "member", "reason", "penalty"]
+SKIPPED_ROLE = "farm not collected"  # the role of the skipped farms' points on the map
 LEFT_OUT = (
     "left out by the search: collecting it costs more than its produce is worth a collection "
     "day (the penalty)"
@@ -282,9 +284,15 @@ def _lay_out(
     routes = pd.DataFrame(rows.routes, columns=ROUTE_COLUMNS)
     stops = pd.DataFrame(rows.stops, columns=STOP_COLUMNS)
     skipped = pd.DataFrame(rows.skipped, columns=SKIPPED_COLUMNS)
-    lines = route_lines(scenario, pd.DataFrame(rows.legs), properties=["route", "products"])
-    kpis = _kpis(routes, stops, skipped, currency)
     member_coop = {m.id: m.cooperative for m in scenario.members}
+    legs = pd.DataFrame(rows.legs)
+    if not legs.empty:  # whose route it is: its members' cooperatives (the map's colours)
+        served = stops.groupby("route")["member"].agg(
+            lambda ms: "+".join(sorted({member_coop.get(m, "") for m in ms} - {""}))
+        )
+        legs["cooperative"] = legs["route"].map(served).fillna("")
+    lines = route_lines(scenario, legs, properties=["route", "products", "cooperative"])
+    kpis = _kpis(routes, stops, skipped, currency)
     visits = stops.merge(routes[["route", "cost", "stops"]], on="route")
     per_member = pd.DataFrame(
         {
@@ -300,13 +308,36 @@ def _lay_out(
         summary=_summary(kpis, skipped, currency, how),
         kpis=kpis,
         tables={"routes": routes, "stops": stops, "skipped": skipped},
-        layers={"routes": lines},
+        layers={"routes": lines, "skipped": _skipped_points(scenario, skipped)},
         per_member=per_member,
         value_label=f"collection cost per stop ({currency})",
         value_higher_is_better=False,
         warnings=notes,
         result=None,
     )
+
+
+def _skipped_points(scenario: Scenario, skipped: pd.DataFrame) -> list[dict[str, Any]]:
+    """The farms not collected, where they are, with the reason (one point per farm)."""
+    members = {m.id: m for m in scenario.members}
+    reasons = skipped.groupby("member", sort=False)["reason"].agg(
+        lambda rs: "; ".join(dict.fromkeys(str(r) for r in rs))
+    )
+    return [
+        point(
+            members[m].lon,
+            members[m].lat,
+            {
+                "role": SKIPPED_ROLE,
+                "id": m,
+                "name": members[m].name,
+                "cooperative": members[m].cooperative,
+                "reason": reason,
+            },
+        )
+        for m, reason in reasons.items()
+        if m in members
+    ]
 
 
 def _kpis(
