@@ -63,6 +63,10 @@ def navigation() -> Any:
     if models:
         pages.append(st.Page(PAGES / "compare.py", title="Compare", icon=":material/compare:"))
     pages.append(st.Page(PAGES / "history.py", title="History", icon=":material/history:"))
+    if models:
+        pages.append(
+            st.Page(PAGES / "sweeps.py", title="Sweeps", icon=":material/stacked_line_chart:")
+        )
     _sidebar(models)  # before st.navigation: drawn on every run, whichever the page
     return st.navigation(pages)
 

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
 from optimizer.io.write import write_atomic
 from optimizer.sweep.results import SweepTables
 
-__all__ = ["MAX_TORNADO_INPUTS", "write_charts"]
+__all__ = ["MAX_TORNADO_INPUTS", "distribution_chart", "tornado_chart", "write_charts"]
 
 MAX_TORNADO_INPUTS = 10
 MAX_KPIS = 8
@@ -58,21 +59,39 @@ def _tornado_rows(sensitivity: pd.DataFrame) -> pd.DataFrame:
     return rows.reset_index(drop=True)
 
 
+def distribution_chart(tables: SweepTables) -> Any | None:
+    """Each KPI's box plot over the samples (an altair chart), or None without KPIs."""
+    values = _kpi_values(tables.samples)
+    return None if values.empty else _box_chart(values)
+
+
+def tornado_chart(tables: SweepTables) -> Any | None:
+    """Each KPI at the low and the high end of each input (an altair chart), or None when
+    no input varied."""
+    bars = _tornado_rows(tables.sensitivity)
+    return None if bars.empty else _tornado_chart(bars)
+
+
+def _box_chart(values: pd.DataFrame) -> Any:
+    import altair as alt
+
+    return (
+        alt.Chart(values)
+        .mark_boxplot(extent="min-max")
+        .encode(y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)))
+        .properties(width=120, height=220)
+        .facet(facet=alt.Facet("kpi:N", title=None), columns=4)
+        .resolve_scale(y="independent")
+        .properties(title="Each KPI over the sweep's samples (min, quartiles, max)")
+    )
+
+
 def _box_html(values: pd.DataFrame) -> Callable[[Path], None]:
     import altair as alt
 
     def write(path: Path) -> None:
         with alt.data_transformers.disable_max_rows():
-            chart = (
-                alt.Chart(values)
-                .mark_boxplot(extent="min-max")
-                .encode(y=alt.Y("value:Q", title=None, scale=alt.Scale(zero=False)))
-                .properties(width=120, height=220)
-                .facet(facet=alt.Facet("kpi:N", title=None), columns=4)
-                .resolve_scale(y="independent")
-                .properties(title="Each KPI over the sweep's samples (min, quartiles, max)")
-            )
-            chart.save(str(path), format="html")
+            _box_chart(values).save(str(path), format="html")
 
     return write
 
@@ -98,7 +117,7 @@ def _box_png(values: pd.DataFrame) -> Callable[[Path], None]:
     return write
 
 
-def _tornado_html(bars: pd.DataFrame) -> Callable[[Path], None]:
+def _tornado_chart(bars: pd.DataFrame) -> Any:
     import altair as alt
 
     data = bars.melt(
@@ -108,29 +127,33 @@ def _tornado_html(bars: pd.DataFrame) -> Callable[[Path], None]:
         value_name="kpi_value",
     )
     data["end"] = data["end"].map({"kpi_at_low": "input low", "kpi_at_high": "input high"})
+    charts = []
+    for kpi in dict.fromkeys(data["kpi"]):
+        part = data[data["kpi"] == kpi]
+        order = list(dict.fromkeys(part["input"]))
+        charts.append(
+            alt.Chart(part)
+            .mark_bar()
+            .encode(
+                y=alt.Y("input:N", sort=order, title=None),
+                x=alt.X("kpi_value:Q", title=kpi, scale=alt.Scale(zero=False)),
+                x2="centre:Q",
+                color=alt.Color("end:N", title="KPI when the input is"),
+                tooltip=["input", "end", "low", "high", "kpi_value"],
+            )
+            .properties(width=420, height=max(60, 18 * len(order)), title=kpi)
+        )
+    return alt.vconcat(*charts).properties(
+        title="Sensitivity: each KPI at the low and the high end of each input"
+    )
+
+
+def _tornado_html(bars: pd.DataFrame) -> Callable[[Path], None]:
+    import altair as alt
 
     def write(path: Path) -> None:
-        charts = []
         with alt.data_transformers.disable_max_rows():
-            for kpi in dict.fromkeys(data["kpi"]):
-                part = data[data["kpi"] == kpi]
-                order = list(dict.fromkeys(part["input"]))
-                charts.append(
-                    alt.Chart(part)
-                    .mark_bar()
-                    .encode(
-                        y=alt.Y("input:N", sort=order, title=None),
-                        x=alt.X("kpi_value:Q", title=kpi, scale=alt.Scale(zero=False)),
-                        x2="centre:Q",
-                        color=alt.Color("end:N", title="KPI when the input is"),
-                        tooltip=["input", "end", "low", "high", "kpi_value"],
-                    )
-                    .properties(width=420, height=max(60, 18 * len(order)), title=kpi)
-                )
-            chart = alt.vconcat(*charts).properties(
-                title="Sensitivity: each KPI at the low and the high end of each input"
-            )
-            chart.save(str(path), format="html")
+            _tornado_chart(bars).save(str(path), format="html")
 
     return write
 

@@ -2,12 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from optimizer.io.format import format_number
@@ -26,19 +23,15 @@ def history_page() -> None:
 
 
 @pytest.fixture
-def stored(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[list[tuple[int, ModelRun]]]:
-    """Two toy runs (fuel 1 and 1.5) in a store of their own, which the app opens."""
-    url = f"sqlite:///{tmp_path / 'history.sqlite'}"
-    monkeypatch.setenv("COOP_OPTIMIZER_STORE", url)
+def stored(app_store: str) -> list[tuple[int, ModelRun]]:
+    """Two toy runs (fuel 1 and 1.5) in the test's own store, which the app opens."""
     base = load_scenario(LIECHTENSTEIN)
     dearer = apply_overrides(base, {"set": {"parameters.fuel_price_factor": 1.5}}, source="t")
-    store = open_store(url)
+    store = open_store(app_store)
     runs = [toy_model(base), toy_model(dearer)]
     ids = [store.record(run, scenario) for run, scenario in zip(runs, (base, dearer), strict=True)]
     store.close()
-    st.cache_resource.clear()  # the app's store is opened once per process
-    yield list(zip(ids, runs, strict=True))
-    st.cache_resource.clear()
+    return list(zip(ids, runs, strict=True))
 
 
 def test_history_lists_reopens_and_compares(stored: list[tuple[int, ModelRun]]) -> None:
@@ -73,14 +66,7 @@ def test_history_filters_by_model_and_date_and_says_when_nothing_matches(
     assert "No stored run matches" in at.info[0].value
 
 
-def test_history_with_an_empty_store_says_so(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    monkeypatch.setenv("COOP_OPTIMIZER_STORE", f"sqlite:///{tmp_path / 'empty.sqlite'}")
-    st.cache_resource.clear()
-    try:
-        at = AppTest.from_function(history_page, default_timeout=TIMEOUT).run()
-        no_errors(at)
-        assert "No run is recorded yet" in at.info[0].value
-    finally:
-        st.cache_resource.clear()
+def test_history_with_an_empty_store_says_so(app_store: str) -> None:
+    at = AppTest.from_function(history_page, default_timeout=TIMEOUT).run()
+    no_errors(at)
+    assert "No run is recorded yet" in at.info[0].value
