@@ -15,6 +15,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 import streamlit as st
 
 from optimizer.app.leaflet import folium_map
@@ -39,6 +40,7 @@ __all__ = [
     "SHARED",
     "SKIPPED",
     "cooperative_colours",
+    "drawn_coords",
     "line_palette",
     "map_features",
     "picked_road",
@@ -58,39 +60,60 @@ _MAJOR = {
     "unclassified": 0.8,
     "track": 0.5,
 }
+_DRAWN_TOLERANCE_DEG = 2e-5
 _LEGEND = {"labelLimit": 260, "symbolLimit": 60, "titleLimit": 260}
 _LEGEND_ROW_PX = 30  # the height of one legend entry as Streamlit's theme draws it
 
 
+def drawn_coords(coords: Any) -> list[list[float]]:
+    """A line's ``(lon, lat)`` points as a map draws them: without the points that move it
+    by less than about 2 m, to 5 decimals (about 1 m). The map's data shrinks several times
+    over (it is sent to the browser on every run); the line looks the same at any zoom."""
+    array = np.asarray(coords, dtype=float).reshape(-1, 2)
+    if len(array) > 2:
+        simple = shapely.simplify(shapely.linestrings(array), _DRAWN_TOLERANCE_DEG)
+        array = shapely.get_coordinates(simple)
+    return np.round(array, 5).tolist()
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
 def road_features(key: str, _network: Any) -> list[dict[str, Any]]:
-    """The network's major roads as GeoJSON lines (closed ones marked), for a background."""
+    """The network's major roads as GeoJSON, one feature per OSM way (its open parts and its
+    closed parts apart), for a background; a click on one names the way."""
     network = _network
     if network is None:
         return []
     edges = network.edges()
     keep = np.array(edges["highway"].isin(list(_MAJOR)), dtype=bool)
-    # one feature per undirected edge: skip the reverse of a two-way road
+    # one line per undirected edge: skip the reverse of a two-way road
     u, v = edges["u"].to_numpy(), edges["v"].to_numpy()
     pair = pd.Series(list(zip(np.minimum(u, v), np.maximum(u, v), edges["way_id"], strict=True)))
     keep &= ~pair.duplicated().to_numpy()
-    features = []
+    parts: dict[tuple[int, bool], list[list[list[float]]]] = {}
+    first: dict[tuple[int, bool], int] = {}
     for e in np.flatnonzero(keep).tolist():
         segs = network.edge_segs[network.edge_ptr[e] : network.edge_ptr[e + 1]]
         raw = np.concatenate([network.seg_u[segs[:1]], network.seg_v[segs]])
-        coords = np.column_stack([network.lon[raw], network.lat[raw]]).round(5)
-        row = edges.iloc[e]
+        which = (int(edges["way_id"].iat[e]), not bool(edges["open"].iat[e]))
+        parts.setdefault(which, []).append(
+            drawn_coords(np.column_stack([network.lon[raw], network.lat[raw]]))
+        )
+        first.setdefault(which, e)
+    features = []
+    for (way, closed), lines in parts.items():
+        row = edges.iloc[first[(way, closed)]]
         ref = str(row["ref"] or "").split(";")[0].strip()
         properties = {
             "layer": "roads",
             "name": str(row["name"] or row["ref"] or row["highway"]),
             "highway": str(row["highway"]),
-            "closed": not bool(row["open"]),
+            "closed": closed,
         }
-        feature = line(coords.tolist(), properties)
+        feature = line([], properties)
+        feature["geometry"] = {"type": "MultiLineString", "coordinates": lines}
         # what a click on the road hands back: the name or number to close it by, its way
         feature["closure"] = ref or str(row["name"] or "")
-        feature["way"] = int(row["way_id"])
+        feature["way"] = way
         features.append(feature)
     return features
 
@@ -131,7 +154,7 @@ def map_features(
                 }
                 coords = geometry["coordinates"]
                 parts = [coords] if geometry["type"] == "LineString" else coords
-                lines += [line(part, properties) for part in parts]
+                lines += [line(drawn_coords(part), properties) for part in parts]
             elif geometry.get("type") == "Point":
                 lon, lat = geometry["coordinates"][:2]
                 role = str(extra.get("role") or _singular(layer))

@@ -1,9 +1,11 @@
 """The app's state and caches: which scenario is the base, the what-ifs, cached runs.
 
 Loaded scenarios and road networks are heavy, shared, read-only objects:
-``st.cache_resource``. Model runs are results: ``st.cache_data``, keyed by a hash of the
-scenario's JSON (a Scenario is passed as the unhashed ``_scenario``); each run is recorded
-once in the run store (:mod:`optimizer.store`) as it is made. Nothing here holds
+``st.cache_resource``. Model runs are results: ``st.cache_data``, keyed by a hash of what
+the model reads of the scenario (:func:`optimizer.pipeline.inputs.input_digest`; a Scenario
+is passed as the unhashed ``_scenario``), so a what-if a model never reads reuses its run;
+each run is recorded once in the run store (:mod:`optimizer.store`) on a thread of its own,
+behind the figures. Nothing here holds
 model logic: it calls :func:`optimizer.pipeline.run_model` and
 :mod:`optimizer.scenario.variants`.
 """
@@ -12,6 +14,8 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
@@ -21,6 +25,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from optimizer.errors import InputError
 from optimizer.io.upload import shown_path
+from optimizer.pipeline.inputs import input_digest
 from optimizer.pipeline.registry import MODELS, run_model
 from optimizer.pipeline.run import ModelRun
 from optimizer.pipeline.travel import road_network
@@ -29,6 +34,8 @@ from optimizer.scenario.load import load_scenario
 from optimizer.scenario.scenario import Scenario
 from optimizer.scenario.variants import apply_overrides
 from optimizer.store import RunStore, open_store
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "DEFAULT_SCENARIO",
@@ -43,7 +50,10 @@ __all__ = [
     "current_base",
     "current_variant",
     "load_bundled",
-    "record_run",
+    "record_later",
+    "records_done",
+    "roads_key",
+    "run_key",
     "run_store",
     "scenario_key",
     "set_base",
@@ -103,6 +113,12 @@ def network_key(scenario: Scenario) -> str:
     return scenario.network.model_dump_json()
 
 
+def roads_key(scenario: Scenario) -> str:
+    """What the roads drawn on a map depend on: the road file and the closures (not the
+    season or the speeds, which leave the roads where they are)."""
+    return scenario.network.model_dump_json(include={"file", "closures"})
+
+
 @st.cache_resource(show_spinner=False, max_entries=64)
 def cached_variant(key: str, overrides_json: str, _base: Scenario) -> Scenario:
     """The base with the what-if overrides applied."""
@@ -111,11 +127,47 @@ def cached_variant(key: str, overrides_json: str, _base: Scenario) -> Scenario:
 
 @st.cache_data(show_spinner=False, max_entries=64)
 def cached_run(key: str, model: str, _scenario: Scenario) -> ModelRun:
-    """One model's run on one scenario, recorded in the run store (the raw solver result is
-    dropped after recording: not shown)."""
-    run = run_model(_scenario, model)
-    record_run(run, _scenario)
-    return replace(run, result=None)
+    """One model's run on one scenario, recorded in the run store behind the figures (on a
+    thread of its own: :func:`record_later`); the raw solver result is not kept.
+
+    ``key`` is the scenario's :func:`~optimizer.pipeline.inputs.input_digest` for ``model``:
+    a what-if on what the model never reads reuses its run.
+    """
+    run = replace(run_model(_scenario, model), result=None)
+    record_later(run, _scenario)
+    return run
+
+
+def run_key(scenario: Scenario, model: str) -> str:
+    """The key of ``model``'s cached run on ``scenario``: a digest of what it reads."""
+    return input_digest(scenario, model)
+
+
+@st.cache_resource(show_spinner=False)
+def _recorder() -> ThreadPoolExecutor:
+    """One thread that records the app's runs in the store, in the order they are made."""
+    return ThreadPoolExecutor(max_workers=1, thread_name_prefix="record-runs")
+
+
+def record_later(run: ModelRun, scenario: Scenario) -> Future[int | None] | None:
+    """Record a run in the store on the recording thread (the figures need not wait)."""
+    store = run_store()
+    if store is None:
+        return None
+    return _recorder().submit(_record, store, run, scenario)
+
+
+def records_done(timeout: float = 60.0) -> None:
+    """Wait until every run handed to :func:`record_later` so far is in the store."""
+    _recorder().submit(lambda: None).result(timeout=timeout)
+
+
+def _record(store: RunStore, run: ModelRun, scenario: Scenario) -> int | None:
+    try:
+        return store.record(run, scenario, label="app")
+    except (InputError, SQLAlchemyError) as error:  # no page to show it on: the server log
+        _log.warning("a run of %s was not recorded: %s", run.model, error)
+        return None
 
 
 @st.cache_resource(show_spinner=False)
@@ -126,22 +178,6 @@ def run_store() -> RunStore | None:
         return open_store()
     except InputError as error:
         st.toast(f"Runs are not recorded: {error.first_line}")
-        return None
-
-
-def record_run(run: ModelRun, scenario: Scenario) -> int | None:
-    """Record a run of the app in the run store; its id, or None when nothing was stored.
-
-    A later History page reads it back with ``run_store().get(id)`` and
-    ``run_store().scenario(id)``.
-    """
-    store = run_store()
-    if store is None:
-        return None
-    try:
-        return store.record(run, scenario, label="app")
-    except (InputError, SQLAlchemyError) as error:
-        st.toast(f"This run was not recorded: {error}")
         return None
 
 

@@ -25,7 +25,8 @@ from optimizer.app.state import (
     current_base,
     current_variant,
     network_key,
-    scenario_key,
+    roads_key,
+    run_key,
     show_input_error,
 )
 from optimizer.errors import InputError
@@ -297,9 +298,8 @@ def roads_for(scenario: Scenario) -> list[dict[str, Any]]:
     """The map background of a scenario (empty without a road file)."""
     if scenario.network.file is None:
         return []
-    key = network_key(scenario)
-    network = cached_network(key, scenario)
-    return road_features(key, network)
+    network = cached_network(network_key(scenario), scenario)
+    return road_features(roads_key(scenario), network)
 
 
 def _downloads(run: ModelRun, label: str, base: ModelRun | None, *, key: str) -> None:
@@ -358,7 +358,7 @@ def solve(model: str, scenario: Scenario, what: str) -> ModelRun | None:
     """A cached run with a spinner; bad input becomes a message, None."""
     try:
         with st.spinner(f"Solving {what} ..."):
-            return cached_run(scenario_key(scenario), model, scenario)
+            return cached_run(run_key(scenario, model), model, scenario)
     except InputError as exc:
         show_input_error(exc, title=f"{what} cannot be solved")
     except Exception as exc:  # the app shows a message, never a traceback

@@ -11,6 +11,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
+import numpy as np
+
 __all__ = ["OSM_ATTRIBUTION", "collection", "line", "plain", "point"]
 
 OSM_ATTRIBUTION = "© OpenStreetMap contributors (ODbL 1.0)"
@@ -38,7 +40,8 @@ def line(
     coordinates: Iterable[Sequence[float]], properties: Mapping[str, Any] | None = None
 ) -> dict[str, Any]:
     """A LineString feature through ``coordinates`` (``(lon, lat)`` pairs) with ``properties``."""
-    coords = [[round(float(x), _DIGITS), round(float(y), _DIGITS)] for x, y in coordinates]
+    array = np.asarray(list(coordinates) if not hasattr(coordinates, "__array__") else coordinates)
+    coords = np.round(array.astype(float).reshape(-1, 2), _DIGITS).tolist()  # one call, not a loop
     return _feature({"type": "LineString", "coordinates": coords}, properties)
 
 

@@ -12,6 +12,7 @@ from optimizer.app.map import (
     SHARED,
     SKIPPED,
     cooperative_colours,
+    drawn_coords,
     line_palette,
     map_features,
     picked_road,
@@ -152,3 +153,11 @@ def test_an_added_buyer_and_its_price_join_the_scenario(scenario: Scenario) -> N
     price = next(p for p in variant.buyer_prices if p.buyer == "B99")
     assert (price.product, price.price, price.max_intake) == (product, 0.6, 1000.0)
     assert changes == [f"new buyer New dairy (B99) paying 0.6 for {product}"]
+
+
+def test_drawn_lines_keep_their_shape_with_fewer_points() -> None:
+    straight = [[13.0 + i * 1e-4, 53.0 + i * 1e-4] for i in range(50)]  # 50 points in a line
+    bend = [[13.0, 53.0], [13.001, 53.0], [13.001, 53.001]]
+    assert drawn_coords(straight) == [[13.0, 53.0], [13.0049, 53.0049]]  # the ends only
+    assert drawn_coords(bend) == bend  # a corner stays
+    assert drawn_coords([[13.123456789, 53.987654321]]) == [[13.12346, 53.98765]]

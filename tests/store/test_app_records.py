@@ -8,6 +8,7 @@ import pytest
 import streamlit as st
 from streamlit.testing.v1 import AppTest
 
+from optimizer.app.state import records_done
 from optimizer.pipeline.registry import MODELS
 from optimizer.scenario.load import load_scenario
 from optimizer.store import open_store
@@ -28,6 +29,7 @@ def test_the_app_records_its_runs(monkeypatch: pytest.MonkeyPatch, tmp_path: Pat
         no_errors(at)
         at.run()  # shown again from the cache: not recorded twice
         no_errors(at)
+        records_done()  # the runs are recorded behind the figures
     finally:
         st.cache_resource.clear()
         st.cache_data.clear()
