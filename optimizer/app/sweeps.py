@@ -216,10 +216,11 @@ def render_sweeps_page() -> None:
     job = jobs().get(int(st.session_state.get(_JOB, 0)))
     if job is None or not job.running:
         _setup_form(label, base)
-    if job is not None:
-        _watch(job.number)
-        if not job.running:
-            show_results(job, base)
+    if job is not None and job.running:
+        _progress(job.number)
+    elif job is not None:
+        _outcome(job)
+        show_results(job, base)
 
 
 def _setup_form(label: str, base: Scenario) -> None:
@@ -291,25 +292,28 @@ def _network(base: Scenario) -> Any:
 
 
 @st.fragment(run_every=1.0)
-def _watch(number: int) -> None:
-    """The job's progress, redrawn every second while it runs."""
+def _progress(number: int) -> None:
+    """The running job's progress, redrawn every second; the whole page once it is over."""
     job = jobs().get(number)
-    if job is None:
+    if job is None or not job.running:
+        st.rerun()  # the whole page: the outcome and the results
         return
-    seconds = (job.ended or time.monotonic()) - job.started
+    seconds = time.monotonic() - job.started
     what = f"Sweep of {job.model} on {job.scenario}: {job.done} of {job.total} samples"
-    if job.running:
-        st.progress(job.done / max(job.total, 1), text=f"{what} ({seconds:.0f} s)")
-        if job.state == "robust plan":
-            st.info("All samples are done; choosing the hubs to open for all of them ...")
-        if st.button("Stop the sweep", key=f"sw-stop-{number}"):
-            job.stop.set()
-        st.session_state[f"sw-seen-{number}"] = False
-        return
-    if not st.session_state.get(f"sw-seen-{number}", True):
-        st.session_state[f"sw-seen-{number}"] = True
-        st.rerun()  # the whole page: the results below
-    text = f"{what}, {job.state} after {seconds:.0f} s"
+    st.progress(job.done / max(job.total, 1), text=f"{what} ({seconds:.0f} s)")
+    if job.state == "robust plan":
+        st.info("All samples are done; choosing the hubs to open for all of them ...")
+    if st.button("Stop the sweep", key=f"sw-stop-{number}"):
+        job.stop.set()
+
+
+def _outcome(job: SweepJob) -> None:
+    """How the sweep ended."""
+    seconds = (job.ended or time.monotonic()) - job.started
+    text = (
+        f"Sweep of {job.model} on {job.scenario}: {len(job.results)} of {job.total} samples, "
+        f"{job.state} after {seconds:.0f} s"
+    )
     if job.sweep_id is not None:
         text += f" (sweep {job.sweep_id} in the run store)"
     if job.state == "failed":
