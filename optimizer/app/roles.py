@@ -53,7 +53,7 @@ def pick_member(ids: Iterable[str], names: Mapping[str, str], *, key: str) -> st
 def bill_sentence(row: Mapping[Any, Any], name: str, currency: str) -> str:
     """One member's bill in words, from a row of the procurement run's ``split`` table."""
     bill = format_number(row["bill"], currency)
-    alone = format_number(row["standalone_cost"], currency)
+    alone = format_number(row["alone"], currency)
     saved = format_number(row["savings"], currency)
     percent = format_number(row["savings_pct"], "%")
     verb = "saves" if float(row["savings"]) >= 0 else "pays more by"

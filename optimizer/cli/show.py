@@ -25,13 +25,19 @@ _SHOWN: dict[str, tuple[tuple[str, str], ...]] = {
         ("corridors", "Corridors: whole trucks per period"),
         ("cost_by_echelon", "Value and cost by echelon"),
         ("sharing", "Value of sharing: each cooperative alone and its share together"),
-        ("sharing_stability", "Is the split stable?"),
+        (
+            "sharing_stability",
+            "Is the split stable? (stable: no group of cooperatives would pay less on its own)",
+        ),
     ),
     "procurement": (
         ("orders", "Orders: supplier, product, quantity, bracket reached"),
         ("trucks", "Truckloads"),
         ("split", "Each member's bill and savings"),
-        ("stability", "Is the split stable?"),
+        (
+            "stability",
+            "Is the split stable? (stable: no group of members would pay less ordering alone)",
+        ),
         ("equity", "Equity of the split"),
         ("equity_by_tag", "Tagged groups: share of volume and of savings"),
     ),

@@ -140,19 +140,19 @@ def _bills(
     level: str,
 ) -> pd.DataFrame:
     """Each member's bill and savings: its own share, or its cooperative's passed down."""
-    members = result.members.copy()
+    members = result.members.rename(columns={"standalone_cost": "alone"})
     coop_of = {m.id: m.cooperative for m in scenario.members}
     members.insert(1, "cooperative", [coop_of[m] for m in members["member"]])
     if level == "cooperative":
         shares = dict(zip(sharing.split.players, sharing.split.shares, strict=True))
         members["bill"] = pass_down(
-            shares, list(members["cooperative"]), members["standalone_cost"].to_numpy(float)
+            shares, list(members["cooperative"]), members["alone"].to_numpy(float)
         )
     else:
         members["bill"] = sharing.split.shares
-    members["savings"] = members["standalone_cost"] - members["bill"]
-    members["savings_pct"] = 100 * members["savings"] / members["standalone_cost"]
-    columns = ["member", "cooperative", "drop_point", "standalone_cost", "bill", "savings"]
+    members["savings"] = members["alone"] - members["bill"]
+    members["savings_pct"] = 100 * members["savings"] / members["alone"]
+    columns = ["member", "cooperative", "drop_point", "alone", "bill", "savings"]
     if isinstance(sharing, MemberCore):  # how far stability moved each proportional bill
         members["moved_from_proportional"] = sharing.moved
         columns.append("moved_from_proportional")
@@ -175,7 +175,7 @@ def _equity(
     tags_of = {m.id: list(m.tags) for m in scenario.members}
     return equity_figures(
         bills["savings"].to_numpy(float),
-        bills["standalone_cost"].to_numpy(float),
+        bills["alone"].to_numpy(float),
         [float(volume.get(m, 0.0)) for m in bills["member"]],
         [tags_of[m] for m in bills["member"]],
         currency=currency,
@@ -211,6 +211,7 @@ def _stability(sharing: SharingResult | MemberCore, level: str) -> pd.DataFrame:
                 "gaining_group": ", ".join(core.coalition),
                 "gain": core.gain,
                 "proven": core.proven,
+                "meaning": STABLE_MEANS,
             }
         ]
     )
@@ -219,7 +220,7 @@ def _stability(sharing: SharingResult | MemberCore, level: str) -> pd.DataFrame:
 def _kpis(
     result: ProcurementResult, check: Check, bills: pd.DataFrame, currency: str
 ) -> tuple[Kpi, ...]:
-    alone = float(bills["standalone_cost"].sum())
+    alone = float(bills["alone"].sum())
     trucks = result.trucks
     return (
         Kpi("pooled cost", result.pooled_cost, currency, False),

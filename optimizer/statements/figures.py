@@ -272,7 +272,7 @@ def _members(tables: dict, scenario: Scenario, places: dict) -> tuple[MemberFigu
                 cooperative=scenario.cooperative(member.cooperative).name,
                 drop_point=drop.name if drop is not None else str(row.drop_point),
                 purchases=tuple(bought.get(member.id, ())),
-                standalone_cost=float(row.standalone_cost),
+                standalone_cost=float(row.alone),
                 bill=float(row.bill),
                 savings=float(row.savings),
                 savings_pct=float(row.savings_pct),
@@ -369,7 +369,7 @@ def _assembly(run: object, tables: dict, scenario: Scenario) -> AssemblyFigures:
         CooperativeFigures(
             name=names.get(str(coop), str(coop)),
             members=len(frame),
-            standalone_cost=float(frame["standalone_cost"].sum()),
+            standalone_cost=float(frame["alone"].sum()),
             bill=float(frame["bill"].sum()),
             savings=float(frame["savings"].sum()),
         )

@@ -17,13 +17,13 @@ SMALL = "scenarios/liechtenstein"
 
 
 def test_a_bill_in_words() -> None:
-    row = {"bill": 900.0, "standalone_cost": 1000.0, "savings": 100.0, "savings_pct": 10.0}
+    row = {"bill": 900.0, "alone": 1000.0, "savings": 100.0, "savings_pct": 10.0}
     text = bill_sentence(row, "Hof Anna (M1)", "EUR")
     assert text == (
         "**Hof Anna (M1)** pays **900.00 EUR** in the pooled order against **1,000.00 EUR** "
         "buying alone: the member saves **100.00 EUR** (10 %)."
     )
-    dearer = {"bill": 1100.0, "standalone_cost": 1000.0, "savings": -100.0, "savings_pct": -10.0}
+    dearer = {"bill": 1100.0, "alone": 1000.0, "savings": -100.0, "savings_pct": -10.0}
     assert "the member pays more by **100.00 EUR** (10 %)" in bill_sentence(dearer, "A", "EUR")
 
 

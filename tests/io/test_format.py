@@ -55,6 +55,7 @@ def test_format_cell_reads_clock_columns_as_times_and_numbers_by_the_one_formatt
         ("savings_pct", "savings (%)", 13.384, "13.38"),
         ("bill", "bill (EUR)", 1234.5, "1,234.50"),  # money with two decimals
         ("standalone_cost", "standalone cost (EUR)", 3000.0, "3,000.00"),
+        ("alone", "alone (EUR)", 3000.0, "3,000.00"),  # the bills' cost of buying alone
         ("net_per_unit", "net per unit (EUR/unit)", 0.31512, "0.3151"),
         ("price", "price (EUR/unit)", 0.5, "0.50"),
         ("quantity", "quantity (units)", 4000.0, "4,000"),

@@ -80,7 +80,7 @@ def test_each_member_page_holds_the_runs_figures(
             member.name,
             tiny.cooperative(member.cooperative).name,
             hubs[row.drop_point],
-            money(row.standalone_cost, currency, code),
+            money(row.alone, currency, code),
             money(row.bill, currency, code),
             money(row.savings, currency, code),
             flat(format_date(DAY, format="long", locale=LOCALES[code])),
@@ -162,7 +162,7 @@ def test_the_assembly_summary_holds_the_runs_key_figures(
         expected += [
             tiny.cooperative(str(coop)).name,
             money(frame["bill"].sum(), currency, code),
-            money(frame["standalone_cost"].sum(), currency, code),
+            money(frame["alone"].sum(), currency, code),
             money(frame["savings"].sum(), currency, code),
         ]
     for r in tiny_run.tables["equity_by_tag"].itertuples(index=False):

@@ -17,7 +17,7 @@ def test_members_figures_are_the_runs_split(tiny: Scenario, tiny_run: Any) -> No
     assert [m.member_id for m in figures.members] == list(split["member"])
     for m, row in zip(figures.members, split.itertuples(index=False), strict=True):
         assert (m.standalone_cost, m.bill, m.savings, m.savings_pct) == (
-            row.standalone_cost, row.bill, row.savings, row.savings_pct,
+            row.alone, row.bill, row.savings, row.savings_pct,
         )  # fmt: skip
         assert m.name == tiny.member(m.member_id).name  # names, not ids
         assert m.cooperative == tiny.cooperative(row.cooperative).name

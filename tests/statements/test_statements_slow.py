@@ -27,7 +27,7 @@ def test_every_member_of_a_bundled_scenario_gets_one_page(tmp_path: Path) -> Non
     currency = scenario.parameters.currency
     for page, row in zip(pages, split.itertuples(index=False), strict=True):
         assert scenario.member(row.member).name in page
-        for value in (row.bill, row.standalone_cost, row.savings):
+        for value in (row.bill, row.alone, row.savings):
             assert money(value, currency, "es") in page, (row.member, page)
     sheets = list((out / "suppliers").glob("*.pdf"))
     assert sheets and all(len(pdf_text(sheet)) == 1 for sheet in sheets)
