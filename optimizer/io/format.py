@@ -167,8 +167,7 @@ _MEMBER_COUNTS = re.compile(r"^within_\d+_min$")
 _SUFFIX_UNITS = {"_km": "km", "_kg": "kg", "_m": "m", "_min": "min", "_s": "s", "_t": "t"}
 _PER_UNIT = re.compile(r"(price|per_unit|handling_fee)")
 _MONEY = re.compile(
-    r"(cost|bill|savings|income|revenue|gain|value|amount|penalty|^share$|^alone$|fixed_cost|"
-    r"net_value|cost_of_limits)"
+    r"(cost|bill|savings|income|revenue|gain|amount|penalty|^share$|^alone$|net_value)"
 )
 _QUANTITY = re.compile(
     r"^(quantity|demand|pooled|local|supply|planned_quantity|threshold|min_order|capacity|"

@@ -62,6 +62,8 @@ def test_format_cell_reads_clock_columns_as_times_and_numbers_by_the_one_formatt
         ("within_30_min", "within 30 min (members)", 12, "12"),
         ("load_kg", "load (kg)", 1500.0, "1,500"),
         ("stops", "stops", 3, "3"),
+        ("value", "value", 0.36, "0.36"),  # a column of mixed units (its unit beside it)
+        ("net_value_alone", "net value alone (EUR)", 12.0, "12.00"),
         # named for people already: kept, and money still has two decimals
         ("mean savings (EUR)", "mean savings (EUR)", 2.5, "2.50"),
     ],
