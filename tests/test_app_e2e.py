@@ -475,7 +475,8 @@ def whatif_latency(page: Any, change: Any, shown: str) -> float:
     names the change (the new run is under way or done) and the run is over."""
     started = time.monotonic()
     change()
-    page.locator('[data-testid="stSidebar"]').get_by_text(shown).first.wait_for(
+    # the list of changes against the base (a control's own label may hold the same words)
+    page.locator('[data-testid="stSidebar"] li').filter(has_text=shown).first.wait_for(
         timeout=SOLVE_TIMEOUT_MS
     )
     idle(page)
