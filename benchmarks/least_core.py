@@ -41,6 +41,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("scenario", nargs="?", default=str(ROOT / "scenarios" / "mecklenburg"))
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--max-iterations", type=int, default=500)
+    parser.add_argument("--tolerance", type=float, default=1e-5, help="relative, on epsilon")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     scenario = load_scenario(args.scenario)
@@ -57,9 +58,11 @@ def main(argv: list[str] | None = None) -> int:
         plan_cost=plan.pooled_cost,
         plan_proven=plan.status.value == "optimal",
         standalone=plan.members["standalone_cost"].to_numpy(float),
+        plan=plan,
         time_limit=args.time_limit,
         gap=1e-7,
         max_iterations=args.max_iterations,
+        tolerance=args.tolerance,
     )
     done = time.perf_counter()
     moved = np.abs(found.moved)
@@ -69,6 +72,8 @@ def main(argv: list[str] | None = None) -> int:
     print(f"plan and standalone costs: {planned - loaded:.1f} s ({plan.status.value})")
     print(f"least core: {done - planned:.1f} s (target <= 30 s)")
     print(f"rounds: {found.split.iterations}, separation MILPs: {found.separations}")
+    spent = ", ".join(f"{k} {v:.1f}" for k, v in found.spent.items())
+    print(f"time by step: {spent}")
     print(f"epsilon: {found.epsilon:,.2f} {c}")
     print(f"stable: {found.core.stable and found.converged}, proven: {found.proven}")
     print(f"empty core: {found.empty_core}, converged: {found.converged}")

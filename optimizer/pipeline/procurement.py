@@ -69,6 +69,7 @@ def run_procurement(
             plan_cost=result.pooled_cost,
             plan_proven=result.status is Status.OPTIMAL,
             standalone=result.members["standalone_cost"].to_numpy(float),
+            plan=result,
             time_limit=params.time_limit_s,
             gap=gap,
         )

@@ -22,11 +22,11 @@ import numpy as np
 import pulp
 
 from optimizer.models.procurement.data import ProcurementData
-from optimizer.models.procurement.model import build_model
+from optimizer.models.procurement.model import BuiltModel, build_model
 from optimizer.results import Status
 from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S, solve_milp
 
-__all__ = ["BlockingCoalition", "find_blocking_coalition"]
+__all__ = ["BlockingCoalition", "core_check_model", "find_blocking_coalition"]
 
 
 @dataclass(frozen=True)
@@ -58,20 +58,7 @@ def find_blocking_coalition(
     proper
         Leave out the empty and the grand coalition (as the least core needs).
     """
-    player = np.arange(data.n_members) if players is None else np.asarray(players, np.int64)
-    shares = np.asarray(shares, float)
-    if len(player) and int(player.max()) + 1 != len(shares):
-        raise ValueError(f"{len(shares)} shares for {int(player.max()) + 1} players")
-    built = build_model(data, players=player, shares=shares, name="core_check")
-    total = float(shares.sum())
-    problem = built.problem
-    offset = problem.add_variable("share_total", lowBound=1, upBound=1)
-    objective = built.problem.objective
-    objective.addterm(offset, total)
-    built.problem.setObjective(objective)
-    if proper and len(built.switch) > 1:
-        built.problem += pulp.lpSum(built.switch) <= len(built.switch) - 1, "not_everyone"
-        built.problem += pulp.lpSum(built.switch) >= 1, "not_nobody"
+    built, total = core_check_model(data, shares, players=players, proper=proper)
     report = solve_milp(built.problem, time_limit=time_limit, gap=gap)
     if not report.status.has_solution:
         return BlockingCoalition(report.status, (), math.nan, math.inf, report.runtime_s)
@@ -80,3 +67,27 @@ def find_blocking_coalition(
     return BlockingCoalition(
         report.status, chosen, total - report.objective, total - bound, report.runtime_s
     )
+
+
+def core_check_model(
+    data: ProcurementData,
+    shares: np.ndarray,
+    *,
+    players: np.ndarray | None = None,
+    proper: bool = False,
+) -> tuple[BuiltModel, float]:
+    """The core-check MILP for ``shares`` (unsolved) and the constant ``sum_g sigma[g]``."""
+    player = np.arange(data.n_members) if players is None else np.asarray(players, np.int64)
+    shares = np.asarray(shares, float)
+    if len(player) and int(player.max()) + 1 != len(shares):
+        raise ValueError(f"{len(shares)} shares for {int(player.max()) + 1} players")
+    built = build_model(data, players=player, shares=shares, name="core_check")
+    total = float(shares.sum())
+    offset = built.problem.add_variable("share_total", lowBound=1, upBound=1)
+    objective = built.problem.objective
+    objective.addterm(offset, total)
+    built.problem.setObjective(objective)
+    if proper and len(built.switch) > 1:
+        built.problem += pulp.lpSum(built.switch) <= len(built.switch) - 1, "not_everyone"
+        built.problem += pulp.lpSum(built.switch) >= 1, "not_nobody"
+    return built, total

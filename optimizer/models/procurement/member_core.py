@@ -1,23 +1,26 @@
 r"""A member-level least-core split of the pooled bill, with an independent check.
 
 Every member is a player. The split is found by constraint generation
-(:func:`optimizer.models.sharing.least_core_split`): an LP over the members' payments
-``x`` (they add up to the cost ``C(N)`` of the plan shown) minimises ``eps`` subject to
-``x(S) <= C(S) + eps`` for the coalitions ``S`` found so far; the separation step is the
-core-check MILP (:func:`~optimizer.models.procurement.core.find_blocking_coalition`, one
-switch per member), which returns the coalition that gains most under the current payments;
-its cost ``C(S)`` is then solved on its own and the row added, until no coalition gains more
-than ``eps``. Among the least-core splits the one closest to the proportional split (bills in
-proportion to what each member would pay alone) is taken, closeness measured as the sum of
-squared differences of the bills in money (Euclidean distance), so the split reads
-"proportional bills, moved only as far as stability needs".
+(:mod:`optimizer.models.procurement._member_rounds`): an LP over the members' payments ``x``
+(they add up to the cost ``C(N)`` of the plan shown) minimises ``eps`` subject to
+``x(S) <= c(S) + eps`` for the coalitions ``S`` found so far, ``c(S)`` being ``C(S)`` or the
+cost of a plan found for ``S`` (an upper bound, so the LP stays a relaxation). Violated
+coalitions are sought first by a local search over members whose costs come from the plans
+already met (:mod:`optimizer.models.procurement._member_plans`, many per round, in
+milliseconds), then by the core-check MILP (one switch per member, cut off at ``eps + tol``:
+it either returns coalitions gaining more, or proves that none does). Among the least-core
+splits the one closest to the proportional split (bills in proportion to what each member
+would pay alone) is taken, closeness measured as the sum of squared differences of the bills
+in money (Euclidean distance), so the split reads "proportional bills, moved only as far as
+stability needs". The epsilon is proven within ``tol`` (``tolerance`` times the plan's cost).
 
 ``eps <= 0``: the split is stable (in the core). ``eps > 0``: the core is empty, no split is
 stable, and ``eps`` is the least money some group of members still gains by leaving.
 
-The final split is checked from scratch on every run: the most profitable coalition is found
-by a new MILP built without anything from the constraint generation, or, for at most
-:data:`BRUTE_FORCE_LIMIT` members, by trying every coalition.
+The final split is checked from scratch on every run: for at most :data:`BRUTE_FORCE_LIMIT`
+members by trying every coalition, each cost solved anew; otherwise the last core-check MILP,
+built from the data and the final bills alone, bounds every coalition's gain and names the
+coalition gaining most, whose cost is solved anew.
 """
 
 from __future__ import annotations
@@ -25,21 +28,18 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
+from optimizer.models.procurement._member_plans import Patterns
+from optimizer.models.procurement._member_rounds import Separation, least_core_rounds
 from optimizer.models.procurement.core import find_blocking_coalition
 from optimizer.models.procurement.data import ProcurementData
+from optimizer.models.procurement.plan import ProcurementResult
 from optimizer.models.procurement.sharing import SharingResult, procurement_game
-from optimizer.models.sharing import (
-    CoalitionGame,
-    CoreCheck,
-    Split,
-    core_verdict,
-    least_core_split,
-)
+from optimizer.models.sharing import CoalitionGame, CoreCheck, Split, core_verdict
 from optimizer.results import Status
 from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S
 
@@ -73,6 +73,7 @@ class MemberCore:
     separations: int
     verdict: str
     best_gain: float = math.nan  # the check's largest gain by leaving (< 0: all would lose)
+    spent: dict[str, float] = field(default_factory=dict)  # seconds by step of the search
 
     @property
     def empty_core(self) -> bool:
@@ -119,8 +120,10 @@ def member_least_core(
     plan_cost: float,
     plan_proven: bool = True,
     standalone: np.ndarray | None = None,
+    plan: ProcurementResult | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT_S,
     gap: float = DEFAULT_GAP,
+    tolerance: float = 1e-6,
     max_iterations: int = 500,
     brute_force_limit: int = BRUTE_FORCE_LIMIT,
 ) -> MemberCore:
@@ -133,9 +136,14 @@ def member_least_core(
         optimal, otherwise it counts as an upper bound on ``C(N)``).
     standalone
         Each member's cost alone, if already known (else solved here).
+    plan
+        The plan shown (serving every member), if at hand: its pattern seeds the search.
+    tolerance
+        Relative to the plan's cost: the epsilon is proven within this (money).
     max_iterations
         Rounds of constraint generation at most (an unfinished run says so).
     """
+    start = time.perf_counter()
     game = procurement_game(data, time_limit=time_limit, gap=gap)
     game.record(range(game.n), plan_cost, proven=plan_proven)
     if standalone is not None:
@@ -143,36 +151,80 @@ def member_least_core(
             game.record([i], float(cost))
     alone = game.standalone()
     reference = alone * plan_cost / alone.sum() if alone.sum() > 0 else np.full(game.n, 0.0)
-    unproven: list[str] = []
-    calls = [0]
-
-    def oracle(shares: np.ndarray) -> frozenset[int]:
-        calls[0] += 1
-        found = find_blocking_coalition(data, shares, proper=True, time_limit=time_limit, gap=gap)
-        if found.status is not Status.OPTIMAL:
-            unproven.append(found.status.value)
-        return frozenset(found.coalition)
-
-    split = least_core_split(
-        game,
-        oracle=oracle if game.n > 1 else None,
-        reference=reference,
-        max_iterations=max_iterations,
+    tol = tolerance * max(1.0, abs(plan_cost))
+    rounds = None
+    if game.n > 1:
+        patterns = Patterns(data)
+        if plan is not None and len(plan.members_served) == data.n_members:
+            patterns.add_plan(*_plan_arrays(data, plan), np.ones(data.n_members, bool))
+        rounds = least_core_rounds(
+            data,
+            total=plan_cost,
+            alone=alone,
+            reference=reference,
+            patterns=patterns,
+            time_limit=time_limit,
+            gap=gap,
+            tol=tol,
+            max_iterations=max_iterations,
+        )
+    shares = np.array([plan_cost]) if rounds is None else rounds.shares
+    eps = 0.0 if rounds is None else rounds.epsilon
+    split = Split(
+        "least core",
+        game.players,
+        shares,
+        plan_cost,
+        alone,
+        epsilon=eps,
+        iterations=0 if rounds is None else rounds.rounds,
+        runtime_s=time.perf_counter() - start,
+        currency=game.currency,
+        bounds=game.bounds(),
     )
-    check, method, gain = _independent_check(data, game, split, time_limit, gap, brute_force_limit)
-    tol = 1e-6 * max(1.0, abs(split.total))
-    converged = gain <= split.epsilon + 1e-4 * max(1.0, abs(split.total))
-    proven = not unproven and check.proven and not game.bounds()
+    last = None if rounds is None else (rounds.last, rounds.tightest)
+    check, method, gain = _independent_check(
+        data, game, split, last, time_limit, gap, brute_force_limit
+    )
+    bound = gain if rounds is None else max(gain, rounds.last.gain_bound)
+    converged = bound <= eps + tol + 1e-9 * max(1.0, abs(plan_cost))
+    proven = (rounds is None or not rounds.unproven) and check.proven and not game.bounds()
     verdict = _verdict(game, split, check, proven=proven, converged=converged, tol=tol)
+    separations, spent = (0, {}) if rounds is None else (rounds.separations, dict(rounds.spent))
     return MemberCore(
-        split, check, split.epsilon, reference, proven, converged, method, calls[0], verdict, gain
+        split, check, eps, reference, proven, converged, method, separations, verdict, gain, spent
     )
+
+
+def _plan_arrays(data: ProcurementData, plan: ProcurementResult) -> tuple[np.ndarray, np.ndarray]:
+    """Units pooled per member and product, units shipped per supplier, product, drop point."""
+    members = {m: i for i, m in enumerate(data.member_ids)}
+    products = {p: i for i, p in enumerate(data.product_ids)}
+    suppliers = {s: i for i, s in enumerate(data.supplier_ids)}
+    drops = {d: i for i, d in enumerate(data.drop_point_ids)}
+    pooled = np.zeros((data.n_members, data.n_products))
+    buys = plan.purchases
+    np.add.at(
+        pooled,
+        (buys["member"].map(members).to_numpy(int), buys["product"].map(products).to_numpy(int)),
+        buys["pooled"].to_numpy(float),
+    )
+    shipped = np.zeros((data.n_suppliers, data.n_products, data.n_drop_points))
+    sent = plan.shipments
+    where = (
+        sent["supplier"].map(suppliers).to_numpy(int),
+        sent["product"].map(products).to_numpy(int),
+        sent["drop_point"].map(drops).to_numpy(int),
+    )
+    np.add.at(shipped, where, sent["quantity"].to_numpy(float))
+    return pooled, shipped
 
 
 def _independent_check(
     data: ProcurementData,
     game: CoalitionGame,
     split: Split,
+    last: tuple[Separation, frozenset[int]] | None,
     time_limit: float,
     gap: float,
     brute_force_limit: int,
@@ -180,9 +232,10 @@ def _independent_check(
     """The most profitable proper coalition under ``split``, found again from scratch.
 
     Brute force (every coalition's cost solved anew, in a game of its own) up to
-    ``brute_force_limit`` members; otherwise a new core-check MILP. Either way the gain is
-    recomputed from the coalition's own cost. Returns the verdict, how it was made and the
-    gain itself (negative when every coalition would lose by leaving).
+    ``brute_force_limit`` members; otherwise the last core-check MILP of the search, built
+    from the data and the final bills alone (or a new one), names the coalition (or, when no
+    coalition beats the cutoff, the row gaining most), whose cost is solved anew. Returns the
+    verdict, how it was made and the gain itself (negative when every coalition would lose).
     """
     start = time.perf_counter()
     x = split.shares
@@ -192,8 +245,8 @@ def _independent_check(
             game, found=frozenset(), gain=0.0, tol=tol, proven=True, runtime_s=0.0
         )
         return verdict, "trivial", 0.0
+    fresh = procurement_game(data, time_limit=time_limit, gap=gap)
     if game.n <= brute_force_limit:
-        fresh = procurement_game(data, time_limit=time_limit, gap=gap)
         best, gain = frozenset[int](), -math.inf
         for k in range(1, game.n):
             for members in itertools.combinations(range(game.n), k):
@@ -207,19 +260,20 @@ def _independent_check(
             fresh, found=best, gain=gain, tol=tol, proven=proven, runtime_s=runtime
         )
         return verdict, "brute force", gain
-    found = find_blocking_coalition(data, x, proper=True, time_limit=time_limit, gap=gap)
-    if not found.status.has_solution:
-        message = f"core check: {found.status.value}"
-        failed = CoreCheck(False, math.nan, (), message, False, found.runtime_s)
+    if last is None:
+        found = find_blocking_coalition(data, x, proper=True, time_limit=time_limit, gap=gap)
+        status, named, bound = found.status, frozenset(found.coalition), found.gain_bound
+    else:
+        status, bound = last[0].status, last[0].gain_bound
+        named = last[0].coalition or last[1]
+    if not status.has_solution or not named:
+        message = f"core check: {status.value}"
+        failed = CoreCheck(False, math.nan, (), message, False, time.perf_counter() - start)
         return failed, "fresh MILP", math.inf
-    fresh = procurement_game(data, time_limit=time_limit, gap=gap)
-    coalition = frozenset(found.coalition)
-    gain = float(x[list(coalition)].sum()) - fresh.cost(coalition) if coalition else -math.inf
-    proven = found.status is Status.OPTIMAL or found.gain_bound <= tol or gain > tol
+    gain = float(x[list(named)].sum()) - fresh.cost(named)
+    proven = status is Status.OPTIMAL and not fresh.bounds() and bound <= max(gain, 0.0) + tol
     runtime = time.perf_counter() - start
-    verdict = core_verdict(
-        fresh, found=coalition, gain=gain, tol=tol, proven=proven, runtime_s=runtime
-    )
+    verdict = core_verdict(fresh, found=named, gain=gain, tol=tol, proven=proven, runtime_s=runtime)
     return verdict, "fresh MILP", gain
 
 

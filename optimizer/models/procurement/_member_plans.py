@@ -1,0 +1,163 @@
+r"""Upper bounds on many coalitions' costs at once, from plans already found.
+
+A *pattern* is read from a plan: the part ``f[i, p]`` of member ``i``'s demand of product
+``p`` that the pool buys, and for each drop point ``d`` and product ``p`` the part
+``sigma[s, p, d]`` of the pooled units that supplier ``s`` delivers. Applied to a coalition
+``S`` it is a plan for ``S``: pooled units ``sum_{i in S, d(i) = d} f[i, p] D[i, p]`` at each
+drop point, split among suppliers by ``sigma``, each order priced at the cheapest bracket of
+its offer that holds its quantity (between the bracket's lower end, at least the minimum
+order, and its upper end, at most the capacity), whole truckloads to each drop point, the
+rest bought locally at each member's price. It is a feasible plan, so its cost is an upper
+bound on ``C(S)``; it is ``inf`` when an order falls outside every bracket of its offer.
+Buying everything locally is always a pattern.
+
+:func:`local_search` uses the bounds to find coalitions that gain by leaving under given
+shares (each found gain ``x(S) - bound`` is at most the true gain ``x(S) - C(S)``), member
+by member, hundreds of coalitions in a few milliseconds.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizer.models.procurement.data import ProcurementData
+from optimizer.models.procurement.model import bracket_bounds
+
+__all__ = ["Patterns", "local_search"]
+
+_TOL = 1e-9
+
+
+class Patterns:
+    """The patterns found so far and the least cost any of them gives a coalition."""
+
+    def __init__(self, data: ProcurementData) -> None:
+        self.data = data
+        n = data.n_members
+        self._demand = data.demand
+        self._local = np.where(data.demand > 0, data.demand * data.local_price, 0.0)
+        self._all_local = self._local.sum(axis=1)
+        totals = data.demand.sum(axis=0)
+        self._brackets: dict[tuple[int, int], np.ndarray] = {}
+        for s_, p_ in zip(*np.nonzero(data.offered), strict=True):
+            s, p = int(s_), int(p_)
+            usable = bracket_bounds(data, s, p, float(totals[p]))
+            if usable:
+                self._brackets[s, p] = np.array([u[1:] for u in usable])  # (B, 4): L U c k
+        self._at = np.zeros((n, data.n_drop_points), float)
+        self._at[np.arange(n), data.drop_point] = 1.0
+        self._patterns: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, int]]]] = []
+        self._keys: set[bytes] = set()
+
+    def __len__(self) -> int:
+        return len(self._patterns)
+
+    def add(self, pooled: np.ndarray, sigma: np.ndarray) -> None:
+        """Add the pattern ``f = pooled`` (``(M, P)`` in [0, 1]), ``sigma`` (``(S, P, D)``)."""
+        d = self.data
+        f = np.clip(np.asarray(pooled, float), 0.0, 1.0)
+        sigma = np.asarray(sigma, float)
+        served = sigma.sum(axis=0) > 0.5  # (P, D): the pattern pools p at d
+        f = np.where(served.T[d.drop_point], f, 0.0)
+        key = np.round(f, 9).tobytes() + np.round(sigma, 9).tobytes()
+        if key in self._keys:
+            return
+        self._keys.add(key)
+        # per member: the units it adds to each order (M, S*P) and to each truck run (M, S*D)
+        mine = self._at[:, :, None] * (f * self._demand)[:, None, :]  # (M, D, P)
+        orders = np.einsum("mdp,spd->msp", mine, sigma).reshape(len(f), -1)
+        loads = np.einsum("mdp,spd,p->msd", mine, sigma, d.weight_kg).reshape(len(f), -1)
+        rest = (self._local * (1.0 - f)).sum(axis=1)
+        offers = [(int(s), int(p)) for s, p in zip(*np.nonzero(sigma.sum(axis=2) > 0), strict=True)]
+        if any(o not in self._brackets for o in offers):
+            return  # a plan ordering from an unusable offer: never from a solved model
+        self._patterns.append((orders, loads, rest, offers))
+
+    def add_plan(self, pooled_units: np.ndarray, shipped: np.ndarray, members: np.ndarray) -> None:
+        """Add the pattern of a plan for the coalition ``members`` (``(M,)`` bool).
+
+        ``pooled_units`` (``(M, P)``) are the units pooled per member, ``shipped``
+        (``(S, P, D)``) the units each supplier delivers. Members outside the coalition count
+        as pooled in full wherever the plan serves their drop point and product.
+        """
+        d = self.data
+        with np.errstate(invalid="ignore", divide="ignore"):
+            f = np.where(d.demand > 0, pooled_units / d.demand, 0.0)
+            per_drop = shipped.sum(axis=0, keepdims=True)
+            sigma = np.where(per_drop > 0, shipped / per_drop, 0.0)
+        f = np.where(np.asarray(members, bool)[:, None], f, 1.0)
+        self.add(f, sigma)
+
+    def costs(self, members: np.ndarray) -> np.ndarray:
+        """``(K,)`` the least cost any pattern gives each row of ``members`` (``(K, M)`` 0/1)."""
+        z = np.asarray(members, float)
+        best = z @ self._all_local
+        for orders, loads, rest, offers in self._patterns:
+            best = np.minimum(best, self._cost(z, orders, loads, rest, offers))
+        return best
+
+    def _cost(
+        self,
+        z: np.ndarray,
+        orders: np.ndarray,
+        loads: np.ndarray,
+        rest: np.ndarray,
+        offers: list[tuple[int, int]],
+    ) -> np.ndarray:
+        d = self.data
+        q = (z @ orders).reshape(len(z), d.n_suppliers, d.n_products)
+        cost = z @ rest
+        for s, p in offers:
+            low, high, price, fixed = self._brackets[s, p].T
+            qs = q[:, s, p][:, None]
+            inside = (qs >= low - _TOL * (1 + low)) & (qs <= high + _TOL * (1 + high))
+            goods = np.where(inside, price * qs + fixed, np.inf).min(axis=1)
+            cost = cost + np.where(q[:, s, p] <= _TOL, 0.0, goods)
+        load = (z @ loads).reshape(len(z), d.n_suppliers, d.n_drop_points)
+        trucks = np.ceil(load / d.payload_kg[None, :, None] - 1e-9)
+        trip = np.where(np.isfinite(d.trip_cost), d.trip_cost, 0.0)
+        blocked = (~np.isfinite(d.trip_cost))[None] & (trucks > 0)
+        transport = (trucks * trip[None]).sum(axis=(1, 2))
+        return np.where(blocked.any(axis=(1, 2)), np.inf, cost + transport)
+
+
+def local_search(
+    patterns: Patterns,
+    shares: np.ndarray,
+    starts: list[np.ndarray],
+    *,
+    threshold: float,
+    keep_per_step: int = 4,
+    max_steps: int = 400,
+) -> dict[frozenset[int], float]:
+    """Coalitions whose gain under ``shares`` (by the patterns' bounds) exceeds ``threshold``.
+
+    From each start (a 0/1 vector over members) the search moves one member in or out at a
+    time, to the neighbour that gains most, while the gain grows; at each step the
+    ``keep_per_step`` best neighbours above the threshold are kept. Returns each kept
+    coalition with its cost bound (only proper coalitions: neither empty nor everyone).
+    """
+    x = np.asarray(shares, float)
+    n = len(x)
+    found: dict[frozenset[int], float] = {}
+    flip = np.eye(n, dtype=bool)
+    steps = 0
+    for start in starts:
+        current = np.asarray(start, bool)
+        gain = -np.inf
+        while steps < max_steps:
+            steps += 1
+            neighbours = current[None, :] ^ flip
+            size = neighbours.sum(axis=1)
+            cost = patterns.costs(neighbours)
+            gains = np.where((size > 0) & (size < n), neighbours @ x - cost, -np.inf)
+            order = np.argsort(-gains)[:keep_per_step]
+            for k in order:
+                if gains[k] > threshold:
+                    coalition = frozenset(np.flatnonzero(neighbours[k]).tolist())
+                    found[coalition] = min(found.get(coalition, np.inf), float(cost[k]))
+            best = int(order[0])
+            if gains[best] <= gain + 1e-9:
+                break
+            current, gain = neighbours[best], float(gains[best])
+    return found
