@@ -151,7 +151,7 @@ def statement_pdf(run: ModelRun, scenario: Scenario, code: str, member: str | No
 
     credit = None
     if "credit" in MODELS and not missing_tables(scenario, "credit"):
-        planned = run_model(scenario, "credit")
+        planned = run_model(scenario, "credit", procurement=run)
         if planned.status.has_solution and "schedule" in planned.tables:
             credit = planned
     pages = render_html(statement_figures(run, scenario, credit), language(code))

@@ -237,8 +237,8 @@ def solve(
             )
         options: dict[str, Any] = {}
         if rule is not None or level is not None:
-            if model != "procurement":
-                raise InputError("--split and --level apply to --model procurement only")
+            if model not in ("procurement", "credit"):
+                raise InputError("--split and --level apply to --model procurement or credit only")
             options = {k: v for k, v in (("rule", rule), ("level", level)) if v}
         if engine is not None or time_limit is not None:
             if model != "routes":

@@ -74,7 +74,7 @@ def statements_command(
         credit = None
         if not missing_tables(scenario, "credit"):
             with _out.status("planning the credit and its repayment ..."):
-                credit = run_model(scenario, "credit")
+                credit = run_model(scenario, "credit", procurement=run)
         if credit is not None and not _planned(credit):
             _out.print(
                 f"note: the credit model found no plan ({credit.status.value}); the "

@@ -18,14 +18,9 @@ from optimizer.models.credit.scenario import (
     missing_credit_tables,
     scenario_credit_data,
 )
-from optimizer.models.procurement import (
-    check_procurement,
-    scenario_procurement_data,
-    solve_procurement,
-)
 from optimizer.pipeline._common import _checked, _no_plan
 from optimizer.pipeline.markets import run_markets
-from optimizer.pipeline.procurement import _deliveries
+from optimizer.pipeline.procurement import run_procurement
 from optimizer.pipeline.run import ModelRun
 from optimizer.results import Check, Kpi
 from optimizer.scenario.scenario import Scenario
@@ -33,8 +28,20 @@ from optimizer.scenario.scenario import Scenario
 __all__ = ["balance_chart", "run_credit"]
 
 
-def run_credit(scenario: Scenario) -> ModelRun:
-    """The season's financing plan: payments, credit drawn, withholding, each member's schedule."""
+def run_credit(
+    scenario: Scenario,
+    *,
+    rule: str = "shapley",
+    level: str = "cooperative",
+    procurement: ModelRun | None = None,
+) -> ModelRun:
+    """The season's financing plan: payments, credit drawn, withholding, each member's schedule.
+
+    Each member owes the bill the procurement run's split gives it (``rule`` and ``level`` as
+    in :func:`optimizer.pipeline.procurement.run_procurement`), less what it buys locally
+    itself: the same figure its statement prints. ``procurement``, a procurement run of the
+    same scenario, is used as it is (no second solve).
+    """
     missing = missing_credit_tables(scenario)
     if missing:
         raise InputError(
@@ -47,27 +54,26 @@ def run_credit(scenario: Scenario) -> ModelRun:
     if not scenario.demand or not scenario.suppliers:
         raise InputError(Problem(scenario.name, "demand and suppliers for the credit model"))
     params = scenario.parameters
-    deliveries = _deliveries(scenario)
-    procurement_data = scenario_procurement_data(scenario, deliveries.distance_m / 1000)
-    # the pooled order alone: what each member would pay alone plays no part in its debt
-    procurement = solve_procurement(
-        procurement_data, standalone=False, time_limit=params.time_limit_s, gap=params.mip_gap
-    )
+    if procurement is None:
+        procurement = run_procurement(scenario, rule=rule, level=level)
+    if procurement.model != "procurement":
+        raise ValueError(f"a procurement run is needed, got a {procurement.model} run")
     if not procurement.status.has_solution:
-        return _no_plan("credit", scenario, procurement, deliveries.warnings)
-    _checked(check_procurement(procurement_data, procurement), "procurement")
+        return _no_plan("credit", scenario, procurement.result, procurement.warnings)
+    plan = procurement.result
     markets = run_markets(scenario)
     if not markets.status.has_solution:
         return _no_plan("credit", scenario, markets.result, markets.warnings)
     data, notes = scenario_credit_data(
         scenario,
-        purchases=procurement.purchases,
-        orders=procurement.orders,
-        trucks=procurement.trucks,
+        purchases=plan.purchases,
+        orders=plan.orders,
+        trucks=plan.trucks,
         flows=markets.result.flows,
+        bills=procurement.tables["split"],
     )
     result = solve_credit(data, time_limit=params.time_limit_s, gap=params.mip_gap)
-    warnings = tuple(dict.fromkeys((*deliveries.warnings, *markets.warnings, *notes)))
+    warnings = tuple(dict.fromkeys((*procurement.warnings, *markets.warnings, *notes)))
     if not result.status.has_solution:
         return _no_plan("credit", scenario, result, warnings)
     check = check_credit(data, result)

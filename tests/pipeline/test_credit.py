@@ -187,3 +187,31 @@ def test_the_bundled_scenarios_finance_their_season(
     limits = {line.id: line.limit for line in loaded.credit_lines}
     assert (lines["balance"] <= lines["line"].map(limits) + 1e-6).all()
     assert run.tables["balance"]["credit_balance"].iloc[-1] == pytest.approx(0.0, abs=1e-6)
+
+
+@pytest.mark.parametrize("rule", ["shapley", "proportional"])
+def test_each_member_owes_the_bill_its_statement_prints(tiny_dir: Path, rule: str) -> None:
+    # every input spans two periods of the plan, so a member owes twice its bill a season,
+    # less what it buys locally itself, whichever rule split the bill
+    with_credit(tiny_dir)
+    (tiny_dir / "input_months.csv").write_text(
+        "product,month,factor\nfeed,2026-03,1\nfeed,2026-04,1\nfert,2026-03,2\n", encoding="utf-8"
+    )
+    scenario = load_scenario(tiny_dir)
+    procurement = run_model(scenario, "procurement", rule=rule, level="member")
+    credit = run_model(scenario, "credit", procurement=procurement)
+    assert credit.status.has_solution
+    bills = procurement.tables["split"].set_index("member")["bill"]
+    local = procurement.tables["purchases"].groupby("member")["local_cost"].sum()
+    owed = credit.tables["schedule"].groupby("member_id")["inputs"].sum()
+    share = bills - local.reindex(bills.index, fill_value=0.0)
+    # a member billed less than it buys locally owes nothing: the cooperative owes it the rest
+    assert owed.reindex(share.index, fill_value=0.0).to_numpy() == pytest.approx(
+        2 * share.clip(lower=0).to_numpy(), abs=1e-6
+    )
+    # the split moves money between members, never the season's total
+    orders = procurement.tables["orders"]["goods_cost"].sum()
+    transport = procurement.tables["trucks"]["transport_cost"].sum()
+    owed_back = -share.clip(upper=0).sum()
+    assert owed.sum() == pytest.approx(2 * (orders + transport + owed_back), rel=1e-9)
+    assert (owed_back > 0) == any("outside the credit plan" in w for w in credit.warnings)

@@ -40,12 +40,16 @@ def scenario_credit_data(
     orders: pd.DataFrame,
     trucks: pd.DataFrame,
     flows: pd.DataFrame,
+    bills: pd.DataFrame | None = None,
 ) -> tuple[CreditData, tuple[str, ...]]:
     """The season to finance, and notes on inputs or produce left out (and why).
 
-    ``purchases`` (member, product, pooled), ``orders`` (supplier, product, goods_cost) and
-    ``trucks`` (supplier, transport_cost) are the procurement plan's tables; ``flows``
-    (member, product, buyer, revenue) the markets plan's.
+    ``purchases`` (member, product, pooled, local_cost), ``orders`` (supplier, product,
+    goods_cost) and ``trucks`` (supplier, transport_cost) are the procurement plan's tables;
+    ``flows`` (member, product, buyer, revenue) the markets plan's. ``bills`` (member, bill),
+    the split of the plan's cost, sets what each member owes a period: its bill less what it
+    buys locally itself, timed like its pooled inputs; without it a member owes its pooled
+    quantities at each product's delivered cost.
     """
     missing = missing_credit_tables(scenario)
     if missing:
@@ -65,6 +69,8 @@ def scenario_credit_data(
     values = _order_values(orders, trucks)
     timing = _timing(scenario.input_months, first)
     inputs = _inputs(purchases, values, timing, index, len(months))
+    if bills is not None:
+        notes.extend(_owe_bills(inputs, bills, purchases, values, index))
     for product in sorted({product for _, product in values} - set(timing)):
         notes.append(
             f"{names.get(product, product)} is ordered but has no month in input_months: "
@@ -161,6 +167,54 @@ def _inputs(
         for t, factor in timing[product]:
             inputs[index[member], t] += quantity * unit * factor
     return inputs
+
+
+def _owe_bills(
+    inputs: np.ndarray,
+    bills: pd.DataFrame,
+    purchases: pd.DataFrame,
+    values: dict[tuple[str, str], float],
+    index: dict[str, int],
+) -> list[str]:
+    """Scale each member's inputs (in place) by its bill less its local purchases over its
+    pooled inputs at cost, both for one period: the split moves money between members; when
+    every input's months add up to the same number of periods, never the season's total."""
+    product_value: dict[str, float] = defaultdict(float)
+    for (_, product), value in values.items():
+        product_value[product] += value
+    pooled = purchases.groupby("product")["pooled"].sum()
+    at_cost = np.zeros(len(index))
+    local = np.zeros(len(index))
+    for member, product, quantity, local_cost in zip(
+        purchases["member"],
+        purchases["product"],
+        purchases["pooled"].astype(float),
+        purchases["local_cost"].astype(float),
+        strict=True,
+    ):
+        i = index[member]
+        local[i] += local_cost
+        if quantity > 0 and pooled[product] > 0:
+            at_cost[i] += quantity * product_value[product] / float(pooled[product])
+    notes: list[str] = []
+    for member, bill in zip(bills["member"], bills["bill"].astype(float), strict=True):
+        row = index.get(str(member))
+        if row is None:
+            continue
+        owed = bill - local[row]
+        if owed < -0.005:
+            notes.append(
+                f"member {member}'s bill is {-owed:,.2f} less than what it buys locally: the "
+                "cooperative owes it that sum, outside the credit plan"
+            )
+        owed = max(owed, 0.0)
+        if at_cost[row] > 0:
+            inputs[row] *= owed / at_cost[row]
+        elif owed > 0.005:
+            notes.append(
+                f"member {member}'s bill of {owed:,.2f} buys no pooled input: not financed"
+            )
+    return notes
 
 
 def _order_rows(
