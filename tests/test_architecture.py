@@ -60,6 +60,16 @@ FORBIDDEN: dict[str, tuple[str, ...]] = {
     "optimizer.store": ("optimizer.models", "optimizer.geo", "optimizer.sweep", *SOLVERS, *FACES),
     # sweeps run the pipeline's models; never a model, a solver or a face directly
     "optimizer.sweep": ("optimizer.models", *SOLVERS, *FACES),
+    # statements print a run's tables: no model, solver, road or face of their own
+    "optimizer.statements": (
+        "optimizer.models",
+        "optimizer.pipeline",
+        "optimizer.geo",
+        "optimizer.store",
+        "optimizer.sweep",
+        *SOLVERS,
+        *FACES,
+    ),
     "optimizer.cli": ("optimizer.models", *SOLVERS),
     "optimizer.app": ("optimizer.models", *SOLVERS),
     "optimizer.results": ("optimizer.",),

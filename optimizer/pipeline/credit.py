@@ -13,11 +13,7 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem
 from optimizer.models.credit import CreditResult, check_credit, solve_credit
-from optimizer.models.credit.scenario import (
-    REQUIRED_CREDIT_TABLES,
-    missing_credit_tables,
-    scenario_credit_data,
-)
+from optimizer.models.credit.scenario import require_credit_tables, scenario_credit_data
 from optimizer.pipeline._common import _checked, _no_plan
 from optimizer.pipeline.markets import run_markets
 from optimizer.pipeline.procurement import run_procurement
@@ -42,15 +38,7 @@ def run_credit(
     itself: the same figure its statement prints. ``procurement``, a procurement run of the
     same scenario, is used as it is (no second solve).
     """
-    missing = missing_credit_tables(scenario)
-    if missing:
-        raise InputError(
-            Problem(
-                scenario.name,
-                f"the tables {', '.join(REQUIRED_CREDIT_TABLES)} for the credit model "
-                f"(missing: {', '.join(missing)}; see docs/credit.md)",
-            )
-        )
+    require_credit_tables(scenario)
     if not scenario.demand or not scenario.suppliers:
         raise InputError(Problem(scenario.name, "demand and suppliers for the credit model"))
     params = scenario.parameters

@@ -22,7 +22,12 @@ from optimizer.scenario.credit_checks import month_index, season_months
 from optimizer.scenario.scenario import Scenario
 from optimizer.scenario.schema import DeliveryMonth, InputMonth
 
-__all__ = ["REQUIRED_CREDIT_TABLES", "missing_credit_tables", "scenario_credit_data"]
+__all__ = [
+    "REQUIRED_CREDIT_TABLES",
+    "missing_credit_tables",
+    "require_credit_tables",
+    "scenario_credit_data",
+]
 
 #: the credit tables without which there is no season to plan
 REQUIRED_CREDIT_TABLES = ("input_months", "delivery_months", "withholding")
@@ -31,6 +36,19 @@ REQUIRED_CREDIT_TABLES = ("input_months", "delivery_months", "withholding")
 def missing_credit_tables(scenario: Scenario) -> list[str]:
     """The required credit tables the scenario lacks (empty: the model can run)."""
     return [name for name in REQUIRED_CREDIT_TABLES if not getattr(scenario, name)]
+
+
+def require_credit_tables(scenario: Scenario) -> None:
+    """An InputError naming the required credit tables the scenario lacks, if any."""
+    missing = missing_credit_tables(scenario)
+    if missing:
+        raise InputError(
+            Problem(
+                scenario.name,
+                f"the tables {', '.join(REQUIRED_CREDIT_TABLES)} for the credit model "
+                f"(missing: {', '.join(missing)}; see docs/credit.md)",
+            )
+        )
 
 
 def scenario_credit_data(
@@ -51,15 +69,7 @@ def scenario_credit_data(
     buys locally itself, timed like its pooled inputs; without it a member owes its pooled
     quantities at each product's delivered cost.
     """
-    missing = missing_credit_tables(scenario)
-    if missing:
-        raise InputError(
-            Problem(
-                scenario.name,
-                f"the credit tables {', '.join(REQUIRED_CREDIT_TABLES)} for the credit model "
-                f"(missing: {', '.join(missing)}; see docs/credit.md)",
-            )
-        )
+    require_credit_tables(scenario)
     notes: list[str] = []
     dated = [r.month for r in scenario.input_months] + [r.month for r in scenario.delivery_months]
     months = season_months(dated + [r.month for r in scenario.member_cash])
