@@ -329,7 +329,7 @@ def _client(workers: int, scheduler: str | None) -> Iterator[Any]:
             n_workers=workers,
             threads_per_worker=1,
             processes=True,
-            dashboard_address=None,  # no dashboard: nobody watches it, and it costs CPU
+            dashboard_address=":0",  # no fixed port: another cluster may hold 8787
             # workers losing the scheduler while the cluster closes say so at ERROR: not news
             silence_logs=logging.CRITICAL,
             # a worker's solver may use all of its core: no memory-based pausing of small tasks
