@@ -18,6 +18,7 @@ from typing import Any
 import numpy as np
 from ortools.constraint_solver import pywrapcp, routing_enums_pb2
 
+from optimizer.models.routing._deadline import searching
 from optimizer.models.routing.problem import RoutePlan, RoutingProblem, cost_scale
 from optimizer.results import Status
 
@@ -94,6 +95,7 @@ def solve_with_ortools(
     params = _search_parameters(problem, has_time=time_dim is not None, time_limit=time_limit)
     if iterations is not None:
         params.solution_limit = iterations
+    searching()  # the model is built: the search's own time limit runs from here
     solution = routing.SolveWithParameters(params)
     if solution is None:
         status = routing.status()

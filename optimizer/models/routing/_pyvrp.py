@@ -16,8 +16,12 @@ from typing import Any
 import numpy as np
 import pyvrp
 from pyvrp.exceptions import PenaltyBoundWarning
+from pyvrp.IteratedLocalSearch import IteratedLocalSearch
+from pyvrp.PenaltyManager import PenaltyManager
+from pyvrp.search import LocalSearch, PerturbationManager, compute_neighbours
 from pyvrp.stop import MaxIterations, MaxRuntime, MultipleCriteria, StoppingCriterion
 
+from optimizer.models.routing._deadline import searching
 from optimizer.models.routing.problem import RoutePlan, RoutingProblem, cost_scale
 from optimizer.results import Status
 
@@ -82,6 +86,26 @@ def _data(problem: RoutingProblem) -> pyvrp.ProblemData:
     )
 
 
+def _search(
+    data: pyvrp.ProblemData, stop: StoppingCriterion, *, seed: int, params: pyvrp.SolveParams
+) -> Any:
+    """``pyvrp.solve`` (0.14) step by step, saying when the search starts (:func:`searching`):
+    the neighbourhoods and the first plan (a random one improved by an exhaustive local search)
+    are set-up, which grows with the number of clients; the iterated local search after them
+    is the search, the part the time limit is for."""
+    rng = pyvrp.RandomNumberGenerator(seed=seed)
+    neighbours = compute_neighbours(data, params.neighbourhood)
+    ls = LocalSearch(data, rng, neighbours, PerturbationManager(params.perturbation))
+    for op in params.operators:
+        if op.supports(data):
+            ls.add_operator(op(data))
+    pm = PenaltyManager(params.penalty.midpoint_penalties(data), params.penalty)
+    first = ls(pyvrp.Solution.make_random(data, rng), pm.max_cost_evaluator(), exhaustive=True)
+    searching()
+    algo = IteratedLocalSearch(data, pm, ls, first, params.ils)
+    return algo.run(stop, False, False, params.display_interval)
+
+
 def solve_with_pyvrp(
     problem: RoutingProblem, *, time_limit: float, seed: int = 0, iterations: int | None = None
 ) -> tuple[Status, list[RoutePlan], list[int], str]:
@@ -104,14 +128,7 @@ def solve_with_pyvrp(
     with warnings.catch_warnings():
         # infeasibility is reported as a status; PyVRP's warning about it is noise here
         warnings.simplefilter("ignore", PenaltyBoundWarning)
-        result = pyvrp.solve(
-            data,
-            stop,
-            seed=seed,
-            collect_stats=False,
-            display=False,
-            params=params,
-        )
+        result = _search(data, stop, seed=seed, params=params)
     best = result.best
     if not best.is_feasible():
         return Status.NO_SOLUTION, [], [], "PyVRP found no plan honouring every constraint"

@@ -10,7 +10,12 @@ from typing import Any
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
-from optimizer.models.routing._deadline import Late, call_with_deadline, grace
+from optimizer.models.routing._deadline import (
+    Late,
+    call_with_deadline,
+    grace,
+    setup_allowance,
+)
 from optimizer.models.routing.problem import (
     ENGINES,
     Engine,
@@ -299,9 +304,12 @@ def solve_routes(
         ``"pyvrp"`` (the default, chosen from the benchmarks) or ``"ortools"``.
     time_limit
         Seconds of search; both engines use all of it (they are heuristics without a proof of
-        optimality). A positive, finite number. The engine runs in a child process killed
-        ``1 s + 5 %`` after the limit whatever it does (``_deadline``): the result is then
-        ``NO_SOLUTION``, "the search did not finish in N s".
+        optimality). A positive, finite number, counted from the start of the search: setting
+        it up (handing the problem over, building the engine's model) has its own allowance
+        growing with the number of locations (``_deadline.setup_allowance``). The engine runs
+        in a child process killed ``1 s + 5 %`` after the limit whatever it does
+        (``_deadline``): the result is then ``NO_SOLUTION``, "the search did not finish in N s"
+        or "setting up the search ... took longer than its allowance".
     seed
         Random seed (PyVRP; OR-Tools' search is deterministic).
     iterations
@@ -326,16 +334,24 @@ def solve_routes(
     if not problem.clients:
         return _build_result(problem, [], [], status=Status.FEASIBLE, engine=engine, runtime_s=0.0)
     hard = time_limit + grace(time_limit)
+    setup = setup_allowance(problem.num_locations)
     try:
         status, plans, skipped, message = call_with_deadline(
             run_engine,
             (engine, problem),
             dict(time_limit=time_limit, seed=seed, iterations=iterations),
             limit_s=hard,
+            setup_s=setup,
         )
     except Late as late:
         status, plans, skipped = Status.NO_SOLUTION, [], []
-        message = f"the search did not finish in {time_limit:g} s ({late})"
+        if late.in_setup:
+            message = (
+                f"setting up the search over {problem.num_locations:,} places took longer than "
+                f"its allowance of {setup:.1f} s ({late})"
+            )
+        else:
+            message = f"the search did not finish in {time_limit:g} s ({late})"
     runtime = _time.perf_counter() - started
     if not status.has_solution:
         plans, skipped = [], []
