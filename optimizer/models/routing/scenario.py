@@ -19,6 +19,10 @@ no vehicle type carries get a group of their own with no search, every one of th
 saying "no vehicle for the produce". Distances and times arrive as
 plain arrays over the scenario's locations (metres and seconds; ``inf`` where there is no road).
 
+Each group's problem holds only its own places (its depots, its members, its end buyers):
+:attr:`RouteGroup.places` maps the problem's location indices back to the scenario's, so the
+engine gets the group's submatrices, not every pair of the scenario's places.
+
 Places without a road between them (the rule): no engine ever sees a made-up huge number.
 
 - A vehicle type collects a member only if there is a road from its depot to the member and
@@ -76,7 +80,9 @@ class RouteGroup:
     """One routing problem: which products, which vehicle types, which members.
 
     ``member_ids`` are the problem's clients; ``excluded`` the group's other members, with the
-    reason no vehicle of the group can collect them by road.
+    reason no vehicle of the group can collect them by road. ``places`` are the indices into
+    the scenario's :class:`Locations` of the problem's locations (the problem's location ``j``
+    is ``places[j]``): the problem holds the group's places only.
     """
 
     products: tuple[str, ...]
@@ -86,6 +92,7 @@ class RouteGroup:
     cost_scale: float  # cost units per currency unit in ``problem``
     excluded: tuple[tuple[str, str, float], ...] = ()  # (member, why, penalty) left out
     notes: tuple[str, ...] = ()  # vehicle types left out, and why
+    places: tuple[int, ...] = ()  # the scenario's location of each of the problem's locations
 
 
 def routing_locations(scenario: Scenario) -> Locations:
@@ -136,9 +143,13 @@ def routing_problems(
         used = [v for v in types if reach.serves_any(v)] or types
         fresh_h = min((produce[p].perishability_h or math.inf for p in products), default=math.inf)
         depot_ids = sorted({v.depot for v in used})
+        ends = [locations.index("buyer", v.end_buyer) for v in used if v.end_buyer]
+        depot_at = [locations.index("hub", h) for h in depot_ids]
+        places = sorted({*depot_at, *ends, *(locations.index("member", m.id) for m in kept)})
+        local = {place: j for j, place in enumerate(places)}
         clients = tuple(
             Client(
-                location=locations.index("member", m.id),
+                location=local[locations.index("member", m.id)],
                 pickup=round(pickup[m.id]),
                 service_time=round(m.service_min * 60),
                 tw_early=round(m.window_open_h * 3600),
@@ -148,17 +159,22 @@ def routing_problems(
             )
             for m in kept
         )
-        vehicle_types = _vehicle_types(scenario, locations, used, depot_ids, fresh_h)
+        vehicle_types = _vehicle_types(scenario, locations, used, depot_ids, fresh_h, local)
         longest = max(v.max_duration or 0 for v in vehicle_types)
         # one time matrix per group: the slowest type's speed factor, so every type keeps time
         slowest = min(v.speed_factor for v in used)
+        among = np.ix_(places, places)
+        sub_road = road[among]
+        sub_distance = distance[among]
         problem = RoutingProblem(
-            depots=tuple(Depot(locations.index("hub", h), name=h) for h in depot_ids),
+            depots=tuple(
+                Depot(local[at], name=h) for at, h in zip(depot_at, depot_ids, strict=True)
+            ),
             clients=clients,
             vehicle_types=vehicle_types,
-            distance=_bounded(distance, road, _distance_bound(distance, road)),
-            time=_bounded(times / slowest, road, longest + 1),
-            coordinates=np.c_[locations.lon, locations.lat],
+            distance=_bounded(sub_distance, sub_road, _distance_bound(sub_distance, sub_road)),
+            time=_bounded(times[among] / slowest, sub_road, longest + 1),
+            coordinates=np.c_[locations.lon, locations.lat][places],
             name=f"{scenario.name}: {', '.join(products)}",
         )
         excluded = tuple(
@@ -173,6 +189,7 @@ def routing_problems(
                 1.0,
                 excluded=excluded,
                 notes=reach.notes(),
+                places=tuple(places),
             )
         )
     carried = {p for products in groups for p in products}
@@ -196,20 +213,26 @@ def _uncarried(
     if not members:
         return []
     some = scenario.vehicles[0]  # a problem with no clients still needs a truck and a depot
-    types = _vehicle_types(scenario, locations, [some], [some.depot], math.inf)
-    bounded = _bounded(distance, road, _distance_bound(distance, road))
+    places = sorted(
+        {locations.index("hub", some.depot)}
+        | ({locations.index("buyer", some.end_buyer)} if some.end_buyer else set())
+    )
+    local = {place: j for j, place in enumerate(places)}
+    types = _vehicle_types(scenario, locations, [some], [some.depot], math.inf, local)
+    among = np.ix_(places, places)
+    bounded = _bounded(distance[among], road[among], _distance_bound(distance[among], road[among]))
     problem = RoutingProblem(
-        depots=(Depot(locations.index("hub", some.depot), name=some.depot),),
+        depots=(Depot(local[locations.index("hub", some.depot)], name=some.depot),),
         clients=(),
         vehicle_types=types,
         distance=bounded,
         time=np.zeros_like(bounded),  # no client: no trip is ever timed
-        coordinates=np.c_[locations.lon, locations.lat],
+        coordinates=np.c_[locations.lon, locations.lat][places],
         name=f"{scenario.name}: {product} (no vehicle)",
     )
     why = f"no vehicle for the produce: no vehicle type carries {product} (vehicles.products)"
     excluded = tuple((m, why, max(value[m], 1.0)) for m in members)
-    return [RouteGroup((product,), (), (), problem, 1.0, excluded=excluded)]
+    return [RouteGroup((product,), (), (), problem, 1.0, excluded=excluded, places=tuple(places))]
 
 
 def _collection_day(
@@ -235,14 +258,17 @@ def _vehicle_types(
     types: list[Any],
     depot_ids: list[str],
     fresh_h: float,
+    local: dict[int, int],
 ) -> tuple[VehicleType, ...]:
+    """The vehicle types; their end locations are indices among the group's places
+    (``local``: the scenario's location index to the problem's)."""
     fuel = scenario.parameters.fuel_price_factor
     return tuple(
         VehicleType(
             count=v.count,
             payload=int(v.payload_kg),
             start_depot=depot_ids.index(v.depot),
-            end_location=None if not v.end_buyer else locations.index("buyer", v.end_buyer),
+            end_location=None if not v.end_buyer else local[locations.index("buyer", v.end_buyer)],
             cost_per_distance=vehicle_km_cost(v, fuel) / 1000,
             fixed_cost=v.fixed_cost,
             max_duration=int(min(v.max_route_h, fresh_h) * 3600),
