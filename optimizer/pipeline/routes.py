@@ -324,7 +324,9 @@ def _planless(group: RouteGroup, result: RoutingResult, limit: float) -> list[di
     """Every member of a group whose solve found no plan, with the reason in words."""
     label = _label(group)
     message = result.message.strip()
-    if result.status is Status.NO_SOLUTION:
+    if result.status is Status.NO_SOLUTION and message.startswith("setting up"):
+        reason = f"no collection plan for the {label} vehicles: {message}"
+    elif result.status is Status.NO_SOLUTION:
         reason = (
             f"no collection plan for the {label} vehicles: the search found none in {limit:g} s"
         )

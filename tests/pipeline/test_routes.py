@@ -4,6 +4,7 @@ its vehicle groups', and the tables hold raw numbers with their units in the col
 from __future__ import annotations
 
 import math
+import time
 from dataclasses import replace
 from typing import Any
 
@@ -12,7 +13,7 @@ import pandas as pd
 import pytest
 
 from optimizer import load_scenario
-from optimizer.models.routing import solve_routes
+from optimizer.models.routing import solve, solve_routes
 from optimizer.models.routing.problem import RoutingProblem
 from optimizer.models.routing.solve import RoutingResult
 from optimizer.pipeline import routes as adapter
@@ -54,6 +55,35 @@ def test_a_group_without_a_plan_lists_its_members_as_skipped(
     assert run.status is Status.NO_SOLUTION  # the worst of feasible (vans) and no solution
     assert "not collected: no collection plan for the milk vehicles" in run.summary
     assert run.kpi_values()["members skipped"] == len(skipped) >= len(milk)
+
+
+def milk_never_set_up(engine: str, problem: RoutingProblem, **options: Any) -> Any:
+    """The real engine for every group but milk's, whose set-up never ends."""
+    if problem.name.endswith(": milk"):
+        while True:
+            time.sleep(1)
+    return solve.run_engine(engine, problem, **options)  # type: ignore[arg-type]
+
+
+@pytest.mark.slow
+def test_a_group_whose_setup_overruns_says_so_for_each_member(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # the child resolves the patched engine by name: this module's milk_never_set_up
+    monkeypatch.setattr(solve, "run_engine", milk_never_set_up)
+    monkeypatch.setattr(solve, "setup_allowance", lambda n: 5.0)
+    sc = load_scenario(LIECHTENSTEIN)
+    run = run_model(sc, "routes", time_limit=1)  # the vans' plan is checked inside
+    milk = {s.member for s in sc.supply if s.product == "milk"}
+    reasons = run.tables["skipped"].set_index("member")["reason"]
+    assert milk and milk <= set(reasons.index)
+    for member in milk:
+        assert reasons[member].startswith(
+            "no collection plan for the milk vehicles: setting up the search over "
+        ), reasons[member]
+        assert "took longer than its allowance of 5.0 s" in reasons[member]
+    assert set(run.tables["stops"]["member"]) - milk, reasons.tolist()  # the vans still collect
+    assert run.status is Status.NO_SOLUTION
 
 
 def test_routes_tables_hold_raw_numbers() -> None:

@@ -307,7 +307,8 @@ def solve_routes(
         optimality). A positive, finite number, counted from the start of the search: setting
         it up (handing the problem over, building the engine's model) has its own allowance
         growing with the number of locations (``_deadline.setup_allowance``). The engine runs
-        in a child process killed ``1 s + 5 %`` after the limit whatever it does
+        in a child process killed ``1 s + 5 %`` (and 0.5 s per 1,000 places) after the limit
+        whatever it does
         (``_deadline``): the result is then ``NO_SOLUTION``, "the search did not finish in N s"
         or "setting up the search ... took longer than its allowance".
     seed
@@ -333,7 +334,7 @@ def solve_routes(
         )
     if not problem.clients:
         return _build_result(problem, [], [], status=Status.FEASIBLE, engine=engine, runtime_s=0.0)
-    hard = time_limit + grace(time_limit)
+    hard = time_limit + grace(time_limit, problem.num_locations)
     setup = setup_allowance(problem.num_locations)
     try:
         status, plans, skipped, message = call_with_deadline(
