@@ -45,6 +45,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -68,11 +69,19 @@ class Locations:
     lat: np.ndarray
     lon: np.ndarray
 
+    @cached_property
+    def _at(self) -> dict[tuple[str, str], int]:
+        """Each place's index by kind and id (the first, as a scan finds it)."""
+        at: dict[tuple[str, str], int] = {}
+        for i, key in enumerate(zip(self.kinds, self.ids, strict=True)):
+            at.setdefault(key, i)
+        return at
+
     def index(self, kind: str, id: str) -> int:
-        for i, (k, name) in enumerate(zip(self.kinds, self.ids, strict=True)):
-            if k == kind and name == id:
-                return i
-        raise KeyError(f"no {kind} {id!r} among the routing locations")
+        try:
+            return self._at[(kind, id)]
+        except KeyError:
+            raise KeyError(f"no {kind} {id!r} among the routing locations") from None
 
 
 @dataclass(frozen=True, eq=False)
@@ -147,18 +156,7 @@ def routing_problems(
         depot_at = [locations.index("hub", h) for h in depot_ids]
         places = sorted({*depot_at, *ends, *(locations.index("member", m.id) for m in kept)})
         local = {place: j for j, place in enumerate(places)}
-        clients = tuple(
-            Client(
-                location=local[locations.index("member", m.id)],
-                pickup=round(pickup[m.id]),
-                service_time=round(m.service_min * 60),
-                tw_early=round(m.window_open_h * 3600),
-                tw_late=round(m.window_close_h * 3600),
-                skip_penalty=max(value[m.id], 1.0),
-                name=m.id,
-            )
-            for m in kept
-        )
+        clients = _clients(locations, kept, pickup, value, local)
         vehicle_types = _vehicle_types(scenario, locations, used, depot_ids, fresh_h, local)
         longest = max(v.max_duration or 0 for v in vehicle_types)
         # one time matrix per group: the slowest type's speed factor, so every type keeps time
@@ -196,6 +194,28 @@ def routing_problems(
     for product in sorted(set(produce) - carried):
         out += _uncarried(scenario, locations, product, produce, distance, road)
     return out
+
+
+def _clients(
+    locations: Locations,
+    kept: list[Any],
+    pickup: dict[str, float],
+    value: dict[str, float],
+    local: dict[int, int],
+) -> tuple[Client, ...]:
+    """The members a group collects from, at their places among the group's (``local``)."""
+    return tuple(
+        Client(
+            location=local[locations.index("member", m.id)],
+            pickup=round(pickup[m.id]),
+            service_time=round(m.service_min * 60),
+            tw_early=round(m.window_open_h * 3600),
+            tw_late=round(m.window_close_h * 3600),
+            skip_penalty=max(value[m.id], 1.0),
+            name=m.id,
+        )
+        for m in kept
+    )
 
 
 def _uncarried(
