@@ -384,14 +384,15 @@ def test_words_downloads_one_after_another_all_arrive(page: Any, tmp_path: Path)
 
 def test_words_an_invalid_edit_shows_its_error_by_apply_on_the_same_tab(page: Any) -> None:
     page.get_by_role("heading", name="Scenario").first.wait_for()
+    map_is_drawn(page)  # the page has its full height: the grid no longer moves
     settle(page)
     tab = page.get_by_role("tab", name="members (150)")
     tab.click()
     grid = page.get_by_role("tabpanel").filter(has=page.locator('[data-testid="stDataFrame"]'))
     editor = grid.locator('[data-testid="stDataFrame"]').first
     editor.wait_for()
-    box = editor.bounding_box()
-    assert box is not None
+    editor.scroll_into_view_if_needed()
+    page.wait_for_timeout(500)
     # the second member's id (first column), typed as the first member's: a duplicate id
     editor.dblclick(position={"x": 60, "y": 35 + 35 + 17})  # past the row markers
     page.keyboard.press("Control+A")
