@@ -92,11 +92,13 @@ def run_routes(
     if not scenario.supply or not scenario.vehicles:
         raise InputError(Problem(scenario.name, "supply and vehicles for collection routing"))
     places = routing_locations(scenario)
-    _refuse_too_big(len(places.ids))
+    available = _memory_available()  # before the run takes its own: the figure to report
+    if BYTES_PER_PAIR * len(places.ids) ** 2 > available:
+        raise _too_big(len(places.ids), available)
     try:
         return _run(scenario, places, engine=engine, time_limit=time_limit, iterations=iterations)
     except MemoryError:
-        raise _too_big(len(places.ids)) from None
+        raise _too_big(len(places.ids), available) from None
 
 
 def _memory_available() -> float:
@@ -118,9 +120,9 @@ def _memory_available() -> float:
     return free
 
 
-def _too_big(stops: int, available: float | None = None) -> InputError:
-    """Too many places for this machine's memory, in words (the CLI exits 2 with it)."""
-    available = _memory_available() if available is None else available
+def _too_big(stops: int, available: float) -> InputError:
+    """Too many places for this machine's memory, in words (the CLI exits 2 with it);
+    ``available`` is the memory there was before routing began."""
     need = BYTES_PER_PAIR * stops**2 / 1e9
     has = "no figure" if not math.isfinite(available) else f"{max(available, 0) / 1e9:.1f} GB"
     return InputError(
@@ -131,13 +133,6 @@ def _too_big(stops: int, available: float | None = None) -> InputError:
             "region per scenario) or use a machine with more memory",
         )
     )
-
-
-def _refuse_too_big(stops: int) -> None:
-    """Refuse before the road search when the matrices cannot fit in memory."""
-    available = _memory_available()
-    if BYTES_PER_PAIR * stops**2 > available:
-        raise _too_big(stops, available)
 
 
 def _run(
