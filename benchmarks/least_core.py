@@ -74,9 +74,11 @@ def main(argv: list[str] | None = None) -> int:
     print(f"rounds: {found.split.iterations}, separation MILPs: {found.separations}")
     spent = ", ".join(f"{k} {v:.1f}" for k, v in found.spent.items())
     print(f"time by step: {spent}")
-    print(f"epsilon: {found.epsilon:,.2f} {c}")
-    print(f"stable: {found.core.stable and found.converged}, proven: {found.proven}")
-    print(f"empty core: {found.empty_core}, converged: {found.converged}")
+    kind = "" if found.converged else " (a lower bound: not finished)"
+    print(f"epsilon: {found.epsilon:,.2f} {c}{kind}")
+    print(f"finished: {found.converged}, stable: {found.core.stable and found.converged}")
+    # every step within its gap and time limit: says nothing about an unfinished run
+    print(f"steps proven: {found.proven}, empty core: {found.empty_core}")
     print(f"check ({found.check_method}): {found.core.message}")
     print(f"moved from proportional: {moved.sum():,.2f} {c} in all, at most {moved.max():,.2f}")
     print(found.verdict)
