@@ -55,8 +55,11 @@ DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_GAP = 1e-4
 SOLVER_ENV = "COOP_OPTIMIZER_SOLVER"
 CBC_FOLDER_PREFIX = "coop-cbc-"
-# after an interrupt, how long to wait for HiGHS to stop before giving up on it
-_STOP_WAIT_S = 10.0
+# after an interrupt, how long to wait for HiGHS to stop before giving up on it: HiGHS checks
+# its interrupt flag only in some phases (highspy 1.16 went about 5 s without a check early in
+# a large MIP); past this wait the interrupt goes on and the solve, in its daemon thread, stops
+# at its next check or with the process
+_STOP_WAIT_S = 1.0
 
 
 @functools.cache
