@@ -33,6 +33,19 @@ CREDIT_FILES = {
 }
 
 
+@pytest.fixture
+def checks(monkeypatch: pytest.MonkeyPatch) -> list[Check]:
+    """The verdicts of the independent checker on every credit plan the pipeline makes."""
+    made: list[Check] = []
+
+    def spy(data: CreditData, result: CreditResult) -> Check:
+        made.append(check_credit(data, result))
+        return made[-1]
+
+    monkeypatch.setattr(credit_pipeline, "check_credit", spy)
+    return made
+
+
 def with_credit(folder: Path) -> Path:
     for name, text in CREDIT_FILES.items():
         (folder / name).write_text(text, encoding="utf-8")
@@ -124,15 +137,8 @@ def test_solve_credit_prints_and_writes(tiny_dir: Path, tmp_path: Path) -> None:
 
 
 def test_the_credit_run_is_checked_and_its_schedule_adds_up(
-    tiny_dir: Path, monkeypatch: pytest.MonkeyPatch
+    tiny_dir: Path, checks: list[Check]
 ) -> None:
-    checks: list[Check] = []
-
-    def spy(data: CreditData, result: CreditResult) -> Check:
-        checks.append(check_credit(data, result))
-        return checks[-1]
-
-    monkeypatch.setattr(credit_pipeline, "check_credit", spy)
     scenario = load_scenario(with_credit(tiny_dir))
     run = run_model(scenario, "credit")
     assert run.status.has_solution
@@ -162,16 +168,7 @@ def test_the_credit_run_is_checked_and_its_schedule_adds_up(
 
 @pytest.mark.slow
 @pytest.mark.parametrize("scenario", [MECKLENBURG, LIECHTENSTEIN], ids=["mecklenburg", "li"])
-def test_the_bundled_scenarios_finance_their_season(
-    scenario: Path, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    checks: list[Check] = []
-
-    def spy(data: CreditData, result: CreditResult) -> Check:
-        checks.append(check_credit(data, result))
-        return checks[-1]
-
-    monkeypatch.setattr(credit_pipeline, "check_credit", spy)
+def test_the_bundled_scenarios_finance_their_season(scenario: Path, checks: list[Check]) -> None:
     loaded = load_scenario(scenario)
     run = run_model(loaded, "credit")
     assert run.status.has_solution and checks[0].ok
