@@ -18,6 +18,13 @@ removed after the solve, or by the next CBC solve when its owner was killed.
 
 ``$COOP_OPTIMIZER_SOLVER`` (``highs`` or ``cbc``) chooses the solver where the caller asks
 for ``"auto"``, e.g. to run the command line on CBC.
+
+HiGHS runs on one thread unless told otherwise (``threads=`` or
+``$COOP_OPTIMIZER_SOLVER_THREADS``). Its automatic choice on this project's 2-core machine
+started a second thread for every solve that mostly waited busily: a hubs sample of a sweep
+took about 20 % more CPU with it (Mecklenburg, 20 samples twice: 339 and 384 ms against 289
+and 277 ms with one thread), which two sweep workers, the app's sessions or a run store's
+writer then lacked.
 """
 
 from __future__ import annotations
@@ -45,15 +52,18 @@ __all__ = [
     "DEFAULT_GAP",
     "DEFAULT_TIME_LIMIT_S",
     "SOLVER_ENV",
+    "THREADS_ENV",
     "SolverName",
     "available_solvers",
     "solve_milp",
+    "solver_threads",
 ]
 
 SolverName = Literal["auto", "highs", "cbc"]
 DEFAULT_TIME_LIMIT_S = 60.0
 DEFAULT_GAP = 1e-4
 SOLVER_ENV = "COOP_OPTIMIZER_SOLVER"
+THREADS_ENV = "COOP_OPTIMIZER_SOLVER_THREADS"
 CBC_FOLDER_PREFIX = "coop-cbc-"
 # after an interrupt, how long to wait for HiGHS to stop before giving up on it: HiGHS checks
 # its interrupt flag only in some phases (highspy 1.16 went about 5 s without a check early in
@@ -115,6 +125,8 @@ def solve_milp(
         raise ValueError(f"time_limit must be positive, got {time_limit}")
     if not 0 <= gap < 1:
         raise ValueError(f"gap must be in [0, 1), got {gap}")
+    if threads is None:
+        solver_threads()  # a wrong $COOP_OPTIMIZER_SOLVER_THREADS is the user's error, said now
     names = available_solvers()
     if solver == "auto":
         solver = _chosen_by_environment()
@@ -167,6 +179,8 @@ class _HighsCommand(pulp.HiGHS):
     def createAndConfigureSolver(self, lp: pulp.LpProblem) -> None:
         if self.msg:
             super().createAndConfigureSolver(lp)
+            if self.threads is None:
+                lp.solverModel.setOptionValue("threads", solver_threads())
             return
         model = _quiet_highs()
         if self.gapRel is not None:
@@ -256,8 +270,23 @@ def _quiet_highs_class() -> type:
 
 
 def _quiet_highs() -> Any:
-    """A ``highspy.Highs`` that never logs (not even the banner)."""
-    return _quiet_highs_class()()
+    """A ``highspy.Highs`` that never logs (not even the banner), on :func:`solver_threads`."""
+    model = _quiet_highs_class()()
+    model.setOptionValue("threads", solver_threads())
+    return model
+
+
+def solver_threads() -> int:
+    """How many threads a HiGHS solve may use: ``$COOP_OPTIMIZER_SOLVER_THREADS``, else 1
+    (0 lets HiGHS choose)."""
+    given = os.environ.get(THREADS_ENV, "").strip()
+    if not given:
+        return 1
+    if not given.isdigit() or int(given) > 256:
+        raise InputError(
+            Problem(f"${THREADS_ENV}", "a whole number of threads, 0-256", value=given)
+        )
+    return int(given)
 
 
 def _solve_highs(

@@ -19,7 +19,7 @@ from optimizer import Status, available_solvers, solve_milp
 from optimizer.errors import InputError
 from optimizer.leftovers import children_end_on_interrupt
 from optimizer.results import SolverReport, relative_gap
-from optimizer.solver import CBC_FOLDER_PREFIX, SOLVER_ENV
+from optimizer.solver import CBC_FOLDER_PREFIX, SOLVER_ENV, THREADS_ENV
 
 SOLVERS = ["highs", "cbc"]
 
@@ -166,6 +166,26 @@ def test_solver_options_reach_highs_by_their_own_names() -> None:
     )
     assert report.status is Status.OPTIMAL and check_knapsack(x) == pytest.approx(23)
     assert problem.solverModel.getOptionValue("mip_feasibility_tolerance")[1] == 1e-9
+
+
+def test_highs_runs_on_one_thread_unless_told(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(THREADS_ENV, raising=False)
+    for msg in (False, True):  # PuLP's own set-up (msg=True) gets the same setting
+        problem, x = knapsack()
+        report = solve_milp(problem, solver="highs", time_limit=10, msg=msg)
+        assert report.status is Status.OPTIMAL and check_knapsack(x) == pytest.approx(23)
+        assert problem.solverModel.getOptionValue("threads")[1] == 1
+    problem, _ = knapsack()
+    solve_milp(problem, solver="highs", time_limit=10, threads=2)
+    assert problem.solverModel.getOptionValue("threads")[1] == 2
+    monkeypatch.setenv(THREADS_ENV, "0")
+    problem, _ = knapsack()
+    solve_milp(problem, solver="highs", time_limit=10)
+    assert problem.solverModel.getOptionValue("threads")[1] == 0
+    for bad in ("two", "-1", "1000"):
+        monkeypatch.setenv(THREADS_ENV, bad)
+        with pytest.raises(InputError, match=THREADS_ENV):
+            solve_milp(knapsack()[0], solver="highs", time_limit=10)
 
 
 def test_cbc_gets_its_options_and_dies_with_its_parent(monkeypatch: pytest.MonkeyPatch) -> None:
