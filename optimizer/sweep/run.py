@@ -16,6 +16,7 @@ import os
 import queue
 import sys
 import threading
+import time
 import types
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
@@ -26,7 +27,7 @@ from optimizer.scenario.scenario import Scenario
 from optimizer.sweep.record import MemoryRecorder, Recorder, SampleResult, result_of
 from optimizer.sweep.samples import changes_for, check_spec, sample_count, scenario_hash
 from optimizer.sweep.spec import SweepSpec
-from optimizer.sweep.worker import SampleOutput, run_sample, run_samples
+from optimizer.sweep.worker import SampleOutput, prepare, run_sample, run_samples
 
 __all__ = ["DEFAULT_WORKERS", "SweepRun", "SweepStopped", "run_sweep"]
 
@@ -59,7 +60,10 @@ class SweepRun:
     ``failed`` are the samples the model failed on (number, what varied, the error; not in
     the store, so a resume tries them again); ``network_loads`` is, per worker process, how
     many road networks it loaded; ``worker_cpu_s`` the CPU seconds the samples run now took
-    where they ran (building the sample and running the model; load does not change it).
+    where they ran (building the sample and running the model; load does not change it);
+    ``setup_s`` the wall-clock seconds spent starting, preparing (every worker loads the base
+    scenario's roads and the model's code before the first sample) and closing the cluster,
+    which a sweep pays once, not per sample (0 for a sweep run in this process).
     """
 
     sweep_id: int
@@ -70,6 +74,7 @@ class SweepRun:
     network_loads: Mapping[int, int] = field(default_factory=dict)
     failed: tuple[tuple[int, Mapping[str, Any], str], ...] = ()
     worker_cpu_s: float = 0.0
+    setup_s: float = 0.0
 
     @property
     def done(self) -> int:
@@ -128,6 +133,7 @@ def run_sweep(
     failed: list[tuple[int, Mapping[str, Any], str]] = []
     loads: dict[int, int] = {}
     cpu = [0.0]
+    setup = [0.0]
 
     def keep(output: SampleOutput) -> None:
         cpu[0] += output.cpu_s
@@ -149,7 +155,9 @@ def run_sweep(
                 for index in todo:
                     keeper.put(run_sample(spec, base, index, seed, model, options))
             else:
-                _on_dask(spec, base, todo, seed, model, options, workers, scheduler, keeper.put)
+                _on_dask(
+                    spec, base, todo, seed, model, options, workers, scheduler, keeper.put, setup
+                )
         finally:
             keeper.close()  # every finished sample is kept, also when stopped
     except KeyboardInterrupt:
@@ -164,6 +172,7 @@ def run_sweep(
         loads,
         tuple(sorted(failed, key=lambda f: f[0])),
         cpu[0],
+        setup[0],
     )
 
 
@@ -272,14 +281,26 @@ def _on_dask(
     workers: int,
     scheduler: str | None,
     keep: Callable[[SampleOutput], None],
+    setup: list[float],
 ) -> None:
-    from distributed import as_completed
+    """Run ``todo`` on Dask, handing each finished sample to ``keep``; add the seconds spent
+    starting, preparing and closing the cluster to ``setup[0]``."""
+    from distributed import as_completed, wait
 
     if not todo:
         return
+    started = time.perf_counter()
     with _client(workers, scheduler) as client:
         shared_base = client.scatter(base, broadcast=True, hash=False)
         shared_spec = client.scatter(spec, broadcast=True, hash=False)
+        # each worker loads the roads and the model's code before its first sample
+        wait(
+            [
+                client.submit(prepare, shared_base, workers=[address], pure=False)
+                for address in client.scheduler_info()["workers"]
+            ]
+        )
+        setup[0] += time.perf_counter() - started
         size = sum(client.nthreads().values()) or max(1, workers)
         futures = [
             client.submit(
@@ -295,6 +316,8 @@ def _on_dask(
         except BaseException:
             client.cancel(futures, force=True)
             raise
+        closing = time.perf_counter()
+    setup[0] += time.perf_counter() - closing
 
 
 @contextlib.contextmanager

@@ -18,12 +18,13 @@ from typing import Any
 
 from optimizer.pipeline.registry import run_model
 from optimizer.pipeline.run import ModelRun
-from optimizer.pipeline.travel import network_loads
+from optimizer.pipeline.travel import network_loads, road_network
 from optimizer.scenario.scenario import Scenario
+from optimizer.solver import available_solvers
 from optimizer.sweep.samples import build_sample
 from optimizer.sweep.spec import SweepSpec
 
-__all__ = ["SampleOutput", "run_sample", "run_samples"]
+__all__ = ["SampleOutput", "prepare", "run_sample", "run_samples"]
 
 
 @dataclass(frozen=True)
@@ -81,3 +82,12 @@ def run_samples(
 ) -> list[SampleOutput]:
     """:func:`run_sample` for each of ``indices`` (one Dask task for a few samples)."""
     return [run_sample(spec, base, i, seed, model, options) for i in indices]
+
+
+def prepare(base: Scenario) -> int:
+    """Load ``base``'s road network and the solvers in this worker, as its first sample would
+    (importing this module has loaded the models' code); the number of road networks this
+    process has loaded."""
+    road_network(base)
+    available_solvers()
+    return network_loads()

@@ -97,6 +97,8 @@ def test_local_cluster_equals_serial_and_loads_roads_once_per_worker(
     assert on_dask.network_loads
     assert set(on_dask.network_loads.values()) == {1}
     assert os.getpid() not in on_dask.network_loads
+    # the cluster's start, preparation and close are timed apart from the samples
+    assert serial.setup_s == 0 and on_dask.setup_s > 0
 
 
 def test_stop_then_resume_runs_only_the_missing_samples() -> None:
