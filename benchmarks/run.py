@@ -24,6 +24,7 @@ SETS = {
     "sweep": "sweep",
     "ladder": "ladder",
     "credit": "credit",
+    "whatif": "whatif",
 }
 
 
