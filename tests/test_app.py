@@ -197,6 +197,10 @@ def test_the_credit_page_shows_the_balance_and_each_members_schedule_by_name() -
     assert list(member.options) == [m.name for m in scenario.members]
     assert any("credit balance and cash by month" in h.value for h in at.subheader)
     assert at.get("arrow_vega_lite_chart") or at.get("vega_lite_chart")
+    # the season's last cash is explained beside the chart when it is not zero
+    balance = run_model(scenario, "credit").tables["balance"]
+    explained = [c.value for c in at.caption if "not a shortfall of the plan" in c.value]
+    assert bool(explained) == (abs(float(balance["cash"].iloc[-1])) >= 0.005)
     member.set_value(scenario.members[3].name).run()
     no_errors(at)
 

@@ -7,6 +7,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from optimizer.app.credit_words import season_end_note
 from optimizer.app.shell import page_setup
 from optimizer.app.views import download_tables, page_runs, readable, run_header
 
@@ -52,6 +53,10 @@ if runs is not None:
         balance = run.tables["balance"]
         st.subheader("The cooperative's credit balance and cash by month")
         st.altair_chart(_balance_chart(balance), use_container_width=True)
+        currency = next((k.unit for k in run.kpis if k.label == "financing cost"), "EUR")
+        note = season_end_note(balance, run.tables["members"], currency)
+        if note:
+            st.caption(note)
         st.dataframe(readable(balance), hide_index=True)
         st.subheader("Each member's repayment schedule")
         schedule = run.tables["schedule"]
