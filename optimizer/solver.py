@@ -337,6 +337,7 @@ def _solve_highs(
         kind.kTimeLimit,
         kind.kIterationLimit,
         kind.kInterrupt,
+        kind.kHighsInterrupt,  # stopped by the interrupt callback (a deadline of ours)
         kind.kSolutionLimit,
         kind.kObjectiveBound,
         kind.kObjectiveTarget,
