@@ -299,8 +299,6 @@ def _solve_highs(
     warm_start: bool = False,
     options: dict[str, Any],
 ) -> SolverReport:
-    import highspy
-
     quiet = {} if msg else {"output_flag": False, "log_to_console": False}
     command = _HighsCommand(
         warm_start=warm_start,
@@ -326,28 +324,8 @@ def _solve_highs(
     bound = float(info.mip_dual_bound) if is_mip else objective
     if is_mip and problem.sense == pulp.LpMaximize:
         bound = -bound  # PuLP hands HiGHS the negated objective of a maximisation
-    kind = highspy.HighsModelStatus
-    if status == kind.kOptimal:
-        result = Status.OPTIMAL
-    elif status in (kind.kInfeasible, kind.kUnboundedOrInfeasible):
-        result = Status.INFEASIBLE
-    elif status == kind.kUnbounded:
-        result = Status.UNBOUNDED
-    elif status in (
-        kind.kTimeLimit,
-        kind.kIterationLimit,
-        kind.kInterrupt,
-        kind.kHighsInterrupt,  # stopped by the interrupt callback (a deadline of ours)
-        kind.kSolutionLimit,
-        kind.kObjectiveBound,
-        kind.kObjectiveTarget,
-    ):
-        result = Status.FEASIBLE if has_plan else Status.NO_SOLUTION
-    else:
-        return SolverReport(
-            "highs", Status.ERROR, runtime, message=model.modelStatusToString(status)
-        )
-    if not result.has_solution:
+    result = highs_status(model, has_plan)
+    if not result.has_solution:  # ERROR included
         return SolverReport("highs", result, runtime, message=model.modelStatusToString(status))
     if not math.isfinite(bound):
         bound = objective if result is Status.OPTIMAL else math.nan
@@ -363,6 +341,31 @@ def _solve_highs(
 
 
 _CBC_NUMBER = r"(-?[0-9.eE+-]+)"
+
+
+def highs_status(model: Any, has_plan: bool) -> Status:
+    """A solved ``highspy.Highs``' model status in the project's words."""
+    import highspy
+
+    kind = highspy.HighsModelStatus
+    status = model.getModelStatus()
+    if status == kind.kOptimal:
+        return Status.OPTIMAL
+    if status in (kind.kInfeasible, kind.kUnboundedOrInfeasible):
+        return Status.INFEASIBLE
+    if status == kind.kUnbounded:
+        return Status.UNBOUNDED
+    if status in (
+        kind.kTimeLimit,
+        kind.kIterationLimit,
+        kind.kInterrupt,
+        kind.kHighsInterrupt,  # stopped by the interrupt callback (a deadline of ours)
+        kind.kSolutionLimit,
+        kind.kObjectiveBound,
+        kind.kObjectiveTarget,
+    ):
+        return Status.FEASIBLE if has_plan else Status.NO_SOLUTION
+    return Status.ERROR
 
 
 def _solve_cbc(

@@ -20,7 +20,7 @@ MAX_FUNCTION_LINES = 80
 # written as maths, and its docstring says so in these words.
 FORMULATION_MARK = "one formulation, written as maths"
 
-SOLVERS = ("pulp", "highspy", "ortools", "pyvrp", "optimizer.solver")
+SOLVERS = ("pulp", "highspy", "ortools", "pyvrp", "optimizer.solver", "optimizer.solver_matrix")
 FACES = ("optimizer.cli", "optimizer.app", "streamlit", "typer")
 # layer -> what it must never import (prefixes of module names)
 FORBIDDEN: dict[str, tuple[str, ...]] = {

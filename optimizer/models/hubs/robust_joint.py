@@ -14,7 +14,7 @@ import pulp
 
 from optimizer.models.hubs.data import HubData, HubResult, value_of_plan
 from optimizer.models.hubs.robust_fixed import Outcome, planless, second_stage, seconds_left
-from optimizer.models.hubs.solve import _HubModel, _plan_fields
+from optimizer.models.hubs.solve import _HubModel, plan_fields
 from optimizer.results import Status, relative_gap, worst_status
 from optimizer.solver import SolverName, solve_milp
 
@@ -138,5 +138,5 @@ class _Joint:
             runtime_s=0.0,
             value=value,
             solver="joint",
-            **_plan_fields(data, plan),
+            **plan_fields(data, plan),
         )

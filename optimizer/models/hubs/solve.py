@@ -55,10 +55,11 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
-import pulp
 
+from optimizer.models.hubs._milp import hub_milp
 from optimizer.models.hubs.data import HubData, HubPlan, HubResult, value_of_plan
-from optimizer.solver import SolverName, solve_milp
+from optimizer.solver import SolverName
+from optimizer.solver_matrix import solve_matrix, to_pulp
 
 __all__ = ["solve_hubs"]
 
@@ -69,6 +70,7 @@ def solve_hubs(
     time_limit: float = 60.0,
     gap: float = 1e-4,
     solver: SolverName = "auto",
+    start: HubPlan | None = None,
 ) -> HubResult:
     """Open hubs, route produce and size truckloads to maximise the net value.
 
@@ -82,18 +84,21 @@ def solve_hubs(
         Relative gap at which a plan is accepted as optimal.
     solver
         ``"auto"``, ``"highs"`` or ``"cbc"``.
+    start
+        A feasible plan of ``data`` to start from (the solver ignores one that is not).
     """
-    start = time.perf_counter()
-    model = _HubModel(data)
-    build_s = time.perf_counter() - start
-    report = solve_milp(model.problem, solver=solver, time_limit=time_limit, gap=gap)
+    began = time.perf_counter()
+    model = hub_milp(data)
+    x0 = None if start is None else model.start(start)
+    build_s = time.perf_counter() - began
+    report, x = solve_matrix(model.milp, solver=solver, time_limit=time_limit, gap=gap, start=x0)
     runtime = build_s + report.runtime_s
-    if not report.status.has_solution:
+    if x is None or not report.status.has_solution:
         return HubResult(
             report.status, math.nan, math.nan, math.inf, runtime,
             solver=report.solver, message=report.message,
         )  # fmt: skip
-    plan = model.read()
+    plan = model.plan(x)
     return HubResult(
         status=report.status,
         objective=report.objective,
@@ -103,145 +108,27 @@ def solve_hubs(
         value=value_of_plan(data, plan),
         solver=report.solver,
         message=report.message,
-        **_plan_fields(data, plan),
+        **plan_fields(data, plan),
     )
 
 
 class _HubModel:
-    """The MILP of the module docstring, with its variables kept for reading the plan."""
+    """The MILP as a PuLP model, for models that join copies of it (robust hubs): ``y``
+    holds the hub variables (a caller may replace them by shared ones), ``read`` the plan."""
 
     def __init__(self, data: HubData) -> None:
-        """Write the MILP: one formulation, written as maths (the module docstring's rows)."""
-        self.data = data
-        problem = pulp.LpProblem("hubs", pulp.LpMaximize)
-        self.problem = problem
-        n_p = data.n_products
-        w = data.weight_kg
-        supply = data.supply
-        cap = data.hub_capacity_kg
-        self.y = [
-            problem.add_variable(f"y_{h}", 1 if data.existing_mask[h] else 0, 1, cat="Integer")
-            for h in range(data.n_hubs)
-        ]
-        objective: list[tuple[pulp.LpVariable, float]] = [
-            (self.y[h], -float(data.hub_fixed_cost[h])) for h in range(data.n_hubs)
-        ]
-        supply_terms: dict[tuple[int, int], list[tuple[pulp.LpVariable, float]]] = {}
-        hub_in: dict[tuple[int, int], list[tuple[pulp.LpVariable, float]]] = {}
-        hub_kg: dict[int, list[tuple[pulp.LpVariable, float]]] = {}
-        intake: dict[tuple[int, int], list[tuple[pulp.LpVariable, float]]] = {}
-        rows: list[pulp.LpConstraint] = []
-
-        # first mile f[m,h,p]
-        self.f: dict[tuple[int, int, int], pulp.LpVariable] = {}
-        reach = np.isfinite(data.distance_member_hub_km) & (cap[None, :] > 0)
-        for m, h, p in np.argwhere(reach[:, :, None] & (supply[:, None, :] > 0)):
-            var = problem.add_variable(f"f_{m}_{h}_{p}", 0)
-            self.f[m, h, p] = var
-            unit = (
-                data.first_mile_cost_per_unit_km[p] * data.distance_member_hub_km[m, h]
-                + data.handling_per_unit[h, p]
-            )
-            objective.append((var, -float(unit)))
-            supply_terms.setdefault((m, p), []).append((var, 1.0))
-            hub_in.setdefault((h, p), []).append((var, 1.0))
-            hub_kg.setdefault(h, []).append((var, float(w[p])))
-            bound = min(float(supply[m, p]), float(cap[h] / w[p]))
-            rows.append(_row([(var, 1.0), (self.y[h], -bound)], pulp.LpConstraintLE, 0.0))
-
-        # corridors g[h,b,p] and trucks t[h,b]
-        self.g: dict[tuple[int, int, int], pulp.LpVariable] = {}
-        self.t: dict[tuple[int, int], pulp.LpVariable] = {}
-        hubs_used = {h for (h, _p) in hub_in}
-        total_kg = float((supply * w[None, :]).sum())
-        for h, b in np.argwhere(np.isfinite(data.distance_hub_buyer_km)):
-            if h not in hubs_used:
-                continue
-            payload = float(data.truck_payload_kg[h, b])
-            most = math.ceil(min(float(cap[h]), total_kg) / payload - 1e-9)
-            truck = problem.add_variable(f"t_{h}_{b}", 0, most, cat="Integer")
-            self.t[h, b] = truck
-            objective.append((truck, -float(data.truck_cost[h, b])))
-            load: list[tuple[pulp.LpVariable, float]] = [(truck, -payload)]
-            for p in range(n_p):
-                if (h, p) not in hub_in or data.intake_units[b, p] <= 0:
-                    continue
-                var = problem.add_variable(f"g_{h}_{b}_{p}", 0)
-                self.g[h, b, p] = var
-                objective.append((var, float(data.value_per_unit[b, p])))
-                hub_in[h, p].append((var, -1.0))
-                intake.setdefault((b, p), []).append((var, 1.0))
-                load.append((var, float(w[p])))
-            rows.append(_row(load, pulp.LpConstraintLE, 0.0))
-            rows.append(_row([(truck, 1.0), (self.y[h], -float(most))], pulp.LpConstraintLE, 0.0))
-
-        # direct d[m,b,p], only where it beats the farm gate
-        self.d: dict[tuple[int, int, int], pulp.LpVariable] = {}
-        net = (
-            data.value_per_unit[None, :, :]
-            - data.direct_cost_per_unit_km[None, None, :]
-            * data.distance_member_buyer_km[:, :, None]
-        )
-        worth = (
-            np.isfinite(net)
-            & (net > data.farm_gate_per_unit[:, None, :])
-            & (supply[:, None, :] > 0)
-            & (data.intake_units[None, :, :] > 0)
-        )
-        for m, b, p in np.argwhere(worth):
-            var = problem.add_variable(f"d_{m}_{b}_{p}", 0)
-            self.d[m, b, p] = var
-            objective.append((var, float(net[m, b, p])))
-            supply_terms.setdefault((m, p), []).append((var, 1.0))
-            intake.setdefault((b, p), []).append((var, 1.0))
-
-        # farm gate u[m,p]
-        self.u: dict[tuple[int, int], pulp.LpVariable] = {}
-        for m, p in np.argwhere(supply > 0):
-            var = problem.add_variable(f"u_{m}_{p}", 0)
-            self.u[m, p] = var
-            objective.append((var, float(data.farm_gate_per_unit[m, p])))
-            supply_terms.setdefault((m, p), []).append((var, 1.0))
-
-        problem += pulp.LpAffineExpression(objective)
-        for (m, p), terms in supply_terms.items():
-            rows.append(_row(terms, pulp.LpConstraintEQ, float(supply[m, p])))
-        for terms in hub_in.values():
-            rows.append(_row(terms, pulp.LpConstraintEQ, 0.0))
-        for h, terms in hub_kg.items():
-            rows.append(_row([*terms, (self.y[h], -float(cap[h]))], pulp.LpConstraintLE, 0.0))
-        for (b, p), terms in intake.items():
-            if math.isfinite(data.intake_units[b, p]):
-                rows.append(_row(terms, pulp.LpConstraintLE, float(data.intake_units[b, p])))
-        for row in rows:
-            problem += row
+        self.model = hub_milp(data)
+        self.problem, self.columns = to_pulp(self.model.milp, "hubs")
+        self.y = [self.columns[j] for j in self.model.y]
 
     def read(self) -> HubPlan:
         """The plan as dense arrays ``f, g, d, u, t, open_mask`` (tiny values cleaned)."""
-        data = self.data
-        n_m, n_h, n_b, n_p = data.n_members, data.n_hubs, data.n_buyers, data.n_products
-        f = _values(self.f, (n_m, n_h, n_p))
-        g = _values(self.g, (n_h, n_b, n_p))
-        d = _values(self.d, (n_m, n_b, n_p))
-        u = _values(self.u, (n_m, n_p))
-        t = np.round(_values(self.t, (n_h, n_b)))
-        open_mask = np.array([(v.varValue or 0.0) > 0.5 for v in self.y], dtype=bool)
-        return HubPlan(f, g, d, u, t, open_mask)
+        x = np.array([v.varValue or 0.0 for v in self.columns])
+        x[self.model.y] = [v.varValue or 0.0 for v in self.y]
+        return self.model.plan(x)
 
 
-def _row(terms: list[tuple[pulp.LpVariable, float]], sense: int, rhs: float) -> pulp.LpConstraint:
-    return pulp.LpConstraint(pulp.LpAffineExpression(terms), sense, rhs=rhs)
-
-
-def _values(variables: dict[Any, pulp.LpVariable], shape: tuple[int, ...]) -> np.ndarray:
-    array = np.zeros(shape)
-    for index, var in variables.items():
-        array[index] = var.varValue or 0.0
-    array[np.abs(array) < 1e-9] = 0.0
-    return array
-
-
-def _plan_fields(data: HubData, plan: HubPlan) -> dict[str, Any]:
+def plan_fields(data: HubData, plan: HubPlan) -> dict[str, Any]:
     f, g, t = plan.f, plan.g, plan.t
     first_mile = _table(f, ["member", "hub", "product"])
     first_mile["weight_kg"] = (
