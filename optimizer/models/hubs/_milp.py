@@ -9,22 +9,21 @@ farm-gate price). With :math:`S_{kp} = \sum_{m \in k} s_{mp}`:
 .. math::
 
     \sum_h F_{khp} + \sum_b D_{kbp} + \sum_{m \in k} u_{mp} = S_{kp}, \quad
-    0 \le u_{mp} \le s_{mp}, \quad
-    F_{khp} \le \min(S_{kp}, Q_h / w_p)\, y_h,
+    0 \le u_{mp} \le s_{mp},
 
-every other row as written there with :math:`F, D` in place of :math:`f, d`.
+every other row as written there with :math:`\sum_k F_{khp}` in place of
+:math:`\sum_m f_{mhp}` and :math:`\sum_k D_{kbp}` in place of :math:`\sum_m d_{mbp}`.
 
 **Why this is exact** (same optimum, and an optimal member plan is read back). Every cost
 and revenue of a flow depends on the member only through its distances, which are equal
 within a place. (1) A member plan aggregates to a place plan, :math:`F_{khp} = \sum_{m \in k}
 f_{mhp}`, :math:`D_{kbp} = \sum_{m \in k} d_{mbp}`, of the same value: the supply rows add
-up, the linking rows add up to :math:`F \le S y` and :math:`w_p F \le Q_h y_h` follows from
-the capacity row, and the hub, truck and intake rows see the same sums. (2) A place plan
+up, and the hub, linking, capacity and intake rows see the same sums. (2) A place plan
 disaggregates in proportion to what each member ships, :math:`r_{mp} = s_{mp} - u_{mp}`:
 :math:`f_{mhp} = F_{khp} r_{mp} / \sum_{m' \in k} r_{m'p}` (and :math:`d` alike), of the
 same value; each member's supply row holds because its share of
-:math:`\sum_h F + \sum_b D = \sum_{m \in k} r_{mp}` is :math:`r_{mp}`, and
-:math:`f_{mhp} \le \min(r_{mp}, F_{khp}) \le \min(s_{mp}, Q_h / w_p)\, y_h`. So the two
+:math:`\sum_h F + \sum_b D = \sum_{m \in k} r_{mp}` is :math:`r_{mp}`, and every other
+row sees the same sums again. So the two
 models have the same optimal value, and (2) maps the solver's place plan to a member plan of
 that value, which the independent check verifies member by member.
 
@@ -249,10 +248,13 @@ def hub_milp(data: HubData) -> HubMilp:
     cap_row[hubs] = out.rows(hubs.size, -math.inf, 0.0)
     out.put(cap_row[fh], f, w[fp])
     out.put(cap_row[hubs], y[hubs], -cap[hubs])
-    # linking: F <= min(S, Q / w) y
-    link = out.rows(f.size, -math.inf, 0.0)
-    out.put(link, f, 1.0)
-    out.put(link, y[fh], -np.minimum(big_s[fk, fp], cap[fh] / w[fp]))
+    # linking: sum_k F <= min(sum of the supply that reaches the hub, Q / w) y
+    reach_units = np.zeros((n_h, n_p))
+    np.add.at(reach_units, (fh, fp), big_s[fk, fp])
+    link = np.full((n_h, n_p), -1)
+    link[bh, bp] = out.rows(bh.size, -math.inf, 0.0)
+    out.put(link[fh, fp], f, 1.0)
+    out.put(link[bh, bp], y[bh], -np.minimum(reach_units[bh, bp], cap[bh] / w[bp]))
     # trucks cover loads: sum_p w g <= L t, and t <= most y
     load_rows = out.rows(t.size, -math.inf, 0.0)
     out.put(load_rows[tk], g, w[gp])
