@@ -422,12 +422,14 @@ def snap_warnings(
     lat_lo, lon_lo, lat_hi, lon_hi = network.bbox
     seen: set[str] = set()
     lines = []
+    # columns read once: a pandas lookup per place took seconds at 15,000 members
+    ids, lats, lons = (points[c].to_numpy() for c in ("id", "lat", "lon"))
     for i in far[np.argsort(-np.asarray(snap_m)[far], kind="stable")]:
-        place = str(points["id"].iloc[i])
+        place = str(ids[i])
         if place in seen:
             continue
         seen.add(place)
-        lat, lon = float(points["lat"].iloc[i]), float(points["lon"].iloc[i])
+        lat, lon = float(lats[i]), float(lons[i])
         outside = not (lat_lo <= lat <= lat_hi and lon_lo <= lon <= lon_hi)
         metres = (
             f"{snap_m[i]:,.0f} m from the nearest road"

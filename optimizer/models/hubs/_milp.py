@@ -154,26 +154,6 @@ class HubMilp:
         d[d < _TINY] = 0.0
         return HubPlan(f, g, d, u, t, x[self.y] > 0.5)
 
-    def start(self, plan: HubPlan) -> np.ndarray:
-        """Column values of a member plan (flows on arcs the MILP leaves out are dropped)."""
-        x = np.zeros(self.milp.n_cols)
-        x[self.y] = plan.open_mask.astype(float)
-        big_f = np.zeros((self.n_places, *plan.f.shape[1:]))
-        np.add.at(big_f, self.place, plan.f)
-        col, k, h, p = self.f
-        x[col] = big_f[k, h, p]
-        big_d = np.zeros((self.n_places, *plan.d.shape[1:]))
-        np.add.at(big_d, self.place, plan.d)
-        col, k, b, p = self.d
-        x[col] = big_d[k, b, p]
-        col, h, b, p = self.g
-        x[col] = plan.g[h, b, p]
-        col, h, b = self.t
-        x[col] = plan.t[h, b]
-        col, m, p = self.u
-        x[col] = plan.u[m, p]
-        return x
-
 
 def places(data: HubData) -> tuple[np.ndarray, np.ndarray]:
     """Each member's place (members with equal distances to every hub and buyer share one)

@@ -81,7 +81,6 @@ def solve_hubs(
     time_limit: float = 60.0,
     gap: float = 1e-4,
     solver: SolverName = "auto",
-    start: HubPlan | None = None,
 ) -> HubResult:
     """Open hubs, route produce and size truckloads to maximise the net value.
 
@@ -95,14 +94,11 @@ def solve_hubs(
         Relative gap at which a plan is accepted as optimal.
     solver
         ``"auto"``, ``"highs"`` or ``"cbc"``.
-    start
-        A feasible plan of ``data`` to start from (the solver ignores one that is not).
     """
     began = time.perf_counter()
     model = hub_milp(data)
-    x0 = None if start is None else model.start(start)
     build_s = time.perf_counter() - began
-    report, x = solve_matrix(model.milp, solver=solver, time_limit=time_limit, gap=gap, start=x0)
+    report, x = solve_matrix(model.milp, solver=solver, time_limit=time_limit, gap=gap)
     runtime = build_s + report.runtime_s
     if x is None or not report.status.has_solution:
         return HubResult(
