@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,12 +62,14 @@ def solve_matrix(
     time_limit: float,
     gap: float,
     start: np.ndarray | None = None,
+    highs_options: Mapping[str, Any] | None = None,
 ) -> tuple[SolverReport, np.ndarray | None]:
     """Solve ``milp``; the report and the column values (``None`` without a plan).
 
     ``start`` is a complete starting plan (HiGHS ignores an infeasible one). ``solver`` as
     for :func:`~optimizer.solver.solve_milp`: ``"auto"`` is HiGHS when installed, with CBC
-    when HiGHS fails with an error.
+    when HiGHS fails with an error. ``highs_options`` by HiGHS' own names, for HiGHS only
+    (not ``threads``: HiGHS fixes it for the process at its first solve).
     """
     if time_limit <= 0:
         raise ValueError(f"time_limit must be positive, got {time_limit}")
@@ -75,7 +78,8 @@ def solve_matrix(
     if solver == "auto":
         solver = _chosen_by_environment()
     if solver != "cbc" and "highs" in available_solvers():
-        report, x = _solve_highs(milp, time_limit=time_limit, gap=gap, start=start)
+        options = dict(highs_options or {})
+        report, x = _solve_highs(milp, time_limit=time_limit, gap=gap, start=start, **options)
         if report.status is not Status.ERROR or solver == "highs":
             return report, x
     problem, variables = to_pulp(milp)
@@ -129,7 +133,7 @@ def to_pulp(milp: MatrixMilp, name: str = "matrix") -> tuple[pulp.LpProblem, lis
 
 
 def _solve_highs(
-    milp: MatrixMilp, *, time_limit: float, gap: float, start: np.ndarray | None
+    milp: MatrixMilp, *, time_limit: float, gap: float, start: np.ndarray | None, **options: Any
 ) -> tuple[SolverReport, np.ndarray | None]:
     import highspy
 
@@ -137,6 +141,8 @@ def _solve_highs(
     model = _quiet_highs()
     model.setOptionValue("mip_rel_gap", gap)
     model.setOptionValue("time_limit", float(time_limit))
+    for key, value in options.items():
+        model.setOptionValue(key, value)
     lp = highspy.HighsLp()
     a = milp.matrix
     lp.num_col_, lp.num_row_ = milp.n_cols, int(a.shape[0])

@@ -74,6 +74,11 @@ from optimizer.solver_matrix import solve_matrix, to_pulp
 
 __all__ = ["solve_hubs"]
 
+# HiGHS' feasibility jump runs before the root LP, whose rounding then finds the plan kept
+# (ladder at 15,000 members, grand coalition: 2.5-2.6 s CPU without it against 3.0-3.3 s
+# with it, the same plan)
+_HIGHS = {"mip_heuristic_run_feasibility_jump": False}
+
 
 def solve_hubs(
     data: HubData,
@@ -98,7 +103,9 @@ def solve_hubs(
     began = time.perf_counter()
     model = hub_milp(data)
     build_s = time.perf_counter() - began
-    report, x = solve_matrix(model.milp, solver=solver, time_limit=time_limit, gap=gap)
+    report, x = solve_matrix(
+        model.milp, solver=solver, time_limit=time_limit, gap=gap, highs_options=_HIGHS
+    )
     runtime = build_s + report.runtime_s
     if x is None or not report.status.has_solution:
         return HubResult(
