@@ -106,7 +106,8 @@ def main(name: str, argv: list[str]) -> int:
                 row["members"] = size
                 rows.append(row)
                 print(
-                    f"  {model:<12} {row['wall_s']:8.1f} s wall ({_fmt(row['runtime_s'])} s own) "
+                    f"  {model:<12} {row['wall_s']:8.1f} s wall ({_fmt(row['runtime_s'])} s own, "
+                    f"{row['cpu_s']:.1f} s CPU) "
                     f"{row['peak_mb']:7.0f} MB  {row['status']}  gap {_fmt_gap(row['gap'])}",
                     flush=True,
                 )
@@ -217,6 +218,7 @@ def run_once(
         "model": model,
         "wall_s": round(wall, 2),
         "peak_mb": round(usage.ru_maxrss / 1024, 1),  # kB on Linux
+        "cpu_s": round(usage.ru_utime + usage.ru_stime, 2),  # the child's and its children's
         "exit": child.returncode,
         "runtime_s": None,
         "status": "stopped at the time limit" if stopped else "failed",
