@@ -359,7 +359,7 @@ def highs_status(model: Any, has_plan: bool) -> Status:
         kind.kTimeLimit,
         kind.kIterationLimit,
         kind.kInterrupt,
-        kind.kHighsInterrupt,  # stopped by the interrupt callback (a deadline of ours)
+        kind.kHighsInterrupt,  # type: ignore[attr-defined]  # the interrupt callback (ours)
         kind.kSolutionLimit,
         kind.kObjectiveBound,
         kind.kObjectiveTarget,
