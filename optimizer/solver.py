@@ -98,6 +98,7 @@ def solve_milp(
     msg: bool = False,
     warm_start: bool = False,
     options: Mapping[str, Any] | None = None,
+    highs_options: Mapping[str, Any] | None = None,
 ) -> SolverReport:
     """Solve ``problem`` in place and report how it went.
 
@@ -120,6 +121,9 @@ def solve_milp(
         Options of the solver that runs, by that solver's own names (HiGHS:
         ``{"mip_feasibility_tolerance": 1e-9}``; CBC: ``{"cuts": "off"}``, given as
         ``-cuts off``). Name the solver when giving them: ``"auto"`` may fall back to CBC.
+    highs_options
+        Options HiGHS gets when HiGHS is the solver that runs (CBC ignores them), under
+        ``options`` (which win where both name an option).
     """
     if time_limit <= 0:
         raise ValueError(f"time_limit must be positive, got {time_limit}")
@@ -148,7 +152,9 @@ def solve_milp(
             threads=threads,
             msg=msg,
             warm_start=warm_start,
-            options=dict(options or {}),
+            options={**(highs_options or {}), **(options or {})}
+            if name == "highs"
+            else dict(options or {}),
         )
         if report.status is not Status.ERROR:
             break

@@ -188,6 +188,35 @@ def test_highs_runs_on_one_thread_unless_told(monkeypatch: pytest.MonkeyPatch) -
             solve_milp(knapsack()[0], solver="highs", time_limit=10)
 
 
+def test_highs_options_reach_highs_only_and_options_win(monkeypatch: pytest.MonkeyPatch) -> None:
+    problem, x = knapsack()
+    report = solve_milp(
+        problem,
+        solver="highs",
+        time_limit=10,
+        options={"mip_heuristic_run_rins": True},
+        highs_options={"mip_allow_restart": False, "mip_heuristic_run_rins": False},
+    )
+    assert report.status is Status.OPTIMAL and check_knapsack(x) == pytest.approx(23)
+    assert problem.solverModel.getOptionValue("mip_allow_restart")[1] is False
+    assert problem.solverModel.getOptionValue("mip_heuristic_run_rins")[1] is True
+    # CBC does not know HiGHS' names: its command line never carries them
+    started: list[list[str]] = []
+    popen = subprocess.Popen
+
+    def record(args: list[str], **kwargs: object) -> object:
+        started.append(list(args))
+        return popen(args, **kwargs)  # type: ignore[call-overload]
+
+    monkeypatch.setattr(subprocess, "Popen", record)
+    monkeypatch.setenv(SOLVER_ENV, "cbc")
+    problem, x = knapsack()
+    report = solve_milp(problem, time_limit=10, highs_options={"mip_allow_restart": False})
+    assert report.solver == "cbc" and report.status is Status.OPTIMAL
+    assert check_knapsack(x) == pytest.approx(23)
+    assert started and not any("mip_allow_restart" in " ".join(args) for args in started)
+
+
 def test_cbc_gets_its_options_and_dies_with_its_parent(monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[tuple[list[str], object]] = []
     popen = subprocess.Popen
