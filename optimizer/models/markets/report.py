@@ -99,21 +99,11 @@ def compare_with_own_best(data: MarketData, result: MarketResult) -> pd.DataFram
         np.asarray(data.buyer_ids, dtype=object)[best_b] if data.n_buyers else FARM_GATE,
         FARM_GATE,
     )
-    flows = result.flows
-    planned_income: dict[tuple[str, str], float] = {}
-    planned_buyers: dict[tuple[str, str], str] = {}
-    if len(flows):
-        ordered = flows.sort_values("quantity", ascending=False, kind="stable")
-        for key, rows in ordered.groupby(["member", "product"], sort=False):
-            member, product = (str(k) for k in key)
-            planned_income[(member, product)] = float(rows["revenue"].sum())
-            planned_buyers[(member, product)] = ";".join(rows["buyer"].astype(str))
     members = np.asarray(data.member_ids, dtype=object)[m_idx]
     products = np.asarray(data.product_ids, dtype=object)[p_idx]
     supply = data.supply[m_idx, p_idx]
     own_income = supply * own_net[m_idx, p_idx]
-    keys = list(zip(members, products, strict=True))
-    planned = np.array([planned_income.get(k, math.nan) for k in keys], dtype=float)
+    planned, buyers = _planned_sales(result.flows, members, products)
     table = pd.DataFrame(
         {
             "member": members,
@@ -122,13 +112,33 @@ def compare_with_own_best(data: MarketData, result: MarketResult) -> pd.DataFram
             "own_best_buyer": own_buyer[m_idx, p_idx],
             "own_best_net_per_unit": own_net[m_idx, p_idx],
             "own_best_income": own_income,
-            "planned_buyers": [planned_buyers.get(k, "") for k in keys],
+            "planned_buyers": buyers,
             "planned_income": planned,
             "cost_of_limits": own_income - planned,
         }
     )
     table["pushed"] = table["cost_of_limits"] > 1e-6 * np.maximum(np.abs(own_income), 1.0)
     return table
+
+
+def _planned_sales(
+    flows: pd.DataFrame, members: np.ndarray, products: np.ndarray
+) -> tuple[np.ndarray, list[str]]:
+    """Per (member, product) pair: the plan's revenue (NaN where it has no row) and its
+    buyers, ``;``-joined, largest quantity first (ties in the plan's order)."""
+    keys = pd.MultiIndex.from_arrays([members, products], names=["member", "product"])
+    if not len(flows):
+        return np.full(len(keys), math.nan), [""] * len(keys)
+    ordered = flows.sort_values("quantity", ascending=False, kind="stable")
+    ordered = ordered.assign(
+        member=ordered["member"].astype(str),
+        product=ordered["product"].astype(str),
+        buyer=ordered["buyer"].astype(str),
+    )
+    grouped = ordered.groupby(["member", "product"], sort=False)
+    income = grouped["revenue"].sum().reindex(keys)
+    buyers = grouped["buyer"].agg(";".join).reindex(keys, fill_value="")
+    return income.to_numpy(float), buyers.tolist()
 
 
 @dataclass(frozen=True, eq=False)
