@@ -5,10 +5,11 @@ from __future__ import annotations
 import math
 
 import pytest
+import shapely
 
 from optimizer.geodesy import EARTH_RADIUS_M, haversine_m, pairwise_haversine_m
 from optimizer.io.format import format_number
-from optimizer.io.geojson import OSM_ATTRIBUTION, collection, line, point
+from optimizer.io.geojson import LINE_TOLERANCE_DEG, OSM_ATTRIBUTION, collection, line, point
 from optimizer.results import Check, Kpi, Status, worst_status
 
 S = Status
@@ -97,3 +98,16 @@ def test_geojson_shapes() -> None:
     assert ln["geometry"]["type"] == "LineString" and len(ln["geometry"]["coordinates"]) == 2
     assert collection([p, ln], roads=True)["attribution"] == OSM_ATTRIBUTION
     assert "attribution" not in collection([p], roads=False)
+
+
+def test_a_line_leaves_out_points_that_hardly_move_it() -> None:
+    # a road bending by 0.3 tolerances (left out) and by 5 (kept), then a straight stretch
+    # of ten points (the inner ones left out); the ends stay
+    tol = LINE_TOLERANCE_DEG
+    coords = [(13.0, 53.0), (13.001, 53.0 + 0.3 * tol), (13.002, 53.0), (13.003, 53.0 + 5 * tol)]
+    coords += [(13.003 + 0.001 * k, 53.0 + 5 * tol) for k in range(1, 11)]
+    drawn = line(coords, {"route": "milk #1"})["geometry"]["coordinates"]
+    assert drawn == [[13.0, 53.0], [13.002, 53.0], [13.003, 53.00005], [13.013, 53.00005]]
+    # every point of the road lies within the tolerance of the line drawn
+    assert shapely.LineString(coords).hausdorff_distance(shapely.LineString(drawn)) <= tol
+    assert line([(13.0, 53.0), (13.0, 53.0)])["geometry"]["coordinates"] == [[13.0, 53.0]] * 2
