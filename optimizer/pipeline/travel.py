@@ -420,6 +420,8 @@ def snap_warnings(
     if not len(far):
         return []
     lat_lo, lon_lo, lat_hi, lon_hi = network.bbox
+    ids = points["id"].to_numpy()
+    lats, lons = points["lat"].to_numpy(float), points["lon"].to_numpy(float)
     seen: set[str] = set()
     lines = []
     # columns read once: a pandas lookup per place took seconds at 15,000 members
@@ -471,9 +473,10 @@ def route_lines(
 
     frame = route_geometries(network, pairs.reset_index(drop=True))
     features = []
-    for _, row in frame.iterrows():
-        geometry = row.geometry
-        props = {k: row[k] for k in keep}
-        props.update(on_roads=True, road_km=row["distance_m"] / 1000, road_min=row["time_s"] / 60)
+    rows = frame[keep].to_dict("records")
+    for row, geometry, metres, seconds in zip(
+        rows, frame.geometry, frame["distance_m"], frame["time_s"], strict=True
+    ):
+        props = {**row, "on_roads": True, "road_km": metres / 1000, "road_min": seconds / 60}
         features.append(line([] if geometry is None else geometry.coords, props))
     return features
