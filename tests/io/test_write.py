@@ -8,6 +8,7 @@ import math
 from pathlib import Path
 
 import numpy as np
+import openpyxl
 import pandas as pd
 
 from optimizer import load_scenario
@@ -29,6 +30,30 @@ def test_xlsx_bytes_one_sheet_per_table_with_excel_names() -> None:
     sheets = pd.read_excel(io.BytesIO(xlsx_bytes(tables)), sheet_name=None)
     assert list(sheets) == ["kpis", long[:31]]
     assert sheets["kpis"].to_dict(orient="list") == {"label": ["income"], "value": [1.5]}
+
+
+def test_xlsx_cells_read_back_as_pandas_wrote_them() -> None:
+    frame = pd.DataFrame(
+        {
+            "cost": [1.5, math.inf, -math.inf, math.nan],
+            "trucks": pd.array([2, None, 0, 7], dtype="Int64"),
+            "member": ["M1", None, "M3", "M4"],
+            "stable": [True, False, True, False],
+        }
+    )
+    data = xlsx_bytes({"t": frame})
+    rows = list(openpyxl.load_workbook(io.BytesIO(data))["t"].iter_rows())
+    assert [c.value for c in rows[0]] == list(frame.columns)
+    assert all(c.font.b for c in rows[0])  # the header in bold, as pandas writes it
+    # infinity as text (Excel has none), missing values as empty cells
+    assert [[c.value for c in row] for row in rows[1:]] == [
+        [1.5, 2, "M1", True],
+        ["inf", None, None, False],
+        ["-inf", 0, "M3", True],
+        [None, 7, "M4", False],
+    ]
+    sheet = pd.read_excel(io.BytesIO(data), sheet_name="t")
+    assert sheet["cost"].tolist()[:3] == [1.5, math.inf, -math.inf]  # as pandas reads them
 
 
 def test_write_tables_and_xlsx_leave_no_temporary_file(tmp_path: Path) -> None:
