@@ -16,8 +16,9 @@ import numpy as np
 import pytest
 from scipy.optimize import linprog
 
-from optimizer.models.hubs import HubData
+from optimizer.models.hubs import HubData, check_hubs, solve_hubs
 from optimizer.models.hubs._milp import hub_milp
+from optimizer.results import Status
 from tests.models.test_hubs import network, solved
 
 
@@ -168,3 +169,29 @@ def test_a_place_shares_its_flow_by_what_each_member_ships() -> None:
     assert result.objective == pytest.approx(155.0)
     assert result.direct[["member", "quantity"]].to_numpy().tolist() == [[0, 10.0]]
     assert result.unsold[["member", "quantity"]].to_numpy().tolist() == [[1, 10.0]]
+
+
+def test_cbc_solves_the_same_arrays() -> None:
+    # CBC gets the MILP as a PuLP model built from the same arrays (solver_matrix.to_pulp)
+    data = clustered(2)
+    highs = solve_hubs(data, time_limit=30, gap=1e-9)
+    cbc = solve_hubs(data, time_limit=30, gap=1e-9, solver="cbc")
+    assert cbc.solver == "cbc" and cbc.status is Status.OPTIMAL
+    report = check_hubs(data, cbc)
+    assert report.ok, report.summary()
+    assert cbc.objective == pytest.approx(highs.objective, rel=1e-6)
+    assert report.cost == pytest.approx(cbc.objective, rel=1e-6)
+
+
+def test_no_members_no_places() -> None:
+    # A cooperative with no members planning alone: nothing to ship; an existing hub stays
+    # open and its fixed cost (5) is paid.
+    empty: dict[str, Any] = {
+        "supply": np.zeros((0, 1)),
+        "distance_member_hub_km": np.zeros((0, 1)),
+        "distance_member_buyer_km": np.zeros((0, 1)),
+    }
+    assert hub_milp(network([], **empty)).n_places == 0
+    assert solved(network([], **empty)).objective == 0.0
+    kept = solved(network([], **empty, hub_existing=np.array([True])))
+    assert kept.objective == pytest.approx(-5.0) and kept.open_hubs == (0,)
