@@ -424,8 +424,6 @@ def snap_warnings(
     lats, lons = points["lat"].to_numpy(float), points["lon"].to_numpy(float)
     seen: set[str] = set()
     lines = []
-    # columns read once: a pandas lookup per place took seconds at 15,000 members
-    ids, lats, lons = (points[c].to_numpy() for c in ("id", "lat", "lon"))
     for i in far[np.argsort(-np.asarray(snap_m)[far], kind="stable")]:
         place = str(ids[i])
         if place in seen:
