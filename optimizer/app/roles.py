@@ -143,7 +143,12 @@ def _statement_buttons(
 def statement_pdf(run: ModelRun, scenario: Scenario, code: str, member: str | None) -> bytes:
     """The printable statement of ``member`` (every member's, one page each, when None) in
     language ``code``, with the repayment schedule when the scenario has credit data; the
-    figures are the run's (and the credit model's), as ``optimizer statements`` prints."""
+    figures are the run's (and the credit model's), as ``optimizer statements`` prints.
+
+    The app keeps its runs without the raw solver result (``state.cached_run``), which the
+    credit model reads of a procurement run: the credit model then plans from its own
+    procurement solve of the same scenario (the same plan; a second or so more).
+    """
     from weasyprint import HTML
 
     from optimizer.pipeline.registry import MODELS, missing_tables, run_model
@@ -151,7 +156,8 @@ def statement_pdf(run: ModelRun, scenario: Scenario, code: str, member: str | No
 
     credit = None
     if "credit" in MODELS and not missing_tables(scenario, "credit"):
-        planned = run_model(scenario, "credit", procurement=run)
+        whole = run if run.result is not None else None
+        planned = run_model(scenario, "credit", procurement=whole)
         if planned.status.has_solution and "schedule" in planned.tables:
             credit = planned
     pages = render_html(statement_figures(run, scenario, credit), language(code))

@@ -2,16 +2,23 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
 import pandas as pd
 import pytest
+from streamlit.runtime.media_file_manager import MediaFileManager
 from streamlit.testing.v1 import AppTest
 
 from optimizer import load_scenario
 from optimizer.app.roles import bill_sentence, farm_table, stability_sentence, statement_pdf
 from optimizer.app.state import MODEL_PAGES
 from optimizer.io.format import format_number
+from optimizer.io.upload import file_stem
 from optimizer.pipeline.registry import run_model
 from tests.conftest import LIECHTENSTEIN
+from tests.statements.conftest import pdf_text
 
 SMALL = "scenarios/liechtenstein"
 
@@ -113,3 +120,35 @@ def test_statements_download_for_the_chosen_member_and_for_all() -> None:
     assert one.startswith(b"%PDF-")
     every = statement_pdf(run, scenario, "en", None)
     assert every.startswith(b"%PDF-") and len(every) > 2 * len(one)
+
+
+def test_the_statement_button_prints_from_the_run_the_app_keeps(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """The button's own file maker, as the page registers it: the app keeps its runs without
+    the raw solver result, which the credit model reads (the download failed in the browser
+    with "'NoneType' object has no attribute 'purchases'"). The PDF reads as the library's."""
+    made: dict[str, Callable[[], Any]] = {}
+    register = MediaFileManager.add_deferred
+
+    def spy(self: MediaFileManager, data: Any, mime: Any, where: str, **options: Any) -> str:
+        made[str(options.get("file_name"))] = data
+        return register(self, data, mime, where, **options)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
+    scenario = load_scenario(LIECHTENSTEIN)
+    member = scenario.members[2]
+    at = AppTest.from_file(MODEL_PAGES["procurement"][1], default_timeout=180)
+    at.session_state["scenario_choice"] = SMALL
+    at.run()
+    at.selectbox(key="coordinator-member").set_value(member.id).run()
+    assert not at.exception
+    label = f"{member.name} ({member.id})"
+    shown = tmp_path / "app.pdf"
+    shown.write_bytes(made[f"{file_stem(scenario.name)}-statement-{file_stem(label)}.pdf"]())
+    library = tmp_path / "library.pdf"
+    whole = run_model(scenario, "procurement")  # with its raw solver result
+    library.write_bytes(statement_pdf(whole, scenario, "en", member.id))
+    text = pdf_text(shown)
+    assert text == pdf_text(library)
+    assert member.name in text[0]
