@@ -122,11 +122,9 @@ def run_sweep(
     options = dict(options or {})
     if resume is None:
         described = _described(spec, base, total, seed, options)
-        sweep_id = recorder.create_sweep(described, model, label or spec.label)
-        earlier: list[SampleResult] = []
+        sweep_id, earlier = recorder.create_sweep(described, model, label or spec.label), []
     else:
-        sweep_id = resume
-        earlier = _earlier(recorder, spec, base, resume, seed)
+        sweep_id, earlier = resume, _earlier(recorder, spec, base, resume, seed)
     done_before = {r.index for r in earlier}
     todo = [i for i in range(total) if i not in done_before]
     fresh: list[SampleResult] = []
@@ -163,17 +161,8 @@ def run_sweep(
     except KeyboardInterrupt:
         raise SweepStopped(sweep_id, len(earlier) + len(fresh), total) from None
     results = tuple(sorted([*earlier, *fresh], key=lambda r: r.index))
-    return SweepRun(
-        sweep_id,
-        model,
-        total,
-        results,
-        len(earlier),
-        loads,
-        tuple(sorted(failed, key=lambda f: f[0])),
-        cpu[0],
-        setup[0],
-    )
+    failures = tuple(sorted(failed, key=lambda f: f[0]))
+    return SweepRun(sweep_id, model, total, results, len(earlier), loads, failures, *cpu, *setup)
 
 
 def _described(

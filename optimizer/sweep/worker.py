@@ -20,7 +20,6 @@ from optimizer.pipeline.registry import run_model
 from optimizer.pipeline.run import ModelRun
 from optimizer.pipeline.travel import network_loads, road_network
 from optimizer.scenario.scenario import Scenario
-from optimizer.solver import available_solvers
 from optimizer.sweep.samples import build_sample
 from optimizer.sweep.spec import SweepSpec
 
@@ -85,9 +84,8 @@ def run_samples(
 
 
 def prepare(base: Scenario) -> int:
-    """Load ``base``'s road network and the solvers in this worker, as its first sample would
-    (importing this module has loaded the models' code); the number of road networks this
-    process has loaded."""
+    """Load ``base``'s road network in this worker, as its first sample would (importing this
+    module has loaded the models' code); the number of road networks this process has
+    loaded."""
     road_network(base)
-    available_solvers()
     return network_loads()
