@@ -12,7 +12,7 @@ geographic libraries (numpy, scipy, shapely, pyosmium, osmnx, geopandas); never 
 (pulp, highspy, ortools, pyvrp), ``optimizer.models``, ``optimizer.pipeline`` or the faces.
 """
 
-from optimizer.geo._snap import DEFAULT_MAX_SNAP_M, snap_distances
+from optimizer.geo._snap import DEFAULT_MAX_SNAP_M, road_spots, snap_distances
 from optimizer.geo.closures import (
     ClosureReport,
     ClosureSet,
@@ -44,6 +44,7 @@ __all__ = [
     "load_network",
     "network_frame",
     "places",
+    "road_spots",
     "route_geometries",
     "route_geometry",
     "similar_roads",

@@ -23,6 +23,7 @@ __all__ = [
     "attach",
     "main_component",
     "points_array",
+    "road_spots",
     "snap",
     "snap_distances",
 ]
@@ -258,3 +259,17 @@ def snap_distances(network: RoadNetwork, points: Any) -> FloatArray:
     no road is open)."""
     xy = points_array(points, name="points")
     return snap(network, xy, max_snap_m=np.inf).snap_m
+
+
+def road_spots(
+    network: RoadNetwork, points: Any, *, max_snap_m: float = DEFAULT_MAX_SNAP_M
+) -> tuple[IntArray, FloatArray]:
+    """Where each point (as for :func:`snap_distances`) joins the roads, and how far it is.
+
+    The spot is the raw node the point snaps to, ``-1`` for a point farther than
+    ``max_snap_m`` (left unreached). Trips to and from a point depend on its spot alone (the
+    snap distance is reported, never added), so points with the same spot have the same row
+    and column in every travel matrix: a matrix over one point per spot holds them all.
+    """
+    snapped = snap(network, points_array(points, name="points"), max_snap_m=max_snap_m)
+    return np.where(snapped.far, -1, snapped.raw).astype(np.int64), snapped.snap_m

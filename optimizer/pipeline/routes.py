@@ -26,12 +26,13 @@ from optimizer.models.routing import check_routes, solve_routes
 from optimizer.models.routing.scenario import (
     Locations,
     RouteGroup,
+    route_groups,
     routing_locations,
-    routing_problems,
 )
 from optimizer.models.routing.solve import RoutingResult, why_alone
 from optimizer.pipeline._common import _checked
 from optimizer.pipeline.run import ModelRun
+from optimizer.pipeline.spots import Spots, travel_spots
 from optimizer.pipeline.travel import closures_cutting, route_lines, travel
 from optimizer.results import Kpi, Status, worst_status
 from optimizer.scenario.scenario import Scenario
@@ -55,9 +56,9 @@ ROUTE_COLUMNS = [
 STOP_COLUMNS = ["route", "position", "member", "arrival_min", "service_start_min", "load_kg"]
 SKIPPED_COLUMNS = ["products", "member", "reason", "penalty"]
 SKIPPED_ROLE = "farm not collected"  # the role of the skipped farms' points on the map
-#: bytes per pair of places while routing, at least: the road distance and time (float64
-#: each), whether there is a road, and the vehicle groups' integer submatrices and their
-#: working copies (measured peaks are higher: 1,500 members 0.67 GB, 5,000 members 3.3 GB)
+#: bytes per pair of spots on the roads while routing, at least: the road distance and time
+#: (float64 each), whether there is a road, and the vehicle groups' integer submatrices and
+#: their working copies
 BYTES_PER_PAIR = 40
 LEFT_OUT = (
     "left out by the search: collecting it costs more than its produce is worth a collection "
@@ -93,12 +94,28 @@ def run_routes(
         raise InputError(Problem(scenario.name, "supply and vehicles for collection routing"))
     places = routing_locations(scenario)
     available = _memory_available()  # before the run takes its own: the figure to report
-    if BYTES_PER_PAIR * len(places.ids) ** 2 > available:
-        raise _too_big(len(places.ids), available)
+    points = pd.DataFrame(
+        {
+            "id": [f"{k}:{i}" for k, i in zip(places.kinds, places.ids, strict=True)],
+            "lat": places.lat,
+            "lon": places.lon,
+        }
+    )
+    spots = travel_spots(scenario, points)
+    if BYTES_PER_PAIR * spots.count**2 > available:
+        raise _too_big(len(places.ids), spots.count, available)
     try:
-        return _run(scenario, places, engine=engine, time_limit=time_limit, iterations=iterations)
+        return _run(
+            scenario,
+            places,
+            points,
+            spots,
+            engine=engine,
+            time_limit=time_limit,
+            iterations=iterations,
+        )
     except MemoryError:
-        raise _too_big(len(places.ids), available) from None
+        raise _too_big(len(places.ids), spots.count, available) from None
 
 
 def _memory_available() -> float:
@@ -120,17 +137,18 @@ def _memory_available() -> float:
     return free
 
 
-def _too_big(stops: int, available: float) -> InputError:
+def _too_big(stops: int, spots: int, available: float) -> InputError:
     """Too many places for this machine's memory, in words (the CLI exits 2 with it);
     ``available`` is the memory there was before routing began."""
-    need = BYTES_PER_PAIR * stops**2 / 1e9
+    need = BYTES_PER_PAIR * spots**2 / 1e9
     has = "no figure" if not math.isfinite(available) else f"{max(available, 0) / 1e9:.1f} GB"
     return InputError(
         Problem(
             "",
-            f"{stops:,} stops need at least {need:.1f} GB for the distance matrix; this machine "
-            f"has {has} available: route fewer members at once (say one cooperative or one "
-            "region per scenario) or use a machine with more memory",
+            f"{stops:,} stops at {spots:,} distinct places on the roads need at least "
+            f"{need:.1f} GB for the distance matrices; this machine has {has} available: route "
+            "fewer members at once (say one cooperative or one region per scenario) or use a "
+            "machine with more memory",
         )
     )
 
@@ -138,21 +156,16 @@ def _too_big(stops: int, available: float) -> InputError:
 def _run(
     scenario: Scenario,
     places: Locations,
+    points: pd.DataFrame,
+    spots: Spots,
     *,
     engine: str,
     time_limit: float | None,
     iterations: int | None,
 ) -> ModelRun:
-    """:func:`run_routes` once the places are known to fit in memory."""
-    points = pd.DataFrame(
-        {
-            "id": [f"{k}:{i}" for k, i in zip(places.kinds, places.ids, strict=True)],
-            "lat": places.lat,
-            "lon": places.lon,
-        }
-    )
-    trips = travel(scenario, points, points)
-    groups = routing_problems(scenario, places, trips.distance_m, trips.time_s)
+    """:func:`run_routes` once the places are known to fit in memory: each vehicle group's
+    roads are searched among its own spots only."""
+    groups = route_groups(scenario, places, lambda at: _trips(scenario, points, at), spots.of)
     limit = time_limit if time_limit is not None else min(scenario.parameters.time_limit_s, 1.0)
     # the engines release the GIL while they search: the vehicle groups share the cores
     workers = max(1, min(len(groups), os.cpu_count() or 1))
@@ -169,7 +182,7 @@ def _run(
             )
         )
     rows = _Tables()
-    notes = [*trips.warnings, *(n for g in groups for n in g.notes)]
+    notes = [*spots.warnings, *(n for g in groups for n in g.notes)]
     rows.skipped += _excluded(scenario, groups, places, points)
     for group, result in zip(groups, results, strict=True):
         if result.status.has_solution:
@@ -180,6 +193,15 @@ def _run(
     status = worst_status(r.status for r in results)
     stop = f"{limit:g} s" + (f" or {iterations:,} iterations" if iterations else "")
     return _lay_out(scenario, rows, status, tuple(notes), f"{engine}, {stop}")
+
+
+def _trips(
+    scenario: Scenario, points: pd.DataFrame, at: list[int]
+) -> tuple[np.ndarray, np.ndarray]:
+    """Road distances (m) and times (s) among the places ``at`` (rows of ``points``)."""
+    chosen = points.iloc[at]
+    trips = travel(scenario, chosen, chosen)
+    return trips.distance_m, trips.time_s
 
 
 def _excluded(
@@ -197,14 +219,22 @@ def _excluded(
     open_road = None
     cut: dict[str, tuple[str, ...]] = {}
     if scenario.network.closures:
+        # the roads with the closures lifted, among the members left out and the groups' ends
+        ends = {p for g, *_ in left for p in _ends(scenario, g)}
+        asked = sorted(
+            {places.index(*p.split(":", 1)) for p in ends}
+            | {places.index("member", m) for _, m, *_ in left}
+        )
         lifted = scenario.network.model_copy(update={"closures": ()})
-        trips = travel(scenario.model_copy(update={"network": lifted}), points, points)
-        open_road = np.isfinite(trips.distance_m) & np.isfinite(trips.time_s)
-        cut = closures_cutting(scenario, points)
+        opened = scenario.model_copy(update={"network": lifted})
+        trips = travel(opened, points.iloc[asked], points.iloc[asked])
+        road = np.isfinite(trips.distance_m) & np.isfinite(trips.time_s)
+        open_road = (road, {place: j for j, place in enumerate(asked)})
+        cut = closures_cutting(scenario, points.iloc[asked])
     rows = []
     for group, member, why, value in left:
         reason = why
-        if open_road is not None and _reachable(scenario, group, member, places, open_road):
+        if open_road is not None and _reachable(scenario, group, member, places, *open_road):
             # the closures that cut off the member itself, else its group's depots and ends
             named = cut.get(f"member:{member}") or tuple(
                 dict.fromkeys(c for end in _ends(scenario, group) for c in cut.get(end, ()))
@@ -240,14 +270,20 @@ def _ends(scenario: Scenario, group: RouteGroup) -> list[str]:
 
 
 def _reachable(
-    scenario: Scenario, group: RouteGroup, member: str, places: Locations, road: np.ndarray
+    scenario: Scenario,
+    group: RouteGroup,
+    member: str,
+    places: Locations,
+    road: np.ndarray,
+    row: dict[int, int],
 ) -> bool:
-    """Whether some vehicle of the group could collect ``member`` over ``road``."""
-    at = places.index("member", member)
+    """Whether some vehicle of the group could collect ``member`` over ``road`` (among the
+    places ``row`` numbers: the scenario's location to the matrix's row)."""
+    at = row[places.index("member", member)]
     for v in scenario.vehicles:
         if not v.products or set(v.products) & set(group.products):
-            start = places.index("hub", v.depot)
-            end = places.index("buyer", v.end_buyer) if v.end_buyer else start
+            start = row[places.index("hub", v.depot)]
+            end = row[places.index("buyer", v.end_buyer)] if v.end_buyer else start
             if road[start, at] and road[at, end]:
                 return True
     return False
@@ -280,8 +316,12 @@ def _add_plan(rows: _Tables, group: RouteGroup, result: RoutingResult, places: L
             }
         )
         seq = result.stops[result.stops["route"] == r["route"]].sort_values("position")
-        at = [int(r["start_location"]), *seq["location"].astype(int), int(r["end_location"])]
-        path = [group.places[j] for j in at]  # the problem's places are the group's only
+        # each stop at its member's own place (members at one road spot share a location)
+        path = [
+            group.places[int(r["start_location"])],
+            *(places.index("member", m) for m in seq["name"]),
+            group.places[int(r["end_location"])],
+        ]
         rows.legs += [
             {
                 "route": f"{label} #{r['route']}",

@@ -298,10 +298,6 @@ def travel(scenario: Scenario, origins: pd.DataFrame, destinations: pd.DataFrame
     """
     roads = _roads(scenario)
     if roads is None:
-        message = (
-            "no road network in the scenario: distances are straight lines x "
-            f"{scenario.parameters.detour_factor:g} at {FALLBACK_SPEED_KMH:g} km/h"
-        )
         straight = pairwise_haversine_m(
             origins["lat"], origins["lon"], destinations["lat"], destinations["lon"]
         )
@@ -309,7 +305,12 @@ def travel(scenario: Scenario, origins: pd.DataFrame, destinations: pd.DataFrame
         zeros_o = np.zeros(len(origins))
         zeros_d = np.zeros(len(destinations))
         return Travel(
-            distance, distance / (FALLBACK_SPEED_KMH / 3.6), False, zeros_o, zeros_d, (message,)
+            distance,
+            distance / (FALLBACK_SPEED_KMH / 3.6),
+            False,
+            zeros_o,
+            zeros_d,
+            (_straight_note(scenario),),
         )
     from optimizer.geo.matrix import travel_matrix
 
@@ -323,22 +324,12 @@ def travel(scenario: Scenario, origins: pd.DataFrame, destinations: pd.DataFrame
         )
     except InputError as error:
         raise _blamed(scenario, error, cut, names) from None
-    notes = []
-    if roads.report is not None:
-        notes.append("road closures: " + roads.report.summary().replace("\n", ";"))
-    notes += [_cut_note(by, ids, names) for by, ids in cut.items()]
-    cut_ids = {i for ids in cut.values() for i in ids}
-    far = [str(i) for i, f in zip(matrix.origin_ids, matrix.origin_far, strict=True) if f]
-    far += [
-        str(i) for i, f in zip(matrix.destination_ids, matrix.destination_far, strict=True) if f
-    ]
-    far = [i for i in dict.fromkeys(far) if i not in cut_ids]
-    if far:
-        notes.append(f"far from any road, left unreached: {', '.join(far[:10])}")
-    notes += snap_warnings(
-        roads.before,
+    notes = _road_notes(
+        roads,
         pd.concat([origins, destinations], ignore_index=True),
         np.concatenate([matrix.origin_snap_m, matrix.destination_snap_m]),
+        np.concatenate([matrix.origin_far, matrix.destination_far]),
+        cut,
         names,
     )
     return Travel(
@@ -349,6 +340,36 @@ def travel(scenario: Scenario, origins: pd.DataFrame, destinations: pd.DataFrame
         matrix.destination_snap_m,
         tuple(notes),
     )
+
+
+def _straight_note(scenario: Scenario) -> str:
+    """What every result built on straight lines says (a scenario without a road network)."""
+    return (
+        "no road network in the scenario: distances are straight lines x "
+        f"{scenario.parameters.detour_factor:g} at {FALLBACK_SPEED_KMH:g} km/h"
+    )
+
+
+def _road_notes(
+    roads: _Roads,
+    points: pd.DataFrame,
+    snap_m: FloatArray,
+    far: npt.NDArray[np.bool_],
+    cut: dict[tuple[str, ...], list[str]],
+    names: dict[str, str],
+) -> list[str]:
+    """The warnings of trips between ``points`` (``id``, ``lat``, ``lon``): what the closures
+    closed and cut off, the places left unreached (``far``) and those far from their road."""
+    notes = []
+    if roads.report is not None:
+        notes.append("road closures: " + roads.report.summary().replace("\n", ";"))
+    notes += [_cut_note(by, ids, names) for by, ids in cut.items()]
+    cut_ids = {i for ids in cut.values() for i in ids}
+    unreached = [str(i) for i, f in zip(points["id"], far, strict=True) if f]
+    unreached = [i for i in dict.fromkeys(unreached) if i not in cut_ids]
+    if unreached:
+        notes.append(f"far from any road, left unreached: {', '.join(unreached[:10])}")
+    return notes + snap_warnings(roads.before, points, snap_m, names)
 
 
 def _place_names(scenario: Scenario) -> dict[str, str]:

@@ -108,6 +108,8 @@ def _cut(place: str, *, inbound: bool = True, outbound: bool = True, itself: boo
 
     def travel(scenario: Any, origins: pd.DataFrame, destinations: pd.DataFrame) -> Any:
         trips = real(scenario, origins, destinations)
+        if place not in set(origins["id"]):  # another vehicle group's roads
+            return trips
         distance, time = trips.distance_m.copy(), trips.time_s.copy()
         at = list(origins["id"]).index(place)
         for matrix in (distance, time):

@@ -19,9 +19,12 @@ no vehicle type carries get a group of their own with no search, every one of th
 saying "no vehicle for the produce". Distances and times arrive as
 plain arrays over the scenario's locations (metres and seconds; ``inf`` where there is no road).
 
-Each group's problem holds only its own places (its depots, its members, its end buyers):
-:attr:`RouteGroup.places` maps the problem's location indices back to the scenario's, so the
-engine gets the group's submatrices, not every pair of the scenario's places.
+Each group's problem holds only its own places (its depots, its members, its end buyers), and
+places at the same spot on the roads (the same road node: the same trips to and from every
+place) share one location: the road search and the engine get one row per spot of the group,
+never the square of every stop (15,000 members around the ladder's villages join the roads at
+2,877 nodes). :attr:`RouteGroup.places` maps the problem's locations back to the scenario's
+(one place standing for each spot); a client's own place is its member's.
 
 Places without a road between them (the rule): no engine ever sees a made-up huge number.
 
@@ -44,6 +47,7 @@ Places without a road between them (the rule): no engine ever sees a made-up hug
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -57,7 +61,14 @@ from optimizer.models.transport import vehicle_km_cost
 if TYPE_CHECKING:
     from optimizer.scenario.scenario import Scenario
 
-__all__ = ["Locations", "RouteGroup", "routing_locations", "routing_problems"]
+__all__ = [
+    "Locations",
+    "RouteGroup",
+    "Trips",
+    "route_groups",
+    "routing_locations",
+    "routing_problems",
+]
 
 
 @dataclass(frozen=True)
@@ -91,7 +102,8 @@ class RouteGroup:
     ``member_ids`` are the problem's clients; ``excluded`` the group's other members, with the
     reason no vehicle of the group can collect them by road. ``places`` are the indices into
     the scenario's :class:`Locations` of the problem's locations (the problem's location ``j``
-    is ``places[j]``): the problem holds the group's places only.
+    stands for ``places[j]`` and every place at the same spot on the roads): the problem holds
+    the group's places only.
     """
 
     products: tuple[str, ...]
@@ -123,90 +135,158 @@ def routing_locations(scenario: Scenario) -> Locations:
     )
 
 
+#: Road distances (m) and times (s) among the given places (indices into :class:`Locations`),
+#: square, ``inf`` where there is no road: how :func:`route_groups` asks for a group's roads.
+Trips = Callable[[list[int]], tuple[np.ndarray, np.ndarray]]
+
+
 def routing_problems(
     scenario: Scenario, locations: Locations, distance_m: np.ndarray, time_s: np.ndarray
 ) -> list[RouteGroup]:
+    """:func:`route_groups` from matrices over every location (each place a spot of its own)."""
+    distance = np.asarray(distance_m, float)
+    times = np.asarray(time_s, float)
+    return route_groups(
+        scenario, locations, lambda at: (distance[np.ix_(at, at)], times[np.ix_(at, at)])
+    )
+
+
+def route_groups(
+    scenario: Scenario, locations: Locations, trips: Trips, spots: np.ndarray | None = None
+) -> list[RouteGroup]:
     """One routing problem per group of vehicle types collecting the same produce.
 
-    Places without a road between them never reach an engine as huge numbers: see the module
-    docstring for the rule.
+    ``trips`` gives the roads among a group's places, asked once per group. ``spots`` numbers
+    each location's spot on the roads: places at the same spot have the same trips (the same
+    road node), so they share one location of the problem and the matrices hold one row per
+    spot (by default each place is a spot of its own). Places without a road between them
+    never reach an engine as huge numbers: see the module docstring for the rule.
     """
+    spot = np.arange(len(locations.ids)) if spots is None else np.asarray(spots)
     produce = {p.id: p for p in scenario.products if p.kind == "produce"}
     groups: dict[tuple[str, ...], list[str]] = {}
     for vehicle in scenario.vehicles:
         key = tuple(sorted(vehicle.products)) if vehicle.products else tuple(sorted(produce))
         groups.setdefault(key, []).append(vehicle.id)
-    distance = np.asarray(distance_m, float)
-    times = np.asarray(time_s, float)
-    road = np.isfinite(distance) & np.isfinite(times)
     vehicles = {v.id: v for v in scenario.vehicles}
     out = []
     for products, vehicle_ids in groups.items():
         pickup, value = _collection_day(scenario, products, produce)
         members = [m for m in scenario.members if pickup.get(m.id, 0.0) > 0]
-        if not members:
-            continue
-        types = [vehicles[v] for v in vehicle_ids]
-        reach = _Reach(scenario, locations, road, types, [m.id for m in members])
-        kept = [m for m in members if reach.served_by(m.id)]
-        used = [v for v in types if reach.serves_any(v)] or types
-        fresh_h = min((produce[p].perishability_h or math.inf for p in products), default=math.inf)
-        depot_ids = sorted({v.depot for v in used})
-        ends = [locations.index("buyer", v.end_buyer) for v in used if v.end_buyer]
-        depot_at = [locations.index("hub", h) for h in depot_ids]
-        places = sorted({*depot_at, *ends, *(locations.index("member", m.id) for m in kept)})
-        local = {place: j for j, place in enumerate(places)}
-        clients = _clients(locations, kept, pickup, value, local)
-        vehicle_types = _vehicle_types(scenario, locations, used, depot_ids, fresh_h, local)
-        longest = max(v.max_duration or 0 for v in vehicle_types)
-        # one time matrix per group: the slowest type's speed factor, so every type keeps time
-        slowest = min(v.speed_factor for v in used)
-        among = np.ix_(places, places)
-        sub_road = road[among]
-        sub_distance = distance[among]
-        problem = RoutingProblem(
-            depots=tuple(
-                Depot(local[at], name=h) for at, h in zip(depot_at, depot_ids, strict=True)
-            ),
-            clients=clients,
-            vehicle_types=vehicle_types,
-            distance=_bounded(sub_distance, sub_road, _distance_bound(sub_distance, sub_road)),
-            time=_bounded(times[among] / slowest, sub_road, longest + 1),
-            coordinates=np.c_[locations.lon, locations.lat][places],
-            name=f"{scenario.name}: {', '.join(products)}",
-        )
-        excluded = tuple(
-            (m.id, reach.reason(m.id), max(value[m.id], 1.0)) for m in members if m not in kept
-        )
-        out.append(
-            RouteGroup(
-                products,
-                tuple(v.id for v in used),
-                tuple(m.id for m in kept),
-                problem,
-                1.0,
-                excluded=excluded,
-                notes=reach.notes(),
-                places=tuple(places),
-            )
-        )
+        if members:
+            types = [vehicles[v] for v in vehicle_ids]
+            ways = _Ways(locations, spot, _group_places(locations, types, members), trips)
+            out.append(_group(scenario, ways, products, types, members, (pickup, value), produce))
     carried = {p for products in groups for p in products}
     for product in sorted(set(produce) - carried):
-        out += _uncarried(scenario, locations, product, produce, distance, road)
+        out += _uncarried(scenario, locations, spot, product, produce, trips)
     return out
 
 
+def _group_places(locations: Locations, types: list[Any], members: list[Any]) -> list[int]:
+    """The locations a group may touch: its depots, its end buyers and its members."""
+    return [
+        *(locations.index("hub", v.depot) for v in types),
+        *(locations.index("buyer", v.end_buyer) for v in types if v.end_buyer),
+        *(locations.index("member", m.id) for m in members),
+    ]
+
+
+class _Ways:
+    """A group's roads over one place per spot: ``road``, ``distance`` and ``time`` among the
+    spots (``at(kind, id)`` is a place's row), and ``places[j]`` the location standing for
+    spot ``j``."""
+
+    def __init__(
+        self, locations: Locations, spot: np.ndarray, places: list[int], trips: Trips
+    ) -> None:
+        self.locations = locations
+        self.row: dict[int, int] = {}
+        self.places: list[int] = []
+        self.spot = spot
+        for place in places:
+            if int(spot[place]) not in self.row:
+                self.row[int(spot[place])] = len(self.places)
+                self.places.append(place)
+        distance, time_s = trips(self.places)
+        self.distance = np.asarray(distance, float)
+        self.time = np.asarray(time_s, float)
+        self.road = np.isfinite(self.distance) & np.isfinite(self.time)
+
+    def at(self, kind: str, id: str) -> int:
+        return self.row[int(self.spot[self.locations.index(kind, id)])]
+
+
+def _group(
+    scenario: Scenario,
+    ways: _Ways,
+    products: tuple[str, ...],
+    types: list[Any],
+    members: list[Any],
+    collected: tuple[dict[str, float], dict[str, float]],
+    produce: dict[str, Any],
+) -> RouteGroup:
+    """One group's problem over the spots of its depots, ends and the members it can reach."""
+    pickup, value = collected
+    locations = ways.locations
+    reach = _Reach(ways, types, [m.id for m in members])
+    kept = [m for m in members if reach.served_by(m.id)]
+    kept_ids = {m.id for m in kept}
+    used = [v for v in types if reach.serves_any(v)] or types
+    fresh_h = min((produce[p].perishability_h or math.inf for p in products), default=math.inf)
+    depot_ids = sorted({v.depot for v in used})
+    rows = sorted(
+        {ways.at("hub", h) for h in depot_ids}
+        | {ways.at("buyer", v.end_buyer) for v in used if v.end_buyer}
+        | {ways.at("member", m.id) for m in kept}
+    )
+    local = {row: j for j, row in enumerate(rows)}
+
+    def where(kind: str, id: str) -> int:
+        return local[ways.at(kind, id)]
+
+    vehicle_types = _vehicle_types(scenario, used, depot_ids, fresh_h, where)
+    longest = max(v.max_duration or 0 for v in vehicle_types)
+    # one time matrix per group: the slowest type's speed factor, so every type keeps time
+    slowest = min(v.speed_factor for v in used)
+    among = np.ix_(rows, rows)
+    sub_road = ways.road[among]
+    sub_distance = ways.distance[among]
+    places = [ways.places[r] for r in rows]
+    problem = RoutingProblem(
+        depots=tuple(Depot(where("hub", h), name=h) for h in depot_ids),
+        clients=_clients(kept, pickup, value, where),
+        vehicle_types=vehicle_types,
+        distance=_bounded(sub_distance, sub_road, _distance_bound(sub_distance, sub_road)),
+        time=_bounded(ways.time[among] / slowest, sub_road, longest + 1),
+        coordinates=np.c_[locations.lon, locations.lat][places],
+        name=f"{scenario.name}: {', '.join(products)}",
+    )
+    excluded = tuple(
+        (m.id, reach.reason(m.id), max(value[m.id], 1.0)) for m in members if m.id not in kept_ids
+    )
+    return RouteGroup(
+        products,
+        tuple(v.id for v in used),
+        tuple(m.id for m in kept),
+        problem,
+        1.0,
+        excluded=excluded,
+        notes=reach.notes(),
+        places=tuple(places),
+    )
+
+
 def _clients(
-    locations: Locations,
     kept: list[Any],
     pickup: dict[str, float],
     value: dict[str, float],
-    local: dict[int, int],
+    where: Callable[[str, str], int],
 ) -> tuple[Client, ...]:
-    """The members a group collects from, at their places among the group's (``local``)."""
+    """The members a group collects from, at their spots among the group's (``where``)."""
     return tuple(
         Client(
-            location=local[locations.index("member", m.id)],
+            location=where("member", m.id),
             pickup=round(pickup[m.id]),
             service_time=round(m.service_min * 60),
             tw_early=round(m.window_open_h * 3600),
@@ -221,10 +301,10 @@ def _clients(
 def _uncarried(
     scenario: Scenario,
     locations: Locations,
+    spot: np.ndarray,
     product: str,
     produce: dict[str, Any],
-    distance: np.ndarray,
-    road: np.ndarray,
+    trips: Trips,
 ) -> list[RouteGroup]:
     """A group with no search for a produce no vehicle type carries: its suppliers are all
     excluded, saying so (before, they were left out of every table without a word)."""
@@ -233,26 +313,23 @@ def _uncarried(
     if not members:
         return []
     some = scenario.vehicles[0]  # a problem with no clients still needs a truck and a depot
-    places = sorted(
-        {locations.index("hub", some.depot)}
-        | ({locations.index("buyer", some.end_buyer)} if some.end_buyer else set())
-    )
-    local = {place: j for j, place in enumerate(places)}
-    types = _vehicle_types(scenario, locations, [some], [some.depot], math.inf, local)
-    among = np.ix_(places, places)
-    bounded = _bounded(distance[among], road[among], _distance_bound(distance[among], road[among]))
+    ways = _Ways(locations, spot, _group_places(locations, [some], []), trips)
+    types = _vehicle_types(scenario, [some], [some.depot], math.inf, ways.at)
+    bounded = _bounded(ways.distance, ways.road, _distance_bound(ways.distance, ways.road))
     problem = RoutingProblem(
-        depots=(Depot(local[locations.index("hub", some.depot)], name=some.depot),),
+        depots=(Depot(ways.at("hub", some.depot), name=some.depot),),
         clients=(),
         vehicle_types=types,
         distance=bounded,
         time=np.zeros_like(bounded),  # no client: no trip is ever timed
-        coordinates=np.c_[locations.lon, locations.lat][places],
+        coordinates=np.c_[locations.lon, locations.lat][ways.places],
         name=f"{scenario.name}: {product} (no vehicle)",
     )
     why = f"no vehicle for the produce: no vehicle type carries {product} (vehicles.products)"
     excluded = tuple((m, why, max(value[m], 1.0)) for m in members)
-    return [RouteGroup((product,), (), (), problem, 1.0, excluded=excluded, places=tuple(places))]
+    return [
+        RouteGroup((product,), (), (), problem, 1.0, excluded=excluded, places=tuple(ways.places))
+    ]
 
 
 def _collection_day(
@@ -274,21 +351,19 @@ def _collection_day(
 
 def _vehicle_types(
     scenario: Scenario,
-    locations: Locations,
     types: list[Any],
     depot_ids: list[str],
     fresh_h: float,
-    local: dict[int, int],
+    where: Callable[[str, str], int],
 ) -> tuple[VehicleType, ...]:
-    """The vehicle types; their end locations are indices among the group's places
-    (``local``: the scenario's location index to the problem's)."""
+    """The vehicle types; their end locations are the problem's (``where(kind, id)``)."""
     fuel = scenario.parameters.fuel_price_factor
     return tuple(
         VehicleType(
             count=v.count,
             payload=int(v.payload_kg),
             start_depot=depot_ids.index(v.depot),
-            end_location=None if not v.end_buyer else local[locations.index("buyer", v.end_buyer)],
+            end_location=None if not v.end_buyer else where("buyer", v.end_buyer),
             cost_per_distance=vehicle_km_cost(v, fuel) / 1000,
             fixed_cost=v.fixed_cost,
             max_duration=int(min(v.max_route_h, fresh_h) * 3600),
@@ -301,21 +376,13 @@ def _vehicle_types(
 class _Reach:
     """Which members of a group each vehicle type can reach by road, and why not in words."""
 
-    def __init__(
-        self,
-        scenario: Scenario,
-        locations: Locations,
-        road: np.ndarray,
-        types: list[Any],
-        members: list[str],
-    ) -> None:
+    def __init__(self, ways: _Ways, types: list[Any], members: list[str]) -> None:
         self.types = types
-        self.road = road
-        self.where = {m: locations.index("member", m) for m in members}
-        self.start = {v.id: locations.index("hub", v.depot) for v in types}
+        self.road = road = ways.road
+        self.where = {m: ways.at("member", m) for m in members}
+        self.start = {v.id: ways.at("hub", v.depot) for v in types}
         self.end = {
-            v.id: locations.index("buyer", v.end_buyer) if v.end_buyer else self.start[v.id]
-            for v in types
+            v.id: ways.at("buyer", v.end_buyer) if v.end_buyer else self.start[v.id] for v in types
         }
         spots = list(self.where.values())
         # a place is cut off when no member of the group reaches it (or it reaches none)
