@@ -22,7 +22,14 @@ from shapely.geometry import LineString
 
 from optimizer.errors import InputError, Problem
 from optimizer.geo._search import Search, best_arrivals, link_keys, same_edge, search
-from optimizer.geo._snap import DEFAULT_MAX_SNAP_M, Attachments, attach, points_array, snap
+from optimizer.geo._snap import (
+    DEFAULT_MAX_SNAP_M,
+    Attachments,
+    Snapped,
+    attach,
+    points_array,
+    snap,
+)
 from optimizer.geo.network import RoadNetwork
 from optimizer.io.geojson import collection
 
@@ -121,14 +128,12 @@ def _routes(
         return lines, np.zeros(0), np.zeros(0)
     points_array(values[:, :2], name="route origins")
     points_array(values[:, 2:], name="route destinations")
-    o_xy, o_of = np.unique(values[:, :2], axis=0, return_inverse=True)
-    d_xy, d_of = np.unique(values[:, 2:], axis=0, return_inverse=True)
-    o_of, d_of = o_of.ravel(), d_of.ravel()
-    o_snap = snap(network, o_xy, max_snap_m=max_snap_m)
-    d_snap = snap(network, d_xy, max_snap_m=max_snap_m)
+    o_snap, o_of = _spots(network, values[:, :2], max_snap_m)
+    d_snap, d_of = _spots(network, values[:, 2:], max_snap_m)
+    n_d = len(d_snap.raw)
     leave = attach(network, o_snap, leaving=True)
     arrive = attach(network, d_snap, leaving=False)
-    reverse = len(d_xy) <= len(o_xy)
+    reverse = n_d <= len(o_snap.raw)
     src_links, dst_links = (arrive, leave) if reverse else (leave, arrive)
     src, dst = (d_of, o_of) if reverse else (o_of, d_of)
     found = search(
@@ -143,8 +148,8 @@ def _routes(
     primary = best.primary
     # Direct trips inside one edge, where cheaper than leaving it.
     la, ab, o, d, direct_t, direct_m = same_edge(leave, arrive)
-    trip = _cheapest_trip(o * len(d_xy) + d, (direct_t, direct_m)[found.pick],
-                          o_of * len(d_xy) + d_of)  # fmt: skip
+    trip = _cheapest_trip(o * n_d + d, (direct_t, direct_m)[found.pick],
+                          o_of * n_d + d_of)  # fmt: skip
     trip_cost = np.append((direct_t, direct_m)[found.pick], np.inf)  # trip -1: none
     direct_cost = trip_cost[trip]
     direct = direct_cost < primary
@@ -175,6 +180,18 @@ def _routes(
     second: FloatArray = np.asarray(secondary, dtype=np.float64)
     time_s, distance_m = (first, second) if weight == "time" else (second, first)
     return lines, distance_m, time_s
+
+
+def _spots(network: RoadNetwork, xy: FloatArray, max_snap_m: float) -> tuple[Snapped, IntArray]:
+    """The distinct places where the points join the roads (a path depends on the raw node a
+    point snaps to, never on the point itself), and each point's place: one search per place,
+    not per point (15,000 farms of the ladder's federation join the roads at 2,877 nodes)."""
+    at, of = np.unique(xy, axis=0, return_inverse=True)
+    snapped = snap(network, at, max_snap_m=max_snap_m)
+    key = np.where(snapped.far, -1 - np.arange(len(at)), snapped.raw)
+    _, first, spot = np.unique(key, return_index=True, return_inverse=True)
+    place = Snapped(snapped.raw[first], snapped.snap_m[first], snapped.far[first])
+    return place, np.asarray(spot).ravel()[np.asarray(of).ravel()]
 
 
 def _segment_ranges(

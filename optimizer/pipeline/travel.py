@@ -302,16 +302,9 @@ def travel(scenario: Scenario, origins: pd.DataFrame, destinations: pd.DataFrame
             origins["lat"], origins["lon"], destinations["lat"], destinations["lon"]
         )
         distance = straight * scenario.parameters.detour_factor
-        zeros_o = np.zeros(len(origins))
-        zeros_d = np.zeros(len(destinations))
-        return Travel(
-            distance,
-            distance / (FALLBACK_SPEED_KMH / 3.6),
-            False,
-            zeros_o,
-            zeros_d,
-            (_straight_note(scenario),),
-        )
+        zeros_o, zeros_d = np.zeros(len(origins)), np.zeros(len(destinations))
+        seconds = distance / (FALLBACK_SPEED_KMH / 3.6)
+        return Travel(distance, seconds, False, zeros_o, zeros_d, (_straight_note(scenario),))
     from optimizer.geo.matrix import travel_matrix
 
     names = _place_names(scenario)
