@@ -105,7 +105,7 @@ def test_a_search_that_hangs_is_reported_within_its_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     problem, result, took = _solve_with(monkeypatch, search_forever)
-    assert 0.5 + grace(0.5) <= took < setup_allowance(4) + 0.5 + grace(0.5) + OVERHEAD_S
+    assert 0.5 + grace(0.5) <= took < setup_allowance(4, 3) + 0.5 + grace(0.5) + OVERHEAD_S
     assert result.status is Status.NO_SOLUTION
     assert result.message.startswith("the search did not finish in 0.5 s")
     # killed at its deadline counted from the start of its search (the message has 0.1 s)
@@ -117,12 +117,13 @@ def test_a_setup_that_hangs_is_killed_after_its_allowance_and_the_limit(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     problem, result, took = _solve_with(monkeypatch, sleep_forever)
-    bound = setup_allowance(problem.num_locations) + 0.5 + grace(0.5)
+    allowance = setup_allowance(problem.num_locations, len(problem.clients))
+    bound = allowance + 0.5 + grace(0.5)
     assert bound <= took < bound + OVERHEAD_S
     assert result.status is Status.NO_SOLUTION
     assert result.message.startswith(
         f"setting up the search over {problem.num_locations} places took longer than its "
-        f"allowance of {setup_allowance(problem.num_locations):.1f} s"
+        f"allowance of {allowance:.1f} s"
     )
 
 
@@ -148,7 +149,7 @@ def test_a_slow_setup_still_searches_for_the_whole_limit(monkeypatch: pytest.Mon
     monkeypatch.setattr(solve, "run_engine", slow_setup)
     problem = _three_corners()
     call_with_deadline(time.sleep, (0,), {}, limit_s=5)
-    monkeypatch.setattr(solve, "setup_allowance", lambda n: 30.0)
+    monkeypatch.setattr(solve, "setup_allowance", lambda n, c=0: 30.0)
     result = solve_routes(problem, time_limit=0.5)
     assert result.status is Status.FEASIBLE, result.message
     assert result.runtime_s >= 2.5 + 0.5
@@ -159,6 +160,8 @@ def test_a_slow_setup_still_searches_for_the_whole_limit(monkeypatch: pytest.Mon
 def test_the_setup_allowance_grows_with_the_problem() -> None:
     assert setup_allowance(5) == pytest.approx(2.0, abs=1e-3)
     assert setup_allowance(1500) > setup_allowance(150) > 2.0
+    # clients at few places: PyVRP's neighbourhoods still weigh every pair of clients
+    assert setup_allowance(2000, 5000) > setup_allowance(2000, 1500) > setup_allowance(2000)
 
 
 @pytest.mark.parametrize("limit", [math.inf, math.nan, 0.0, -1.0])

@@ -71,7 +71,7 @@ def test_a_group_whose_setup_overruns_says_so_for_each_member(
 ) -> None:
     # the child resolves the patched engine by name: this module's milk_never_set_up
     monkeypatch.setattr(solve, "run_engine", milk_never_set_up)
-    monkeypatch.setattr(solve, "setup_allowance", lambda n: 5.0)
+    monkeypatch.setattr(solve, "setup_allowance", lambda n, c=0: 5.0)
     sc = load_scenario(LIECHTENSTEIN)
     run = run_model(sc, "routes", time_limit=1)  # the vans' plan is checked inside
     milk = {s.member for s in sc.supply if s.product == "milk"}

@@ -63,14 +63,17 @@ def grace(time_limit: float, num_locations: int = 0) -> float:
     return 1.0 + 0.05 * time_limit + num_locations / 2000
 
 
-def setup_allowance(num_locations: int) -> float:
-    """Seconds a child may take to set up a search over ``num_locations`` places: the
-    hand-over of the problem and the engine's model and first plan, all growing with the
-    matrices' size: 2 s plus 4 s per million matrix entries. Measured with PyVRP on the
-    project's two-core machine at load 10 (one group, random places): 600 places 0.4 s,
-    1,500 places 2.6 s (0.3 s hand-over, 2.3 s model and first plan), 5,000 places 53 s
-    (3.3 s and 50 s)."""
-    return 2.0 + 4.0 * num_locations**2 / 1e6
+def setup_allowance(num_locations: int, num_clients: int = 0) -> float:
+    """Seconds a child may take to set up a search over ``num_locations`` places and
+    ``num_clients`` clients: the hand-over of the problem and the engine's model and first
+    plan, all growing with the matrices' size and with the pairs of clients (PyVRP's
+    neighbourhoods weigh every pair of clients, and clients at one place share its row of the
+    matrices): 2 s plus 4 s per million matrix entries and pairs of clients. Measured with
+    PyVRP on the project's two-core machine at load 10 (one group, random places): 600
+    places 0.4 s, 1,500 places 2.6 s (0.3 s hand-over, 2.3 s model and first plan), 5,000
+    places 53 s (3.3 s and 50 s); at load 8, groups of 4,500-5,500 members at 1,800-2,000
+    places (15,000 members) 3-4 s of processor time, over 20 s of wall time."""
+    return 2.0 + 4.0 * (num_locations**2 + num_clients**2) / 1e6
 
 
 def searching() -> None:
