@@ -180,3 +180,34 @@ def test_batch_matches_matrix_and_single_routes(liechtenstein: RoadNetwork, weig
         single = route_geometry(net, o, d, weight=weight)
         assert (single is None) == (line is None)
         assert single is None or single.equals_exact(line, tolerance=0.0)
+
+
+def test_points_at_one_road_node_are_searched_from_once(
+    liechtenstein: RoadNetwork, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Farms a few metres apart join the roads at one node: one search serves them all, and
+    every route is the one drawn for it alone."""
+    from optimizer.geo import paths
+
+    net = liechtenstein
+    base = [(o, d) for o, d in _random_pairs(net, seed=5)[:12]]
+    # each origin and destination again, a few metres off: the same road nodes
+    pairs = base + [((o[0] + 2e-5, o[1] - 1e-5), (d[0] - 1e-5, d[1] + 2e-5)) for o, d in base]
+    sources: list[int] = []
+    real = paths.search
+
+    def counting(network: RoadNetwork, links: object, n_src: int, **options: object) -> object:
+        sources.append(n_src)
+        return real(network, links, n_src, **options)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(paths, "search", counting)
+    frame = route_geometries(net, pairs)
+    distinct_ends = min(len({o for o, _ in pairs}), len({d for _, d in pairs}))
+    assert sources and sources[0] < distinct_ends
+    assert frame.geometry.notna().sum() >= len(pairs) // 2  # the test says something
+    for (o, d), line, metres in zip(pairs, frame.geometry, frame["distance_m"], strict=True):
+        single = route_geometry(net, o, d)
+        assert (single is None) == (line is None)
+        assert single is None or single.equals_exact(line, tolerance=0.0)
+        if line is not None:
+            assert _line_length_m(line) == pytest.approx(metres, rel=1e-9, abs=1e-6)
