@@ -9,6 +9,7 @@ unrounded: the faces format them.
 
 from __future__ import annotations
 
+import functools
 import itertools
 import math
 import os
@@ -26,7 +27,7 @@ from optimizer.models.routing import check_routes, solve_routes
 from optimizer.models.routing.scenario import (
     Locations,
     RouteGroup,
-    route_groups,
+    each_route_group,
     routing_locations,
 )
 from optimizer.models.routing.solve import RoutingResult, why_alone
@@ -165,24 +166,28 @@ def _run(
 ) -> ModelRun:
     """:func:`run_routes` once the places are known to fit in memory: each vehicle group's
     roads are searched among its own spots only."""
-    groups = route_groups(scenario, places, lambda at: _trips(scenario, points, at), spots.of)
     limit = time_limit if time_limit is not None else min(scenario.parameters.time_limit_s, 1.0)
-    # each group searches in a child process for a wall-clock limit: up to four groups (more
-    # on more cores) search side by side, so a third group on two cores does not wait for a
-    # second wave; a child holds its group's problem (about 0.5 GB for 5,500 members)
-    workers = max(1, min(len(groups), max(4, os.cpu_count() or 1)))
-    with ThreadPoolExecutor(max_workers=workers) as pool:
-        results = list(
-            pool.map(
-                lambda g: solve_routes(
-                    g.problem,
-                    engine=engine,  # type: ignore[arg-type]
-                    time_limit=limit,
-                    iterations=iterations,
-                ),
-                groups,
-            )
+
+    def search(group: RouteGroup) -> RoutingResult:
+        return solve_routes(
+            group.problem,
+            engine=engine,  # type: ignore[arg-type]
+            time_limit=limit,
+            iterations=iterations,
         )
+
+    # each group searches in a child process for a wall-clock limit, starting as soon as its
+    # problem is built (the next group's roads are searched meanwhile); up to four groups
+    # (more on more cores) search side by side, so a third group on two cores does not wait
+    # for a second wave; a child holds its group's problem (about 0.5 GB for 5,500 members)
+    groups: list[RouteGroup] = []
+    with ThreadPoolExecutor(max_workers=max(4, os.cpu_count() or 1)) as pool:
+        pending = []
+        trips = functools.partial(_trips, scenario, points)
+        for group in each_route_group(scenario, places, trips, spots.of):
+            groups.append(group)
+            pending.append(pool.submit(search, group))
+        results = [job.result() for job in pending]
     rows = _Tables()
     notes = [*spots.warnings, *(n for g in groups for n in g.notes)]
     rows.skipped += _excluded(scenario, groups, places, points)

@@ -47,7 +47,7 @@ Places without a road between them (the rule): no engine ever sees a made-up hug
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
@@ -65,6 +65,7 @@ __all__ = [
     "Locations",
     "RouteGroup",
     "Trips",
+    "each_route_group",
     "route_groups",
     "routing_locations",
     "routing_problems",
@@ -162,6 +163,14 @@ def route_groups(
     spot (by default each place is a spot of its own). Places without a road between them
     never reach an engine as huge numbers: see the module docstring for the rule.
     """
+    return list(each_route_group(scenario, locations, trips, spots))
+
+
+def each_route_group(
+    scenario: Scenario, locations: Locations, trips: Trips, spots: np.ndarray | None = None
+) -> Iterator[RouteGroup]:
+    """:func:`route_groups` one group at a time, each built when asked for (so that a group
+    can be searched while the next one's roads are)."""
     spot = np.arange(len(locations.ids)) if spots is None else np.asarray(spots)
     produce = {p.id: p for p in scenario.products if p.kind == "produce"}
     groups: dict[tuple[str, ...], list[str]] = {}
@@ -169,18 +178,16 @@ def route_groups(
         key = tuple(sorted(vehicle.products)) if vehicle.products else tuple(sorted(produce))
         groups.setdefault(key, []).append(vehicle.id)
     vehicles = {v.id: v for v in scenario.vehicles}
-    out = []
     for products, vehicle_ids in groups.items():
         pickup, value = _collection_day(scenario, products, produce)
         members = [m for m in scenario.members if pickup.get(m.id, 0.0) > 0]
         if members:
             types = [vehicles[v] for v in vehicle_ids]
             ways = _Ways(locations, spot, _group_places(locations, types, members), trips)
-            out.append(_group(scenario, ways, products, types, members, (pickup, value), produce))
+            yield _group(scenario, ways, products, types, members, (pickup, value), produce)
     carried = {p for products in groups for p in products}
     for product in sorted(set(produce) - carried):
-        out += _uncarried(scenario, locations, spot, product, produce, trips)
-    return out
+        yield from _uncarried(scenario, locations, spot, product, produce, trips)
 
 
 def _group_places(locations: Locations, types: list[Any], members: list[Any]) -> list[int]:
