@@ -160,7 +160,9 @@ def test_a_slow_setup_still_searches_for_the_whole_limit(monkeypatch: pytest.Mon
 def test_the_setup_allowance_grows_with_the_problem() -> None:
     assert setup_allowance(5) == pytest.approx(2.0, abs=1e-3)
     assert setup_allowance(1500) > setup_allowance(150) > 2.0
-    # clients at few places: PyVRP's neighbourhoods still weigh every pair of clients
+    # clients at few places: PyVRP's neighbourhoods still weigh every pair of clients, and
+    # an iteration still works on every client
+    assert grace(1.0, 2000, 5000) > grace(1.0, 2000) > grace(1.0)
     assert setup_allowance(2000, 5000) > setup_allowance(2000, 1500) > setup_allowance(2000)
 
 

@@ -55,12 +55,13 @@ class Late(Exception):
         self.in_setup = in_setup
 
 
-def grace(time_limit: float, num_locations: int = 0) -> float:
+def grace(time_limit: float, num_locations: int = 0, num_clients: int = 0) -> float:
     """Seconds a search may overrun ``time_limit`` before its process is killed: 1 s plus 5 %
-    of the limit, plus 0.5 s per 1,000 places (the engines look at the clock between
-    iterations, and an iteration grows with the problem: PyVRP's on 5,000 places overran a 1 s
-    limit by 1.8 s at load 10)."""
-    return 1.0 + 0.05 * time_limit + num_locations / 2000
+    of the limit, plus 0.5 s per 1,000 places or clients, whichever are more (the engines
+    look at the clock between iterations, and an iteration grows with the problem: PyVRP's on
+    5,000 places overran a 1 s limit by 1.8 s at load 10; clients at one road spot share a
+    place but not an iteration's work)."""
+    return 1.0 + 0.05 * time_limit + max(num_locations, num_clients) / 2000
 
 
 def setup_allowance(num_locations: int, num_clients: int = 0) -> float:

@@ -307,10 +307,10 @@ def solve_routes(
         optimality). A positive, finite number, counted from the start of the search: setting
         it up (handing the problem over, building the engine's model) has its own allowance
         growing with the numbers of locations and clients (``_deadline.setup_allowance``). The
-        engine runs in a child process killed ``1 s + 5 %`` (and 0.5 s per 1,000 places) after
-        the limit whatever it does (``_deadline``): the result is then ``NO_SOLUTION``, "the
-        search did not finish in N s" or "setting up the search ... took longer than its
-        allowance".
+        engine runs in a child process killed ``1 s + 5 %`` (and 0.5 s per 1,000 places or
+        clients) after the limit whatever it does (``_deadline``): the result is then
+        ``NO_SOLUTION``, "the search did not finish in N s" or "setting up the search ... took
+        longer than its allowance".
     seed
         Random seed (PyVRP; OR-Tools' search is deterministic).
     iterations
@@ -334,7 +334,7 @@ def solve_routes(
         )
     if not problem.clients:
         return _build_result(problem, [], [], status=Status.FEASIBLE, engine=engine, runtime_s=0.0)
-    hard = time_limit + grace(time_limit, problem.num_locations)
+    hard = time_limit + grace(time_limit, problem.num_locations, len(problem.clients))
     setup = setup_allowance(problem.num_locations, len(problem.clients))
     try:
         status, plans, skipped, message = call_with_deadline(
