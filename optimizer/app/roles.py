@@ -63,8 +63,11 @@ def bill_sentence(row: Mapping[Any, Any], name: str, currency: str) -> str:
     )
 
 
-def stability_sentence(stability: pd.DataFrame, currency: str) -> str:
-    """Whether the split is stable, in one plain sentence (the first rule of the table)."""
+def stability_sentence(
+    stability: pd.DataFrame, currency: str, names: Mapping[str, str] | None = None
+) -> str:
+    """Whether the split is stable, in one plain sentence (the first rule of the table); the
+    group that would leave by the names in ``names`` (members' and cooperatives'), ids beside."""
     if stability.empty:
         return "The split's stability was not checked."
     row = stability.iloc[0]
@@ -77,7 +80,8 @@ def stability_sentence(stability: pd.DataFrame, currency: str) -> str:
             f"{_plural(level)} can buy cheaper on its own{proven}."
         )
     gain = format_number(row["gain"], currency)
-    group = str(row.get("gaining_group") or "a group")
+    ids = [g.strip() for g in str(row.get("gaining_group") or "").split(",") if g.strip()]
+    group = ", ".join(member_label(g, names or {}) for g in ids) or "a group"
     return (
         f"The split ({rule}, between {_plural(level)}) is not stable: {group} would save "
         f"{gain} by buying on its own{proven}."
@@ -101,7 +105,7 @@ def member_bill(run: ModelRun, scenario: Scenario, roads: Sequence[Mapping[str, 
     st.markdown(bill_sentence(row.to_dict(), member_label(member, names), currency))
     stability = run.tables.get("stability")
     if stability is not None:
-        st.markdown(stability_sentence(stability, currency))
+        st.markdown(stability_sentence(stability, currency, names_for(scenario)["player"]))
     _statement_buttons(run, scenario, member, member_label(member, names), len(split))
     st.caption(
         "Two kinds of savings: the **members' savings** (the KPI 'savings' and the 'split' "

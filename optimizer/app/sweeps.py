@@ -12,6 +12,7 @@ model, the hubs to open once for all the samples come from
 from __future__ import annotations
 
 import itertools
+import logging
 import threading
 import time
 from dataclasses import dataclass, field
@@ -21,6 +22,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from optimizer.app.failures import plain_message
 from optimizer.app.state import available_models, current_base, run_store, show_input_error
 from optimizer.app.views import (
     download_tables,
@@ -37,6 +39,8 @@ from optimizer.scenario.scenario import Scenario
 from optimizer.sweep.record import MemoryRecorder, Recorder, SampleResult, StoreRecorder
 from optimizer.sweep.results import SweepTables, sweep_tables
 from optimizer.sweep.spec import SweepSpec, spec_from_options
+
+_log = logging.getLogger(__name__)
 
 __all__ = [
     "SweepJob",
@@ -200,7 +204,8 @@ def _work(
     except InputError as error:
         job.state, job.message = "failed", error.first_line
     except Exception as error:  # the page shows it; the app goes on
-        job.state, job.message = "failed", f"{error.__class__.__name__}: {error}"
+        _log.error("the sweep failed", exc_info=error)
+        job.state, job.message = "failed", plain_message(error)
     finally:
         job.ended = time.monotonic()
 

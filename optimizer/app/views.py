@@ -17,6 +17,7 @@ import altair as alt
 import pandas as pd
 import streamlit as st
 
+from optimizer.app.failures import show_failure
 from optimizer.app.map import cooperative_colours, road_features, show_map
 from optimizer.app.state import (
     MODEL_PAGES,
@@ -361,8 +362,8 @@ def solve(model: str, scenario: Scenario, what: str) -> ModelRun | None:
             return cached_run(run_key(scenario, model), model, scenario)
     except InputError as exc:
         show_input_error(exc, title=f"{what} cannot be solved")
-    except Exception as exc:  # the app shows a message, never a traceback
-        st.error(f"{what} failed: {exc.__class__.__name__}: {exc}")
+    except Exception as exc:  # the app shows a message, never a traceback nor a path
+        show_failure(exc, title=f"{what} failed")
     return None
 
 

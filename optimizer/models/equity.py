@@ -40,10 +40,12 @@ class Equity:
             str(k): float(v)
             for k, v in zip(self.summary["figure"], self.summary["value"], strict=True)
         }
+        units = dict(zip(self.summary["figure"], self.summary["unit"], strict=True))
+        cur = f" {units.get('smallest saving', '')}".rstrip()
         lines = [
             f"members better off than buying alone: {rows['members better off (%)']:.0f} %; "
-            f"savings per member from {rows['smallest saving']:,.2f} to "
-            f"{rows['largest saving']:,.2f} (median {rows['median saving']:,.2f}); "
+            f"savings per member from {rows['smallest saving']:,.2f}{cur} to "
+            f"{rows['largest saving']:,.2f}{cur} (median {rows['median saving']:,.2f}{cur}); "
             f"Gini of savings {rows['Gini of savings']:.2f}"
         ]
         for r in self.by_tag.to_dict("records"):

@@ -98,7 +98,9 @@ def _lay_out(plan: _Plan, sharing: HubSharing, notes: tuple[str, ...]) -> ModelR
     chosen = sharing.chosen
     per_coop = sharing.split.rename(columns={f"gain_{chosen}": "value"})
     per_coop = per_coop.assign(member=per_coop["cooperative"])[["member", "cooperative", "value"]]
-    summary = "\n".join([result.summary(), sharing.summary(scenario.parameters.planning_period)])
+    coops = {c.id: c.name for c in scenario.cooperatives}
+    period = scenario.parameters.planning_period
+    summary = "\n".join([result.summary(currency), sharing.summary(period, coops)])
     return ModelRun(
         model="hubs",
         scenario=scenario.name,

@@ -56,7 +56,9 @@ def run_markets(scenario: Scenario, *, single_buyer: bool = False) -> ModelRun:
         model="markets",
         scenario=scenario.name,
         status=result.status,
-        summary="\n".join([*head, figures.summary()]),
+        summary="\n".join(
+            [*head, figures.summary(currency, {p.id: p.name for p in scenario.products})]
+        ),
         kpis=_kpis(result, check, figures, own, currency),
         tables={
             "plan": result.flows,

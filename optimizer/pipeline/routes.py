@@ -22,6 +22,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.errors import InputError, Problem
+from optimizer.io.format import format_hours
 from optimizer.io.geojson import point
 from optimizer.models.routing import check_routes, solve_routes
 from optimizer.models.routing.scenario import (
@@ -471,7 +472,8 @@ def _summary(kpis: tuple[Kpi, ...], skipped: pd.DataFrame, currency: str, how: s
     figure = {k.label: k.value for k in kpis}
     text = (
         f"routes: {int(figure['routes'])} collection tours, {figure['km driven']:,.1f} km, "
-        f"{figure['hours on the road']:,.1f} h, cost {figure['collection cost']:,.2f} {currency} "
+        f"{format_hours(figure['hours on the road'])}, "
+        f"cost {figure['collection cost']:,.2f} {currency} "
         f"per collection day; {int(figure['members collected'])} members collected"
     )
     if len(skipped):

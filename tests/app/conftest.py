@@ -17,3 +17,13 @@ def app_store(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[str]:
     st.cache_resource.clear()  # the app's store is opened once per process
     yield url
     st.cache_resource.clear()
+
+
+def model_page(model: str) -> None:
+    """A model's page alone, for ``AppTest.from_function(model_page, args=(model,))`` (the
+    function's source is what runs: it imports what it needs)."""
+    from optimizer.app.shell import page_setup
+    from optimizer.app.views import render_model_page
+
+    page_setup()
+    render_model_page(model)

@@ -53,13 +53,15 @@ def test_a_bill_in_words() -> None:
                 "gain": 12.5,
                 "proven": True,
             },
-            "The split (proportional, between members) is not stable: M1, M2 would save "
-            "12.50 EUR by buying on its own.",
+            "The split (proportional, between members) is not stable: Hof Anna (M1), M2 would "
+            "save 12.50 EUR by buying on its own.",
         ),
     ],
 )
 def test_the_split_stability_in_one_sentence(row: dict[str, object], sentence: str) -> None:
-    assert stability_sentence(pd.DataFrame([row]), "EUR") == sentence
+    # the group that would leave by its names, the ids beside (M2 has no name: its id)
+    names = {"M1": "Hof Anna", "dairy": "Dairy cooperative"}
+    assert stability_sentence(pd.DataFrame([row]), "EUR", names) == sentence
 
 
 def test_the_procurement_page_shows_a_chosen_members_bill() -> None:

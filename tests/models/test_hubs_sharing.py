@@ -44,4 +44,4 @@ def test_sharing_a_hub_is_worth_what_the_pair_gains_and_splits_evenly() -> None:
     assert sharing.stability["stable"].all() and sharing.chosen == "shapley"
     assert sharing.statuses == (Status.OPTIMAL,) * 3  # the pair, then X and Y alone
     assert "value of sharing: 23.00 EUR a week" in sharing.summary("week")
-    assert "split (shapley): X +11.50; Y +11.50" in sharing.summary()
+    assert "split (shapley): X +11.50 EUR; Y +11.50 EUR" in sharing.summary()

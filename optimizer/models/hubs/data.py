@@ -254,18 +254,23 @@ class HubResult:
     solver: str = ""
     message: str = ""
 
-    def summary(self) -> str:
+    def summary(self, currency: str = "") -> str:
+        """The plan in one line; its money in ``currency`` when given."""
         if not self.status.has_solution:
             return f"hubs: {self.status.value}. {self.message}".strip()
         gap = "" if self.status is Status.OPTIMAL else f", gap {self.gap:.3%}"
         v = self.value
+
+        def money(x: float) -> str:
+            return f"{x:,.2f} {currency}" if currency else f"{x:,.2f}"
+
         return (
-            f"hubs: {self.status.value}, net value {self.objective:,.2f}{gap}; "
+            f"hubs: {self.status.value}, net value {money(self.objective)}{gap}; "
             f"{len(self.open_hubs)} hubs open, {int(self.corridors['trucks'].sum())} trucks on "
-            f"{len(self.corridors)} corridors; revenue {v.revenue + v.farm_gate_revenue:,.2f}, "
-            f"first mile {v.first_mile_cost:,.2f}, handling {v.handling_cost:,.2f}, "
-            f"trucks {v.truck_cost:,.2f}, hubs {v.hub_fixed_cost:,.2f}, "
-            f"direct {v.direct_cost:,.2f}; {self.runtime_s:.2f} s ({self.solver})"
+            f"{len(self.corridors)} corridors; revenue {money(v.revenue + v.farm_gate_revenue)}, "
+            f"first mile {money(v.first_mile_cost)}, handling {money(v.handling_cost)}, "
+            f"trucks {money(v.truck_cost)}, hubs {money(v.hub_fixed_cost)}, "
+            f"direct {money(v.direct_cost)}; {self.runtime_s:.2f} s ({self.solver})"
         )
 
 

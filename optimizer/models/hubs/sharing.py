@@ -66,10 +66,19 @@ class HubSharing:
         """Each cooperative's gain from sharing under the chosen rule."""
         return self.split.set_index("cooperative")[f"gain_{self.chosen}"]
 
-    def summary(self, period: str = "week") -> str:
-        """The value of sharing, the chosen split and each rule's verdict, in words."""
+    def summary(self, period: str = "week", names: Mapping[str, str] | None = None) -> str:
+        """The value of sharing, the chosen split and each rule's verdict, in words; each
+        cooperative by its name in ``names`` (the id beside it) when given."""
         chosen = self.chosen.replace("_", " ")
-        gains = "; ".join(f"{c} {g:+,.2f}" for c, g in self.gains().items())
+        known = names or {}
+
+        def label(c: str) -> str:
+            name = known.get(c)
+            return f"{name} ({c})" if name and name != c else c
+
+        gains = "; ".join(
+            f"{label(str(c))} {g:+,.2f} {self.currency}" for c, g in self.gains().items()
+        )
         return "\n".join(
             [
                 f"value of sharing: {self.value:,.2f} {self.currency} a {period} "

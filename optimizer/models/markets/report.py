@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -165,17 +165,22 @@ class MarketFigures:
     def gain(self) -> float:
         return self.income - self.farm_gate_income
 
-    def summary(self) -> str:
+    def summary(self, currency: str = "", products: Mapping[str, str] | None = None) -> str:
+        """Income, travel and access in words: money in ``currency`` and each product by its
+        name in ``products`` when given."""
         pct = self.gain / self.farm_gate_income if self.farm_gate_income > 0 else math.nan
+        unit = f" {currency}" if currency else ""
+        named = products or {}
         lines = [
-            f"income {self.income:,.2f} vs {self.farm_gate_income:,.2f} at the farm gate "
-            f"(+{self.gain:,.2f}, {pct:+.1%})",
+            f"income {self.income:,.2f}{unit} vs {self.farm_gate_income:,.2f}{unit} at the "
+            f"farm gate (+{self.gain:,.2f}{unit}, {pct:+.1%})",
             f"travel to the chosen buyer: mean {self.mean_time_h * 60:.0f} min, "
             f"worst {self.worst_time_h * 60:.0f} min",
         ]
         for row in self.access.itertuples(index=False):
             lines.append(
-                f"{row.product}: {row.within_30_min:.0%} of {row.members} members within 30 min "
+                f"{named.get(str(row.product), row.product)}: {row.within_30_min:.0%} of "
+                f"{row.members} members within 30 min "
                 f"of a buyer, {row.within_60_min:.0%} within 60 min"
             )
         return "\n".join(lines)

@@ -1,0 +1,108 @@
+"""Pages in their users' words (issue 15): names beside ids, units beside numbers, and an
+unexpected failure told without the server's paths."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from optimizer import load_scenario
+from optimizer.app.failures import plain_message
+from optimizer.io.format import format_hours
+from optimizer.pipeline.registry import MODELS, run_model
+from optimizer.pipeline.run import ModelRun
+from optimizer.scenario.scenario import Scenario
+from tests.app.conftest import model_page
+from tests.conftest import LIECHTENSTEIN, MECKLENBURG
+
+TIMEOUT = 180
+SERVER_PATH = "/srv/coop/cache/3f9a1c/roads.osm.pbf"
+
+
+def _broken(scenario: Scenario, **_: object) -> ModelRun:
+    raise FileNotFoundError(2, "No such file or directory", SERVER_PATH)
+
+
+@pytest.fixture
+def broken(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
+    monkeypatch.setitem(MODELS, "plain-broken", _broken)
+    yield
+
+
+def test_an_unexpected_failure_names_the_file_not_where_the_server_keeps_it(
+    broken: None,
+) -> None:
+    at = AppTest.from_function(model_page, args=("plain-broken",), default_timeout=TIMEOUT)
+    at.session_state["scenario_choice"] = "scenarios/liechtenstein"
+    at.run()
+    assert not at.exception
+    shown = " ".join(e.value for e in at.error)
+    assert "failed" in shown and "roads.osm.pbf" in shown, shown
+    assert "/srv" not in shown and "cache" not in shown, shown
+
+
+@pytest.mark.parametrize(
+    ("error", "message"),
+    [
+        # a POSIX path in the message: its file name is left
+        (OSError("cannot read /home/app/.cache/coop/x1/roads.graphml"), "roads.graphml"),
+        # a Windows path
+        (OSError(r"cannot read C:\Users\app\AppData\coop\roads.osm"), "roads.osm"),
+        # a message without words: the kind of error stands for it
+        (KeyError(), "KeyError"),
+    ],
+)
+def test_a_plain_message_keeps_the_file_name_only(error: Exception, message: str) -> None:
+    text = plain_message(error)
+    assert message in text
+    assert "/" not in text and "\\" not in text, text
+
+
+# ------------------------------------------------------------ names and units in words
+@pytest.fixture(scope="module")
+def default_runs() -> tuple[Scenario, dict[str, ModelRun]]:
+    scenario = load_scenario(MECKLENBURG)
+    # each run is checked by its model's independent checker inside the pipeline
+    return scenario, {m: run_model(scenario, m) for m in ("procurement", "markets", "hubs")}
+
+
+def test_the_hubs_summary_names_each_cooperative_and_its_currency(
+    default_runs: tuple[Scenario, dict[str, ModelRun]],
+) -> None:
+    scenario, runs = default_runs
+    text = runs["hubs"].summary
+    split = next(line for line in text.splitlines() if line.startswith("split ("))
+    for coop in scenario.cooperatives:
+        assert f"{coop.name} ({coop.id}) " in split, split
+    assert split.count(" EUR") == len(scenario.cooperatives), split
+    assert re.search(r"net value [\d,.]+ EUR", text), text
+    assert re.search(r"direct [\d,.]+ EUR", text), text
+
+
+def test_the_markets_summary_gives_income_its_currency_and_products_their_names(
+    default_runs: tuple[Scenario, dict[str, ModelRun]],
+) -> None:
+    scenario, runs = default_runs
+    text = runs["markets"].summary
+    assert re.search(r"income [\d,.]+ EUR vs [\d,.]+ EUR at the farm gate \(\+[\d,.]+ EUR", text)
+    sold = {p.name for p in scenario.products if p.kind == "produce"}
+    access = {line.split(":")[0] for line in text.splitlines() if "within 30 min" in line}
+    assert access and access <= sold, access
+
+
+def test_the_equity_line_gives_savings_their_currency(
+    default_runs: tuple[Scenario, dict[str, ModelRun]],
+) -> None:
+    _, runs = default_runs
+    line = next(s for s in runs["procurement"].summary.splitlines() if "savings per member" in s)
+    assert re.search(r"from [\d,.]+ EUR to [\d,.]+ EUR \(median [\d,.]+ EUR\)", line), line
+
+
+def test_the_routes_summary_gives_hours_as_hours_and_minutes() -> None:
+    scenario = load_scenario(LIECHTENSTEIN)
+    run = run_model(scenario, "routes")
+    hours = next(k.value for k in run.kpis if k.label == "hours on the road")
+    assert f", {format_hours(hours)}, cost " in run.summary.splitlines()[0], run.summary
