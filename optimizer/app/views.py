@@ -120,7 +120,13 @@ def readable(frame: pd.DataFrame, scenario: Scenario | None = None) -> Any:
     downloads keep the raw table)."""
     shown = label_ids(frame, names_for(scenario)) if scenario is not None else frame
     currency = scenario.parameters.currency if scenario is not None else "EUR"
-    headers = {c: column_header(str(c), currency) for c in frame.columns}
+    units = _product_units(frame, scenario)
+    unit = units.iloc[0] if len(units) and units.nunique() == 1 else "unit"
+    if units.nunique() > 1 and "unit" not in frame.columns:
+        # products of several units: each row's unit beside its product ("EUR/unit" reads it)
+        shown = shown.copy()
+        shown.insert(list(frame.columns).index("product") + 1, "unit", units.to_numpy())
+    headers = {c: column_header(str(c), currency, unit=unit) for c in frame.columns}
     if len(set(headers.values())) < len(headers):  # two columns read alike: keep the names
         headers = {c: str(c) for c in frame.columns}
     numbers = [
@@ -130,6 +136,14 @@ def readable(frame: pd.DataFrame, scenario: Scenario | None = None) -> Any:
     ]
     formats: dict[Any, Any] = {headers[c]: column_formatter(str(c)) for c in numbers}
     return shown.rename(columns=headers).style.format(formats, na_rep=DASH)
+
+
+def _product_units(frame: pd.DataFrame, scenario: Scenario | None) -> pd.Series:
+    """Each row's product unit (``t``, ``kg``, ``L``), empty without a product column."""
+    if scenario is None or "product" not in frame.columns:
+        return pd.Series([], dtype=object)
+    units = {p.id: p.unit for p in scenario.products}
+    return frame["product"].astype(str).map(units).fillna("unit").reset_index(drop=True)
 
 
 def download_tables(tables: Mapping[str, pd.DataFrame], *, prefix: str, key: str) -> None:

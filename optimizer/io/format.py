@@ -175,14 +175,15 @@ _QUANTITY = re.compile(
 )
 
 
-def column_header(column: str, currency: str = "EUR") -> str:
+def column_header(column: str, currency: str = "EUR", *, unit: str = "unit") -> str:
     """A table column as people read it: words, and the unit in brackets.
 
     ``distance_km`` is ``distance (km)``; ``time_h`` ``time (min)`` (travel times are shown
     in minutes), ``duration_h`` ``duration (h:mm)``; ``arrival_min`` (a time of day)
     ``arrival (hh:mm)``; ``savings_pct`` ``savings (%)``; money ``bill (EUR)`` and prices
-    ``price (EUR/unit)``; quantities ``quantity (units)``. A column it does not know keeps
-    its words.
+    ``price (EUR/unit)``; quantities ``quantity (units)``. ``unit``, the products' unit
+    when a table holds products of one unit, names it: ``price (EUR/t)``, ``quantity (t)``.
+    A column it does not know keeps its words.
     """
     if column.endswith(")"):  # named for people already, with its unit
         return column
@@ -193,9 +194,9 @@ def column_header(column: str, currency: str = "EUR") -> str:
         "percent": "%",
         "minutes": "min",
         "hours": "h:mm",
-        "per_unit": f"{currency}/unit",
+        "per_unit": f"{currency}/{unit}",
         "money": currency,
-        "quantity": "units",
+        "quantity": "units" if unit == "unit" else unit,
         "members": "members",
     }.get(kind, _SUFFIX_UNITS.get(kind, ""))
     return f"{words} ({unit})" if unit else words

@@ -6,11 +6,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 
 from optimizer import load_scenario
 from optimizer.app.failures import plain_message
+from optimizer.app.views import readable
 from optimizer.io.format import format_hours
 from optimizer.pipeline.registry import MODELS, run_model
 from optimizer.pipeline.run import ModelRun
@@ -106,3 +108,40 @@ def test_the_routes_summary_gives_hours_as_hours_and_minutes() -> None:
     run = run_model(scenario, "routes")
     hours = next(k.value for k in run.kpis if k.label == "hours on the road")
     assert f", {format_hours(hours)}, cost " in run.summary.splitlines()[0], run.summary
+
+
+# ------------------------------------------------------------------ units in the tables
+def test_a_table_of_one_products_unit_gives_prices_and_quantities_that_unit() -> None:
+    scenario = load_scenario(MECKLENBURG)
+    wheat = scenario.product("wheat")  # sold by the tonne
+    frame = pd.DataFrame(
+        {"product": ["wheat"], "price": [212.5], "net_per_unit": [198.0], "quantity": [40.0]}
+    )
+    columns = list(readable(frame, scenario).data.columns)
+    cur = scenario.parameters.currency
+    assert columns == [
+        "product",
+        f"price ({cur}/{wheat.unit})",
+        f"net per unit ({cur}/{wheat.unit})",
+        f"quantity ({wheat.unit})",
+    ]
+
+
+def test_a_table_of_several_units_names_each_rows_unit() -> None:
+    scenario = load_scenario(MECKLENBURG)
+    products = ["wheat", "milk"]  # t and kg
+    frame = pd.DataFrame({"product": products, "price": [212.5, 0.45]}, index=[7, 3])
+    shown = readable(frame, scenario).data
+    assert list(shown.columns) == ["product", "unit", "price (EUR/unit)"]
+    assert shown["unit"].tolist() == [scenario.product(p).unit for p in products]
+
+
+def test_the_markets_tables_give_the_products_unit(
+    default_runs: tuple[Scenario, dict[str, ModelRun]],
+) -> None:
+    scenario, runs = default_runs
+    plan = runs["markets"].tables["plan"]
+    milk = plan[plan["product"] == "milk"]
+    columns = list(readable(milk, scenario).data.columns)
+    assert f"price (EUR/{scenario.product('milk').unit})" in columns, columns
+    assert not [c for c in columns if "/unit" in c or "(units)" in c], columns
