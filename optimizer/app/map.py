@@ -19,6 +19,7 @@ import shapely
 import streamlit as st
 
 from optimizer.app.leaflet import folium_map
+from optimizer.app.names import labelled, names_for
 from optimizer.app.palette import (
     CLOSED,
     ROAD,
@@ -30,6 +31,7 @@ from optimizer.app.palette import (
     cooperative_colours,
     line_palette,
 )
+from optimizer.io.format import column_formatter, column_header
 from optimizer.io.geojson import OSM_ATTRIBUTION, line
 from optimizer.io.write import places_geojson
 from optimizer.scenario.scenario import Scenario
@@ -124,6 +126,9 @@ def map_features(
     """(points, lines): the scenario's places and the points and lines of result layers."""
     coops = {c.id: c.name for c in scenario.cooperatives}
     owners = _owners(scenario)
+    names = names_for(scenario)
+    currency = scenario.parameters.currency
+    units = {p.id: p.unit for p in scenario.products}
     points, lines = [], []
     for feature in places_geojson(scenario):
         props = dict(feature["properties"])
@@ -148,9 +153,9 @@ def map_features(
             if geometry.get("type") in ("LineString", "MultiLineString"):
                 properties = {
                     "layer": layer,
-                    "line": _line_label(layer, extra),
+                    "line": _line_label(layer, extra, names),
                     "group": _line_group(layer, extra, coops, owners),
-                    "tip": _tip(extra),
+                    "tip": _tip(extra, names, currency, units),
                 }
                 coords = geometry["coordinates"]
                 parts = [coords] if geometry["type"] == "LineString" else coords
@@ -170,7 +175,7 @@ def map_features(
                         "group": role,
                         "id": str(extra.get("id", "")),
                         "name": str(extra.get("name", layer)),
-                        "detail": _tip(extra),
+                        "detail": _tip(extra, names, currency, units),
                     }
                 )
     return points, lines
@@ -201,18 +206,39 @@ def _singular(layer: str) -> str:
     return layer[:-1] if layer.endswith("s") and not layer.endswith("ss") else layer
 
 
-def _line_label(layer: str, props: Mapping[str, Any]) -> str:
+def _line_label(
+    layer: str, props: Mapping[str, Any], names: Mapping[str, Mapping[str, str]]
+) -> str:
+    """A line as a tooltip names it: its layer and whose or which it is, by name (id beside)."""
+    words = layer.replace("_", " ")
     for key in ("route", "vehicle", "corridor", "cooperative", "member", "buyer", "name"):
         if props.get(key) not in (None, ""):
-            return f"{layer}: {props[key]}"
-    return layer
+            return f"{words}: {labelled(props[key], names.get(key, {}))}"
+    return words
 
 
-def _tip(props: Mapping[str, Any]) -> str:
+def _tip(
+    props: Mapping[str, Any],
+    names: Mapping[str, Mapping[str, str]],
+    currency: str,
+    units: Mapping[str, str],
+) -> str:
+    """A feature's first properties in words: ids by name (id beside), each number in the
+    unit its header gives (``road (km): 13.32``, ``revenue (EUR): 6,168.50``; a quantity of
+    one product in that product's unit, from ``units``)."""
+    product = str(props.get("product") or props.get("products") or "")
+    unit = units.get(product, "unit")
     parts = []
     for key, value in list(props.items())[:6]:
-        shown = f"{value:,.2f}" if isinstance(value, float) else value
-        parts.append(f"{key}: {shown}")
+        if key in names and value not in (None, ""):
+            shown: object = labelled(value, names[key])
+        elif isinstance(value, bool):
+            shown = "yes" if value else "no"
+        elif isinstance(value, int | float):
+            shown = column_formatter(key)(value)
+        else:
+            shown = value
+        parts.append(f"{column_header(key, currency, unit=unit)}: {shown}")
     return "; ".join(parts)
 
 

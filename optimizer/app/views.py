@@ -19,6 +19,7 @@ import streamlit as st
 
 from optimizer.app.failures import show_failure
 from optimizer.app.map import cooperative_colours, road_features, show_map
+from optimizer.app.names import names_for
 from optimizer.app.state import (
     MODEL_PAGES,
     cached_network,
@@ -90,28 +91,6 @@ def kpi_cards(run: ModelRun, base: ModelRun | None = None, *, per_row: int = 4) 
                 delta=delta,
                 delta_color="off",
             )
-
-
-def names_for(scenario: Scenario) -> dict[str, dict[str, str]]:
-    """Table column → id → name, for every column of the models' tables that holds ids."""
-    members = {m.id: m.name for m in scenario.members}
-    coops = {c.id: c.name for c in scenario.cooperatives}
-    buyers = {b.id: b.name for b in scenario.buyers}
-    hubs = {h.id: h.name for h in scenario.hubs}
-    return {
-        "member": members,
-        "cooperative": coops,
-        "owner": coops,
-        "player": {**members, **coops},
-        "buyer": buyers,
-        "own_best_buyer": buyers,
-        "supplier": {s.id: s.name for s in scenario.suppliers},
-        "hub": hubs,
-        "drop_point": hubs,
-        "depot": hubs,
-        "product": {p.id: p.name for p in scenario.products},
-        "vehicle": {v.id: v.name for v in scenario.vehicles},
-    }
 
 
 def readable(frame: pd.DataFrame, scenario: Scenario | None = None) -> Any:

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from optimizer import load_scenario
 from optimizer.app.failures import plain_message
+from optimizer.app.map import map_features
 from optimizer.app.views import readable
 from optimizer.io.format import format_hours
 from optimizer.pipeline.registry import MODELS, run_model
@@ -145,3 +146,27 @@ def test_the_markets_tables_give_the_products_unit(
     columns = list(readable(milk, scenario).data.columns)
     assert f"price (EUR/{scenario.product('milk').unit})" in columns, columns
     assert not [c for c in columns if "/unit" in c or "(units)" in c], columns
+
+
+# --------------------------------------------------------------------- the maps' words
+def test_the_maps_lines_name_whose_they_are_and_give_their_units(
+    default_runs: tuple[Scenario, dict[str, ModelRun]],
+) -> None:
+    scenario, runs = default_runs
+    _, lines = map_features(scenario, runs["markets"].layers)
+    first = lines[0]["properties"]
+    route = runs["markets"].layers["market_routes"][0]["properties"]
+    member = scenario.member(str(route["member"]))
+    coop = next(c for c in scenario.cooperatives if c.id == member.cooperative)
+    assert first["line"] == f"market routes: {coop.name} ({coop.id})"
+    tip = first["tip"]
+    assert f"member: {member.name} ({member.id})" in tip, tip
+    assert f"cooperative: {coop.name} ({coop.id})" in tip, tip
+    assert re.search(r"revenue \(EUR\): [\d,]+\.\d\d", tip), tip
+    product = scenario.product("milk")
+    assert f"products: {product.name} (milk)" in tip and f"quantity ({product.unit}): " in tip
+    corridor = runs["hubs"].layers["corridors"]
+    _, corridors = map_features(scenario, {"corridors": corridor})
+    hub = next(h for h in scenario.hubs if h.id == corridor[0]["properties"]["hub"])
+    assert f"hub: {hub.name} ({hub.id})" in corridors[0]["properties"]["tip"]
+    assert "road (km): " in corridors[0]["properties"]["tip"]
