@@ -122,8 +122,7 @@ def solve_milp(
         ``{"mip_feasibility_tolerance": 1e-9}``; CBC: ``{"cuts": "off"}``, given as
         ``-cuts off``). Name the solver when giving them: ``"auto"`` may fall back to CBC.
     highs_options
-        Options HiGHS gets when HiGHS is the solver that runs (CBC ignores them), under
-        ``options`` (which win where both name an option).
+        HiGHS' options when HiGHS runs (CBC never sees them); ``options`` win over them.
     """
     if time_limit <= 0:
         raise ValueError(f"time_limit must be positive, got {time_limit}")
@@ -152,9 +151,7 @@ def solve_milp(
             threads=threads,
             msg=msg,
             warm_start=warm_start,
-            options={**(highs_options or {}), **(options or {})}
-            if name == "highs"
-            else dict(options or {}),
+            options={**((highs_options or {}) if name == "highs" else {}), **(options or {})},
         )
         if report.status is not Status.ERROR:
             break
@@ -200,6 +197,15 @@ class _HighsCommand(pulp.HiGHS):
         for key, value in self.optionsDict.items():  # HiGHS options given by name
             model.setOptionValue(key, value)
         lp.solverModel = model
+
+    def findSolutionValues(self, lp: pulp.LpProblem) -> tuple[int, int]:
+        """Also after a stop PuLP has no status for (a node limit): read as a time limit."""
+        try:
+            return super().findSolutionValues(lp)
+        except KeyError:  # raised once the values were read
+            if lp.solverModel.getInfo().primal_solution_status == 2:  # a plan
+                return pulp.LpStatusOptimal, pulp.LpSolutionIntegerFeasible
+            return pulp.LpStatusNotSolved, pulp.LpSolutionNoSolutionFound
 
     def callSolver(self, lp: pulp.LpProblem) -> None:
         import highspy

@@ -217,6 +217,20 @@ def test_highs_options_reach_highs_only_and_options_win(monkeypatch: pytest.Monk
     assert started and not any("mip_allow_restart" in " ".join(args) for args in started)
 
 
+def test_a_node_limit_stops_highs_with_its_plan_or_none() -> None:
+    # PuLP has no status for HiGHS' node limit (kSolutionLimit): it was an error, and "auto"
+    # went on to solve again with CBC; it is a stop like a time limit
+    problem, _ = knapsack()
+    report = solve_milp(problem, time_limit=10, options={"mip_max_nodes": 0})
+    assert (report.solver, report.status) == ("highs", Status.NO_SOLUTION)
+    problem, x = knapsack()
+    for variable, value in zip(x, [1, 0, 1, 0], strict=True):  # items 0 and 2: 17 by hand
+        variable.setInitialValue(value)
+    report = solve_milp(problem, time_limit=10, warm_start=True, options={"mip_max_nodes": 0})
+    assert (report.solver, report.status) == ("highs", Status.FEASIBLE)
+    assert report.objective == pytest.approx(17) and check_knapsack(x) == pytest.approx(17)
+
+
 def test_cbc_gets_its_options_and_dies_with_its_parent(monkeypatch: pytest.MonkeyPatch) -> None:
     started: list[tuple[list[str], object]] = []
     popen = subprocess.Popen
