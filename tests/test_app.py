@@ -14,7 +14,7 @@ from streamlit.testing.v1 import AppTest
 
 from optimizer import apply_overrides, load_scenario
 from optimizer.app.scenario_page import problems_by_table
-from optimizer.app.state import MODEL_PAGES, PAGES
+from optimizer.app.state import MODEL_PAGES, PAGES, WHATIF_OPTIONS
 from optimizer.app.whatif import build_overrides
 from optimizer.cli.commands import APP_FILE
 from optimizer.errors import InputError
@@ -171,6 +171,24 @@ def test_model_pages_show_the_library_numbers_on_the_small_scenario(
     shown = metrics(at)
     for kpi in expected.kpis:
         assert shown[kpi.label][0] == format_number(kpi.value, kpi.unit), kpi.label
+
+
+def test_a_routes_what_if_says_its_search_stops_once_settled(same_routes_every_run: None) -> None:
+    at = app_on(SMALL).run()
+    at.switch_page(MODEL_PAGES["routes"][1]).run()
+    at.slider(key="wi_fuel").set_value(1.2).run()
+    no_errors(at)
+    assert any("shorter search than the base's" in i.value for i in at.info)
+    # the same figures as the library's run with the what-if's options (a search stopped by
+    # iteration counts alone: the same plan at any load)
+    scenario = load_scenario(LIECHTENSTEIN)
+    variant = apply_overrides(scenario, build_overrides(scenario, fuel_factor=1.2)[0])
+    expected = run_model(variant, "routes", **WHATIF_OPTIONS["routes"][0])
+    assert "iterations without a better plan" in expected.summary
+    shown = metrics(at)
+    for kpi in expected.kpis:
+        assert shown[kpi.label][0] == format_number(kpi.value, kpi.unit), kpi.label
+    assert any("iterations without a better plan" in t.value for t in at.text)
 
 
 @pytest.mark.slow

@@ -42,6 +42,7 @@ __all__ = [
     "SHARED",
     "SKIPPED",
     "cooperative_colours",
+    "drawing_tolerance",
     "drawn_coords",
     "line_palette",
     "map_features",
@@ -63,25 +64,44 @@ _MAJOR = {
     "track": 0.5,
 }
 _DRAWN_TOLERANCE_DEG = 2e-5
+# the fixed map spans its places whatever its width: a point moved by under 1/5,000 of that
+# span is under a fifth of a pixel on a map 1,000 pixels wide, under one at 5,000
+_FIXED_MAP_PIXELS = 5000
 _LEGEND = {"labelLimit": 260, "symbolLimit": 60, "titleLimit": 260}
 _LEGEND_ROW_PX = 30  # the height of one legend entry as Streamlit's theme draws it
 
 
-def drawn_coords(coords: Any) -> list[list[float]]:
+def drawn_coords(coords: Any, tolerance: float = _DRAWN_TOLERANCE_DEG) -> list[list[float]]:
     """A line's ``(lon, lat)`` points as a map draws them: without the points that move it
-    by less than about 2 m, to 5 decimals (about 1 m). The map's data shrinks several times
-    over (it is sent to the browser on every run); the line looks the same at any zoom."""
+    by less than ``tolerance`` degrees (by default about 2 m: the line looks the same at any
+    zoom), to 5 decimals (about 1 m). The map's data shrinks several times over (it is sent
+    to the browser on every run)."""
     array = np.asarray(coords, dtype=float).reshape(-1, 2)
     if len(array) > 2:
-        simple = shapely.simplify(shapely.linestrings(array), _DRAWN_TOLERANCE_DEG)
+        simple = shapely.simplify(shapely.linestrings(array), tolerance)
         array = shapely.get_coordinates(simple)
     return np.round(array, 5).tolist()
 
 
+def drawing_tolerance(lats: Any, lons: Any, *, zoomable: bool = False) -> float:
+    """How far (degrees) :func:`drawn_coords` may move a line on a map of places at ``lats``
+    and ``lons``: about 2 m on a map one can zoom into; on the fixed map, which always spans
+    the places, a fifth of a pixel of a map 1,000 pixels wide (never less than 2 m). Over a
+    region 30 km across that is about 6 m, and the lines sent on every run have a half to a
+    third of the points."""
+    if zoomable or not len(lats):
+        return _DRAWN_TOLERANCE_DEG
+    span = max(float(np.ptp(np.asarray(lats, float))), float(np.ptp(np.asarray(lons, float))))
+    return max(_DRAWN_TOLERANCE_DEG, span / _FIXED_MAP_PIXELS)
+
+
 @st.cache_resource(show_spinner=False, max_entries=8)
-def road_features(key: str, _network: Any) -> list[dict[str, Any]]:
+def road_features(
+    key: str, _network: Any, tolerance: float = _DRAWN_TOLERANCE_DEG
+) -> list[dict[str, Any]]:
     """The network's major roads as GeoJSON, one feature per OSM way (its open parts and its
-    closed parts apart), for a background; a click on one names the way."""
+    closed parts apart), for a background, drawn to ``tolerance`` (:func:`drawn_coords`); a
+    click on one names the way."""
     network = _network
     if network is None:
         return []
@@ -98,7 +118,7 @@ def road_features(key: str, _network: Any) -> list[dict[str, Any]]:
         raw = np.concatenate([network.seg_u[segs[:1]], network.seg_v[segs]])
         which = (int(edges["way_id"].iat[e]), not bool(edges["open"].iat[e]))
         parts.setdefault(which, []).append(
-            drawn_coords(np.column_stack([network.lon[raw], network.lat[raw]]))
+            drawn_coords(np.column_stack([network.lon[raw], network.lat[raw]]), tolerance)
         )
         first.setdefault(which, e)
     features = []
@@ -121,9 +141,13 @@ def road_features(key: str, _network: Any) -> list[dict[str, Any]]:
 
 
 def map_features(
-    scenario: Scenario, layers: Mapping[str, Sequence[Mapping[str, Any]]] | None = None
+    scenario: Scenario,
+    layers: Mapping[str, Sequence[Mapping[str, Any]]] | None = None,
+    *,
+    tolerance: float = _DRAWN_TOLERANCE_DEG,
 ) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
-    """(points, lines): the scenario's places and the points and lines of result layers."""
+    """(points, lines): the scenario's places and the points and lines of result layers, the
+    lines drawn to ``tolerance`` (:func:`drawn_coords`)."""
     coops = {c.id: c.name for c in scenario.cooperatives}
     owners = _owners(scenario)
     names = names_for(scenario)
@@ -159,7 +183,7 @@ def map_features(
                 }
                 coords = geometry["coordinates"]
                 parts = [coords] if geometry["type"] == "LineString" else coords
-                lines += [line(drawn_coords(part), properties) for part in parts]
+                lines += [line(drawn_coords(part, tolerance), properties) for part in parts]
             elif geometry.get("type") == "Point":
                 lon, lat = geometry["coordinates"][:2]
                 role = str(extra.get("role") or _singular(layer))
@@ -255,11 +279,12 @@ def show_map(
     A click on a road adds it to the road closures of the what-if controls
     (:func:`optimizer.app.whatif.queue_closure`), on either renderer.
     """
-    points, lines = map_features(scenario, layers)
+    interactive = bool(st.session_state.get("interactive_map", False))
+    tolerance = drawing_tolerance(*_place_coords(scenario), zoomable=interactive)
+    points, lines = map_features(scenario, layers, tolerance=tolerance)
     if not points and not lines:
         st.info("Nothing to draw: the scenario has no places.")
         return
-    interactive = bool(st.session_state.get("interactive_map", False))
     order = [c.name for c in scenario.cooperatives]
     if interactive:
         st.info(
@@ -287,6 +312,14 @@ def show_map(
     )
     if clicked:
         _road_clicked(clicked, key)
+
+
+def _place_coords(scenario: Scenario) -> tuple[list[float], list[float]]:
+    """The latitudes and longitudes of the scenario's places (what the map spans)."""
+    tables = (scenario.members, scenario.suppliers, scenario.buyers, scenario.hubs)
+    lats = [p.lat for table in tables for p in table]
+    lons = [p.lon for table in tables for p in table]
+    return lats, lons
 
 
 def picked_road(event: Any) -> dict[str, Any] | None:

@@ -42,6 +42,7 @@ __all__ = [
     "MODEL_PAGES",
     "PAGES",
     "ROOT",
+    "WHATIF_OPTIONS",
     "available_models",
     "bundled_scenarios",
     "cached_network",
@@ -72,6 +73,20 @@ MODEL_PAGES: dict[str, tuple[str, str, str]] = {
     "hubs": ("Hubs & corridors", str(PAGES / "hubs.py"), ":material/hub:"),
     "routes": ("Routes", str(PAGES / "routes.py"), ":material/local_shipping:"),
     "credit": ("Credit", str(PAGES / "credit.py"), ":material/account_balance:"),
+}
+
+#: the options of a what-if's run, by model, and what they change in words (shown beside
+#: the what-if's figures): the routing searches stop once they settle, so that a what-if
+#: answers within about a second where the base's full searches take one second per pair of
+#: vehicle groups (measured in tests/test_app_e2e.py)
+WHATIF_OPTIONS: dict[str, tuple[dict[str, Any], str]] = {
+    "routes": (
+        {"stall": 300},
+        "The what-if's tours come from a shorter search than the base's: each vehicle group's "
+        "search stops once it has gone 300 iterations without finding a better plan (the "
+        "base's searches run their full time limit). A change of a few tenths of a percent in "
+        "km or cost can come from the search alone.",
+    ),
 }
 
 
@@ -126,14 +141,16 @@ def cached_variant(key: str, overrides_json: str, _base: Scenario) -> Scenario:
 
 
 @st.cache_data(show_spinner=False, max_entries=64)
-def cached_run(key: str, model: str, _scenario: Scenario) -> ModelRun:
+def cached_run(key: str, model: str, _scenario: Scenario, what_if: bool = False) -> ModelRun:
     """One model's run on one scenario, recorded in the run store behind the figures (on a
     thread of its own: :func:`record_later`); the raw solver result is not kept.
 
     ``key`` is the scenario's :func:`~optimizer.pipeline.inputs.input_digest` for ``model``:
-    a what-if on what the model never reads reuses its run.
+    a what-if on what the model never reads reuses its run. A ``what_if`` run takes the
+    model's :data:`WHATIF_OPTIONS`.
     """
-    run = replace(run_model(_scenario, model), result=None)
+    options = WHATIF_OPTIONS[model][0] if what_if and model in WHATIF_OPTIONS else {}
+    run = replace(run_model(_scenario, model, **options), result=None)
     record_later(run, _scenario)
     return run
 

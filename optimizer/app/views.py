@@ -18,10 +18,11 @@ import pandas as pd
 import streamlit as st
 
 from optimizer.app.failures import show_failure
-from optimizer.app.map import cooperative_colours, road_features, show_map
+from optimizer.app.map import cooperative_colours, drawing_tolerance, road_features, show_map
 from optimizer.app.names import names_for
 from optimizer.app.state import (
     MODEL_PAGES,
+    WHATIF_OPTIONS,
     cached_network,
     cached_run,
     current_base,
@@ -289,11 +290,17 @@ def summary_html(run: ModelRun, scenario_label: str, base: ModelRun | None = Non
 
 
 def roads_for(scenario: Scenario) -> list[dict[str, Any]]:
-    """The map background of a scenario (empty without a road file)."""
+    """The map background of a scenario (empty without a road file), drawn for the map chosen
+    in the sidebar (:func:`~optimizer.app.map.drawing_tolerance`)."""
     if scenario.network.file is None:
         return []
     network = cached_network(network_key(scenario), scenario)
-    return road_features(roads_key(scenario), network)
+    if network is None:
+        return []
+    lat_lo, lon_lo, lat_hi, lon_hi = network.bbox
+    zoomable = bool(st.session_state.get("interactive_map", False))
+    tolerance = drawing_tolerance([lat_lo, lat_hi], [lon_lo, lon_hi], zoomable=zoomable)
+    return road_features(roads_key(scenario), network, tolerance)
 
 
 def _downloads(run: ModelRun, label: str, base: ModelRun | None, *, key: str) -> None:
@@ -348,11 +355,12 @@ def words_and_notes(run: ModelRun) -> None:
         st.warning(note)
 
 
-def solve(model: str, scenario: Scenario, what: str) -> ModelRun | None:
-    """A cached run with a spinner; bad input becomes a message, None."""
+def solve(model: str, scenario: Scenario, what: str, *, what_if: bool = False) -> ModelRun | None:
+    """A cached run with a spinner (with the model's what-if options for a ``what_if``); bad
+    input becomes a message, None."""
     try:
         with st.spinner(f"Solving {what} ..."):
-            return cached_run(run_key(scenario, model), model, scenario)
+            return cached_run(run_key(scenario, model), model, scenario, what_if)
     except InputError as exc:
         show_input_error(exc, title=f"{what} cannot be solved")
     except Exception as exc:  # the app shows a message, never a traceback nor a path
@@ -399,7 +407,7 @@ def page_runs(model: str, title: str) -> PageRuns | None:
         return None
     run = base_run
     if variant is not None:
-        what_if = solve(model, variant, f"{title} with the what-ifs")
+        what_if = solve(model, variant, f"{title} with the what-ifs", what_if=True)
         if what_if is None:
             return None
         run = what_if
@@ -421,6 +429,8 @@ def render_model_page(model: str, panel: Panel | None = None) -> None:
         return
     label, shown, run, against = runs
     run_header(run, label, against)
+    if against is not None and model in WHATIF_OPTIONS:
+        st.info(WHATIF_OPTIONS[model][1])
     try:
         roads = roads_for(shown)
     except InputError as exc:

@@ -84,6 +84,7 @@ def run_routes(
     engine: str = "pyvrp",
     time_limit: float | None = None,
     iterations: int | None = None,
+    stall: int | None = None,
 ) -> ModelRun:
     """Daily collection tours from the vehicles' hubs, on the roads, with their checks.
 
@@ -91,6 +92,9 @@ def run_routes(
     scenario's ``time_limit_s``), enough for tours of a few dozen stops; give more for large
     groups (``optimizer solve ... --time-limit 10``). ``iterations`` stops each group's search
     after that many iterations if that comes first: the same routes on any machine, at any load.
+    ``stall`` (PyVRP) stops a group's search once its best plan has not improved for that many
+    iterations, if that comes first: the app's what-ifs answer as soon as the searches settle.
+    The summary says which stop applied.
     """
     if not scenario.supply or not scenario.vehicles:
         raise InputError(Problem(scenario.name, "supply and vehicles for collection routing"))
@@ -115,6 +119,7 @@ def run_routes(
             engine=engine,
             time_limit=time_limit,
             iterations=iterations,
+            stall=stall,
         )
     except MemoryError:
         raise _too_big(len(places.ids), spots.count, available) from None
@@ -164,6 +169,7 @@ def _run(
     engine: str,
     time_limit: float | None,
     iterations: int | None,
+    stall: int | None,
 ) -> ModelRun:
     """:func:`run_routes` once the places are known to fit in memory: each vehicle group's
     roads are searched among its own spots only."""
@@ -175,6 +181,7 @@ def _run(
             engine=engine,  # type: ignore[arg-type]
             time_limit=limit,
             iterations=iterations,
+            stall=stall,
         )
 
     # each group searches in a child process for a wall-clock limit, starting as soon as its
@@ -200,6 +207,8 @@ def _run(
             rows.skipped += _planless(group, result, limit)
     status = worst_status(r.status for r in results)
     stop = f"{limit:g} s" + (f" or {iterations:,} iterations" if iterations else "")
+    if stall is not None:
+        stop = f"stopped after {stall:,} iterations without a better plan, at most {stop}"
     return _lay_out(scenario, rows, status, tuple(notes), f"{engine}, {stop}")
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pandas as pd
 import pytest
+import shapely
 from streamlit.testing.v1 import AppTest
 
 from optimizer.app.map import (
@@ -12,6 +13,7 @@ from optimizer.app.map import (
     SHARED,
     SKIPPED,
     cooperative_colours,
+    drawing_tolerance,
     drawn_coords,
     line_palette,
     map_features,
@@ -161,3 +163,16 @@ def test_drawn_lines_keep_their_shape_with_fewer_points() -> None:
     assert drawn_coords(straight) == [[13.0, 53.0], [13.0049, 53.0049]]  # the ends only
     assert drawn_coords(bend) == bend  # a corner stays
     assert drawn_coords([[13.123456789, 53.987654321]]) == [[13.12346, 53.98765]]
+
+
+def test_the_fixed_map_drops_what_is_under_a_fifth_of_a_pixel() -> None:
+    lats, lons = [53.0, 53.2], [13.0, 13.5]  # 0.5 degrees across: 1e-4 degrees
+    assert drawing_tolerance(lats, lons) == pytest.approx(1e-4)
+    assert drawing_tolerance(lats, lons, zoomable=True) == pytest.approx(2e-5)  # ~2 m
+    assert drawing_tolerance([53.0, 53.001], [13.0, 13.001]) == pytest.approx(2e-5)  # floor
+    # a road wiggling by 3e-5 degrees (about 3 m) along 0.05 degrees
+    wiggle = [[13.0 + i * 5e-4, 53.0 + (3e-5 if i % 2 else 0.0)] for i in range(101)]
+    fine, coarse = drawn_coords(wiggle), drawn_coords(wiggle, 1e-4)
+    assert len(coarse) < len(fine) / 10
+    drawn = shapely.LineString(coarse)
+    assert max(drawn.distance(shapely.Point(p)) for p in wiggle) <= 1e-4 + 1e-9

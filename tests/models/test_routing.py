@@ -7,6 +7,7 @@ diagonal 14). Every solve is verified by :func:`check_routes`.
 
 from __future__ import annotations
 
+import sys
 from dataclasses import replace
 
 import numpy as np
@@ -22,6 +23,7 @@ from optimizer.models.routing import (
     check_routes,
     solve_routes,
 )
+from optimizer.models.routing._pyvrp import Stalled
 from optimizer.results import Status
 
 ENGINES = ["pyvrp", "ortools"]
@@ -252,6 +254,10 @@ def test_bad_options_rejected() -> None:
         solve_routes(problem, time_limit=0)
     with pytest.raises(InputError, match="iterations"):
         solve_routes(problem, iterations=0)
+    with pytest.raises(InputError, match="stall"):
+        solve_routes(problem, stall=0)
+    with pytest.raises(InputError, match="stall"):  # OR-Tools has no such stop
+        solve_routes(problem, engine="ortools", stall=100)
 
 
 def test_an_iteration_cap_gives_the_same_routes_at_any_load() -> None:
@@ -274,6 +280,33 @@ def test_an_iteration_cap_gives_the_same_routes_at_any_load() -> None:
         assert "300 iterations" in result.message
     assert _sequences(runs[0]) == _sequences(runs[1])
     assert runs[0].objective == runs[1].objective
+
+
+def test_a_settled_search_stops_before_its_time_limit() -> None:
+    # the square's best tour (40) is found at once: 50 iterations without a better plan end
+    # the search long before its 60 s, with the same tour as a search stopped by the clock
+    problem = _problem(_corners(), [VehicleType(count=1, payload=10)])
+    result = solve_routes(problem, time_limit=60, stall=50)
+    assert check_routes(problem, result).ok
+    assert result.status is Status.FEASIBLE and result.objective == 40
+    assert result.runtime_s < 30
+    iterations = int(result.message.split()[0])
+    assert 50 <= iterations < 1000, result.message
+
+
+def test_a_stall_counts_only_once_a_plan_honours_every_constraint() -> None:
+    stalled = Stalled(3)
+    infeasible = sys.maxsize  # PyVRP's cost of a plan that breaks a constraint
+    assert not any(stalled(infeasible) for _ in range(10))  # no plan yet: never gives up
+    assert [stalled(c) for c in (900, 900, 900, 800, 800, 800, 800)] == [
+        False,
+        False,
+        False,
+        False,  # a better plan starts the count again
+        False,
+        False,
+        True,
+    ]
 
 
 def test_bad_matrix_rejected() -> None:

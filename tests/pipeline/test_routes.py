@@ -13,7 +13,7 @@ import pandas as pd
 import pytest
 
 from optimizer import load_scenario
-from optimizer.models.routing import solve, solve_routes
+from optimizer.models.routing import check_routes, solve, solve_routes
 from optimizer.models.routing.problem import RoutingProblem
 from optimizer.models.routing.solve import RoutingResult
 from optimizer.pipeline import routes as adapter
@@ -100,6 +100,22 @@ def test_routes_tables_hold_raw_numbers() -> None:
     assert np.allclose(routes["end_min"] - routes["start_min"], routes["duration_h"] * 60)
     assert (stops["service_start_min"] >= stops["arrival_min"] - 1e-9).all()
     assert run.kpi_values()["km driven"] == pytest.approx(routes["distance_km"].sum())
+
+
+def test_a_settled_search_says_how_it_stopped(monkeypatch: pytest.MonkeyPatch) -> None:
+    seen: list[dict[str, Any]] = []
+
+    def recording(problem: RoutingProblem, **options: Any) -> RoutingResult:
+        seen.append(options)
+        result = solve_routes(problem, **options)
+        assert check_routes(problem, result).ok
+        return result
+
+    monkeypatch.setattr(adapter, "solve_routes", recording)
+    run = run_model(load_scenario(LIECHTENSTEIN), "routes", time_limit=5, stall=200)
+    assert seen and all(o["stall"] == 200 and o["time_limit"] == 5 for o in seen)
+    assert "stopped after 200 iterations without a better plan, at most 5 s" in run.summary
+    assert run.kpi_values()["members collected"] > 0
 
 
 def _cut(place: str, *, inbound: bool = True, outbound: bool = True, itself: bool = False) -> Any:

@@ -10,6 +10,7 @@ depot where no vehicle starts.
 
 from __future__ import annotations
 
+import sys
 import warnings
 from typing import Any
 
@@ -106,11 +107,38 @@ def _search(
     return algo.run(stop, False, False, params.display_interval)
 
 
+class Stalled:
+    """PyVRP stopping criterion: the best plan honouring every constraint has not improved
+    for ``iterations`` iterations in a row. Iterations before the first such plan do not
+    count (PyVRP's own ``NoImprovement`` counts them, and would give up on a search that
+    has not yet found any plan)."""
+
+    def __init__(self, iterations: int) -> None:
+        self.iterations = iterations
+        self._best: int | None = None
+        self._count = 0
+
+    def __call__(self, best_cost: int) -> bool:
+        if best_cost >= sys.maxsize:  # PyVRP's cost of a plan breaking a constraint
+            return False
+        if self._best is None or best_cost < self._best:
+            self._best, self._count = best_cost, 0
+        else:
+            self._count += 1
+        return self._count >= self.iterations
+
+
 def solve_with_pyvrp(
-    problem: RoutingProblem, *, time_limit: float, seed: int = 0, iterations: int | None = None
+    problem: RoutingProblem,
+    *,
+    time_limit: float,
+    seed: int = 0,
+    iterations: int | None = None,
+    stall: int | None = None,
 ) -> tuple[Status, list[RoutePlan], list[int], str]:
-    """Search with PyVRP for ``time_limit`` seconds (or ``iterations``, whichever comes first);
-    the routes, skipped clients and a message."""
+    """Search with PyVRP for ``time_limit`` seconds, or until ``iterations`` iterations, or
+    until ``stall`` iterations without a better plan (:class:`Stalled`), whichever comes
+    first; the routes, skipped clients and a message."""
     data = _data(problem)
     # PyVRP caps its penalty per unit of excess load or lateness at 1e5, too low when scaled
     # costs are large (fine-grained distances, costly trucks): raise the cap with the data.
@@ -122,9 +150,12 @@ def solve_with_pyvrp(
     params = pyvrp.SolveParams(
         penalty=pyvrp.PenaltyParams(max_penalty=max(1e5, 10.0 * (arc + fixed)))
     )
-    stop: StoppingCriterion = MaxRuntime(time_limit)
+    criteria: list[StoppingCriterion] = [MaxRuntime(time_limit)]
     if iterations is not None:
-        stop = MultipleCriteria([MaxIterations(iterations), MaxRuntime(time_limit)])
+        criteria.insert(0, MaxIterations(iterations))
+    if stall is not None:
+        criteria.insert(0, Stalled(stall))
+    stop: StoppingCriterion = criteria[0] if len(criteria) == 1 else MultipleCriteria(criteria)
     with warnings.catch_warnings():
         # infeasibility is reported as a status; PyVRP's warning about it is noise here
         warnings.simplefilter("ignore", PenaltyBoundWarning)

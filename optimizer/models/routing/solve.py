@@ -246,9 +246,12 @@ def _obvious_infeasibility(problem: RoutingProblem) -> str:
     return ""
 
 
-def _check_options(engine: str, time_limit: float, iterations: int | None) -> None:
+def _check_options(
+    engine: str, time_limit: float, iterations: int | None, stall: int | None = None
+) -> None:
     """Refuse an unknown engine, a time limit that is not a positive finite number of seconds
-    (an infinite one would let a search run for ever), and an iteration cap below one."""
+    (an infinite one would let a search run for ever), an iteration cap below one, and a stall
+    limit below one or for OR-Tools (whose search has no such limit)."""
     if engine not in ENGINES:
         raise InputError(
             Problem(
@@ -262,6 +265,15 @@ def _check_options(engine: str, time_limit: float, iterations: int | None) -> No
                 column="iterations",
                 value=iterations,
                 expected="a whole number of iterations, at least 1",
+            )
+        )
+    if stall is not None and (engine != "pyvrp" or not stall >= 1):
+        raise InputError(
+            Problem(
+                file="solve_routes",
+                column="stall",
+                value=stall,
+                expected="a whole number of iterations, at least 1, with the pyvrp engine",
             )
         )
     if not (math.isfinite(time_limit) and time_limit > 0):
@@ -293,6 +305,7 @@ def solve_routes(
     time_limit: float = 10.0,
     seed: int = 0,
     iterations: int | None = None,
+    stall: int | None = None,
 ) -> RoutingResult:
     """Collection routes for ``problem``.
 
@@ -317,6 +330,10 @@ def solve_routes(
         Stop after this many iterations of PyVRP's search (solutions found, for OR-Tools) if
         that comes before the time limit: with a seed, the same problem then gives the same
         routes whatever else the machine is doing.
+    stall
+        Stop PyVRP's search once its best plan has not improved for this many iterations in
+        a row (counted from its first plan honouring every constraint), if that comes before
+        the time limit: a search that has settled ends early. PyVRP only.
 
     Returns
     -------
@@ -325,7 +342,7 @@ def solve_routes(
         any truck (said before searching), ``NO_SOLUTION`` when the search found no plan that
         honours every constraint in the time given.
     """
-    _check_options(engine, time_limit, iterations)
+    _check_options(engine, time_limit, iterations, stall)
     started = _time.perf_counter()
     reason = _obvious_infeasibility(problem)
     if reason:
@@ -340,7 +357,8 @@ def solve_routes(
         status, plans, skipped, message = call_with_deadline(
             run_engine,
             (engine, problem),
-            dict(time_limit=time_limit, seed=seed, iterations=iterations),
+            dict(time_limit=time_limit, seed=seed, iterations=iterations)
+            | ({} if stall is None else {"stall": stall}),
             limit_s=hard,
             setup_s=setup,
         )
