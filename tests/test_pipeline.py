@@ -6,11 +6,13 @@ import math
 from pathlib import Path
 
 import numpy as np
+import pandas as pd
 import pytest
 
+import optimizer.geo
 from optimizer import load_scenario
 from optimizer.pipeline.registry import run_model
-from optimizer.pipeline.travel import travel
+from optimizer.pipeline.travel import road_network, route_lines, travel
 from tests.conftest import LIECHTENSTEIN, MECKLENBURG, ROOT, TINY
 
 VARIANTS = ROOT / "scenarios" / "variants"
@@ -29,6 +31,45 @@ def test_travel_on_roads_and_fallback() -> None:
     tiny = load_scenario(TINY)
     flat = travel(tiny, tiny.table("members"), tiny.table("buyers"))
     assert not flat.on_roads and "straight lines" in flat.warnings[0]
+
+
+def test_road_paths_are_drawn_once_on_the_same_roads(monkeypatch: pytest.MonkeyPatch) -> None:
+    sc = load_scenario(LIECHTENSTEIN)
+    buyer = sc.buyers[0]
+    pairs = pd.DataFrame(
+        [
+            {
+                "member": m.id,
+                "origin_lat": m.lat,
+                "origin_lon": m.lon,
+                "destination_lat": buyer.lat,
+                "destination_lon": buyer.lon,
+            }
+            for m in sc.members[:4]
+        ]
+    )
+    drawn: list[int] = []
+    real = optimizer.geo.route_geometries
+
+    def spy(network, frame, **options):  # type: ignore[no-untyped-def]
+        drawn.append(len(frame))
+        return real(network, frame, **options)
+
+    monkeypatch.setattr(optimizer.geo, "route_geometries", spy)
+    first = route_lines(sc, pairs, properties=["member"])
+    assert sum(drawn) <= len(pairs)  # none drawn twice (some may be kept from another test)
+    drawn.clear()
+    # the same roads (a fuel price changes none of them): nothing drawn again
+    dearer = sc.model_copy(
+        update={"parameters": sc.parameters.model_copy(update={"fuel_price_factor": 1.5})}
+    )
+    again = route_lines(dearer, pairs.iloc[::-1], properties=["member"])
+    assert not drawn
+    assert again == first[::-1]
+    fresh = real(road_network(sc), pairs)
+    for feature, km in zip(first, fresh["distance_m"] / 1000, strict=True):
+        assert feature["properties"]["road_km"] == pytest.approx(km)
+        assert len(feature["geometry"]["coordinates"]) >= 2
 
 
 def test_markets_run_is_consistent() -> None:

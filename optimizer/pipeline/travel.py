@@ -4,14 +4,16 @@
 network (its speeds, season and closures), or falls back to the straight line times the
 scenario's detour factor when it has none; :func:`route_lines` draws the road paths for maps.
 Road networks are kept in memory per road file (by its content) and settings, and closures
-are applied on the kept open network, so a process loads each road file once.
+are applied on the kept open network, so a process loads each road file once; the road paths
+drawn on a network are kept with it, so a what-if that leaves the roads as they are (a price,
+a payload) draws again only the paths it has not drawn before.
 """
 
 from __future__ import annotations
 
 import hashlib
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -42,7 +44,9 @@ FALLBACK_SPEED_KMH = 50.0
 #: A place farther than this from the road it joins is named in the warnings (metres): its
 #: trips start with a walk (or a track the map lacks) that no figure counts (docs/roads.md).
 SNAP_WARNING_M = 250.0
+_ENDS = ["origin_lat", "origin_lon", "destination_lat", "destination_lon"]
 _SHOWN = 5  # places named in one warning, the worst first
+_PATHS_KEPT = 20_000  # road paths kept per network (a few kB each at most)
 
 # open networks by the road file's content and the speed settings, and each scenario's roads
 # with its closures on top: a sweep's worker loads a road file once and closes roads per sample
@@ -54,12 +58,15 @@ _LOADS = [0]
 
 @dataclass(frozen=True)
 class _Roads:
-    """A scenario's network before and after its closures (``closures`` a ``ClosureSet``)."""
+    """A scenario's network before and after its closures (``closures`` a ``ClosureSet``),
+    and the road paths drawn on it: (origin lat, lon, destination lat, lon) -> (the path's
+    (lon, lat) points or None, distance_m, time_s)."""
 
     before: Any
     network: Any
     closures: Any
     report: Any
+    paths: dict[tuple[float, ...], tuple[Any, float, float]] = field(default_factory=dict)
 
 
 def _file_digest(path: Path) -> str:
@@ -481,14 +488,34 @@ def route_lines(
                 ends.to_numpy(float), pairs.iterrows(), strict=True
             )
         ]
+    drawn = _paths(_roads(scenario), pairs)
+    features = []
+    rows = pairs[keep].to_dict("records")
+    for row, (coords, metres, seconds) in zip(rows, drawn, strict=True):
+        props = {**row, "on_roads": True, "road_km": metres / 1000, "road_min": seconds / 60}
+        features.append(line([] if coords is None else coords, props))
+    return features
+
+
+def _paths(roads: Any, pairs: pd.DataFrame) -> list[tuple[Any, float, float]]:
+    """The road path of every pair (its points or None, distance_m, time_s), drawing only
+    those not drawn on these roads before."""
     from optimizer.geo import route_geometries
 
-    frame = route_geometries(network, pairs.reset_index(drop=True))
-    features = []
-    rows = frame[keep].to_dict("records")
-    for row, geometry, metres, seconds in zip(
-        rows, frame.geometry, frame["distance_m"], frame["time_s"], strict=True
-    ):
-        props = {**row, "on_roads": True, "road_km": metres / 1000, "road_min": seconds / 60}
-        features.append(line([] if geometry is None else geometry.coords, props))
-    return features
+    ends = [tuple(map(float, e)) for e in pairs[_ENDS].to_numpy(dtype=np.float64)]
+    known: dict[tuple[float, ...], tuple[Any, float, float]] = {}
+    for end in dict.fromkeys(ends):
+        kept = roads.paths.get(end)  # another session may clear the store meanwhile
+        if kept is not None:
+            known[end] = kept
+    new = [end for end in dict.fromkeys(ends) if end not in known]
+    if new:
+        frame = route_geometries(roads.network, pd.DataFrame(new, columns=_ENDS))
+        if len(roads.paths) + len(new) > _PATHS_KEPT:
+            roads.paths.clear()
+        for end, geometry, distance_m, time_s in zip(
+            new, frame.geometry, frame["distance_m"], frame["time_s"], strict=True
+        ):
+            coords = None if geometry is None else np.asarray(geometry.coords)
+            known[end] = roads.paths[end] = (coords, float(distance_m), float(time_s))
+    return [known[end] for end in ends]
