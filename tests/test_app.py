@@ -9,12 +9,11 @@ from functools import partial
 
 import pandas as pd
 import pytest
-import streamlit as st
 from streamlit.testing.v1 import AppTest
 
 from optimizer import apply_overrides, load_scenario
 from optimizer.app.scenario_page import problems_by_table
-from optimizer.app.state import MODEL_PAGES, PAGES, WHATIF_OPTIONS
+from optimizer.app.state import MODEL_PAGES, PAGES, WHATIF_OPTIONS, cached_run
 from optimizer.app.whatif import build_overrides
 from optimizer.cli.commands import APP_FILE
 from optimizer.errors import InputError
@@ -94,9 +93,9 @@ def same_routes_every_run(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
     test alike: a time-limited search gives other routes when the machine is busier, and the
     page and the library must be compared on the same plan. No cached run from another test."""
     monkeypatch.setitem(MODELS, "routes", partial(run_routes, iterations=1000, time_limit=60.0))
-    st.cache_data.clear()
+    cached_run.clear()
     yield
-    st.cache_data.clear()
+    cached_run.clear()
 
 
 def app_on(scenario: str) -> AppTest:

@@ -176,3 +176,5 @@ def test_the_fixed_map_drops_what_is_under_a_fifth_of_a_pixel() -> None:
     assert len(coarse) < len(fine) / 10
     drawn = shapely.LineString(coarse)
     assert max(drawn.distance(shapely.Point(p)) for p in wiggle) <= 1e-4 + 1e-9
+    loop = [[13.0, 53.0], [13.00001, 53.00001], [13.0, 53.0]]  # a leg back where it began
+    assert len(drawn_coords(loop, 1e-4)) >= 2
