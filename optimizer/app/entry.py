@@ -9,6 +9,7 @@ from __future__ import annotations
 import streamlit as st
 
 from optimizer.app.shell import run_app
+from optimizer.app.state import freeze_kept
 
 __all__ = ["main"]
 
@@ -18,7 +19,10 @@ def main() -> None:
     # an emoji icon is drawn by the browser itself; a ":material/...:" icon would be
     # fetched from Google's font servers, and the app works offline
     st.set_page_config(page_title="coop-optimizer", page_icon="🌾", layout="wide")
-    run_app()
+    try:
+        run_app()
+    finally:
+        freeze_kept()  # what the run added to the caches, out of the collector's way
 
 
 if __name__ == "__main__":  # Streamlit runs its main script as __main__

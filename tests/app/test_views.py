@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import gc
 import math
 
 import pandas as pd
 
 from optimizer import load_scenario
+from optimizer.app import state
 from optimizer.app.views import readable
 from tests.conftest import LIECHTENSTEIN
 
@@ -38,3 +40,16 @@ def test_readable_names_the_members_and_buyers_of_the_scenario() -> None:
     assert f"{member.name} ({member.id})" in html and f"{buyer.name} ({buyer.id})" in html
     assert "time (min)" in html and ">45<" in html  # minutes, not 0.75 h
     assert f"bill ({scenario.parameters.currency})" in html and "12.00" in html
+
+
+def test_what_the_caches_keep_is_frozen_once_after_it_grew() -> None:
+    state._GROWN[0] = True  # as after a script run that kept a new model run
+    try:
+        state.freeze_kept()
+        frozen = gc.get_freeze_count()
+        assert frozen > 0 and not state._GROWN[0]
+        more = [[i] for i in range(1000)]  # objects the caches do not keep: no new freeze
+        state.freeze_kept()
+        assert gc.get_freeze_count() == frozen and len(more) == 1000
+    finally:
+        gc.unfreeze()  # the other tests collect as usual
