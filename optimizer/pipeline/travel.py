@@ -492,7 +492,8 @@ def route_lines(
     features = []
     rows = pairs[keep].to_dict("records")
     for row, (coords, metres, seconds) in zip(rows, drawn, strict=True):
-        props = {**row, "on_roads": True, "road_km": metres / 1000, "road_min": seconds / 60}
+        props = {str(k): v for k, v in row.items()}
+        props.update(on_roads=True, road_km=metres / 1000, road_min=seconds / 60)
         features.append(line([] if coords is None else coords, props))
     return features
 
