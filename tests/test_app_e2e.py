@@ -556,9 +556,15 @@ def test_words_producer_sees_every_buyer_of_their_farm(
 
 # ------------------------------------------------- the regional network: what-if speed
 WHATIF_P95_S = 2.0  # issue 15: every what-if on the default scenario within 2 s (95th pct)
-# not met yet on this 2-core machine (Routes 2.8 s, Markets 2.1 s on an idle machine): the
-# target is reported in timings.txt and the test fails above this ceiling
+# what the test holds the what-ifs to on a machine busier than WHATIF_BUSY runnable tasks per
+# core (the 1-minute load average before or after them): other sessions' solves and browser
+# tests then take the cores, and a what-if's wall time stretches with them. Measured on the
+# 2-core machine at load 8-10 (other sessions' browser tests and benchmarks running): p95
+# 1.99-2.34 s, one run 2.98 s while a second browser suite ran (3.36 s before the routes
+# search stopped on settling, the runs were kept as they are and the map shrank); the server's
+# CPU per what-if 0.15-0.45 s, plus the routing searches' own
 WHATIF_CEILING_S = 5.0
+WHATIF_BUSY = 2.0
 
 
 def idle(page: Any, timeout_ms: int = SOLVE_TIMEOUT_MS) -> None:
@@ -632,6 +638,7 @@ def test_every_what_if_answers_within_two_seconds(
          "fuel price x1.05"),
     ]  # fmt: skip
     timings: list[tuple[str, str, float]] = []
+    load_before = os.getloadavg()[0]
     current = None
     for title, what, change, shown in steps:
         if title != current:
@@ -658,14 +665,18 @@ def test_every_what_if_answers_within_two_seconds(
     )  # the what-ifs moved it
     seconds = sorted(t for _, _, t in timings)
     p95 = seconds[min(len(seconds) - 1, round(0.95 * (len(seconds) - 1)))]
+    load = max(load_before, os.getloadavg()[0])
+    cores = os.cpu_count() or 1
+    ceiling = WHATIF_P95_S if load <= WHATIF_BUSY * cores else WHATIF_CEILING_S
     lines = [f"{title}: {what}: {t:.2f} s" for title, what, t in timings]
     note = "what-if latency (change to new figures)\n" + "\n".join(lines)
-    note += f"\np95 {p95:.2f} s over {len(seconds)} what-ifs (target {WHATIF_P95_S} s)\n"
+    note += f"\np95 {p95:.2f} s over {len(seconds)} what-ifs (target {WHATIF_P95_S} s)"
+    note += f"; load {load:.1f} on {cores} cores: the test fails above {ceiling:g} s\n"
     with (shots / "timings.txt").open("a", encoding="utf-8") as out:
         out.write(note)
     print(note)
     screenshot(page, shots, "10-procurement-what-ifs")
-    assert p95 <= WHATIF_CEILING_S, note
+    assert p95 <= ceiling, note
 
 
 def test_history_reopens_and_compares_stored_runs(page: Any, shots: Path) -> None:
