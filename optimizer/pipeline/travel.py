@@ -24,6 +24,7 @@ import pandas as pd
 from optimizer.errors import InputError, Problem
 from optimizer.geodesy import pairwise_haversine_m
 from optimizer.io.geojson import line
+from optimizer.pipeline._paths import road_paths
 from optimizer.scenario.scenario import Scenario
 
 __all__ = [
@@ -44,9 +45,7 @@ FALLBACK_SPEED_KMH = 50.0
 #: A place farther than this from the road it joins is named in the warnings (metres): its
 #: trips start with a walk (or a track the map lacks) that no figure counts (docs/roads.md).
 SNAP_WARNING_M = 250.0
-_ENDS = ["origin_lat", "origin_lon", "destination_lat", "destination_lon"]
 _SHOWN = 5  # places named in one warning, the worst first
-_PATHS_KEPT = 20_000  # road paths kept per network (a few kB each at most)
 
 # open networks by the road file's content and the speed settings, and each scenario's roads
 # with its closures on top: a sweep's worker loads a road file once and closes roads per sample
@@ -479,8 +478,8 @@ def route_lines(
     keep = properties or []
     if pairs.empty:
         return []
-    network = road_network(scenario)
-    if network is None:
+    roads = _roads(scenario)
+    if roads is None:
         ends = pairs[["origin_lon", "origin_lat", "destination_lon", "destination_lat"]]
         return [
             line([(x0, y0), (x1, y1)], {**{k: row[k] for k in keep}, "on_roads": False})
@@ -488,7 +487,7 @@ def route_lines(
                 ends.to_numpy(float), pairs.iterrows(), strict=True
             )
         ]
-    drawn = _paths(_roads(scenario), pairs)
+    drawn = road_paths(roads.network, roads.paths, pairs)
     features = []
     rows = pairs[keep].to_dict("records")
     for row, (coords, metres, seconds) in zip(rows, drawn, strict=True):
@@ -496,27 +495,3 @@ def route_lines(
         props.update(on_roads=True, road_km=metres / 1000, road_min=seconds / 60)
         features.append(line([] if coords is None else coords, props))
     return features
-
-
-def _paths(roads: Any, pairs: pd.DataFrame) -> list[tuple[Any, float, float]]:
-    """The road path of every pair (its points or None, distance_m, time_s), drawing only
-    those not drawn on these roads before."""
-    from optimizer.geo import route_geometries
-
-    ends = [tuple(map(float, e)) for e in pairs[_ENDS].to_numpy(dtype=np.float64)]
-    known: dict[tuple[float, ...], tuple[Any, float, float]] = {}
-    for end in dict.fromkeys(ends):
-        kept = roads.paths.get(end)  # another session may clear the store meanwhile
-        if kept is not None:
-            known[end] = kept
-    new = [end for end in dict.fromkeys(ends) if end not in known]
-    if new:
-        frame = route_geometries(roads.network, pd.DataFrame(new, columns=_ENDS))
-        if len(roads.paths) + len(new) > _PATHS_KEPT:
-            roads.paths.clear()
-        for end, geometry, distance_m, time_s in zip(
-            new, frame.geometry, frame["distance_m"], frame["time_s"], strict=True
-        ):
-            coords = None if geometry is None else np.asarray(geometry.coords)
-            known[end] = roads.paths[end] = (coords, float(distance_m), float(time_s))
-    return [known[end] for end in ends]

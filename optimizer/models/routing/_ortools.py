@@ -46,16 +46,10 @@ def _has_time(problem: RoutingProblem) -> bool:
 
 
 def solve_with_ortools(
-    problem: RoutingProblem,
-    *,
-    time_limit: float,
-    seed: int = 0,
-    iterations: int | None = None,
-    stall: int | None = None,
+    problem: RoutingProblem, *, time_limit: float, seed: int = 0, iterations: int | None = None
 ) -> tuple[Status, list[RoutePlan], list[int], str]:
-    """Search with OR-Tools for ``time_limit`` seconds; the routes, skipped clients, a message.
-    ``stall`` is refused before (``solve_routes``): OR-Tools' search has no such stop."""
-    del seed, stall  # OR-Tools' routing search is deterministic
+    """Search with OR-Tools for ``time_limit`` seconds; the routes, skipped clients, a message."""
+    del seed  # OR-Tools' routing search is deterministic
     scale = cost_scale(problem)
     types = problem.vehicle_types
     terminals = sorted(

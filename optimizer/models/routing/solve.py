@@ -290,12 +290,15 @@ def _check_options(
 def run_engine(
     engine: Engine, problem: RoutingProblem, **options: Any
 ) -> tuple[Status, list[RoutePlan], list[int], str]:
-    """One engine's search (run in a child process by :func:`solve_routes`)."""
+    """One engine's search (run in a child process by :func:`solve_routes`); ``stall`` is
+    PyVRP's alone (:func:`solve_routes` refuses it for OR-Tools)."""
     if engine == "pyvrp":
-        from optimizer.models.routing._pyvrp import solve_with_pyvrp as run
-    else:
-        from optimizer.models.routing._ortools import solve_with_ortools as run
-    return run(problem, **options)
+        from optimizer.models.routing._pyvrp import solve_with_pyvrp
+
+        return solve_with_pyvrp(problem, **options)
+    from optimizer.models.routing._ortools import solve_with_ortools
+
+    return solve_with_ortools(problem, **options)
 
 
 def solve_routes(
