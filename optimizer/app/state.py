@@ -79,9 +79,8 @@ MODEL_PAGES: dict[str, tuple[str, str, str]] = {
 }
 
 #: the options of a what-if's run, by model, and what they change in words (shown beside
-#: the what-if's figures): the routing searches stop once they settle, so that a what-if
-#: answers within about a second where the base's full searches take one second per pair of
-#: vehicle groups (measured in tests/test_app_e2e.py)
+#: the what-if's figures): the routing searches stop once they settle, most of them well
+#: before the base's full time limit (1 s); tests/test_app_e2e.py times every what-if
 WHATIF_OPTIONS: dict[str, tuple[dict[str, Any], str]] = {
     "routes": (
         {"stall": 300},
