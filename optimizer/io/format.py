@@ -222,7 +222,8 @@ def label_ids(frame: pd.DataFrame, names: Mapping[str, Mapping[str, str]]) -> pd
     """``frame`` with every id in a column of ``names`` written ``Name (ID)``.
 
     ``names`` maps a column (``member``, ``buyer``, ...) to that column's id → name; ids
-    without a name, and names equal to their id, stay as they are.
+    without a name, and names equal to their id, stay as they are. A cell listing several ids
+    (``B3; B4``, ``M1, M2``) names each.
     """
     out = frame.copy()
     for column, lookup in names.items():
@@ -234,8 +235,15 @@ def label_ids(frame: pd.DataFrame, names: Mapping[str, Mapping[str, str]]) -> pd
 def _named(value: object, lookup: Mapping[str, str]) -> object:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return value
-    name = lookup.get(str(value))
-    return f"{name} ({value})" if name and name != str(value) else value
+    text = str(value)
+    name = lookup.get(text)
+    if name:
+        return f"{name} ({value})" if name != text else value
+    for sep in (";", ","):
+        parts = [p.strip() for p in text.split(sep)]
+        if len(parts) > 1 and any(p in lookup for p in parts):
+            return f"{sep} ".join(str(_named(p, lookup)) for p in parts)
+    return value
 
 
 def _column_kind(column: str) -> tuple[str, str]:

@@ -170,3 +170,17 @@ def test_the_maps_lines_name_whose_they_are_and_give_their_units(
     hub = next(h for h in scenario.hubs if h.id == corridor[0]["properties"]["hub"])
     assert f"hub: {hub.name} ({hub.id})" in corridors[0]["properties"]["tip"]
     assert "road (km): " in corridors[0]["properties"]["tip"]
+
+
+def test_the_markets_planned_buyers_are_named(
+    default_runs: tuple[Scenario, dict[str, ModelRun]],
+) -> None:
+    scenario, runs = default_runs
+    table = runs["markets"].tables["own_best_vs_plan"]
+    shown = readable(table, scenario).data
+    column = next(c for c in shown.columns if c.startswith("planned buyers"))
+    buyers = {b.id: b.name for b in scenario.buyers}
+    for raw, cell in zip(table["planned_buyers"], shown[column], strict=True):
+        for part in str(raw).split(";"):
+            if part.strip() in buyers:
+                assert f"{buyers[part.strip()]} ({part.strip()})" in str(cell), cell

@@ -81,3 +81,12 @@ def test_ids_get_their_names_beside_them() -> None:
     assert list(shown["member"][:2]) == ["Hof Anna (M1)", "M2"]  # no name known: the id
     assert list(shown["buyer"]) == ["Dairy (B1)", "Dairy (B1)", "B9"]
     assert list(frame["member"][:2]) == ["M1", "M2"]  # the table itself stays as it was
+
+
+def test_a_cell_listing_several_ids_names_each() -> None:
+    # the markets' planned_buyers (";"-joined) and a split's gaining group (", "-joined)
+    frame = pd.DataFrame({"buyer": ["B1; B2", "B1", "B1; B9"], "group": ["M1, M2", "", None]})
+    names = {"buyer": {"B1": "Dairy", "B2": "Mill"}, "group": {"M1": "Hof Anna"}}
+    shown = label_ids(frame, names)
+    assert list(shown["buyer"]) == ["Dairy (B1); Mill (B2)", "Dairy (B1)", "Dairy (B1); B9"]
+    assert list(shown["group"][:2]) == ["Hof Anna (M1), M2", ""]
