@@ -13,6 +13,7 @@ from streamlit.testing.v1 import AppTest
 from optimizer import load_scenario
 from optimizer.app.failures import plain_message
 from optimizer.app.map import map_features
+from optimizer.app.state import MODEL_PAGES
 from optimizer.app.views import readable
 from optimizer.io.format import format_hours
 from optimizer.pipeline.registry import MODELS, run_model
@@ -184,3 +185,21 @@ def test_the_markets_planned_buyers_are_named(
         for part in str(raw).split(";"):
             if part.strip() in buyers:
                 assert f"{buyers[part.strip()]} ({part.strip()})" in str(cell), cell
+
+
+def test_the_credit_pages_money_columns_give_their_currency() -> None:
+    at = AppTest.from_file(MODEL_PAGES["credit"][1], default_timeout=TIMEOUT)
+    at.session_state["scenario_choice"] = "scenarios/liechtenstein"
+    at.run()
+    assert not at.exception and at.dataframe
+    currency = load_scenario(LIECHTENSTEIN).parameters.currency
+    tables = [f.value.data if hasattr(f.value, "data") else f.value for f in at.dataframe]
+    bare = []
+    for data in tables:
+        for column in data.columns:
+            numeric = pd.api.types.is_numeric_dtype(data[column])
+            if numeric and not pd.api.types.is_bool_dtype(data[column]) and "(" not in column:
+                bare.append(column)
+    assert not bare, f"numbers without their unit: {bare}"
+    headers = [c for data in tables for c in data.columns]
+    assert f"credit balance ({currency})" in headers and f"paid out ({currency})" in headers

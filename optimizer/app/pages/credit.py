@@ -10,6 +10,7 @@ import streamlit as st
 from optimizer.app.credit_words import season_end_note
 from optimizer.app.shell import page_setup
 from optimizer.app.views import download_tables, page_runs, readable, run_header
+from optimizer.scenario.scenario import Scenario
 
 _SCHEDULE = {
     "month": "month",
@@ -20,6 +21,27 @@ _SCHEDULE = {
     "paid_out": "paid out",
     "debt": "debt at the month's end",
 }
+
+
+def _in_words(
+    frame: pd.DataFrame, scenario: Scenario, currency: str, words: dict[str, str] | None = None
+) -> Any:
+    """A credit table for the eye: each money column headed with its currency, debt × months
+    with its unit, then :func:`readable` (names, other units, two decimals). Every number of
+    the credit tables is money but debt × months and the month."""
+    named = words or {}
+    money = [
+        c
+        for c in frame.columns
+        if pd.api.types.is_numeric_dtype(frame[c])
+        and not pd.api.types.is_bool_dtype(frame[c])
+        and c not in ("debt_months", "month")
+    ]
+    headers = {c: f"{named.get(c, c.replace('_', ' '))} ({currency})" for c in money}
+    headers.update({c: named[c] for c in frame.columns if c in named and c not in headers})
+    if "debt_months" in frame.columns:
+        headers["debt_months"] = f"debt × months ({currency} × months)"
+    return readable(frame.rename(columns=headers), scenario)
 
 
 def _balance_chart(balance: pd.DataFrame) -> Any:
@@ -57,21 +79,25 @@ if runs is not None:
         note = season_end_note(balance, run.tables["members"], currency)
         if note:
             st.caption(note)
-        st.dataframe(readable(balance), hide_index=True)
+        st.dataframe(_in_words(balance, runs.scenario, currency), hide_index=True)
         st.subheader("Each member's repayment schedule")
         schedule = run.tables["schedule"]
         names = list(dict.fromkeys(schedule["member"]))
         chosen = st.selectbox("Member", names, key="credit-member")
-        rows = schedule[schedule["member"] == chosen][list(_SCHEDULE)].rename(columns=_SCHEDULE)
-        st.dataframe(readable(rows), hide_index=True)
+        rows = schedule[schedule["member"] == chosen][list(_SCHEDULE)]
+        st.dataframe(_in_words(rows, runs.scenario, currency, _SCHEDULE), hide_index=True)
         unpaid = run.tables["unpaid"]
         if unpaid.empty:
             st.success("Every member repays within the season.")
         else:
             st.subheader("Members who cannot repay within the season")
-            st.dataframe(readable(unpaid.drop(columns="member_id")), hide_index=True)
+            st.dataframe(
+                _in_words(unpaid.drop(columns="member_id"), runs.scenario, currency),
+                hide_index=True,
+            )
         st.subheader("How each order is paid")
-        st.dataframe(readable(run.tables["payments"]), hide_index=True)
+        st.dataframe(_in_words(run.tables["payments"], runs.scenario, currency), hide_index=True)
         st.subheader("Each member over the season, and its share of the financing cost")
-        st.dataframe(readable(run.tables["members"].drop(columns="member_id")), hide_index=True)
+        members = run.tables["members"].drop(columns="member_id")
+        st.dataframe(_in_words(members, runs.scenario, currency), hide_index=True)
         download_tables({"kpis": run.kpi_table(), **run.tables}, prefix="credit", key="dl-credit")
