@@ -4,12 +4,20 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 import shapely
 
 from optimizer.geodesy import EARTH_RADIUS_M, haversine_m, pairwise_haversine_m
 from optimizer.io.format import format_number
-from optimizer.io.geojson import LINE_TOLERANCE_DEG, OSM_ATTRIBUTION, collection, line, point
+from optimizer.io.geojson import (
+    LINE_TOLERANCE_DEG,
+    OSM_ATTRIBUTION,
+    collection,
+    line,
+    lines,
+    point,
+)
 from optimizer.results import Check, Kpi, Status, worst_status
 
 S = Status
@@ -111,3 +119,18 @@ def test_a_line_leaves_out_points_that_hardly_move_it() -> None:
     # every point of the road lies within the tolerance of the line drawn
     assert shapely.LineString(coords).hausdorff_distance(shapely.LineString(drawn)) <= tol
     assert line([(13.0, 53.0), (13.0, 53.0)])["geometry"]["coordinates"] == [[13.0, 53.0]] * 2
+
+
+def test_equal_paths_share_one_line() -> None:
+    # two members at one road spot selling to one buyer, a third elsewhere, one unreachable
+    road = [(13.0, 53.0), (13.01, 53.002), (13.02, 53.0)]
+    other = [(13.1, 53.1), (13.0, 53.0)]
+    paths = [np.array(road), np.array(road), np.array(other), None]
+    props = [{"member": m, "qty": np.float64(2.0)} for m in ("M1", "M2", "M3", "M4")]
+    features = lines(paths, props)
+    assert [f["properties"]["member"] for f in features] == ["M1", "M2", "M3", "M4"]
+    assert type(features[0]["properties"]["qty"]) is float  # made plain for JSON
+    assert features[0]["geometry"] is features[1]["geometry"]  # made once
+    assert features[0]["geometry"] == line(road)["geometry"]
+    assert features[2]["geometry"]["coordinates"] == [[13.1, 53.1], [13.0, 53.0]]
+    assert features[3]["geometry"] == {"type": "LineString", "coordinates": []}

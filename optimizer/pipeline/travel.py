@@ -23,7 +23,7 @@ import pandas as pd
 
 from optimizer.errors import InputError, Problem
 from optimizer.geodesy import pairwise_haversine_m
-from optimizer.io.geojson import line
+from optimizer.io.geojson import line, lines
 from optimizer.pipeline._paths import road_paths
 from optimizer.scenario.scenario import Scenario
 
@@ -488,10 +488,9 @@ def route_lines(
             )
         ]
     drawn = road_paths(roads.network, roads.paths, pairs)
-    features = []
-    rows = pairs[keep].to_dict("records")
-    for row, (coords, metres, seconds) in zip(rows, drawn, strict=True):
-        props = {str(k): v for k, v in row.items()}
-        props.update(on_roads=True, road_km=metres / 1000, road_min=seconds / 60)
-        features.append(line([] if coords is None else coords, props))
-    return features
+    props = [
+        {**{str(k): v for k, v in row.items()}, "on_roads": True, "road_km": m / 1000,
+         "road_min": s / 60}
+        for row, (_, m, s) in zip(pairs[keep].to_dict("records"), drawn, strict=True)
+    ]  # fmt: skip
+    return lines([coords for coords, _, _ in drawn], props)
