@@ -99,11 +99,38 @@ def test_least_core_epsilon_equals_brute_force(seed: int) -> None:
     gains = [found.split.shares[list(s)].sum() - c for s, c in cost.items()]
     assert max(gains) <= found.epsilon + 1e-4 * scale
     assert found.converged and found.proven and found.check_method == "fresh MILP"
+    # the stopping rule: the MILP's bound on the split's largest gain meets the LP's bound
+    assert found.epsilon <= found.epsilon_upper <= found.epsilon + 1e-6 * scale + 1e-9
     assert found.empty_core == (eps > 1e-6 * scale)
     # the brute-force check of the pipeline's default agrees
     again = member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9)
     assert again.check_method == "brute force"
     assert again.best_gain == pytest.approx(max(gains), abs=1e-4 * scale)
+
+
+def test_out_of_time_gives_epsilon_between_two_bounds() -> None:
+    # no time for a single round beyond the first: the split is the first round's, bounded
+    # by one MILP; the least-core epsilon (brute force) lies between the LP's bound and that
+    rng = np.random.default_rng(203)
+    demand = rng.integers(10, 90, (8, 2)).astype(float).tolist()
+    data = instance(demand, payload=float(rng.choice([120.0, 250.0])), seed=3)
+    plan = solve_procurement(data, gap=1e-9)
+    found = member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9, budget_s=0.0)
+    eps, cost = brute_force(data, plan.pooled_cost)
+    gains = [found.split.shares[list(s)].sum() - c for s, c in cost.items()]
+    tol = 1e-6 * plan.pooled_cost
+    assert not found.converged and found.split.iterations == 1
+    assert found.epsilon <= eps + tol and eps <= found.epsilon_upper + tol
+    assert max(gains) <= found.epsilon_upper + tol  # the MILP's bound holds for every group
+    assert found.best_gain == pytest.approx(max(gains), abs=1e-4 * plan.pooled_cost)
+    assert found.epsilon_upper - found.epsilon > 100  # far apart: said, not hidden
+    low, high = f"{found.epsilon:,.2f}", f"{found.epsilon_upper:,.2f}"
+    assert f"the least-core epsilon is between {low} and {high} EUR" in found.verdict
+    assert found.verdict.startswith("not finished")
+    # given the time, the same instance ends with the bounds met (within the tolerance)
+    done = member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9)
+    assert done.converged and done.epsilon == pytest.approx(eps, abs=1e-5 * plan.pooled_cost)
+    assert done.epsilon_upper <= done.epsilon + tol + 1e-9
 
 
 def test_empty_core_gives_epsilon_and_names_the_group() -> None:

@@ -46,11 +46,15 @@ class Patterns:
                 self._brackets[s, p] = np.array([u[1:] for u in usable])  # (B, 4): L U c k
         self._at = np.zeros((n, data.n_drop_points), float)
         self._at[np.arange(n), data.drop_point] = 1.0
-        self._patterns: list[tuple[np.ndarray, np.ndarray, np.ndarray, list[tuple[int, int]]]] = []
+        self._trip = np.where(np.isfinite(data.trip_cost), data.trip_cost, 0.0).ravel()
+        self._blocked = ~np.isfinite(data.trip_cost).ravel()
+        self._payload = np.repeat(np.asarray(data.payload_kg, float), data.n_drop_points)
+        self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
+        self._stack: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._keys: set[bytes] = set()
 
     def __len__(self) -> int:
-        return len(self._patterns)
+        return len(self._parts)
 
     def add(self, pooled: np.ndarray, sigma: np.ndarray) -> None:
         """Add the pattern ``f = pooled`` (``(M, P)`` in [0, 1]), ``sigma`` (``(S, P, D)``)."""
@@ -63,15 +67,16 @@ class Patterns:
         if key in self._keys:
             return
         self._keys.add(key)
+        offers = zip(*np.nonzero(sigma.sum(axis=2) > 0), strict=True)
+        if any((int(s), int(p)) not in self._brackets for s, p in offers):
+            return  # a plan ordering from an unusable offer: never from a solved model
         # per member: the units it adds to each order (M, S*P) and to each truck run (M, S*D)
         mine = self._at[:, :, None] * (f * self._demand)[:, None, :]  # (M, D, P)
         orders = np.einsum("mdp,spd->msp", mine, sigma).reshape(len(f), -1)
         loads = np.einsum("mdp,spd,p->msd", mine, sigma, d.weight_kg).reshape(len(f), -1)
         rest = (self._local * (1.0 - f)).sum(axis=1)
-        offers = [(int(s), int(p)) for s, p in zip(*np.nonzero(sigma.sum(axis=2) > 0), strict=True)]
-        if any(o not in self._brackets for o in offers):
-            return  # a plan ordering from an unusable offer: never from a solved model
-        self._patterns.append((orders, loads, rest, offers))
+        self._parts.append((orders, loads, rest))
+        self._stack = None
 
     def add_plan(self, pooled_units: np.ndarray, shipped: np.ndarray, members: np.ndarray) -> None:
         """Add the pattern of a plan for the coalition ``members`` (``(M,)`` bool).
@@ -88,37 +93,66 @@ class Patterns:
         f = np.where(np.asarray(members, bool)[:, None], f, 1.0)
         self.add(f, sigma)
 
+    def _stacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Every pattern at once: orders ``(M, T, S*P)``, loads ``(M, T, S*D)``, rest ``(M, T)``."""
+        if self._stack is None:
+            n, d = self.data.n_members, self.data
+            if self._parts:
+                orders, loads, rest = (np.stack(a, axis=1) for a in zip(*self._parts, strict=True))
+            else:
+                orders = np.zeros((n, 0, d.n_suppliers * d.n_products))
+                loads = np.zeros((n, 0, d.n_suppliers * d.n_drop_points))
+                rest = np.zeros((n, 0))
+            self._stack = (orders, loads, rest)
+        return self._stack
+
     def costs(self, members: np.ndarray) -> np.ndarray:
         """``(K,)`` the least cost any pattern gives each row of ``members`` (``(K, M)`` 0/1)."""
         z = np.asarray(members, float)
-        best = z @ self._all_local
-        for orders, loads, rest, offers in self._patterns:
-            best = np.minimum(best, self._cost(z, orders, loads, rest, offers))
-        return best
+        orders, loads, rest = self._stacked()
+        # einsum, not matmul: a threaded BLAS on a loaded machine took 50 times as long here
+        return self._least(
+            np.einsum("km,m->k", z, self._all_local),
+            np.einsum("km,mto->kto", z, orders),
+            np.einsum("km,mto->kto", z, loads),
+            np.einsum("km,mt->kt", z, rest),
+        )
 
-    def _cost(
-        self,
-        z: np.ndarray,
-        orders: np.ndarray,
-        loads: np.ndarray,
-        rest: np.ndarray,
-        offers: list[tuple[int, int]],
+    def neighbour_costs(self, current: np.ndarray) -> np.ndarray:
+        """``(M,)`` the least cost of each coalition ``current`` with one member flipped."""
+        z = np.asarray(current, bool)
+        orders, loads, rest = self._stacked()
+        sign = np.where(z, -1.0, 1.0)
+        zf = z.astype(float)
+
+        def flipped(a: np.ndarray) -> np.ndarray:
+            base = np.einsum("m,m...->...", zf, a)
+            return base[None] + sign.reshape((-1,) + (1,) * (a.ndim - 1)) * a
+
+        return self._least(flipped(self._all_local), flipped(orders), flipped(loads), flipped(rest))
+
+    def _least(
+        self, local: np.ndarray, q: np.ndarray, load: np.ndarray, rest: np.ndarray
     ) -> np.ndarray:
-        d = self.data
-        q = (z @ orders).reshape(len(z), d.n_suppliers, d.n_products)
-        cost = z @ rest
-        for s, p in offers:
-            low, high, price, fixed = self._brackets[s, p].T
-            qs = q[:, s, p][:, None]
-            inside = (qs >= low - _TOL * (1 + low)) & (qs <= high + _TOL * (1 + high))
-            goods = np.where(inside, price * qs + fixed, np.inf).min(axis=1)
-            cost = cost + np.where(q[:, s, p] <= _TOL, 0.0, goods)
-        load = (z @ loads).reshape(len(z), d.n_suppliers, d.n_drop_points)
-        trucks = np.ceil(load / d.payload_kg[None, :, None] - 1e-9)
-        trip = np.where(np.isfinite(d.trip_cost), d.trip_cost, 0.0)
-        blocked = (~np.isfinite(d.trip_cost))[None] & (trucks > 0)
-        transport = (trucks * trip[None]).sum(axis=(1, 2))
-        return np.where(blocked.any(axis=(1, 2)), np.inf, cost + transport)
+        """The cheapest pattern from units per order ``q`` ``(K, T, S*P)``, truck loads
+        ``(K, T, S*D)`` and the cost bought locally ``rest`` ``(K, T)``; ``local``: all
+        locally."""
+        if q.shape[1] == 0:
+            return local
+        n_p = self.data.n_products
+        cost = rest.copy()
+        for (s, p), table in self._brackets.items():
+            low, high, price, fixed = (b[None, None, :] for b in table.T)
+            qs = q[:, :, s * n_p + p]
+            qb = qs[:, :, None]
+            inside = (qb >= low - _TOL * (1 + low)) & (qb <= high + _TOL * (1 + high))
+            goods = np.where(inside, price * qb + fixed, np.inf).min(axis=2)
+            cost += np.where(qs <= _TOL, 0.0, goods)
+        trucks = np.ceil(load / self._payload - 1e-9)
+        cost += np.einsum("kty,y->kt", trucks, self._trip)
+        blocked = ((trucks > 0) & self._blocked).any(axis=2)
+        cost[blocked] = np.inf
+        return np.minimum(local, cost.min(axis=1))
 
 
 def local_search(
@@ -139,25 +173,36 @@ def local_search(
     """
     x = np.asarray(shares, float)
     n = len(x)
-    found: dict[frozenset[int], float] = {}
-    flip = np.eye(n, dtype=bool)
+    found: set[frozenset[int]] = set()
     steps = 0
     for start in starts:
         current = np.asarray(start, bool)
         gain = -np.inf
         while steps < max_steps:
             steps += 1
-            neighbours = current[None, :] ^ flip
-            size = neighbours.sum(axis=1)
-            cost = patterns.costs(neighbours)
-            gains = np.where((size > 0) & (size < n), neighbours @ x - cost, -np.inf)
+            size = current.sum() + np.where(current, -1, 1)
+            # x(S) of each neighbour, elementwise (no BLAS: see Patterns.costs)
+            paid = float(np.einsum("m,m->", current.astype(float), x)) + np.where(current, -x, x)
+            gains = np.where(
+                (size > 0) & (size < n), paid - patterns.neighbour_costs(current), -np.inf
+            )
             order = np.argsort(-gains)[:keep_per_step]
             for k in order:
                 if gains[k] > threshold:
-                    coalition = frozenset(np.flatnonzero(neighbours[k]).tolist())
-                    found[coalition] = min(found.get(coalition, np.inf), float(cost[k]))
+                    nxt = current.copy()
+                    nxt[k] = not nxt[k]
+                    found.add(frozenset(np.flatnonzero(nxt).tolist()))
             best = int(order[0])
             if gains[best] <= gain + 1e-9:
                 break
-            current, gain = neighbours[best], float(gains[best])
-    return found
+            current = current.copy()
+            current[best] = not current[best]
+            gain = float(gains[best])
+    if not found:
+        return {}
+    # each cost priced again from the coalition itself (the search adds and subtracts)
+    kept = list(found)
+    masks = np.zeros((len(kept), n), bool)
+    for r, s in enumerate(kept):
+        masks[r, list(s)] = True
+    return dict(zip(kept, patterns.costs(masks).tolist(), strict=True))

@@ -12,7 +12,10 @@ it either returns coalitions gaining more, or proves that none does). Among the 
 splits the one closest to the proportional split (bills in proportion to what each member
 would pay alone) is taken, closeness measured as the sum of squared differences of the bills
 in money (Euclidean distance), so the split reads "proportional bills, moved only as far as
-stability needs". The epsilon is proven within ``tol`` (``tolerance`` times the plan's cost).
+stability needs". The epsilon is proven within ``tol`` (``tolerance`` times the plan's cost):
+the LP's lower bound and the MILP's bound on the final split's largest gain meet. When the
+time (``budget_s``) runs out first, the split is the last one found and the epsilon is only
+known to lie between the two bounds; the verdict says so and gives both.
 
 ``eps <= 0``: the split is stable (in the core). ``eps > 0``: the core is empty, no split is
 stable, and ``eps`` is the least money some group of members still gains by leaving.
@@ -46,6 +49,7 @@ from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S
 __all__ = ["BRUTE_FORCE_LIMIT", "STABLE_MEANS", "MemberCore", "member_least_core"]
 
 BRUTE_FORCE_LIMIT = 10  # members up to which the final check tries every coalition
+BUDGET_S = 25.0  # seconds the search may take by default (issue 14: 30 s in all)
 STABLE_MEANS = (
     "Stable means that no group of members, ordering the same inputs on its own, would pay "
     "less than the sum of its members' bills here."
@@ -56,7 +60,10 @@ STABLE_MEANS = (
 class MemberCore:
     """The member-level least-core split, its epsilon and the independent check's verdict.
 
-    ``epsilon`` is the least-core epsilon in money (``<= 0``: stable); ``proven`` is False
+    ``epsilon`` is the least-core epsilon in money (``<= 0``: stable), the LP's lower bound;
+    ``epsilon_upper`` the largest gain of any group under the split, as the core-check MILP
+    bounds it: the least-core epsilon lies between them, and ``converged`` says that they
+    are within the tolerance (else the search ran out of time or rounds); ``proven`` is False
     when a separation MILP or a coalition's cost stopped before its proof (the verdict then
     rests on a bound); ``check`` is the independent recomputation's verdict and
     ``check_method`` how it was made (``"brute force"`` or ``"fresh MILP"``), ``best_gain``
@@ -74,6 +81,8 @@ class MemberCore:
     verdict: str
     best_gain: float = math.nan  # the check's largest gain by leaving (< 0: all would lose)
     spent: dict[str, float] = field(default_factory=dict)  # seconds by step of the search
+    epsilon_upper: float = math.nan  # the split's largest gain, as the MILP bounds it
+    closest: bool = True  # the split is the least-core split closest to proportional
 
     @property
     def empty_core(self) -> bool:
@@ -126,6 +135,7 @@ def member_least_core(
     tolerance: float = 1e-6,
     max_iterations: int = 500,
     brute_force_limit: int = BRUTE_FORCE_LIMIT,
+    budget_s: float = BUDGET_S,
 ) -> MemberCore:
     """The least-core split among members closest to the proportional split.
 
@@ -142,6 +152,9 @@ def member_least_core(
         Relative to the plan's cost: the epsilon is proven within this (money).
     max_iterations
         Rounds of constraint generation at most (an unfinished run says so).
+    budget_s
+        Seconds (wall clock) the search may take before it stops with the best split proven
+        so far and the epsilon between two bounds (an unfinished run says so).
     """
     start = time.perf_counter()
     game = procurement_game(data, time_limit=time_limit, gap=gap)
@@ -167,9 +180,11 @@ def member_least_core(
             gap=gap,
             tol=tol,
             max_iterations=max_iterations,
+            budget_s=budget_s,
         )
     shares = np.array([plan_cost]) if rounds is None else rounds.shares
     eps = 0.0 if rounds is None else rounds.epsilon
+    upper = eps if rounds is None else rounds.upper
     split = Split(
         "least core",
         game.players,
@@ -186,13 +201,26 @@ def member_least_core(
     check, method, gain = _independent_check(
         data, game, split, last, time_limit, gap, brute_force_limit
     )
-    bound = gain if rounds is None else max(gain, rounds.last.gain_bound)
-    converged = bound <= eps + tol + 1e-9 * max(1.0, abs(plan_cost))
+    upper = max(gain, upper)
+    converged = upper <= eps + tol + 1e-9 * max(1.0, abs(plan_cost))
     proven = (rounds is None or not rounds.unproven) and check.proven and not game.bounds()
-    verdict = _verdict(game, split, check, proven=proven, converged=converged, tol=tol)
+    verdict = _verdict(game, split, check, proven=proven, converged=converged, tol=tol, upper=upper)
     separations, spent = (0, {}) if rounds is None else (rounds.separations, dict(rounds.spent))
+    closest = rounds is None or rounds.closest
     return MemberCore(
-        split, check, eps, reference, proven, converged, method, separations, verdict, gain, spent
+        split,
+        check,
+        eps,
+        reference,
+        proven,
+        converged,
+        method,
+        separations,
+        verdict,
+        gain,
+        spent,
+        upper,
+        closest,
     )
 
 
@@ -285,14 +313,17 @@ def _verdict(
     proven: bool,
     converged: bool,
     tol: float,
+    upper: float,
 ) -> str:
     """The split's stability in words: stable, or the core is empty and who blocks."""
     c = game.currency
     eps = split.epsilon
     if not converged:
         head = (
-            f"not finished: after {split.iterations} rounds a group still gains "
-            f"{check.gain:,.2f} {c} or more, more than the epsilon {eps:,.2f} {c} found so far"
+            f"not finished: after {split.iterations} rounds the least-core epsilon is between "
+            f"{eps:,.2f} and {upper:,.2f} {c} (no split lets every group gain less than the "
+            f"first; under this split no group gains more than the second, and a group of "
+            f"{len(check.coalition)} members gains {check.gain:,.2f} {c})"
         )
     elif eps <= tol:
         head = (

@@ -1,0 +1,155 @@
+r"""The least-core LP kept in one HiGHS model, rows added as coalitions are found.
+
+Columns: the members' payments ``x`` and ``eps``; rows: ``sum x = C(N)`` and, per
+coalition ``S`` found, ``x(S) - eps <= c(S)``. The model is kept between rounds, so each
+solve starts from the last basis (dual simplex over the added rows) instead of building the
+LP anew; a row's cost only ever goes down (a cheaper plan found for ``S``).
+
+Why ``c(S)`` may be any *upper* bound on the coalition's cost ``C(S)`` (the cost of a
+feasible plan for ``S``) but never a lower one: the least-core LP is
+``min eps`` s.t. ``x(S) <= C(S) + eps`` for every ``S``. With ``c(S) >= C(S)`` each row is
+weaker, and rows left out are weaker still, so every point feasible for the true LP is
+feasible here: the LP is a relaxation and its ``eps`` is a lower bound ``L <= eps*``. A
+lower bound ``c(S) < C(S)`` would cut off splits the true LP allows and could push ``eps``
+above ``eps*``: unsound. The upper side comes from elsewhere: a split ``x`` whose largest
+gain ``max_S x(S) - C(S)`` is proven at most ``U`` by the core-check MILP is feasible for
+the true LP with ``eps = U``, so ``L <= eps* <= U``.
+
+Values are scaled by the largest reference share (HiGHS' tolerances are absolute).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+__all__ = ["LeastCoreLP"]
+
+QP_TIME_LIMIT_S = 5.0
+
+
+class LeastCoreLP:
+    """``min eps`` over the rows found so far, kept warm between solves."""
+
+    def __init__(
+        self, n: int, total: float, scale: float, reference: np.ndarray | None = None
+    ) -> None:
+        import highspy
+
+        self.n = n
+        self.total = total
+        self.scale = scale
+        self.reference = reference
+        self.row_of: dict[frozenset[int], int] = {}
+        self.coalitions: list[frozenset[int]] = []
+        self._cost: list[float] = []
+        self._masks: list[np.ndarray] = []
+        self._matrix: np.ndarray | None = None  # (rows, n) 0/1, rebuilt when rows were added
+        inf = highspy.kHighsInf
+        self._inf = inf
+        lp = _highs()
+        lp.setOptionValue("solver", "simplex")
+        lp.addVars(n + 1, np.full(n + 1, -inf), np.full(n + 1, inf))
+        lp.changeColsCost(1, np.array([n], np.int32), np.array([1.0]))
+        index = np.arange(n, dtype=np.int32)
+        lp.addRow(total / scale, total / scale, n, index, np.ones(n))
+        if reference is not None:  # the point closest to the reference, eps held fixed
+            lp.changeColsCost(
+                n + 1, np.arange(n + 1, dtype=np.int32), np.r_[-2.0 * reference / scale, 0.0]
+            )
+            diag = np.r_[np.full(n, 2.0), 0.0]
+            lp.passHessian(n + 1, n, 1, np.r_[np.arange(n), n, n].astype(np.int32), index, diag[:n])
+        self._lp = lp
+
+    def __len__(self) -> int:
+        return len(self.coalitions)
+
+    def add(self, found: dict[frozenset[int], float]) -> int:
+        """Add rows for new coalitions, lower the cost of known ones; how many changed."""
+        changed = 0
+        starts: list[int] = []
+        index: list[np.ndarray] = []
+        upper: list[float] = []
+        for coalition, cost in found.items():
+            if not np.isfinite(cost) or not 0 < len(coalition) < self.n:
+                continue
+            row = self.row_of.get(coalition)
+            if row is not None:
+                if cost < self._cost[row] - 1e-9 * max(1.0, abs(cost)):
+                    self._cost[row] = cost
+                    self._lp.changeRowBounds(row + 1, -self._inf, cost / self.scale)
+                    changed += 1
+                continue
+            members = np.fromiter(sorted(coalition), np.int32, len(coalition))
+            self.row_of[coalition] = len(self.coalitions)
+            self.coalitions.append(coalition)
+            self._cost.append(cost)
+            mask = np.zeros(self.n, bool)
+            mask[members] = True
+            self._masks.append(mask)
+            starts.append(sum(len(i) for i in index))
+            index.append(np.r_[members, np.int32(self.n)].astype(np.int32))
+            upper.append(cost / self.scale)
+            changed += 1
+        if index:
+            flat = np.concatenate(index)
+            values = np.ones(len(flat))
+            ends = np.cumsum([len(i) for i in index])
+            values[ends - 1] = -1.0  # the eps column closes each row
+            self._lp.addRows(
+                len(index),
+                np.full(len(index), -self._inf),
+                np.asarray(upper),
+                len(flat),
+                np.asarray(starts, np.int32),
+                flat,
+                values,
+            )
+            self._matrix = None
+        return changed
+
+    @property
+    def matrix(self) -> np.ndarray:
+        """``(rows, n)`` 0/1 membership of each row's coalition (as floats)."""
+        if self._matrix is None:
+            masks = np.vstack(self._masks) if self._masks else np.zeros((0, self.n), bool)
+            self._matrix = masks.astype(float)
+        return self._matrix
+
+    @property
+    def costs(self) -> np.ndarray:
+        return np.asarray(self._cost, float)
+
+    def gains(self, x: np.ndarray) -> np.ndarray:
+        """Each row's gain ``x(S) - c(S)`` under ``x``."""
+        # einsum, not matmul: a threaded BLAS is many times slower on a loaded machine
+        return np.einsum("rm,m->r", self.matrix, np.asarray(x, float)) - self.costs
+
+    def hold(self, eps: float) -> None:
+        """Fix ``eps`` (the closest-point model)."""
+        e = np.array([eps / self.scale])
+        self._lp.changeColsBounds(1, np.array([self.n], np.int32), e, e)
+
+    def solve(self) -> tuple[float, np.ndarray]:
+        """``eps`` and the LP's point (the basis of the last solve is kept)."""
+        import highspy
+
+        if self.reference is not None:  # HiGHS' time limit counts every run of the model
+            self._lp.setOptionValue("time_limit", self._lp.getRunTime() + QP_TIME_LIMIT_S)
+        self._lp.run()
+        status = self._lp.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:  # once more, from scratch
+            self._lp.clearSolver()
+            self._lp.run()
+            status = self._lp.getModelStatus()
+        if status != highspy.HighsModelStatus.kOptimal:
+            raise RuntimeError(f"least-core LP: {self._lp.modelStatusToString(status)}")
+        col = np.asarray(self._lp.getSolution().col_value) * self.scale
+        return float(col[self.n]), col[: self.n]
+
+
+def _highs() -> Any:
+    from optimizer.solver import _quiet_highs
+
+    return _quiet_highs()
