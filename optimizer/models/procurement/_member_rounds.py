@@ -86,7 +86,7 @@ class Rounds:
     unproven: tuple[str, ...]  # statuses of separations that stopped before their proof
     spent: dict[str, float] = field(default_factory=dict)  # seconds: lp_s, search_s, milp_s
     tightest: frozenset[int] = frozenset()  # the row gaining most at the end
-    closest: bool = True  # False: the time ran out before the closest split was proven
+    closest: bool = True  # the split is the closest point of the last round (QP solved)
     out_of_time: bool = False
 
 
@@ -328,7 +328,7 @@ def least_core_rounds(
         tuple(run.unproven),
         run.spent,
         tightest,
-        closest and x is y,
+        closest and np.array_equal(x, y),
         run.out_of_time or rounds >= max_iterations,
     )
 

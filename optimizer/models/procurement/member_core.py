@@ -49,7 +49,7 @@ from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S
 __all__ = ["BRUTE_FORCE_LIMIT", "STABLE_MEANS", "MemberCore", "member_least_core"]
 
 BRUTE_FORCE_LIMIT = 10  # members up to which the final check tries every coalition
-BUDGET_S = 25.0  # seconds the search may take by default (issue 14: 30 s in all)
+BUDGET_S = 20.0  # seconds the search may take by default (issue 14: 30 s for the command)
 STABLE_MEANS = (
     "Stable means that no group of members, ordering the same inputs on its own, would pay "
     "less than the sum of its members' bills here."
@@ -82,7 +82,7 @@ class MemberCore:
     best_gain: float = math.nan  # the check's largest gain by leaving (< 0: all would lose)
     spent: dict[str, float] = field(default_factory=dict)  # seconds by step of the search
     epsilon_upper: float = math.nan  # the split's largest gain, as the MILP bounds it
-    closest: bool = True  # the split is the least-core split closest to proportional
+    closest: bool = True  # closest to proportional under the last rows (least core if converged)
 
     @property
     def empty_core(self) -> bool:
