@@ -285,19 +285,24 @@ def read_workbook(path: Path, shown: str | None = None) -> dict[str, RawTable]:
     check_size(path, shown)
     check_zip_parts(path, shown)
     tables: dict[str, RawTable] = {}
+    damaged = ""
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-        try:
-            for sheet in book.worksheets:
-                tables[str(sheet.title).strip()] = _sheet_table(sheet, shown)
-        finally:
-            book.close()
-    except InputError:
-        raise
+        # the file is ours to close: openpyxl leaves it open when a damaged part stops it
+        with open(path, "rb") as handle:
+            book = openpyxl.load_workbook(handle, read_only=True, data_only=True)
+            try:
+                for sheet in book.worksheets:
+                    tables[str(sheet.title).strip()] = _sheet_table(sheet, shown)
+            finally:
+                book.close()
+    except InputError as error:
+        # without the frames that led here: the sheet's row reader among them holds the
+        # workbook's file open for as long as the error lives
+        raise error.with_traceback(None) from None
     except (InvalidFileException, *_BOOK_ERRORS) as exc:
-        raise InputError(
-            Problem(shown, f"an Excel .xlsx workbook ({exc.__class__.__name__}: {_short(exc)})")
-        ) from None
+        damaged = f"{exc.__class__.__name__}: {_short(exc)}"
+    if damaged:  # raised here, where the parser's error (and its open file) is gone
+        raise InputError(Problem(shown, f"an Excel .xlsx workbook ({damaged})"))
     return tables
 
 
