@@ -193,7 +193,8 @@ def _stability(sharing: SharingResult | MemberCore, level: str) -> pd.DataFrame:
                     "level": "member",
                     "stable": core.stable and sharing.converged,
                     "verdict": sharing.verdict,
-                    "epsilon": sharing.epsilon,
+                    "epsilon": sharing.epsilon,  # the LP's bound; equal to the next if converged
+                    "epsilon_upper": sharing.epsilon_upper,
                     "gaining_group": ", ".join(core.coalition),
                     "gain": core.gain,
                     "proven": sharing.proven,

@@ -178,6 +178,11 @@ def test_pipeline_bills_add_up_to_the_plan_cost(rule: str) -> None:
     verdict = run.tables["stability"].iloc[0]
     assert verdict["level"] == "member" and verdict["meaning"].startswith("Stable means")
     assert verdict["stable"] == verdict["verdict"].startswith("stable")
+    # both bounds on the epsilon are shown; they meet on a finished run
+    assert verdict["epsilon"] <= verdict["epsilon_upper"]
+    assert verdict["epsilon_upper"] == pytest.approx(
+        verdict["epsilon"], abs=1e-6 * bills["bill"].sum()
+    )
     assert "Stable means" in run.summary
 
 
