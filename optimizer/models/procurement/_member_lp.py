@@ -69,6 +69,7 @@ class LeastCoreLP:
         """Add rows for new coalitions, lower the cost of known ones; how many changed."""
         changed = 0
         starts: list[int] = []
+        nonzeros = 0
         index: list[np.ndarray] = []
         upper: list[float] = []
         for coalition, cost in found.items():
@@ -88,7 +89,8 @@ class LeastCoreLP:
             mask = np.zeros(self.n, bool)
             mask[members] = True
             self._masks.append(mask)
-            starts.append(sum(len(i) for i in index))
+            starts.append(nonzeros)
+            nonzeros += len(members) + 1
             index.append(np.r_[members, np.int32(self.n)].astype(np.int32))
             upper.append(cost / self.scale)
             changed += 1
