@@ -11,7 +11,6 @@ from typing import Any
 
 import numpy as np
 import pytest
-from scipy.optimize import linprog
 
 from optimizer import load_scenario
 from optimizer.models.procurement import (
@@ -24,6 +23,7 @@ from optimizer.models.procurement.member_core import member_least_core
 from optimizer.pipeline.procurement import _deliveries
 from optimizer.pipeline.registry import run_model
 from tests.conftest import TINY
+from tests.models.test_procurement_member_lp import least_core_lp
 
 
 def instance(
@@ -68,18 +68,7 @@ def brute_force(data: ProcurementData, total: float) -> tuple[float, dict[frozen
             result = solve_procurement(data, members=list(members), standalone=False, gap=1e-9)
             assert check_procurement(data, result).ok
             cost[frozenset(members)] = result.pooled_cost
-    rows = np.array([[1.0 if i in s else 0.0 for i in range(n)] for s in cost])
-    lp = linprog(
-        c=np.r_[np.zeros(n), 1.0],
-        A_ub=np.c_[rows, -np.ones(len(rows))],
-        b_ub=np.array(list(cost.values())),
-        A_eq=np.r_[np.ones(n), 0.0][None, :],
-        b_eq=[total],
-        bounds=[(None, None)] * (n + 1),
-        method="highs",
-    )
-    assert lp.status == 0
-    return float(lp.x[n]), cost
+    return least_core_lp(n, total, cost), cost
 
 
 @pytest.mark.parametrize("seed", [0, 1, 2, 3])

@@ -9,7 +9,8 @@ from scipy.optimize import linprog
 from optimizer.models.procurement._member_lp import LeastCoreLP
 
 
-def linprog_eps(n: int, total: float, rows: dict[frozenset[int], float]) -> float:
+def least_core_lp(n: int, total: float, rows: dict[frozenset[int], float]) -> float:
+    """``min eps`` s.t. ``x(S) <= cost(S) + eps`` for the rows given, ``sum x = total``."""
     a = np.array([[1.0 if i in s else 0.0 for i in range(n)] for s in rows])
     lp = linprog(
         c=np.r_[np.zeros(n), 1.0],
@@ -40,7 +41,7 @@ def test_rows_added_in_batches_and_a_lowered_cost_give_the_lp_solved_at_once() -
         for s, c in batch.items():  # a row keeps the cheapest plan met for its coalition
             rows[s] = min(rows.get(s, np.inf), c)
         eps, x = model.solve()
-        assert eps == pytest.approx(linprog_eps(n, total, rows), abs=1e-7)
+        assert eps == pytest.approx(least_core_lp(n, total, rows), abs=1e-7)
         assert x.sum() == pytest.approx(total)
         # every row holds at the LP's point, and one binds
         assert model.gains(x).max() == pytest.approx(eps, abs=1e-7)
@@ -49,7 +50,7 @@ def test_rows_added_in_batches_and_a_lowered_cost_give_the_lp_solved_at_once() -
     assert model.add({known: rows[known] - 50.0}) == 1
     assert model.add({known: rows[known]}) == 0
     rows[known] -= 50.0
-    assert model.solve()[0] == pytest.approx(linprog_eps(n, total, rows), abs=1e-7)
+    assert model.solve()[0] == pytest.approx(least_core_lp(n, total, rows), abs=1e-7)
     # the empty and the grand coalition are no rows
     assert model.add({frozenset(): 0.0, frozenset(range(n)): total}) == 0
 
