@@ -2,20 +2,26 @@
 
 from __future__ import annotations
 
+import gzip
+import json
+import math
 import shutil
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import numpy as np
 import pytest
 import sqlalchemy as sa
 
 from optimizer.errors import InputError
+from optimizer.io.geojson import lines
 from optimizer.pipeline.registry import MODELS
 from optimizer.pipeline.run import ModelRun
 from optimizer.scenario.load import load_scenario
 from optimizer.scenario.scenario import Scenario
 from optimizer.scenario.variants import apply_overrides
 from optimizer.store import RunStore, open_store
+from optimizer.store.codec import decode_layer, encode_layer
 from optimizer.store.engine import default_url
 from tests.conftest import MECKLENBURG
 from tests.store.conftest import assert_same_run
@@ -183,3 +189,17 @@ def test_until_names_and_compare_are_one_call_each(
         store.compare([ids[0], ids[1]])
     with pytest.raises(InputError, match="two or more"):
         store.compare([ids[0], ids[0]])
+
+
+def test_a_layer_writes_a_shared_geometry_once_and_reads_back_as_json_would() -> None:
+    path = np.array([(13.0, 53.0), (13.01, 53.002), (13.02, 53.0)])
+    props = [{"member": "M1", "km": np.float64(2.5)}, {"member": "M2", "km": math.inf}]
+    features = lines([path, path.copy()], props)  # two members at one road spot
+    assert features[0]["geometry"] is features[1]["geometry"]
+    data = encode_layer(features)
+    # the same text as json.dumps of the whole list (its values were made plain: 2.5, null)
+    assert gzip.decompress(data).decode() == json.dumps(features)
+    back = decode_layer(data)
+    assert back[1]["geometry"] == features[0]["geometry"] and back[1]["properties"]["km"] is None
+    odd = [{"type": "Feature", "properties": {}, "geometry": None, "id": 7}]  # other keys
+    assert decode_layer(encode_layer(odd)) == odd
