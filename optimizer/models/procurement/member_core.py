@@ -167,20 +167,15 @@ def member_least_core(
     tol = tolerance * max(1.0, abs(plan_cost))
     rounds = None
     if game.n > 1:
-        patterns = Patterns(data)
-        if plan is not None and len(plan.members_served) == data.n_members:
-            patterns.add_plan(*_plan_arrays(data, plan), np.ones(data.n_members, bool))
+        search = {"time_limit": time_limit, "gap": gap, "tol": tol, "budget_s": budget_s}
         rounds = least_core_rounds(
             data,
             total=plan_cost,
             alone=alone,
             reference=reference,
-            patterns=patterns,
-            time_limit=time_limit,
-            gap=gap,
-            tol=tol,
+            patterns=_patterns(data, plan),
             max_iterations=max_iterations,
-            budget_s=budget_s,
+            **search,
         )
     shares = np.array([plan_cost]) if rounds is None else rounds.shares
     eps = 0.0 if rounds is None else rounds.epsilon
@@ -206,22 +201,16 @@ def member_least_core(
     proven = (rounds is None or not rounds.unproven) and check.proven and not game.bounds()
     verdict = _verdict(game, split, check, proven=proven, converged=converged, tol=tol, upper=upper)
     separations, spent = (0, {}) if rounds is None else (rounds.separations, dict(rounds.spent))
-    closest = rounds is None or rounds.closest
-    return MemberCore(
-        split,
-        check,
-        eps,
-        reference,
-        proven,
-        converged,
-        method,
-        separations,
-        verdict,
-        gain,
-        spent,
-        upper,
-        closest,
-    )
+    found = (split, check, eps, reference, proven, converged, method, separations, verdict)
+    return MemberCore(*found, gain, spent, upper, rounds is None or rounds.closest)
+
+
+def _patterns(data: ProcurementData, plan: ProcurementResult | None) -> Patterns:
+    """The search's plans to start from: the plan shown, when it serves every member."""
+    patterns = Patterns(data)
+    if plan is not None and len(plan.members_served) == data.n_members:
+        patterns.add_plan(*_plan_arrays(data, plan), np.ones(data.n_members, bool))
+    return patterns
 
 
 def _plan_arrays(data: ProcurementData, plan: ProcurementResult) -> tuple[np.ndarray, np.ndarray]:
