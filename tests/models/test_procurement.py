@@ -19,6 +19,7 @@ from optimizer.models.procurement import (
     solve_procurement,
 )
 from optimizer.models.procurement.model import best_brackets, build_model, goods_envelope
+from optimizer.models.procurement.scenario import nearest_hubs
 from optimizer.results import Check, Status
 
 NAN = math.nan
@@ -377,3 +378,21 @@ def test_large_model_goes_through_the_heuristic_start() -> None:
     assert len(build_model(data).brackets) >= START_MIN_BRACKETS
     result = solved(data, standalone=False)
     assert result.pooled_cost == pytest.approx(6300.0)
+
+
+def test_each_member_gets_the_nearest_hub_its_cooperative_may_use() -> None:
+    hub = dataclasses.make_dataclass("Hub", ["id", "lat", "lon", "cooperative", "existing"])
+    member = dataclasses.make_dataclass("Member", ["id", "lat", "lon", "cooperative"])
+    hubs = (
+        hub("H1", 53.0, 13.0, "A", True),  # A's own, open
+        hub("H2", 53.5, 13.5, "B", False),  # B's own, a candidate
+        hub("H3", 54.0, 14.0, None, False),  # shared, a candidate
+        hub("H4", 54.0, 14.0, "", False),  # shared, a candidate at H3's place
+    )
+    members = (
+        member("M1", 53.5, 13.5, "A"),  # at H2, which is not A's: its open hub H1
+        member("M2", 53.1, 13.1, "B"),  # near H1, not B's: no open hub, its nearest H2
+        member("M3", 53.0, 13.0, "C"),  # at H1: only the shared ones, equal: the first, H3
+    )
+    scenario = dataclasses.make_dataclass("Scenario", ["hubs", "members"])(hubs, members)
+    assert nearest_hubs(scenario) == {"M1": "H1", "M2": "H2", "M3": "H3"}

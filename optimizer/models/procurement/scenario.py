@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from optimizer.errors import InputError, Problem
-from optimizer.geodesy import haversine_m
+from optimizer.geodesy import pairwise_haversine_m
 from optimizer.models.procurement.data import ProcurementData
 
 if TYPE_CHECKING:
@@ -41,13 +41,24 @@ def nearest_hubs(scenario: Scenario) -> dict[str, str]:
     hubs = scenario.hubs
     if not hubs:
         raise InputError(Problem("hubs", "at least one hub when parameters.drop_point is hub"))
-    chosen = {}
-    for member in scenario.members:
-        usable = [h for h in hubs if h.cooperative in (None, "", member.cooperative)]
-        pool = [h for h in usable if h.existing] or usable or list(hubs)
-        best = min(pool, key=lambda h: float(haversine_m(member.lat, member.lon, h.lat, h.lon)))
-        chosen[member.id] = best.id
-    return chosen
+    members = scenario.members
+    distance = pairwise_haversine_m(
+        [m.lat for m in members], [m.lon for m in members], [h.lat for h in hubs],
+        [h.lon for h in hubs],
+    )  # fmt: skip
+    shared = np.array([h.cooperative in (None, "") for h in hubs])
+    owner = np.array([str(h.cooperative) for h in hubs], dtype=object)
+    usable = shared[None, :] | (
+        owner[None, :] == np.array([m.cooperative for m in members])[:, None]
+    )
+    usable_open = usable & np.array([h.existing for h in hubs])[None, :]
+    pool = np.where(
+        usable_open.any(axis=1)[:, None],
+        usable_open,
+        np.where(usable.any(axis=1)[:, None], usable, True),
+    )
+    best = np.argmin(np.where(pool, distance, np.inf), axis=1)  # the first of equals, as min()
+    return {m.id: hubs[int(b)].id for m, b in zip(members, best, strict=True)}
 
 
 def scenario_procurement_data(
