@@ -18,6 +18,7 @@ import pandas as pd
 import shapely
 import streamlit as st
 
+from optimizer.app._drawn import busiest_lines
 from optimizer.app.leaflet import folium_map
 from optimizer.app.names import labelled, names_for
 from optimizer.app.palette import (
@@ -284,6 +285,7 @@ def show_map(
     """
     interactive = bool(st.session_state.get("interactive_map", False))
     tolerance = drawing_tolerance(*_place_coords(scenario), zoomable=interactive)
+    layers, left_out = busiest_lines(layers or {})
     points, lines = map_features(scenario, layers, tolerance=tolerance)
     if not points and not lines:
         st.info("Nothing to draw: the scenario has no places.")
@@ -313,6 +315,8 @@ def show_map(
         "closed roads vermillion lines."
         + (" Click a road to close it in the what-ifs." if roads else "")
     )
+    for note in left_out:
+        st.caption(note)
     if clicked:
         _road_clicked(clicked, key)
 
