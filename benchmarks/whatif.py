@@ -80,25 +80,32 @@ def measure(members: int, models: list[str], seed: int, folder: Path) -> dict[st
         at = AppTest.from_file(MODEL_PAGES[model][1], default_timeout=600)
         at.session_state["base_scenario"] = scenario
         at.session_state["base_label"] = scenario.name
-        first, problem = _timed(at, None, None)
+        first, first_cpu, problem = _timed(at, None, None)
         rows: list[dict[str, Any]] = []
         for label, key, value in WHATIFS:
-            seconds, problem_now = _timed(at, key, value)
-            rows.append({"what_if": label, "seconds": seconds, "problem": problem_now})
+            seconds, cpu, problem_now = _timed(at, key, value)
+            rows.append(
+                {"what_if": label, "seconds": seconds, "cpu_s": cpu, "problem": problem_now}
+            )
             problem = problem or problem_now
             print(
-                f"{model}: {label}: {seconds:.2f} s" + (f" ({problem_now})" if problem_now else "")
+                f"{model}: {label}: {seconds:.2f} s ({cpu:.2f} s CPU)"
+                + (f" ({problem_now})" if problem_now else "")
             )
         times = [float(r["seconds"]) for r in rows]
         pages[model] = {
             "first_view_s": first,
+            "first_view_cpu_s": first_cpu,
             "what_ifs": rows,
             "max_s": max(times),
             "median_s": statistics.median(times),
             "ok": problem is None,
             "problem": problem,
         }
-        print(f"{model}: first view {first:.1f} s, what-ifs max {max(times):.2f} s")
+        print(
+            f"{model}: first view {first:.1f} s ({first_cpu:.1f} s CPU), "
+            f"what-ifs max {max(times):.2f} s"
+        )
     worst = max(float(p["max_s"]) for p in pages.values())
     figures = {
         "members": len(scenario.members),
@@ -116,22 +123,23 @@ def measure(members: int, models: list[str], seed: int, folder: Path) -> dict[st
     return figures
 
 
-def _timed(at: Any, key: str | None, value: Any) -> tuple[float, str | None]:
-    """Seconds to run the page after setting widget ``key`` (None: the first view), and the
-    problem it showed, if any."""
+def _timed(at: Any, key: str | None, value: Any) -> tuple[float, float, str | None]:
+    """Seconds to run the page after setting widget ``key`` (None: the first view), the CPU
+    seconds of this process meanwhile (every thread; not the routes search's child
+    processes), and the problem it showed, if any."""
     if key is not None:
         widget = at.toggle(key) if isinstance(value, bool) else at.slider(key)
         widget.set_value(value)
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     at.run()
-    seconds = time.perf_counter() - started
+    seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
     if at.exception:
-        return seconds, f"raised: {at.exception[0].message[:200]}"
+        return seconds, cpu, f"raised: {at.exception[0].message[:200]}"
     if at.error:
-        return seconds, f"error shown: {at.error[0].value[:200]}"
+        return seconds, cpu, f"error shown: {at.error[0].value[:200]}"
     if not at.metric:
-        return seconds, "no figures shown"
-    return seconds, None
+        return seconds, cpu, "no figures shown"
+    return seconds, cpu, None
 
 
 if __name__ == "__main__":
