@@ -48,9 +48,10 @@ def busiest_lines(layers: Layers, *, limit: int = MAX_LINES) -> tuple[dict[str, 
         total = sum(values)
         share = sum(values[i] for i in order[:limit]) / total if total > 0 else 0.0
         notes.append(
-            f"The map draws the {limit:,} {name.replace('_', ' ')} lines with the highest "
-            f"{weight} ({format_number(100 * share, '%')} of all lines' {weight}); the other "
-            f"{len(lines) - limit:,} are in the tables and the GeoJSON download."
+            f"Of the {len(lines):,} {name.replace('_', ' ')} lines, the map draws the "
+            f"{limit:,} with the highest {weight} ({format_number(100 * share, '%')} of their "
+            f"{weight}); the other {len(lines) - limit:,} are in the tables and the GeoJSON "
+            "download."
         )
     return drawn, notes
 

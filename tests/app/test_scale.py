@@ -27,7 +27,7 @@ def test_a_layer_of_too_many_lines_draws_its_busiest_and_says_what_is_left_out()
     assert [f["properties"].get("revenue") for f in kept] == [50.0, 20.0, None]  # the point stays
     assert len(drawn["routes"]) == 5
     assert len(notes) == 1
-    assert "2 market routes lines with the highest revenue" in notes[0]
+    assert "Of the 5 market routes lines, the map draws the 2 with the highest revenue" in notes[0]
     assert "70 %" in notes[0] and "other 3 are in the tables" in notes[0]
 
 
