@@ -8,8 +8,10 @@ are made plain for JSON (numpy scalars become Python numbers, ``nan`` and ``inf`
 
 from __future__ import annotations
 
+import functools
+import json
 import math
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
@@ -19,6 +21,7 @@ __all__ = [
     "OSM_ATTRIBUTION",
     "collection",
     "feature",
+    "features_json",
     "line",
     "plain",
     "point",
@@ -82,6 +85,30 @@ def lines(paths: Iterable[Any], properties: Iterable[Mapping[str, Any]]) -> list
             shapes[key] = line(array)["geometry"]
         features.append(feature(shapes[key], props))
     return features
+
+
+def features_json(
+    features: Any, *, default: Callable[[Any], Any] | None = None, ensure_ascii: bool = True
+) -> str:
+    """``json.dumps(features)``, a geometry that several features share written once: road
+    paths are most of a layer, and members at one road spot share theirs (markets at 15,000
+    members: 7,951 paths in 19,704 features). Features of another shape: ``json.dumps``."""
+    dumps = functools.partial(json.dumps, default=default, ensure_ascii=ensure_ascii)
+    if not isinstance(features, list) or not all(
+        isinstance(f, dict) and list(f) == ["type", "geometry", "properties"] for f in features
+    ):
+        return dumps(features)
+    shapes: dict[int, str] = {}
+    parts = []
+    for one in features:
+        geometry = one["geometry"]
+        if id(geometry) not in shapes:
+            shapes[id(geometry)] = dumps(geometry)
+        parts.append(
+            f'{{"type": {dumps(one["type"])}, "geometry": {shapes[id(geometry)]}, '
+            f'"properties": {dumps(one["properties"])}}}'
+        )
+    return "[" + ", ".join(parts) + "]"
 
 
 def collection(features: Iterable[Mapping[str, Any]], *, roads: bool) -> dict[str, Any]:

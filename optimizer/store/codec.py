@@ -31,7 +31,7 @@ import numpy as np
 import pandas as pd
 import yaml
 
-from optimizer.io.geojson import plain
+from optimizer.io.geojson import features_json, plain
 from optimizer.scenario.scenario import REQUIRED_TABLES, SETTINGS_FILE, Scenario, load_folder
 from optimizer.scenario.schema import TABLE_MODELS
 
@@ -139,30 +139,8 @@ def decode_frame(data: bytes) -> pd.DataFrame:
 def encode_layer(features: Any) -> bytes:
     """A map layer (a list of GeoJSON features) as gzip-compressed JSON."""
     # level 1: map layers are large (road paths) and written on every record
-    text = _features_json(features)
+    text = features_json(features, default=_json_default)
     return gzip.compress(text.encode("utf-8"), compresslevel=1, mtime=0)
-
-
-def _features_json(features: Any) -> str:
-    """``json.dumps(features)``, a geometry that several features share written once: road
-    paths are most of a layer, and members at one road spot share theirs (markets at 15,000
-    members: 7,951 paths in 19,704 features)."""
-    if not isinstance(features, list) or not all(
-        isinstance(f, dict) and list(f) == ["type", "geometry", "properties"] for f in features
-    ):
-        return json.dumps(features, default=_json_default)
-    shapes: dict[int, str] = {}
-    parts = []
-    for feature in features:
-        geometry = feature["geometry"]
-        if id(geometry) not in shapes:
-            shapes[id(geometry)] = json.dumps(geometry, default=_json_default)
-        props = json.dumps(feature["properties"], default=_json_default)
-        parts.append(
-            f'{{"type": {json.dumps(feature["type"])}, "geometry": {shapes[id(geometry)]}, '
-            f'"properties": {props}}}'
-        )
-    return "[" + ", ".join(parts) + "]"
 
 
 def decode_layer(data: bytes) -> list[dict[str, Any]]:

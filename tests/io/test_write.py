@@ -12,7 +12,7 @@ import openpyxl
 import pandas as pd
 
 from optimizer import load_scenario
-from optimizer.io.geojson import OSM_ATTRIBUTION
+from optimizer.io.geojson import OSM_ATTRIBUTION, lines
 from optimizer.io.write import (
     places_geojson,
     write_geojson,
@@ -87,6 +87,27 @@ def test_places_geojson_is_a_valid_collection(tmp_path: Path) -> None:
     assert data["features"] == features
     plain = json.loads(write_geojson(features, tmp_path / "p.geojson", roads=False).read_text())
     assert "attribution" not in plain
+
+
+def test_road_lines_are_written_compact_with_plain_values(tmp_path: Path) -> None:
+    path = np.array([(13.0, 53.0), (13.01, 53.002), (13.02, 53.0)])
+    props = [{"member": "Müller", "km": np.float64(2.5)}, {"member": "M2", "km": math.nan}]
+    features = lines([path, path], props)  # two members at one road spot: one geometry
+    features.append({"type": "Feature", "geometry": None, "properties": {"n": np.int64(3)}})
+    text = write_geojson(features, tmp_path / "routes.geojson", roads=True).read_text("utf-8")
+    assert text.count("\n") == 1 and "Müller" in text  # one line, UTF-8 names as they are
+    data = json.loads(text)
+    assert data["attribution"] == OSM_ATTRIBUTION
+    assert data["features"][1]["geometry"]["coordinates"] == [
+        [13.0, 53.0],
+        [13.01, 53.002],
+        [13.02, 53.0],
+    ]
+    assert [f["properties"] for f in data["features"]] == [
+        {"member": "Müller", "km": 2.5},
+        {"member": "M2", "km": None},
+        {"n": 3},
+    ]
 
 
 def test_write_json_makes_values_plain(tmp_path: Path) -> None:
