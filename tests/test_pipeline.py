@@ -158,6 +158,27 @@ def test_procurement_bills_add_up_and_are_stable(path: Path, rule: str, level: s
     assert verdict["stable"] and verdict["verdict"].startswith("stable: no group")
 
 
+@pytest.mark.parametrize(
+    ("rule", "level", "group", "ids"),
+    [
+        # proportional bills among the tiny scenario's members: two farms would leave
+        ("proportional", "member", "members Farm One (m1), Farm Two (m2)", "m1, m2"),
+        # by volume among its cooperatives: the dairy group would leave
+        ("volume", "cooperative", "cooperative Dairy group (dairy)", "dairy"),
+    ],
+)
+def test_an_unstable_split_names_who_would_leave(
+    rule: str, level: str, group: str, ids: str
+) -> None:
+    run = run_model(load_scenario(TINY), "procurement", rule=rule, level=level)
+    verdict = run.tables["stability"].iloc[0]
+    assert not verdict["stable"]
+    assert verdict["verdict"].startswith(f"{group} would save ")
+    assert f"{group} would save " in run.summary
+    # the table's group keeps the ids (the app names them from the scenario)
+    assert verdict["gaining_group"] == ids
+
+
 def test_procurement_on_the_default_scenario_saves() -> None:
     run = run_model(load_scenario(MECKLENBURG), "procurement")
     assert (

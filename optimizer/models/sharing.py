@@ -30,11 +30,13 @@ from __future__ import annotations
 import itertools
 import math
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 
 import numpy as np
 import pandas as pd
+
+from optimizer.models._wording import bounds_note, group_words
 
 __all__ = [
     "CoalitionGame",
@@ -46,6 +48,7 @@ __all__ = [
     "check_core",
     "core_verdict",
     "enumeration_oracle",
+    "group_words",
     "least_core_split",
     "proportional_split",
     "shapley_split",
@@ -72,6 +75,9 @@ class CoalitionGame:
         "{noun} A, B would save 50 {currency} by {going_alone} alone under this split"
         (procurement: "buy", "ordering"; hubs: "run their collection", "running their
         collection").
+    labels
+        Player id → the name people know it by: the verdicts write ``Name (ID)``; players
+        without a name (or named by their id) stay as their id.
     """
 
     def __init__(
@@ -83,8 +89,10 @@ class CoalitionGame:
         noun: str = "members",
         alone: str = "buy",
         going_alone: str = "ordering",
+        labels: Mapping[str, str] | None = None,
     ) -> None:
         self.players = tuple(str(p) for p in players)
+        self.labels = dict(labels or {})
         self._cost = cost
         self._known: dict[frozenset[int], float] = {frozenset(): 0.0}
         self._unproven: set[frozenset[int]] = set()
@@ -138,6 +146,11 @@ class CoalitionGame:
     def names(self, coalition: Iterable[int]) -> list[str]:
         return [self.players[i] for i in sorted(coalition)]
 
+    def label(self, player: str) -> str:
+        """A player as people know it: ``Name (ID)``, or the id when it has no other name."""
+        name = self.labels.get(player)
+        return f"{name} ({player})" if name and name != player else player
+
 
 @dataclass(frozen=True, eq=False)
 class Split:
@@ -189,15 +202,6 @@ class Split:
         if self.bounds:
             lines.append(f"  {bounds_note(self.bounds)}")
         return "\n".join(lines)
-
-
-def bounds_note(bounds: Sequence[str]) -> str:
-    """One line naming the coalition costs that are upper bounds (at most five shown)."""
-    shown = ", ".join(bounds[:5]) + (f" and {len(bounds) - 5} more" if len(bounds) > 5 else "")
-    return (
-        f"{len(bounds)} coalition cost{'s' if len(bounds) > 1 else ''} not proven optimal "
-        f"(upper bounds, solve stopped early): {shown}"
-    )
 
 
 @dataclass(frozen=True)
@@ -481,8 +485,7 @@ def core_verdict(
             proven and not bounds,
             runtime_s,
         )
-    shown = names if len(names) <= 8 else (*names[:6], f"and {len(names) - 6} more")
-    who = ", ".join(shown)
+    who = group_words([game.label(p) for p in names])
     noun = game.noun if len(names) > 1 else game.noun.rstrip("s")
     message = (
         f"{noun} {who} would save {gain:,.0f} {game.currency} by {game.going_alone} alone "

@@ -83,7 +83,8 @@ def run_hubs(scenario: Scenario) -> ModelRun:
         return _no_plan("hubs", scenario, result, notes)
     _checked(check_hubs(data, result), "hubs")
     currency = params.currency
-    sharing = split_hubs(hs, result, time_limit=limit, gap=gap, currency=currency)
+    coops = {c.id: c.name for c in scenario.cooperatives}
+    sharing = split_hubs(hs, result, time_limit=limit, gap=gap, currency=currency, labels=coops)
     plan = _Plan(scenario, hs, data, result, kept_members, kept_hubs)
     return _lay_out(plan, sharing, notes)
 

@@ -72,6 +72,7 @@ def run_procurement(
             plan=result,
             time_limit=params.time_limit_s,
             gap=gap,
+            labels=_names(scenario, level),
         )
     else:
         sharing = split_procurement(
@@ -82,6 +83,7 @@ def run_procurement(
             time_limit=params.time_limit_s,
             gap=gap,
             plan=result,
+            labels=_names(scenario, level),
         )
     bills = _bills(scenario, result, sharing, level)
     currency = params.currency
@@ -124,6 +126,12 @@ def _check_options(scenario: Scenario, rule: str, level: str) -> None:
         raise InputError(Problem("split level", "member or cooperative", value=level))
     if not scenario.demand or not scenario.suppliers:
         raise InputError(Problem(scenario.name, "demand and suppliers for the procurement model"))
+
+
+def _names(scenario: Scenario, level: str) -> dict[str, str]:
+    """Player id → name, for the verdicts: the members', or the cooperatives'."""
+    things = scenario.members if level == "member" else scenario.cooperatives
+    return {t.id: t.name for t in things}
 
 
 def _deliveries(scenario: Scenario) -> Travel:

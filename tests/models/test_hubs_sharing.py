@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from optimizer.models.hubs import check_hubs, split_hubs
+from optimizer.models.hubs import check_hubs, hubs_game, split_hubs
 from optimizer.models.hubs.scenario import HubScenario, solve_coalition
+from optimizer.models.sharing import check_core
 from optimizer.results import Status
 from tests.models.test_hubs import network
 
@@ -45,3 +46,17 @@ def test_sharing_a_hub_is_worth_what_the_pair_gains_and_splits_evenly() -> None:
     assert sharing.statuses == (Status.OPTIMAL,) * 3  # the pair, then X and Y alone
     assert "value of sharing: 23.00 EUR a week" in sharing.summary("week")
     assert "split (shapley): X +11.50 EUR; Y +11.50 EUR" in sharing.summary()
+
+
+def test_a_cooperative_paying_too_much_is_named_in_the_verdict() -> None:
+    # C(X) = C(Y) = 25, C(XY) = 27 (above): X charged 26 of the 27 would save 1 alone
+    hs = two_cooperatives()
+    _, grand, _, _ = solve_coalition(hs, hs.cooperatives, time_limit=30, gap=1e-9)
+    names = {"X": "Milk cooperative Ost", "Y": "Bauernverbund West"}
+    game = hubs_game(hs, grand, time_limit=30, gap=1e-9, labels=names)
+    check = check_core(game, [26.0, 1.0])
+    assert not check.stable and check.coalition == ("X",) and check.gain == pytest.approx(1)
+    assert check.message == (
+        "cooperative Milk cooperative Ost (X) would save 1 EUR by running their collection "
+        "alone under this split"
+    )

@@ -131,14 +131,19 @@ def test_empty_core_gives_epsilon_and_names_the_group() -> None:
     data = instance([[60.0], [60.0], [60.0]], payload=130.0, discount_from=1e5)
     plan = solve_procurement(data, gap=1e-9)
     assert plan.pooled_cost == pytest.approx(1740)
-    found = member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9)
+    names = {"M0": "Farm Zero", "M1": "Farm One", "M2": "Farm Two"}
+    found = member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9, labels=names)
     assert found.epsilon == pytest.approx(20)
     assert found.empty_core and found.proven and found.converged
     assert found.split.shares == pytest.approx([580, 580, 580])
     assert not found.core.stable and found.core.gain == pytest.approx(20)
     assert len(found.core.coalition) == 2
     assert "the core is empty" in found.verdict
-    assert "save 20.00 EUR" in found.verdict and "the 2 members M" in found.verdict
+    assert "save 20.00 EUR" in found.verdict
+    # the group by name, the id beside, in the verdict and the independent check's message
+    first, second = (f"{names[m]} ({m})" for m in found.core.coalition)
+    assert f"the 2 members {first}, {second}" in found.verdict
+    assert found.core.message.startswith(f"members {first}, {second} would save 20 EUR")
     assert "Stable means" in found.summary()
 
 

@@ -57,6 +57,29 @@ def test_core_check_by_enumeration_names_the_coalition() -> None:
     assert check.message == "members A, B would save 50 EUR by ordering alone under this split"
 
 
+def test_core_check_names_the_group_by_name_with_the_id_beside() -> None:
+    # the same split as above; A has a name, B is named by its id, so B stays as it is
+    game = symmetric_game()
+    game.labels.update({"A": "Dairy farm Riepke 27", "B": "B"})
+    check = check_core(game, [100.0, 100.0, 10.0])
+    assert check.coalition == ("A", "B")  # the ids, for the tables and the app
+    assert check.message == (
+        "members Dairy farm Riepke 27 (A), B would save 50 EUR by ordering alone under this split"
+    )
+
+
+def test_a_long_group_is_shortened_in_words() -> None:
+    # C(S) = |S|; everyone pays 2: the whole group of ten gains most (10), each gains 1.
+    # Six names are shown, then "and 4 more".
+    ids = [f"M{i:03d}" for i in range(10)]
+    game = CoalitionGame(ids, len, labels={m: f"Farm {m[-1]}" for m in ids})
+    check = check_core(game, [2.0] * 10)
+    assert check.coalition == tuple(ids) and check.gain == pytest.approx(10)
+    shown = ", ".join(f"Farm {i} (M00{i})" for i in range(6))
+    assert check.message.startswith(f"members {shown} and 4 more would save 10 EUR")
+    assert "M006" not in check.message
+
+
 def test_proportional_split_takes_float_noise_below_zero_as_zero() -> None:
     # a hubs sweep sample: one cooperative leaves nothing on the table, computed as -3.5e-10
     alone = {0: 70_807.52, 1: -3.49245965e-10, 2: 314_175.04}

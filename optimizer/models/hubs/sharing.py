@@ -97,12 +97,14 @@ def hubs_game(
     gap: float,
     currency: str = "EUR",
     statuses: list[Status] | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> CoalitionGame:
     """The cost game of cooperatives sharing hubs (see the module docstring).
 
     ``grand`` is the whole network's plan (solved and checked by the caller); every other
     coalition is solved when first asked for and its plan checked; a coalition without a plan
     raises ``RuntimeError``. Each solve's status is appended to ``statuses`` when given.
+    ``labels`` (cooperative id → name) names the cooperatives in the verdicts.
     """
     everyone = hs.cooperatives
     seen = statuses if statuses is not None else []
@@ -132,17 +134,31 @@ def hubs_game(
         noun="cooperatives",
         alone="run their collection",
         going_alone="running their collection",
+        labels=labels,
     )
 
 
 def split_hubs(
-    hs: HubScenario, grand: HubResult, *, time_limit: float, gap: float, currency: str = "EUR"
+    hs: HubScenario,
+    grand: HubResult,
+    *,
+    time_limit: float,
+    gap: float,
+    currency: str = "EUR",
+    labels: Mapping[str, str] | None = None,
 ) -> HubSharing:
     """Split the whole network's plan ``grand`` among its cooperatives, three ways, and check
-    each split's stability (see the module docstring)."""
+    each split's stability (see the module docstring); ``labels`` (cooperative id → name)
+    names the group a verdict says would leave, its id beside."""
     statuses = [grand.status]
     game = hubs_game(
-        hs, grand, time_limit=time_limit, gap=gap, currency=currency, statuses=statuses
+        hs,
+        grand,
+        time_limit=time_limit,
+        gap=gap,
+        currency=currency,
+        statuses=statuses,
+        labels=labels,
     )
     rules = {
         "shapley": shapley_split(game),

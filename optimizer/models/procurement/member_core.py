@@ -31,18 +31,19 @@ from __future__ import annotations
 import itertools
 import math
 import time
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from optimizer.models.procurement._member_plans import Patterns
-from optimizer.models.procurement._member_rounds import Separation, least_core_rounds
+from optimizer.models.procurement._member_rounds import Rounds, Separation, least_core_rounds
 from optimizer.models.procurement.core import find_blocking_coalition
 from optimizer.models.procurement.data import ProcurementData
 from optimizer.models.procurement.plan import ProcurementResult
 from optimizer.models.procurement.sharing import SharingResult, procurement_game
-from optimizer.models.sharing import CoalitionGame, CoreCheck, Split, core_verdict
+from optimizer.models.sharing import CoalitionGame, CoreCheck, Split, core_verdict, group_words
 from optimizer.results import Status
 from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S
 
@@ -136,6 +137,7 @@ def member_least_core(
     max_iterations: int = 500,
     brute_force_limit: int = BRUTE_FORCE_LIMIT,
     budget_s: float = BUDGET_S,
+    labels: Mapping[str, str] | None = None,
 ) -> MemberCore:
     """The least-core split among members closest to the proportional split.
 
@@ -155,9 +157,11 @@ def member_least_core(
     budget_s
         Seconds (wall clock) the search may take before it stops with the best split proven
         so far and the epsilon between two bounds (an unfinished run says so).
+    labels
+        Member id → name: the verdicts name the group that would leave, ids beside.
     """
     start = time.perf_counter()
-    game = procurement_game(data, time_limit=time_limit, gap=gap)
+    game = procurement_game(data, time_limit=time_limit, gap=gap, labels=labels)
     game.record(range(game.n), plan_cost, proven=plan_proven)
     if standalone is not None:
         for i, cost in enumerate(np.asarray(standalone, float)):
@@ -177,21 +181,9 @@ def member_least_core(
             max_iterations=max_iterations,
             **search,
         )
-    shares = np.array([plan_cost]) if rounds is None else rounds.shares
-    eps = 0.0 if rounds is None else rounds.epsilon
+    split = _split(game, rounds, plan_cost, alone, time.perf_counter() - start)
+    eps = split.epsilon
     upper = eps if rounds is None else rounds.upper
-    split = Split(
-        "least core",
-        game.players,
-        shares,
-        plan_cost,
-        alone,
-        epsilon=eps,
-        iterations=0 if rounds is None else rounds.rounds,
-        runtime_s=time.perf_counter() - start,
-        currency=game.currency,
-        bounds=game.bounds(),
-    )
     last = None if rounds is None else (rounds.last, rounds.tightest)
     check, method, gain = _independent_check(
         data, game, split, last, time_limit, gap, brute_force_limit
@@ -203,6 +195,28 @@ def member_least_core(
     separations, spent = (0, {}) if rounds is None else (rounds.separations, dict(rounds.spent))
     found = (split, check, eps, reference, proven, converged, method, separations, verdict)
     return MemberCore(*found, gain, spent, upper, rounds is None or rounds.closest)
+
+
+def _split(
+    game: CoalitionGame,
+    rounds: Rounds | None,
+    total: float,
+    alone: np.ndarray,
+    runtime_s: float,
+) -> Split:
+    """The least-core split the search found (without a search: the one member pays all)."""
+    return Split(
+        "least core",
+        game.players,
+        np.array([total]) if rounds is None else rounds.shares,
+        total,
+        alone,
+        epsilon=0.0 if rounds is None else rounds.epsilon,
+        iterations=0 if rounds is None else rounds.rounds,
+        runtime_s=runtime_s,
+        currency=game.currency,
+        bounds=game.bounds(),
+    )
 
 
 def _patterns(data: ProcurementData, plan: ProcurementResult | None) -> Patterns:
@@ -262,7 +276,7 @@ def _independent_check(
             game, found=frozenset(), gain=0.0, tol=tol, proven=True, runtime_s=0.0
         )
         return verdict, "trivial", 0.0
-    fresh = procurement_game(data, time_limit=time_limit, gap=gap)
+    fresh = procurement_game(data, time_limit=time_limit, gap=gap, labels=game.labels)
     if game.n <= brute_force_limit:
         best, gain = frozenset[int](), -math.inf
         for k in range(1, game.n):
@@ -320,8 +334,8 @@ def _verdict(
             f"least {max(-eps, 0.0):,.2f} {c} more on its own)"
         )
     else:
-        who = list(check.coalition)
-        shown = ", ".join(who if len(who) <= 8 else [*who[:6], f"and {len(who) - 6} more"])
+        who = check.coalition
+        shown = group_words([game.label(m) for m in who])
         head = (
             f"the core is empty: no split is stable; under the least-core split a group can "
             f"still save {eps:,.2f} {c} by ordering alone, e.g. the {len(who)} members {shown}"

@@ -73,11 +73,13 @@ def procurement_game(
     groups: Sequence[str] | None = None,
     time_limit: float = DEFAULT_TIME_LIMIT_S,
     gap: float = DEFAULT_GAP,
+    labels: Mapping[str, str] | None = None,
 ) -> CoalitionGame:
     """The cost game of pooled procurement: ``C(S)`` = the optimal pooled cost of ``S``.
 
     A coalition whose solve stops before proving its plan optimal within ``gap`` (the time
     limit) gives its plan's cost as an upper bound, flagged as such (``game.bounds()``).
+    ``labels`` (player id → name) names the players in the verdicts.
     """
     names, player = _players(data, level, groups)
 
@@ -96,7 +98,7 @@ def procurement_game(
         return result.pooled_cost, result.status is Status.OPTIMAL
 
     noun = "members" if level == "member" else "cooperatives"
-    return CoalitionGame(names, cost, currency=data.currency, noun=noun)
+    return CoalitionGame(names, cost, currency=data.currency, noun=noun, labels=labels)
 
 
 def procurement_oracle(
@@ -149,6 +151,7 @@ def split_procurement(
     time_limit: float = DEFAULT_TIME_LIMIT_S,
     gap: float = DEFAULT_GAP,
     plan: ProcurementResult | None = None,
+    labels: Mapping[str, str] | None = None,
 ) -> SharingResult:
     """Split the pooled bill among members (or cooperatives) and check that it is stable.
 
@@ -157,9 +160,12 @@ def split_procurement(
     cooperatives); the least core generates its coalitions with the same MILP. ``plan``, the
     plan of the whole cooperative that is shown, gives the grand coalition's cost: the shares
     then add up to what that plan costs (not to a second solve of the same coalition), and it
-    counts as a bound unless it was proven optimal.
+    counts as a bound unless it was proven optimal. ``labels`` (member or cooperative id →
+    name) names the group the verdict says would leave, its id beside.
     """
-    game = procurement_game(data, level=level, groups=groups, time_limit=time_limit, gap=gap)
+    game = procurement_game(
+        data, level=level, groups=groups, time_limit=time_limit, gap=gap, labels=labels
+    )
     if plan is not None:
         if len(plan.members_served) != data.n_members:
             raise ValueError("the plan to split must serve every member")
