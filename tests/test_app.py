@@ -280,4 +280,6 @@ def test_what_if_overrides_match_the_controls() -> None:
     )
     assert base.buyers[0].id not in {b.id for b in variant.buyers}
     assert len(changes) == 6
+    # the buyer by its name, the id beside
+    assert f"buyers removed: {base.buyers[0].name} ({base.buyers[0].id})" in changes
     assert build_overrides(base) == ({}, [])  # untouched controls: the base itself

@@ -646,7 +646,7 @@ def test_every_what_if_answers_within_two_seconds(
          lambda: page.locator('[data-testid="stSidebar"]').get_by_text("Rainy season").click(),
          "rainy season"),
         ("Markets", "buyer removed", pick(page, "Remove buyers", f"{buyer.name} ({buyer.id})"),
-         f"buyers removed: {buyer.id}"),
+         f"buyers removed: {buyer.name} ({buyer.id})"),
         ("Routes", "fuel +5 % more", slider_step(page, "Fuel price factor", "ArrowRight"),
          "fuel price x1.1"),
         ("Hubs & corridors", "fuel back", slider_step(page, "Fuel price factor", "ArrowLeft"),

@@ -12,6 +12,7 @@ from typing import Any
 import numpy as np
 import streamlit as st
 
+from optimizer.app.names import labelled
 from optimizer.scenario.scenario import Scenario
 
 __all__ = ["build_overrides", "queue_closure", "road_names", "threshold_updates", "whatif_sidebar"]
@@ -49,6 +50,7 @@ def build_overrides(
     the rainy season, with ``unpaved_factor`` as the speed factor on unpaved roads.
     ``closures`` are road names or numbers, ``closed_ways`` OSM way ids (roads without
     either). ``added_buyer`` holds ``id, name, kind, lat, lon, product, price, max_intake``.
+    The changes name buyers as people know them, ``Name (ID)``.
     """
     set_: dict[str, Any] = {}
     scale: dict[str, float] = {}
@@ -84,7 +86,9 @@ def build_overrides(
     overrides: dict[str, Any] = {}
     if removed_buyers:
         overrides["remove"] = {"buyers": list(removed_buyers)}
-        changes.append(f"buyers removed: {', '.join(removed_buyers)}")
+        names = {b.id: b.name for b in base.buyers}
+        shown_buyers = ", ".join(labelled(b, names) for b in removed_buyers)
+        changes.append(f"buyers removed: {shown_buyers}")
     if added_buyer:
         changes.append(_add_buyer(add, dict(added_buyer)))
     if set_:
