@@ -51,3 +51,39 @@ def test_a_small_rung_runs_every_model_through_the_command(tmp_path: Path) -> No
         assert row["status"] in ("optimal", "feasible"), row
         assert 0 < row["runtime_s"] < row["wall_s"]
         assert row["peak_mb"] > 50  # the child's own memory, not this process's
+
+
+@pytest.mark.slow
+def test_the_cooperatives_split_at_1500_members_is_proven_and_no_group_beats_it(
+    tmp_path: Path,
+) -> None:
+    """At federation scale the cooperative-level split still rests on proven coalition costs:
+    every coalition's cost is solved again here from scratch (each plan checked by the model's
+    checker), and no group of cooperatives pays more under the split than on its own."""
+    from itertools import combinations
+
+    from optimizer import load_scenario, run_model
+    from optimizer.models.procurement.scenario import member_groups, scenario_procurement_data
+    from optimizer.models.procurement.sharing import procurement_game
+    from optimizer.pipeline.procurement import _deliveries
+
+    scenario = load_scenario(ladder.build_scenario(1500, tmp_path / "m-1500", scale=True))
+    run = run_model(scenario, "procurement")
+    assert run.status.value == "optimal"
+    buying = {d.member for d in scenario.demand}
+    assert set(run.tables["split"]["member"]) == buying  # every member who buys is billed
+    (stability,) = run.tables["stability"].to_dict("records")
+    assert stability["stable"] and stability["proven"], stability
+    by_player = run.tables["split_by_player"]
+    shares = dict(zip(by_player["player"], by_player["share"], strict=True))
+    data = scenario_procurement_data(scenario, _deliveries(scenario).distance_m / 1000)
+    game = procurement_game(data, level="cooperative", groups=member_groups(scenario, data))
+    players = list(game.players)
+    assert sorted(players) == sorted(shares)
+    total = game.cost(range(len(players)))
+    assert sum(shares.values()) == pytest.approx(total, rel=1e-6)
+    for size in range(1, len(players)):
+        for group in combinations(range(len(players)), size):
+            paid = sum(shares[players[i]] for i in group)
+            assert paid <= game.cost(group) + 1e-6 * total, [players[i] for i in group]
+    assert game.bounds() == ()  # every coalition's cost proven optimal, none a bound
