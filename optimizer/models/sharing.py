@@ -134,7 +134,7 @@ class CoalitionGame:
     def bounds(self) -> tuple[str, ...]:
         """The coalitions whose costs used so far are upper bounds, not proven optima."""
         found = sorted(self._unproven, key=lambda s: (len(s), sorted(s)))
-        return tuple("{" + ", ".join(self.names(s)) + "}" for s in found)
+        return tuple("{" + group_words([self.label(p) for p in self.names(s)]) + "}" for s in found)
 
     @property
     def grand_cost(self) -> float:

@@ -106,6 +106,22 @@ def test_coalition_costs_not_proven_are_named_as_bounds(monkeypatch: pytest.Monk
     assert "3 coalition costs not proven optimal" in sharing.summary()
     assert "{C0, C1}" in sharing.core.message
     assert not sharing.core.proven
+    # with names at hand the bounds are named, the id beside
+    named = split_procurement(
+        data,
+        method="shapley",
+        level="cooperative",
+        groups=groups,
+        gap=1e-9,
+        plan=plan,
+        labels={"C0": "Dairy", "C1": "Grain", "C2": "Veg"},
+    )
+    assert set(named.split.bounds) == {
+        "{Dairy (C0), Grain (C1)}",
+        "{Dairy (C0), Veg (C2)}",
+        "{Grain (C1), Veg (C2)}",
+    }
+    assert "{Dairy (C0), Grain (C1)}" in named.summary()
 
 
 def test_proven_values_are_not_flagged() -> None:
