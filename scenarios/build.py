@@ -193,10 +193,26 @@ def _check_keys(value: Any, section: str, where: str, file: str, problems: list[
                 _check_keys(terms, f"{sub}.*", f"{here}.{product}", file, problems)
 
 
+_OSM_ENDINGS = (".osm.bz2", ".osm.gz", ".osm.pbf", ".osm", ".pbf")
+
+
+def road_file_name(wanted: str | None, osm: Path) -> str:
+    """The scenario's road file name: the profile's ``road_file`` (else ``roads``) with the
+    extract's own ending, so that a ``.osm.gz`` extract is never copied under a ``.bz2`` name
+    (which would then not load)."""
+    ending = next((e for e in _OSM_ENDINGS if osm.name.endswith(e)), "".join(osm.suffixes[-2:]))
+    stem = str(wanted or "roads")
+    for known in _OSM_ENDINGS:
+        if stem.endswith(known):
+            stem = stem[: -len(known)]
+            break
+    return stem + ending
+
+
 def build(profile: dict[str, Any], found: pd.DataFrame, osm: Path, out: Path) -> None:
     rng = np.random.default_rng(int(profile.get("seed", 1)))
     out.mkdir(parents=True, exist_ok=True)
-    road_file = out / profile.get("road_file", "roads" + "".join(osm.suffixes[-2:]))
+    road_file = out / road_file_name(profile.get("road_file"), osm)
     if osm.resolve() != road_file.resolve():
         shutil.copyfile(osm, road_file)
     lookup = _place_lookup(found)

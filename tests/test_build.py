@@ -91,3 +91,18 @@ def test_a_build_names_the_places_far_from_a_road(
     err = capsys.readouterr().err
     assert err.startswith("warning: 65 places more than 250 m from a road")
     assert "member M076 (Arable farm Zippelow 25) is 760 m from the nearest road" in err
+
+
+@pytest.mark.parametrize(
+    ("wanted", "extract", "name"),
+    [
+        ("roads.osm.bz2", "north-bayreuth.osm.gz", "roads.osm.gz"),
+        ("roads.osm.bz2", "x.osm.bz2", "roads.osm.bz2"),
+        (None, "liechtenstein-2013-08-03.osm.pbf", "roads.osm.pbf"),
+        ("network", "x.osm", "network.osm"),
+    ],
+)
+def test_the_road_file_keeps_the_extracts_compression(
+    wanted: str | None, extract: str, name: str
+) -> None:
+    assert build.road_file_name(wanted, Path(extract)) == name
