@@ -143,8 +143,14 @@ def cached_variant(key: str, overrides_json: str, _base: Scenario) -> Scenario:
 
 
 # whether objects that live as long as the caches were made since the last freeze_kept (the
-# imports, at start)
+# imports, at start), and how many freezes there have been
 _GROWN = [True]
+_FREEZES = [0]
+# every this many freezes, what is frozen is thawed and collected once (one full collection,
+# 0.25-0.3 s at load 9) before freezing again: runs the caches let go of since, if they sit
+# in reference cycles, are then freed, so a long-lived server holds at most this many runs'
+# worth of such garbage
+THAW_EVERY = 16
 
 
 def freeze_kept() -> None:
@@ -155,11 +161,14 @@ def freeze_kept() -> None:
     alone are some 150,000 lists on the default scenario (a walk took 0.25-0.3 s of a what-if
     at load 9; now it walks what is new since the last freeze). What stays alive is freed by
     its reference count as before when the cache lets it go; only objects that the run left
-    in reference cycles and that die later are never collected, a few kilobytes per model
-    run.
+    in reference cycles and that die later wait for the next thaw (:data:`THAW_EVERY`).
     """
     if _GROWN[0]:
         _GROWN[0] = False
+        _FREEZES[0] += 1
+        if _FREEZES[0] % THAW_EVERY == 0:
+            gc.unfreeze()
+            gc.collect()
         gc.freeze()
 
 

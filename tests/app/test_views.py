@@ -53,3 +53,29 @@ def test_what_the_caches_keep_is_frozen_once_after_it_grew() -> None:
         assert gc.get_freeze_count() == frozen and len(more) == 1000
     finally:
         gc.unfreeze()  # the other tests collect as usual
+
+
+def test_garbage_in_cycles_frozen_with_the_caches_is_freed_at_the_next_thaw() -> None:
+    import weakref
+
+    class Node:
+        pass
+
+    gc.collect()
+    node = Node()
+    node.self = node  # type: ignore[attr-defined]  # a cycle: only the collector frees it
+    alive = weakref.ref(node)
+    try:
+        state._FREEZES[0] = 0
+        state._GROWN[0] = True
+        state.freeze_kept()  # the cycle is frozen with what the caches keep
+        del node
+        gc.collect()
+        assert alive() is not None  # frozen: the collector does not see it
+        for _ in range(state.THAW_EVERY - 1):
+            state._GROWN[0] = True
+            state.freeze_kept()
+        assert alive() is None  # the thaw collected it
+        assert gc.get_freeze_count() > 0  # and froze again
+    finally:
+        gc.unfreeze()
