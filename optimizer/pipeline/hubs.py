@@ -6,6 +6,7 @@ worth among the cooperatives; this adapter feeds it road distances and lays the 
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -71,22 +72,48 @@ def network_hubs(scenario: Scenario) -> tuple[HubScenario, tuple[str, ...]]:
     return hs, tuple(dict.fromkeys(to_hubs.warnings + corridors_km.warnings))
 
 
+# The value of sharing is a small difference of large net values (at 5,000 members about 11 k
+# EUR against 70 M EUR): when the solves' gaps could move it by more than this share of it,
+# the plan and the coalitions are solved once more with a gap a hundred times smaller (at
+# least _FINEST_GAP). On the default scenario the 0.1 % gap left 2,354 EUR of slack against a
+# value of 150.31 EUR; at 1e-5 it is 167.62 EUR, proven, in 0.2 s.
+_SHARING_SLACK = 0.05
+_FINEST_GAP = 1e-7
+
+
 def run_hubs(scenario: Scenario) -> ModelRun:
     """Which hubs to open and share, the corridors and their trucks, and what sharing is worth."""
     hs, notes = network_hubs(scenario)
     params = scenario.parameters
     limit, gap = params.time_limit_s, params.mip_gap
-    data, result, kept_members, kept_hubs = solve_coalition(
-        hs, hs.cooperatives, time_limit=limit, gap=gap
-    )
-    if not result.status.has_solution:
-        return _no_plan("hubs", scenario, result, notes)
-    _checked(check_hubs(data, result), "hubs")
     currency = params.currency
     coops = {c.id: c.name for c in scenario.cooperatives}
-    sharing = split_hubs(hs, result, time_limit=limit, gap=gap, currency=currency, labels=coops)
+    for attempt in range(2):
+        data, result, kept_members, kept_hubs = solve_coalition(
+            hs, hs.cooperatives, time_limit=limit, gap=gap
+        )
+        if not result.status.has_solution:
+            return _no_plan("hubs", scenario, result, notes)
+        _checked(check_hubs(data, result), "hubs")
+        sharing = split_hubs(hs, result, time_limit=limit, gap=gap, currency=currency, labels=coops)
+        loose = sharing.slack > _SHARING_SLACK * abs(sharing.value)
+        if attempt or not loose or gap <= _FINEST_GAP or not math.isfinite(sharing.slack):
+            break
+        gap = max(gap / 100, _FINEST_GAP)
+    if loose:
+        notes = (*notes, _slack_note(sharing))
     plan = _Plan(scenario, hs, data, result, kept_members, kept_hubs)
     return _lay_out(plan, sharing, notes)
+
+
+def _slack_note(sharing: HubSharing) -> str:
+    c = sharing.currency
+    return (
+        f"the value of sharing, {sharing.value:,.2f} {c}, is known only within "
+        f"±{sharing.slack:,.2f} {c}: the solves stop within their gap (scenario parameter "
+        "mip_gap) and the value is a small difference of large net values; the split and its "
+        "verdicts are as exact as that"
+    )
 
 
 def _lay_out(plan: _Plan, sharing: HubSharing, notes: tuple[str, ...]) -> ModelRun:

@@ -16,6 +16,7 @@ leaves the smallest gain to any group).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -49,7 +50,8 @@ class HubSharing:
     ``net_value_RULE`` (its net value under the split) and ``gain_RULE`` (its gain over
     planning alone). ``stability`` has one row per rule (``rule, stable, verdict,
     gaining_group, gain``). ``statuses`` are those of every coalition's solve, the whole
-    network's first.
+    network's first; ``slack`` the sum of their absolute gaps (bound less plan): the most the
+    value of sharing (and a cooperative's gain) can be off from the solves' stopping early.
     """
 
     cooperatives: tuple[str, ...]
@@ -61,6 +63,7 @@ class HubSharing:
     stability: pd.DataFrame
     statuses: tuple[Status, ...]
     currency: str = "EUR"
+    slack: float = 0.0
 
     def gains(self) -> pd.Series:
         """Each cooperative's gain from sharing under the chosen rule."""
@@ -98,16 +101,19 @@ def hubs_game(
     currency: str = "EUR",
     statuses: list[Status] | None = None,
     labels: Mapping[str, str] | None = None,
+    slacks: list[float] | None = None,
 ) -> CoalitionGame:
     """The cost game of cooperatives sharing hubs (see the module docstring).
 
     ``grand`` is the whole network's plan (solved and checked by the caller); every other
     coalition is solved when first asked for and its plan checked; a coalition without a plan
-    raises ``RuntimeError``. Each solve's status is appended to ``statuses`` when given.
+    raises ``RuntimeError``. Each solve's status is appended to ``statuses`` when given, its
+    absolute gap (bound less plan) to ``slacks``.
     ``labels`` (cooperative id → name) names the cooperatives in the verdicts.
     """
     everyone = hs.cooperatives
     seen = statuses if statuses is not None else []
+    gaps = slacks if slacks is not None else []
 
     def cost(coalition: frozenset[int]) -> float:
         names = [everyone[i] for i in coalition]
@@ -123,6 +129,7 @@ def hubs_game(
                     f"the hubs plan of {', '.join(names)} failed its check: {check.problems}"
                 )
             seen.append(result.status)
+            gaps.append(absolute_gap(result))
             net = result.objective
         in_coalition = np.array([c in names for c in hs.member_coop])
         return float(hs.upper_value[in_coalition].sum() - net)
@@ -151,6 +158,7 @@ def split_hubs(
     each split's stability (see the module docstring); ``labels`` (cooperative id → name)
     names the group a verdict says would leave, its id beside."""
     statuses = [grand.status]
+    slacks = [absolute_gap(grand)]
     game = hubs_game(
         hs,
         grand,
@@ -159,6 +167,7 @@ def split_hubs(
         currency=currency,
         statuses=statuses,
         labels=labels,
+        slacks=slacks,
     )
     rules = {
         "shapley": shapley_split(game),
@@ -178,7 +187,16 @@ def split_hubs(
         stability=_stability_table(cores),
         statuses=tuple(statuses),
         currency=currency,
+        slack=float(sum(slacks)),
     )
+
+
+def absolute_gap(result: HubResult) -> float:
+    """How far a plan's net value may lie below the optimum: its bound less its value (0 for a
+    proven optimum with no gap; infinite without a finite bound)."""
+    if not math.isfinite(result.bound) or not math.isfinite(result.objective):
+        return math.inf
+    return max(0.0, float(result.bound - result.objective))
 
 
 def _split_table(hs: HubScenario, rules: Mapping[str, Split]) -> pd.DataFrame:
