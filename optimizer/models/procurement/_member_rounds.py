@@ -49,7 +49,7 @@ from optimizer.solver import SOLVER_ENV, available_solvers, solve_milp
 ADD_PER_ROUND = 100  # coalitions the local search adds per round, those gaining most
 STARTS = 16  # rows gaining most at the separation point, from which the search starts
 SLSQP_LIMIT = 20  # members up to which the closest point is found by SLSQP alone
-MILP_EVERY = 8  # rounds after which the MILP is solved even when the search found rows
+MILP_EVERY = 6  # rounds after which the MILP is solved even when the search found rows
 MIN_RESERVE_S = 3.0  # seconds kept at least for the last MILP
 
 __all__ = ["Rounds", "Separation", "least_core_rounds", "separate"]
