@@ -55,19 +55,24 @@ class Places(Protocol):
 def check_out_folder(folder: Path, shown: str = "--out") -> None:
     """Make sure results can be written into ``folder`` before any work is done.
 
-    The folder is created if missing; a file in its place, or a folder that cannot be
-    created or written to (``/proc``, read-only), is an :class:`InputError`, so that a long
-    solve never ends in a crash and nothing is half-written.
+    A missing folder is created to try it and removed again (the writers create it when they
+    write, so a run stopped by bad input leaves no empty folder behind); a file in its place,
+    or a folder that cannot be created or written to (``/proc``, read-only), is an
+    :class:`InputError`, so that a long solve never ends in a crash and nothing is
+    half-written.
     """
     if folder.exists() and not folder.is_dir():
         raise InputError(
             Problem(shown, "a folder for the results (it is a file)", value=str(folder))
         )
+    made = [p for p in (folder, *folder.parents) if not p.exists()]
     try:
         folder.mkdir(parents=True, exist_ok=True)
         fd, probe = tempfile.mkstemp(prefix=".write-check.", dir=folder)
         os.close(fd)
         os.unlink(probe)
+        for created in made:  # deepest first
+            created.rmdir()
     except OSError as exc:
         raise InputError(
             Problem(

@@ -114,3 +114,14 @@ def test_write_json_makes_values_plain(tmp_path: Path) -> None:
     data = {"n": np.int64(3), "x": math.inf, "p": Path("a/b"), "t": pd.DataFrame({"v": [1.0]})}
     text = write_json(data, tmp_path / "d.json").read_text(encoding="utf-8")
     assert json.loads(text) == {"n": 3, "x": None, "p": "a/b", "t": [{"v": 1.0}]}
+
+
+def test_the_out_folder_is_tried_and_not_left_behind(tmp_path: Path) -> None:
+    from optimizer.io.write import check_out_folder
+
+    folder = tmp_path / "a" / "b" / "out"
+    check_out_folder(folder)  # writable: no error ...
+    assert not (tmp_path / "a").exists()  # ... and no empty folders left for a run that stops
+    (tmp_path / "kept").mkdir()
+    check_out_folder(tmp_path / "kept")
+    assert (tmp_path / "kept").is_dir()  # a folder that was there stays
