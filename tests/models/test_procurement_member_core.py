@@ -7,6 +7,8 @@ least-core LP (one row per coalition), independently of the constraint generatio
 from __future__ import annotations
 
 import itertools
+import time
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -15,10 +17,13 @@ import pytest
 from optimizer import load_scenario
 from optimizer.models.procurement import (
     ProcurementData,
+    _member_hubs,
     check_procurement,
     scenario_procurement_data,
     solve_procurement,
 )
+from optimizer.models.procurement._member_plans import Patterns
+from optimizer.models.procurement._member_rounds import separate
 from optimizer.models.procurement.member_core import member_least_core
 from optimizer.pipeline.procurement import _deliveries
 from optimizer.pipeline.registry import run_model
@@ -185,3 +190,59 @@ def check_procurement_run(run: Any) -> bool:
     scenario = load_scenario(TINY)
     data = scenario_procurement_data(scenario, _deliveries(scenario).distance_m / 1000)
     return check_procurement(data, run.result).ok
+
+
+def hubs_instance(seed: int, n: int) -> ProcurementData:
+    """``n`` members at three drop points (10, 25 and 40 km away), trucks of 150-250 kg."""
+    rng = np.random.default_rng(300 + seed)
+    demand = rng.integers(10, 90, (n, 2)).astype(float).tolist()
+    one = instance(demand, payload=float(rng.choice([150.0, 250.0])), seed=seed)
+    where = {"drop_point": np.arange(n) % 3, "distance_km": np.array([[10.0, 25.0, 40.0]])}
+    return replace(one, drop_point_ids=("H0", "H1", "H2"), **where)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_hub_phase_then_rounds_equal_brute_force(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # phase one (a bound per drop point) runs first even for a few members; the split it
+    # bounds holds for every group (brute force), and phase two closes the least core
+    monkeypatch.setattr(_member_hubs, "HUB_PHASE_FROM", 0)
+    data = hubs_instance(seed, 8)
+    plan = solve_procurement(data, gap=1e-9)
+    assert check_procurement(data, plan).ok and _member_hubs.wanted(data)
+    eps, cost = brute_force(data, plan.pooled_cost)
+    scale = max(1.0, plan.pooled_cost)
+    tol = 1e-6 * scale
+    seeds = {frozenset([i]): cost[frozenset([i])] for i in range(data.n_members)}
+    phase = _member_hubs.hub_phase(
+        data, total=plan.pooled_cost, seeds=seeds, patterns=Patterns(data), time_limit=60,
+        gap=1e-9, tol=tol, deadline=time.perf_counter() + 60, separate=separate,
+    )  # fmt: skip
+    assert phase.rounds >= 1 and phase.best is not None
+    split, sep = phase.best
+    assert split.sum() == pytest.approx(plan.pooled_cost)
+    gains = [split[list(s)].sum() - c for s, c in cost.items()]
+    assert max(gains) <= sep.gain_bound + 1e-4 * scale  # the full MILP's bound holds
+    assert eps <= sep.gain_bound + tol  # so it is at least the least-core epsilon
+    found = member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9, brute_force_limit=0)
+    assert found.spent["hubs_s"] > 0
+    assert found.converged and found.proven
+    assert found.epsilon == pytest.approx(eps, abs=1e-5 * scale)
+    gains = [found.split.shares[list(s)].sum() - c for s, c in cost.items()]
+    assert max(gains) <= found.epsilon + 1e-4 * scale
+
+
+def test_hub_lp_bounds_each_row_by_the_hubs_it_leaves_out() -> None:
+    # members 0, 1 at drop point 0, member 2 at 1: the row {0} leaves out 1 (hub 0) and 2
+    # (hub 1), so x0 <= c + theta0 + theta1; {0, 1} leaves out hub 1 only
+    lp = _member_hubs._HubLP(np.array([0, 0, 1]), 30.0, 1.0)
+    assert lp.add({frozenset([0]): 5.0, frozenset([0, 1]): 12.0, frozenset([2]): 10.0}) == 3
+    assert lp.add({frozenset([0]): 6.0}) == 0  # dearer than the row held: nothing added
+    x, theta = lp.solve()
+    assert x.sum() == pytest.approx(30.0)
+    assert x[0] <= 5.0 + theta.sum() + 1e-9
+    assert x[0] + x[1] <= 12.0 + theta[1] + 1e-9
+    assert x[2] <= 10.0 + theta[0] + 1e-9
+    # 30 = x(0,1) + x2 <= 12 + 10 + theta0 + theta1: the least sum of bounds is 8
+    assert theta.sum() == pytest.approx(8.0)

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["LeastCoreLP"]
+__all__ = ["LeastCoreLP", "run_warm"]
 
 QP_TIME_LIMIT_S = 5.0
 
@@ -135,20 +135,26 @@ class LeastCoreLP:
 
     def solve(self) -> tuple[float, np.ndarray]:
         """``eps`` and the LP's point (the basis of the last solve is kept)."""
-        import highspy
-
         if self.reference is not None:  # HiGHS' time limit counts every run of the model
             self._lp.setOptionValue("time_limit", self._lp.getRunTime() + QP_TIME_LIMIT_S)
-        self._lp.run()
-        status = self._lp.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:  # once more, from scratch
-            self._lp.clearSolver()
-            self._lp.run()
-            status = self._lp.getModelStatus()
-        if status != highspy.HighsModelStatus.kOptimal:
-            raise RuntimeError(f"least-core LP: {self._lp.modelStatusToString(status)}")
-        col = np.asarray(self._lp.getSolution().col_value) * self.scale
+        col = run_warm(self._lp, "least-core LP") * self.scale
         return float(col[self.n]), col[: self.n]
+
+
+def run_warm(lp: Any, name: str) -> np.ndarray:
+    """Solve a kept HiGHS model from its last basis (once more from scratch if that fails);
+    its columns' values. ``RuntimeError`` naming ``name`` when it is not solved to optimality."""
+    import highspy
+
+    lp.run()
+    status = lp.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        lp.clearSolver()
+        lp.run()
+        status = lp.getModelStatus()
+    if status != highspy.HighsModelStatus.kOptimal:
+        raise RuntimeError(f"{name}: {lp.modelStatusToString(status)}")
+    return np.asarray(lp.getSolution().col_value, float)
 
 
 def _highs() -> Any:

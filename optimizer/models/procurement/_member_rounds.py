@@ -38,6 +38,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from optimizer.models.procurement._member_hubs import HubPhase
 from optimizer.models.procurement._member_lp import LeastCoreLP
 from optimizer.models.procurement._member_plans import Patterns, local_search
 from optimizer.models.procurement.core import core_check_model
@@ -51,6 +52,8 @@ STARTS = 16  # rows gaining most at the separation point, from which the search 
 SLSQP_LIMIT = 20  # members up to which the closest point is found by SLSQP alone
 MILP_EVERY = 6  # rounds after which the MILP is solved even when the search found rows
 MIN_RESERVE_S = 3.0  # seconds kept at least for the last MILP
+LAZY_ROUNDS = 20  # QP solves per closest point at most (rows the LP holds added lazily)
+LAZY_ADD = 200  # rows added to the QP per solve at most, those violated most
 
 __all__ = ["Rounds", "Separation", "least_core_rounds", "separate"]
 
@@ -98,14 +101,20 @@ def separate(
     time_limit: float,
     gap: float,
     above: float = -math.inf,
+    fixed_in: np.ndarray | None = None,
 ) -> Separation:
     """Solve the core-check MILP at ``shares``; keep every improving plan as a pattern.
 
     ``above``: only coalitions gaining more are sought (HiGHS' objective cutoff); the
     solve then ends as soon as its bound shows that none is left, and when none exists the
-    bound on every gain is ``above`` (the solver's own bound when it is lower).
+    bound on every gain is ``above`` (the solver's own bound when it is lower). ``fixed_in``:
+    members held in the coalition (the bound then holds only for coalitions holding them).
     """
     built, total = core_check_model(data, shares, proper=True)
+    if fixed_in is not None:
+        for z, held in zip(built.switch, np.asarray(fixed_in, bool), strict=True):
+            if held:
+                z.lowBound = 1
     chosen = os.environ.get(SOLVER_ENV, "").strip().lower()
     highs = "highs" in available_solvers() and chosen in ("", "auto", "highs")
     options: dict[str, object] = {"mip_improving_solution_save": True}
@@ -211,13 +220,25 @@ class _Search:
             lp = self.lp
             y = _closest(lp.matrix, lp.costs + level, lp.total, self.reference, x_lp)
         else:
-            qp.hold(level)
+            y = self._lazy_closest(qp, level)
+        self.spent["closest_s"] += time.perf_counter() - clock
+        return (x_lp, False) if y is None else (y, True)
+
+    def _lazy_closest(self, qp: LeastCoreLP, level: float) -> np.ndarray | None:
+        """The QP's point, rows of the LP it violates added to it until it violates none."""
+        qp.hold(level)
+        for _ in range(LAZY_ROUNDS):
             try:
                 y = qp.solve()[1]
             except RuntimeError:  # HiGHS' QP stopped (its active set can cycle)
-                y = None
-        self.spent["closest_s"] += time.perf_counter() - clock
-        return (x_lp, False) if y is None else (y, True)
+                return None
+            gains = self.lp.gains(y)
+            over = np.flatnonzero(gains > level + self.tol / 10)
+            if not len(over):
+                return y
+            over = over[np.argsort(-gains[over])][:LAZY_ADD]
+            qp.add({self.lp.coalitions[r]: float(self.lp.costs[r]) for r in over})
+        return None
 
     def milp(self, x: np.ndarray, above: float) -> Separation:
         clock = time.perf_counter()
@@ -250,7 +271,9 @@ class _Search:
         if proven is not None and np.array_equal(proven[0], x):
             return proven
         sep = self.milp(x, above=-math.inf)
-        if proven is None or (sep.status.has_solution and sep.gain_bound < proven[1].gain_bound):
+        if proven is None or (
+            sep.status.has_solution and sep.gain_bound <= proven[1].gain_bound + self.tol
+        ):  # at an equal bound the closest point is the answer's shape
             return x.copy(), sep
         return proven
 
@@ -267,26 +290,25 @@ def least_core_rounds(
     tol: float,
     max_iterations: int,
     budget_s: float = math.inf,
+    phase: HubPhase | None = None,
 ) -> Rounds:
     """Constraint generation at the closest point until the MILP proves ``U <= L + tol``.
 
     ``budget_s``: seconds the search may take (wall clock); when they are up, the split of
     the last round is bounded by one more MILP (time for it is kept) and returned with its
     bound ``U``, ``out_of_time`` set, or the best split bounded before when that is lower.
+    ``phase``: what phase one (:mod:`~optimizer.models.procurement._member_hubs`) found: its
+    rows start the LP and the QP, its best bounded split counts as bounded before.
     """
-    n = data.n_members
-    scale = max(1.0, float(np.max(np.abs(reference))))
-    lp = LeastCoreLP(n, total, scale)
-    qp = LeastCoreLP(n, total, scale, reference) if n > SLSQP_LIMIT else None
-    first = {frozenset([i]): float(alone[i]) for i in range(n)} | _seeds(data, patterns)
-    for model in (lp, qp):
-        if model is not None:
-            model.add(first)
+    lp, qp = _models(data, total, alone, reference, patterns, phase)
     run = _Search(
         data, lp, patterns, reference, tol, time_limit, gap, time.perf_counter() + budget_s
     )
-    rounds = 0
-    proven: tuple[np.ndarray, Separation] | None = None  # a split and its MILP
+    if phase is not None:
+        run.separations, run.unproven = phase.separations, list(phase.unproven)
+        run.spent["hubs_s"] = phase.spent_s
+    rounds = 0 if phase is None else phase.rounds
+    proven = None if phase is None else phase.best  # a split and its MILP
     y = reference
     closest = False
     since_milp = 0
@@ -305,7 +327,9 @@ def least_core_rounds(
             continue
         since_milp = 0
         sep = run.milp(y, above=eps + tol)
-        if sep.status.has_solution and (proven is None or sep.gain_bound < proven[1].gain_bound):
+        if sep.status.has_solution and (
+            proven is None or sep.gain_bound <= proven[1].gain_bound + tol
+        ):
             proven = (y.copy(), sep)
         if not sep.status.has_solution or sep.gain_bound <= eps + tol:
             break
@@ -313,7 +337,10 @@ def least_core_rounds(
             qp.add(sep.found)
         if not lp.add(sep.found) and not new:
             break  # nothing new above eps: the MILP stopped short of its proof
-    x, sep = run.prove(y, proven)
+    if phase is not None and proven is not None and run.out_of_time:
+        x, sep = proven  # phase one's split: the closest point at L is far worse unbounded
+    else:
+        x, sep = run.prove(y, proven)
     eps, _ = run.solve_lp()
     gains = lp.gains(x)
     tightest = lp.coalitions[int(np.argmax(gains))] if len(lp) else frozenset()
@@ -331,6 +358,29 @@ def least_core_rounds(
         closest and np.array_equal(x, y),
         run.out_of_time or rounds >= max_iterations,
     )
+
+
+def _models(
+    data: ProcurementData,
+    total: float,
+    alone: np.ndarray,
+    reference: np.ndarray,
+    patterns: Patterns,
+    phase: HubPhase | None,
+) -> tuple[LeastCoreLP, LeastCoreLP | None]:
+    """The LP and (beyond a few members) the closest-point QP, with the first rows: every
+    member alone, the seeds, and phase one's rows (in the LP; the QP takes them lazily)."""
+    n = data.n_members
+    scale = max(1.0, float(np.max(np.abs(reference))))
+    lp = LeastCoreLP(n, total, scale)
+    qp = LeastCoreLP(n, total, scale, reference) if n > SLSQP_LIMIT else None
+    first = {frozenset([i]): float(alone[i]) for i in range(n)} | _seeds(data, patterns)
+    for model in (lp, qp):
+        if model is not None:
+            model.add(first)
+    if phase is not None:
+        lp.add(phase.rows)
+    return lp, qp
 
 
 def _closest(

@@ -20,6 +20,13 @@ known to lie between the two bounds; the verdict says so and gives both.
 ``eps <= 0``: the split is stable (in the core). ``eps > 0``: the core is empty, no split is
 stable, and ``eps`` is the least money some group of members still gains by leaving.
 
+With many members at several drop points, phase one
+(:mod:`optimizer.models.procurement._member_hubs`) runs first, with most of the time: the
+groups that gain most mix members of every hub and their gains nearly add up hub by hub, so
+it bounds each hub's worst groups by a number of its own and minimises their sum; its rows
+and its best split bounded by the full MILP start the constraint generation, and when time
+runs out first that split is the answer (its bound is the upper one).
+
 The final split is checked from scratch on every run: for at most :data:`BRUTE_FORCE_LIMIT`
 members by trying every coalition, each cost solved anew; otherwise the last core-check MILP,
 built from the data and the final bills alone, bounds every coalition's gain and names the
@@ -37,8 +44,15 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from optimizer.models.procurement._member_hubs import HUB_SHARE, hub_phase
+from optimizer.models.procurement._member_hubs import wanted as hub_phase_wanted
 from optimizer.models.procurement._member_plans import Patterns
-from optimizer.models.procurement._member_rounds import Rounds, Separation, least_core_rounds
+from optimizer.models.procurement._member_rounds import (
+    Rounds,
+    Separation,
+    least_core_rounds,
+    separate,
+)
 from optimizer.models.procurement.core import find_blocking_coalition
 from optimizer.models.procurement.data import ProcurementData
 from optimizer.models.procurement.plan import ProcurementResult
@@ -172,15 +186,7 @@ def member_least_core(
     rounds = None
     if game.n > 1:
         search = {"time_limit": time_limit, "gap": gap, "tol": tol, "budget_s": budget_s}
-        rounds = least_core_rounds(
-            data,
-            total=plan_cost,
-            alone=alone,
-            reference=reference,
-            patterns=_patterns(data, plan),
-            max_iterations=max_iterations,
-            **search,
-        )
+        rounds = _search(data, plan, plan_cost, alone, reference, start, max_iterations, search)
     split = _split(game, rounds, plan_cost, alone, time.perf_counter() - start)
     eps = split.epsilon
     upper = eps if rounds is None else rounds.upper
@@ -195,6 +201,40 @@ def member_least_core(
     separations, spent = (0, {}) if rounds is None else (rounds.separations, dict(rounds.spent))
     found = (split, check, eps, reference, proven, converged, method, separations, verdict)
     return MemberCore(*found, gain, spent, upper, rounds is None or rounds.closest)
+
+
+def _search(
+    data: ProcurementData,
+    plan: ProcurementResult | None,
+    total: float,
+    alone: np.ndarray,
+    reference: np.ndarray,
+    start: float,
+    max_iterations: int,
+    search: dict[str, float],
+) -> Rounds:
+    """Phase one by hub (when it pays off), then constraint generation in the time left."""
+    patterns = _patterns(data, plan)
+    phase = None
+    budget_s = search["budget_s"]
+    if hub_phase_wanted(data):
+        seeds = {frozenset([i]): float(alone[i]) for i in range(data.n_members)}
+        ends = start + HUB_SHARE * budget_s
+        phase = hub_phase(
+            data, total=total, seeds=seeds, patterns=patterns, time_limit=search["time_limit"],
+            gap=search["gap"], tol=search["tol"], deadline=ends, separate=separate,
+        )  # fmt: skip
+    left = budget_s - (time.perf_counter() - start)
+    return least_core_rounds(
+        data,
+        total=total,
+        alone=alone,
+        reference=reference,
+        patterns=patterns,
+        max_iterations=max_iterations,
+        phase=phase,
+        **(search | {"budget_s": left}),
+    )
 
 
 def _split(

@@ -1,0 +1,252 @@
+r"""Phase one of the member least core: every hub's worst groups bounded together.
+
+Why: under a split found one group at a time, the group that gains most mixes members of
+every hub, and its gain is close to the sum of what each hub's worst group gains (measured on
+the default scenario: 1,012 EUR against 381 + 69 + 254 + 189 + 225 + 63 + 59 by hub). The
+least-core LP lets every row gain up to its one ``eps``, so each hub's worst group sits at
+``eps`` and their union gains several times that; the rows that would forbid it are unions
+across hubs, too many to meet one by one.
+
+So phase one gives each hub ``d`` its own bound ``theta[d] >= 0`` and minimises their sum
+(an LP over the payments ``x`` and ``theta``, one HiGHS model kept warm): a row for the
+coalition ``S`` reads ``x(S) - c(S) <= sum of theta[d] over the hubs d with a member outside
+S``. Each round solves the LP and, for each hub ``d``, the core-check MILP with every member
+of the other hubs held in the coalition (small: only hub ``d``'s members switch; it finds the
+groups of hub ``d`` whose leaving gains more than ``theta[d]``); every :data:`FULL_EVERY`
+rounds, or when no hub has a group left, the full core-check MILP at ``x`` (cut off at
+``sum theta``) bounds every group's gain: that bound, not the phase's LP, is what the split
+is worth. Phase one ends when the hubs have no group left and the full MILP proves the sum,
+or when its share of the time is up; the rows it found and its best bounded split start
+phase two (:func:`~optimizer.models.procurement._member_rounds.least_core_rounds`), which
+closes the least-core bounds themselves.
+
+Phase one runs only with at least two drop points holding two members or more on average,
+and more than :data:`HUB_PHASE_FROM` members (below, phase two alone is fast).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+
+from optimizer.models.procurement._member_lp import run_warm
+from optimizer.models.procurement._member_plans import Patterns
+from optimizer.models.procurement.data import ProcurementData
+from optimizer.results import Status
+
+__all__ = ["HUB_PHASE_FROM", "HubPhase", "hub_phase"]
+
+HUB_PHASE_FROM = 20  # members above which phase one runs
+HUB_SHARE = 0.85  # share of the search's time phase one may take
+FULL_EVERY = 1000  # rounds after which the full MILP bounds the split even when hubs found groups
+RESERVE_S = 3.0  # seconds kept at least for the last full MILP
+PAIRS_AT_MOST = 20_000  # "all but two members of one hub" rows priced from the plans, at most
+
+
+@dataclass
+class HubPhase:
+    """What phase one found: rows (coalition → plan cost), its best split bounded by a full
+    MILP (``None`` if none was), rounds, MILPs solved, seconds, and unproven statuses."""
+
+    rows: dict[frozenset[int], float] = field(default_factory=dict)
+    best: tuple[np.ndarray, Any] | None = None  # (split, Separation)
+    rounds: int = 0
+    separations: int = 0
+    spent_s: float = 0.0
+    unproven: list[str] = field(default_factory=list)
+
+
+def wanted(data: ProcurementData) -> bool:
+    """Phase one pays off: many members, at two or more drop points shared by several."""
+    n = data.n_members
+    used = len(np.unique(data.drop_point))
+    return n > HUB_PHASE_FROM and used >= 2 and n >= 2 * used
+
+
+def hub_phase(
+    data: ProcurementData,
+    *,
+    total: float,
+    seeds: dict[frozenset[int], float],
+    patterns: Patterns,
+    time_limit: float,
+    gap: float,
+    tol: float,
+    deadline: float,
+    separate: Any,
+) -> HubPhase:
+    """Run phase one until the hubs have no group left or ``deadline`` (perf_counter) passes.
+
+    ``separate`` is :func:`~optimizer.models.procurement._member_rounds.separate` (passed in,
+    so that the two modules do not import each other).
+    """
+    clock = time.perf_counter()
+    n = data.n_members
+    hub = np.asarray(data.drop_point, np.int64)
+    lp = _HubLP(hub, total, max(1.0, abs(total) / max(n, 1)))
+    phase = HubPhase(rows=dict(seeds) | _removals(data, patterns))
+    lp.add(phase.rows)
+    solve = _Solves(data, patterns, separate, time_limit, gap, tol, deadline)
+    since_full = 0
+    while time.perf_counter() < deadline - max(RESERVE_S, 1.5 * solve.longest):
+        phase.rounds += 1
+        since_full += 1
+        x, theta = lp.solve()
+        new: dict[frozenset[int], float] = {}
+        for d in np.unique(hub):  # groups of hub d, the other hubs' members held in
+            sep = solve(x, above=float(theta[d]) + tol, fixed_in=hub != d)
+            phase.separations += 1  # a row generator: its proof does not matter
+            new |= {s: c for s, c in sep.found.items() if float(x[list(s)].sum()) - c > theta[d]}
+        found_new = lp.add(new) > 0
+        phase.rows |= new
+        if found_new and since_full < FULL_EVERY:
+            continue
+        since_full = 0
+        sep = _bound(phase, solve, x, float(theta.sum()) + tol)
+        phase.rows |= sep.found
+        if not lp.add(sep.found) and not found_new:
+            break  # no hub has a group left and the full MILP proved the sum
+    else:
+        if phase.rounds:  # the last rows taken in, the split bounded with the time kept
+            x, theta = lp.solve()
+            phase.rows |= _bound(phase, solve, x, float(theta.sum()) + tol).found
+    phase.spent_s = time.perf_counter() - clock
+    return phase
+
+
+def _bound(phase: HubPhase, solve: _Solves, x: np.ndarray, above: float) -> Any:
+    """The full MILP at ``x`` (cut off at ``above``); the split kept when it is the best."""
+    sep = solve(x, above=above, full=True)
+    phase.separations += 1
+    if sep.status is not Status.OPTIMAL:
+        phase.unproven.append(sep.status.value)
+    better = phase.best is None or sep.gain_bound < phase.best[1].gain_bound
+    if sep.status.has_solution and better:
+        phase.best = (x.copy(), sep)
+    return sep
+
+
+@dataclass
+class _Solves:
+    """The separation MILP with the phase's time limits; the longest full one, in seconds."""
+
+    data: ProcurementData
+    patterns: Patterns
+    separate: Any
+    time_limit: float
+    gap: float
+    tol: float
+    deadline: float
+    longest: float = 0.0
+
+    def __call__(
+        self, x: np.ndarray, *, above: float, fixed_in: np.ndarray | None = None, full: bool = False
+    ) -> Any:
+        clock = time.perf_counter()
+        left = max(self.deadline - clock, 1.0 if full else 0.5)
+        sep = self.separate(
+            self.data,
+            x,
+            self.patterns,
+            time_limit=min(self.time_limit, left),
+            gap=self.gap,
+            above=above,
+            fixed_in=fixed_in,
+        )
+        if full:
+            self.longest = max(self.longest, time.perf_counter() - clock)
+        return sep
+
+
+def _removals(data: ProcurementData, patterns: Patterns) -> dict[frozenset[int], float]:
+    """Everyone but one member, and (while few) everyone but two members of one drop point,
+    each priced by the plans met so far (an upper bound on its cost)."""
+    n = data.n_members
+    out: list[tuple[int, ...]] = []
+    for d in np.unique(data.drop_point):
+        members = np.flatnonzero(data.drop_point == d)
+        out += [(int(i),) for i in members]
+        out += list(itertools.combinations(members.tolist(), 2))
+    if len(out) > PAIRS_AT_MOST:
+        out = [(i,) for i in range(n)]
+    masks = np.ones((len(out), n), bool)
+    for r, left_out in enumerate(out):
+        masks[r, list(left_out)] = False
+    costs = patterns.costs(masks)
+    rows = {}
+    for mask, cost in zip(masks, costs, strict=True):
+        if 0 < mask.sum() < n and math.isfinite(cost):
+            rows[frozenset(np.flatnonzero(mask).tolist())] = float(cost)
+    return rows
+
+
+class _HubLP:
+    """``min sum theta`` over ``x`` (free) and ``theta >= 0`` (one per drop point), rows
+    ``x(S) - sum_{d in H(S)} theta[d] <= c(S)``, ``H(S)`` the drop points of the members
+    outside ``S``, and ``sum x = total``; one HiGHS model kept warm, values scaled."""
+
+    def __init__(self, hub: np.ndarray, total: float, scale: float) -> None:
+        from optimizer.solver import _quiet_highs
+
+        self.hub = hub
+        self.n = len(hub)
+        self.d = int(hub.max()) + 1 if len(hub) else 0
+        self.scale = scale
+        self.known: dict[frozenset[int], float] = {}
+        lp = _quiet_highs()
+        lp.setOptionValue("solver", "simplex")
+        import highspy
+
+        self._inf = highspy.kHighsInf
+        n, d = self.n, self.d
+        lower = np.r_[np.full(n, -self._inf), np.zeros(d)]
+        lp.addVars(n + d, lower, np.full(n + d, self._inf))
+        lp.changeColsCost(d, np.arange(n, n + d, dtype=np.int32), np.ones(d))
+        index = np.arange(n, dtype=np.int32)
+        lp.addRow(total / scale, total / scale, n, index, np.ones(n))
+        self._lp = lp
+
+    def add(self, rows: dict[frozenset[int], float]) -> int:
+        """Add the rows not held yet (a known row whose cost fell is added again): how many."""
+        starts: list[int] = []
+        index: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        upper: list[float] = []
+        nonzeros = 0
+        everyone = np.ones(self.n, bool)
+        for coalition, cost in rows.items():
+            if not math.isfinite(cost) or not 0 < len(coalition) < self.n:
+                continue
+            if self.known.get(coalition, math.inf) <= cost + 1e-9 * max(1.0, abs(cost)):
+                continue
+            self.known[coalition] = cost
+            members = np.fromiter(sorted(coalition), np.int64, len(coalition))
+            outside = everyone.copy()
+            outside[members] = False
+            hubs = np.unique(self.hub[outside])
+            starts.append(nonzeros)
+            index.append(np.r_[members, self.n + hubs].astype(np.int32))
+            values.append(np.r_[np.ones(len(members)), -np.ones(len(hubs))])
+            nonzeros += len(members) + len(hubs)
+            upper.append(cost / self.scale)
+        if index:
+            self._lp.addRows(
+                len(index),
+                np.full(len(index), -self._inf),
+                np.asarray(upper),
+                nonzeros,
+                np.asarray(starts, np.int32),
+                np.concatenate(index),
+                np.concatenate(values),
+            )
+        return len(index)
+
+    def solve(self) -> tuple[np.ndarray, np.ndarray]:
+        """The payments ``x`` and the bounds ``theta`` (the last basis is kept)."""
+        col = run_warm(self._lp, "hub least-core LP") * self.scale
+        return col[: self.n], col[self.n :]
