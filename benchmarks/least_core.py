@@ -1,7 +1,7 @@
 """Member-level least core benchmark: every member a player, on the default scenario.
 
     python benchmarks/least_core.py [SCENARIO] [--time-limit 60] [--max-iterations 500]
-                                    [--budget 20] [--tolerance 1e-5]
+                                    [--budget 25] [--tolerance 1e-5]
 
 Solves the pooled plan (gap 1e-7, as the pipeline does), each member's standalone cost, then
 the least-core split among members closest to the proportional split
@@ -44,7 +44,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--time-limit", type=float, default=60.0)
     parser.add_argument("--max-iterations", type=int, default=500)
     parser.add_argument("--tolerance", type=float, default=1e-5, help="relative, on epsilon")
-    parser.add_argument("--budget", type=float, default=20.0, help="seconds for the search")
+    parser.add_argument("--budget", type=float, default=25.0, help="seconds for the search")
     args = parser.parse_args(argv)
     start = time.perf_counter()
     scenario = load_scenario(args.scenario)

@@ -218,6 +218,7 @@ def test_hub_phase_then_rounds_equal_brute_force(
     phase = _member_hubs.hub_phase(
         data, total=plan.pooled_cost, seeds=seeds, patterns=Patterns(data), time_limit=60,
         gap=1e-9, tol=tol, deadline=time.perf_counter() + 60, separate=separate,
+        reference=np.full(data.n_members, plan.pooled_cost / data.n_members),
     )  # fmt: skip
     assert phase.rounds >= 1 and phase.best is not None
     split, sep = phase.best

@@ -34,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from optimizer.models.procurement._member_lp import run_warm
+from optimizer.models.procurement._member_lp import QP_TIME_LIMIT_S, run_warm
 from optimizer.models.procurement._member_plans import Patterns
 from optimizer.models.procurement.data import ProcurementData
 from optimizer.results import Status
@@ -42,7 +42,7 @@ from optimizer.results import Status
 __all__ = ["HUB_PHASE_FROM", "HubPhase", "hub_phase"]
 
 HUB_PHASE_FROM = 20  # members above which phase one runs
-HUB_SHARE = 0.85  # share of the search's time phase one may take
+HUB_SHARE = 0.95  # share of the search's time phase one may take (it ends early when done)
 FULL_EVERY = 1000  # rounds after which the full MILP bounds the split even when hubs found groups
 RESERVE_S = 3.0  # seconds kept at least for the last full MILP
 PAIRS_AT_MOST = 20_000  # "all but two members of one hub" rows priced from the plans, at most
@@ -79,44 +79,63 @@ def hub_phase(
     tol: float,
     deadline: float,
     separate: Any,
+    reference: np.ndarray,
 ) -> HubPhase:
     """Run phase one until the hubs have no group left or ``deadline`` (perf_counter) passes.
 
+    ``reference``: the proportional bills, to which each round's point is closest.
     ``separate`` is :func:`~optimizer.models.procurement._member_rounds.separate` (passed in,
     so that the two modules do not import each other).
     """
     clock = time.perf_counter()
     n = data.n_members
     hub = np.asarray(data.drop_point, np.int64)
-    lp = _HubLP(hub, total, max(1.0, abs(total) / max(n, 1)))
+    scale = max(1.0, abs(total) / max(n, 1))
+    lp = _HubLP(hub, total, scale)
+    qp = _HubLP(hub, total, scale, reference)
     phase = HubPhase(rows=dict(seeds) | _removals(data, patterns))
     lp.add(phase.rows)
+    qp.add(phase.rows)
     solve = _Solves(data, patterns, separate, time_limit, gap, tol, deadline)
     since_full = 0
     while time.perf_counter() < deadline - max(RESERVE_S, 1.5 * solve.longest):
         phase.rounds += 1
         since_full += 1
-        x, theta = lp.solve()
+        x, theta = _closest(lp, qp, tol)
         new: dict[frozenset[int], float] = {}
         for d in np.unique(hub):  # groups of hub d, the other hubs' members held in
             sep = solve(x, above=float(theta[d]) + tol, fixed_in=hub != d)
             phase.separations += 1  # a row generator: its proof does not matter
             new |= {s: c for s, c in sep.found.items() if float(x[list(s)].sum()) - c > theta[d]}
         found_new = lp.add(new) > 0
+        qp.add(new)
         phase.rows |= new
         if found_new and since_full < FULL_EVERY:
             continue
         since_full = 0
         sep = _bound(phase, solve, x, float(theta.sum()) + tol)
         phase.rows |= sep.found
+        qp.add(sep.found)
         if not lp.add(sep.found) and not found_new:
             break  # no hub has a group left and the full MILP proved the sum
     else:
         if phase.rounds:  # the last rows taken in, the split bounded with the time kept
-            x, theta = lp.solve()
+            x, theta = _closest(lp, qp, tol)
             phase.rows |= _bound(phase, solve, x, float(theta.sum()) + tol).found
     phase.spent_s = time.perf_counter() - clock
     return phase
+
+
+def _closest(lp: _HubLP, qp: _HubLP, tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """The point closest to the reference at the LP's least sum of bounds (a hair above);
+    the LP's own point when the QP fails. Measured on the default scenario, the hubs' worst
+    groups gained 185 EUR in all after 30 s from the closest point, 244 from the LP's."""
+    x, theta = lp.solve()
+    qp.hold(float(theta.sum()) + tol / 10)
+    try:
+        return qp.solve()
+    except RuntimeError:  # HiGHS' QP stopped (its active set can cycle, or its time ran out)
+        return x, theta
 
 
 def _bound(phase: HubPhase, solve: _Solves, x: np.ndarray, above: float) -> Any:
@@ -188,9 +207,15 @@ def _removals(data: ProcurementData, patterns: Patterns) -> dict[frozenset[int],
 class _HubLP:
     """``min sum theta`` over ``x`` (free) and ``theta >= 0`` (one per drop point), rows
     ``x(S) - sum_{d in H(S)} theta[d] <= c(S)``, ``H(S)`` the drop points of the members
-    outside ``S``, and ``sum x = total``; one HiGHS model kept warm, values scaled."""
+    outside ``S``, and ``sum x = total``; one HiGHS model kept warm, values scaled.
 
-    def __init__(self, hub: np.ndarray, total: float, scale: float) -> None:
+    With a ``reference``: the point closest to it (least squares) with ``sum theta`` held at
+    most at a level (:meth:`hold`), the same rows (a QP).
+    """
+
+    def __init__(
+        self, hub: np.ndarray, total: float, scale: float, reference: np.ndarray | None = None
+    ) -> None:
         from optimizer.solver import _quiet_highs
 
         self.hub = hub
@@ -209,7 +234,18 @@ class _HubLP:
         lp.changeColsCost(d, np.arange(n, n + d, dtype=np.int32), np.ones(d))
         index = np.arange(n, dtype=np.int32)
         lp.addRow(total / scale, total / scale, n, index, np.ones(n))
+        self.reference = reference
+        if reference is not None:
+            cost = np.r_[-2.0 * reference / scale, np.zeros(d)]
+            lp.changeColsCost(n + d, np.arange(n + d, dtype=np.int32), cost)
+            start = np.r_[np.arange(n), np.full(d + 1, n)].astype(np.int32)
+            lp.passHessian(n + d, n, 1, start, index, np.full(n, 2.0))
+            lp.addRow(-self._inf, self._inf, d, np.arange(n, n + d, dtype=np.int32), np.ones(d))
         self._lp = lp
+
+    def hold(self, level: float) -> None:
+        """The closest-point model: ``sum theta <= level`` (row 1)."""
+        self._lp.changeRowBounds(1, -self._inf, level / self.scale)
 
     def add(self, rows: dict[frozenset[int], float]) -> int:
         """Add the rows not held yet (a known row whose cost fell is added again): how many."""
@@ -248,5 +284,7 @@ class _HubLP:
 
     def solve(self) -> tuple[np.ndarray, np.ndarray]:
         """The payments ``x`` and the bounds ``theta`` (the last basis is kept)."""
+        if self.reference is not None:  # HiGHS' time limit counts every run of the model
+            self._lp.setOptionValue("time_limit", self._lp.getRunTime() + QP_TIME_LIMIT_S)
         col = run_warm(self._lp, "hub least-core LP") * self.scale
         return col[: self.n], col[self.n :]

@@ -64,7 +64,7 @@ from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S
 __all__ = ["BRUTE_FORCE_LIMIT", "STABLE_MEANS", "MemberCore", "member_least_core"]
 
 BRUTE_FORCE_LIMIT = 10  # members up to which the final check tries every coalition
-BUDGET_S = 20.0  # seconds the search may take by default (issue 14: 30 s for the command)
+BUDGET_S = 25.0  # seconds the search may take by default (issue 14: 30 s in all)
 STABLE_MEANS = (
     "Stable means that no group of members, ordering the same inputs on its own, would pay "
     "less than the sum of its members' bills here."
@@ -223,6 +223,7 @@ def _search(
         phase = hub_phase(
             data, total=total, seeds=seeds, patterns=patterns, time_limit=search["time_limit"],
             gap=search["gap"], tol=search["tol"], deadline=ends, separate=separate,
+            reference=reference,
         )  # fmt: skip
     left = budget_s - (time.perf_counter() - start)
     return least_core_rounds(
