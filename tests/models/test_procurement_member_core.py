@@ -221,6 +221,9 @@ def test_hub_phase_then_rounds_equal_brute_force(
         reference=np.full(data.n_members, plan.pooled_cost / data.n_members),
     )  # fmt: skip
     assert phase.rounds >= 1 and phase.best is not None
+    # every row it passes on (coupled ones too) is priced at least at the group's true cost,
+    # so the least-core LP over them stays a relaxation
+    assert all(c >= cost[s] - 1e-6 * scale for s, c in phase.rows.items())
     split, sep = phase.best
     assert split.sum() == pytest.approx(plan.pooled_cost)
     gains = [split[list(s)].sum() - c for s, c in cost.items()]
@@ -232,6 +235,22 @@ def test_hub_phase_then_rounds_equal_brute_force(
     assert found.epsilon == pytest.approx(eps, abs=1e-5 * scale)
     gains = [found.split.shares[list(s)].sum() - c for s, c in cost.items()]
     assert max(gains) <= found.epsilon + 1e-4 * scale
+
+
+def test_coupled_rows_leave_out_one_certificate_group_per_hub() -> None:
+    # hubs {0, 3}, {1, 4}, {2, 5}; "all but d" <= 80 + theta_d for d = 0, 1, 2 and
+    # x0 + x1 + x2 <= 45 + sum theta: the least sum is 7.5, certified by weight 1/2 on each
+    # of the four rows. Laid out together, the three hubs' rows leave out 0, 1 and 2 at once:
+    # the coalition {3, 4, 5}, priced by the plans (none here: every member buys locally).
+    data = hubs_instance(0, 6)
+    lp = _member_hubs._HubLP(data.drop_point, 100.0, 1.0)
+    everyone = frozenset(range(6))
+    lp.add({everyone - {d}: 80.0 for d in range(3)} | {frozenset({0, 1, 2}): 45.0})
+    _, theta = lp.solve()
+    assert theta.sum() == pytest.approx(7.5)
+    rows = _member_hubs.coupled_rows(lp, Patterns(data))
+    local = (data.demand * data.local_price).sum(axis=1)
+    assert rows == pytest.approx({frozenset({3, 4, 5}): local[[3, 4, 5]].sum()})
 
 
 def test_hub_lp_bounds_each_row_by_the_hubs_it_leaves_out() -> None:

@@ -259,6 +259,14 @@ class _Search:
         self.last_found = found.found
         return found
 
+    def take(self, phase: HubPhase | None) -> tuple[int, tuple[np.ndarray, Separation] | None]:
+        """Count phase one's MILPs and time; its rounds and its best bounded split."""
+        if phase is None:
+            return 0, None
+        self.separations, self.unproven = phase.separations, list(phase.unproven)
+        self.spent["hubs_s"] = phase.spent_s
+        return phase.rounds, phase.best
+
     @property
     def out_of_time(self) -> bool:
         """Time to stop searching: what is left is kept for one more MILP."""
@@ -304,17 +312,15 @@ def least_core_rounds(
     run = _Search(
         data, lp, patterns, reference, tol, time_limit, gap, time.perf_counter() + budget_s
     )
-    if phase is not None:
-        run.separations, run.unproven = phase.separations, list(phase.unproven)
-        run.spent["hubs_s"] = phase.spent_s
-    rounds = 0 if phase is None else phase.rounds
-    proven = None if phase is None else phase.best  # a split and its MILP
+    rounds, proven = run.take(phase)  # proven: a split and its MILP
     y = reference
     closest = False
     since_milp = 0
     while True:
         rounds += 1
         eps, x_lp = run.solve_lp()
+        if phase is not None and proven is not None and run.out_of_time:
+            break  # phase one's split is the answer: no time for a closest point
         y, closest = run.closest(qp, eps, x_lp)
         if rounds >= max_iterations or run.out_of_time:
             break
