@@ -16,8 +16,9 @@ groups of hub ``d`` whose leaving gains more than ``theta[d]``); every :data:`FU
 rounds, or when no hub has a group left, the full core-check MILP at ``x`` (cut off at
 ``sum theta``) bounds every group's gain: that bound, not the phase's LP, is what the split
 is worth. Phase one ends when the hubs have no group left and the full MILP proves the sum,
-or when its share of the time is up; the rows it found and its best bounded split start
-phase two (:func:`~optimizer.models.procurement._member_rounds.least_core_rounds`), which
+or when its share of the time is up; the rows it found, rows leaving out one group of every
+hub at once (:func:`coupled_rows`, which lift the least-core LP's bound to about the sum of
+the hub bounds) and its best bounded split start phase two (:func:`~optimizer.models.procurement._member_rounds.least_core_rounds`), which
 closes the least-core bounds themselves.
 
 Phase one runs only with at least two drop points holding two members or more on average,
@@ -44,7 +45,7 @@ __all__ = ["HUB_PHASE_FROM", "HubPhase", "hub_phase"]
 HUB_PHASE_FROM = 20  # members above which phase one runs
 HUB_SHARE = 0.9  # share of the search's time phase one may take (it ends early when done)
 FULL_EVERY = 1000  # rounds after which the full MILP bounds the split even when hubs found groups
-RESERVE_S = 3.0  # seconds kept at least for the last full MILP
+RESERVE_S = 7.0  # seconds kept at least for the last full MILP
 COUPLED_PATTERNS = 8  # plans pricing the coupled rows: the first met (the plan shown first)
 COUPLINGS = 60  # random layouts of the hubs' certificate rows (each gives up to ~150 rows)
 PAIRS_AT_MOST = 20_000  # "all but two members of one hub" rows priced from the plans, at most
