@@ -18,8 +18,9 @@ rounds, or when no hub has a group left, the full core-check MILP at ``x`` (cut 
 is worth. Phase one ends when the hubs have no group left and the full MILP proves the sum,
 or when its share of the time is up; the rows it found, rows leaving out one group of every
 hub at once (:func:`coupled_rows`, which lift the least-core LP's bound to about the sum of
-the hub bounds) and its best bounded split start phase two (:func:`~optimizer.models.procurement._member_rounds.least_core_rounds`), which
-closes the least-core bounds themselves.
+the hub bounds) and its best bounded split start phase two
+(:func:`~optimizer.models.procurement._member_rounds.least_core_rounds`), which closes the
+least-core bounds themselves.
 
 Phase one runs only with at least two drop points holding two members or more on average,
 and more than :data:`HUB_PHASE_FROM` members (below, phase two alone is fast).
@@ -35,20 +36,20 @@ from typing import Any
 
 import numpy as np
 
-from optimizer.models.procurement._member_lp import QP_TIME_LIMIT_S, run_warm
+from optimizer.models.procurement._member_lp import QP_TIME_LIMIT_S, run_warm, sparse_row
 from optimizer.models.procurement._member_plans import Patterns
 from optimizer.models.procurement.data import ProcurementData
 from optimizer.results import Status
 
 __all__ = ["HUB_PHASE_FROM", "HubPhase", "hub_phase"]
 
-HUB_PHASE_FROM = 20  # members above which phase one runs
+HUB_PHASE_FROM = 60  # members above which phase one runs (below, phase two alone is quick)
 HUB_SHARE = 0.9  # share of the search's time phase one may take (it ends early when done)
 FULL_EVERY = 1000  # rounds after which the full MILP bounds the split even when hubs found groups
 RESERVE_S = 7.0  # seconds kept at least for the last full MILP
 COUPLED_PATTERNS = 8  # plans pricing the coupled rows: the first met (the plan shown first)
 COUPLINGS = 60  # random layouts of the hubs' certificate rows (each gives up to ~150 rows)
-PAIRS_AT_MOST = 20_000  # "all but two members of one hub" rows priced from the plans, at most
+PAIRS_AT_MOST = 4_000  # "all but two members of one hub" rows priced from the plans, at most
 
 
 @dataclass
@@ -276,6 +277,7 @@ class _HubLP:
         self.n = len(hub)
         self.d = int(hub.max()) + 1 if len(hub) else 0
         self.scale = scale
+        self.total = total
         self.known: dict[frozenset[int], float] = {}
         self.keys: list[frozenset[int]] = []  # each row's coalition, in the model's order
         lp = _quiet_highs()
@@ -313,7 +315,6 @@ class _HubLP:
         values: list[np.ndarray] = []
         upper: list[float] = []
         nonzeros = 0
-        everyone = np.ones(self.n, bool)
         for coalition, cost in rows.items():
             if not math.isfinite(cost) or not 0 < len(coalition) < self.n:
                 continue
@@ -321,15 +322,15 @@ class _HubLP:
                 continue
             self.known[coalition] = cost
             self.keys.append(coalition)
-            members = np.fromiter(sorted(coalition), np.int64, len(coalition))
-            outside = everyone.copy()
-            outside[members] = False
-            hubs = np.unique(self.hub[outside])
+            inside = np.zeros(self.n, bool)
+            inside[list(coalition)] = True
+            hubs = np.unique(self.hub[~inside])
+            cols, sign, offset = sparse_row(inside, self.total)
             starts.append(nonzeros)
-            index.append(np.r_[members, self.n + hubs].astype(np.int32))
-            values.append(np.r_[np.ones(len(members)), -np.ones(len(hubs))])
-            nonzeros += len(members) + len(hubs)
-            upper.append(cost / self.scale)
+            index.append(np.r_[cols, self.n + hubs].astype(np.int32))
+            values.append(np.r_[np.full(len(cols), sign), -np.ones(len(hubs))])
+            nonzeros += len(cols) + len(hubs)
+            upper.append((cost - offset) / self.scale)
         if index:
             self._lp.addRows(
                 len(index),

@@ -24,7 +24,7 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["LeastCoreLP", "run_warm"]
+__all__ = ["LeastCoreLP", "run_warm", "sparse_row"]
 
 QP_TIME_LIMIT_S = 5.0
 
@@ -44,6 +44,7 @@ class LeastCoreLP:
         self.row_of: dict[frozenset[int], int] = {}
         self.coalitions: list[frozenset[int]] = []
         self._cost: list[float] = []
+        self._offset: list[float] = []  # total for a row written over the complement, else 0
         self._masks: list[np.ndarray] = []
         self._matrix: np.ndarray | None = None  # (rows, n) 0/1, rebuilt when rows were added
         inf = highspy.kHighsInf
@@ -71,6 +72,7 @@ class LeastCoreLP:
         starts: list[int] = []
         nonzeros = 0
         index: list[np.ndarray] = []
+        signs: list[np.ndarray] = []
         upper: list[float] = []
         for coalition, cost in found.items():
             if not np.isfinite(cost) or not 0 < len(coalition) < self.n:
@@ -79,7 +81,8 @@ class LeastCoreLP:
             if row is not None:
                 if cost < self._cost[row] - 1e-9 * max(1.0, abs(cost)):
                     self._cost[row] = cost
-                    self._lp.changeRowBounds(row + 1, -self._inf, cost / self.scale)
+                    bound = (cost - self._offset[row]) / self.scale
+                    self._lp.changeRowBounds(row + 1, -self._inf, bound)
                     changed += 1
                 continue
             members = np.fromiter(sorted(coalition), np.int32, len(coalition))
@@ -89,16 +92,17 @@ class LeastCoreLP:
             mask = np.zeros(self.n, bool)
             mask[members] = True
             self._masks.append(mask)
+            cols, sign, offset = sparse_row(mask, self.total)
+            self._offset.append(offset)
             starts.append(nonzeros)
-            nonzeros += len(members) + 1
-            index.append(np.r_[members, np.int32(self.n)].astype(np.int32))
-            upper.append(cost / self.scale)
+            nonzeros += len(cols) + 1
+            index.append(np.r_[cols, self.n].astype(np.int32))
+            signs.append(np.r_[np.full(len(cols), sign), -1.0])  # the eps column closes it
+            upper.append((cost - offset) / self.scale)
             changed += 1
         if index:
             flat = np.concatenate(index)
-            values = np.ones(len(flat))
-            ends = np.cumsum([len(i) for i in index])
-            values[ends - 1] = -1.0  # the eps column closes each row
+            values = np.concatenate(signs)
             self._lp.addRows(
                 len(index),
                 np.full(len(index), -self._inf),
@@ -139,6 +143,17 @@ class LeastCoreLP:
             self._lp.setOptionValue("time_limit", self._lp.getRunTime() + QP_TIME_LIMIT_S)
         col = run_warm(self._lp, "least-core LP") * self.scale
         return float(col[self.n]), col[: self.n]
+
+
+def sparse_row(members: np.ndarray, total: float) -> tuple[np.ndarray, float, float]:
+    """``x(S)`` written with the fewer columns: ``S``'s own (sign 1, offset 0) or, for a
+    coalition of more than half the players, ``total - x(N - S)`` (sign -1, offset
+    ``total``), which ``sum x = total`` makes the same row. Returns the columns, the sign
+    and the offset to take from the row's bound."""
+    mask = np.asarray(members, bool)
+    if mask.sum() * 2 > len(mask):
+        return np.flatnonzero(~mask), -1.0, total
+    return np.flatnonzero(mask), 1.0, 0.0
 
 
 def run_warm(lp: Any, name: str) -> np.ndarray:
