@@ -113,21 +113,21 @@ def hub_phase(
             new |= {s: c for s, c in sep.found.items() if float(x[list(s)].sum()) - c > theta[d]}
         found_new = lp.add(new) > 0
         qp.add(new)
-        phase.rows |= new
+        _merge(phase.rows, new)
         if found_new and since_full < FULL_EVERY:
             continue
         since_full = 0
         sep = _bound(phase, solve, x, float(theta.sum()) + tol)
-        phase.rows |= sep.found
+        _merge(phase.rows, sep.found)
         qp.add(sep.found)
         if not lp.add(sep.found) and not found_new:
             break  # no hub has a group left and the full MILP proved the sum
     else:
         if phase.rounds:  # the last rows taken in, the split bounded with the time kept
             x, theta = _closest(lp, qp, tol)
-            phase.rows |= _bound(phase, solve, x, float(theta.sum()) + tol).found
+            _merge(phase.rows, _bound(phase, solve, x, float(theta.sum()) + tol).found)
     lp.solve()
-    phase.rows |= coupled_rows(lp, patterns)
+    _merge(phase.rows, coupled_rows(lp, patterns))
     phase.spent_s = time.perf_counter() - clock
     return phase
 
@@ -191,6 +191,12 @@ def _closest(lp: _HubLP, qp: _HubLP, tol: float) -> tuple[np.ndarray, np.ndarray
         return qp.solve()
     except RuntimeError:  # HiGHS' QP stopped (its active set can cycle, or its time ran out)
         return x, theta
+
+
+def _merge(rows: dict[frozenset[int], float], new: dict[frozenset[int], float]) -> None:
+    """Take ``new`` into ``rows``, each coalition at the least cost known for it."""
+    for coalition, cost in new.items():
+        rows[coalition] = min(cost, rows.get(coalition, math.inf))
 
 
 def _bound(phase: HubPhase, solve: _Solves, x: np.ndarray, above: float) -> Any:
