@@ -13,11 +13,13 @@ from typing import Any
 
 import numpy as np
 import pytest
+from scipy.optimize import linprog
 
 from optimizer import load_scenario
 from optimizer.models.procurement import (
     ProcurementData,
     _member_hubs,
+    _member_parts,
     check_procurement,
     scenario_procurement_data,
     solve_procurement,
@@ -266,3 +268,96 @@ def test_hub_lp_bounds_each_row_by_the_hubs_it_leaves_out() -> None:
     assert x[2] <= 10.0 + theta[0] + 1e-9
     # 30 = x(0,1) + x2 <= 12 + 10 + theta0 + theta1: the least sum of bounds is 8
     assert theta.sum() == pytest.approx(8.0)
+
+
+def parts_instance(seed: int, n: int) -> ProcurementData:
+    """Members at two drop points, those at the first needing only product 0 and those at
+    the second only product 1: two independent parts."""
+    data = hubs_instance(seed, n)
+    hub = np.arange(n) % 2
+    demand = np.where(hub[:, None] == np.arange(2)[None, :], data.demand, 0.0)
+    return replace(data, demand=demand, drop_point=hub)
+
+
+def test_parts_are_members_linked_by_a_product_or_a_drop_point() -> None:
+    # 0 and 1 share drop point 0, 1 and 2 need product 1: one part; 3 and 4 share drop point
+    # 2 (4 needs nothing): another, though 3's product 2 is bought by nobody else
+    data = replace(
+        hubs_instance(0, 5),
+        demand=np.array([[5, 0, 0], [0, 5, 0], [0, 5, 0], [0, 0, 5], [0, 0, 0]], float),
+        local_price=np.full((5, 3), 12.0),
+        offered=np.ones((1, 3), bool),
+        thresholds=np.zeros((1, 3, 1)),
+        unit_price=np.full((1, 3, 1), 9.0),
+        incremental=np.zeros((1, 3), bool),
+        min_order=np.zeros((1, 3)),
+        capacity=np.full((1, 3), 1e6),
+        weight_kg=np.ones(3),
+        drop_point=np.array([0, 0, 1, 2, 2]),
+        product_ids=("P0", "P1", "P2"),
+    )
+    assert _member_parts.parts(data).tolist() == [0, 0, 0, 1, 1]
+    assert _member_parts.parts(hubs_instance(0, 6)).max() == 0  # products shared by all hubs
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_separation_by_parts_equals_the_whole_milp_and_brute_force(seed: int) -> None:
+    data = parts_instance(seed, 8)
+    plan = solve_procurement(data, gap=1e-9)
+    assert _member_parts.parts(data).tolist() == [0, 1] * 4
+    _, cost = brute_force(data, plan.pooled_cost)
+    rng = np.random.default_rng(seed)
+    scale = max(1.0, plan.pooled_cost)
+    for _ in range(3):  # bills around proportional: groups of both parts gain
+        x = rng.dirichlet(np.full(8, 5.0)) * plan.pooled_cost
+        best = max(x[list(s)].sum() - c for s, c in cost.items())
+        by_parts = separate(data, x, Patterns(data), time_limit=60, gap=1e-9)
+        whole = separate(
+            data, x, Patterns(data), time_limit=60, gap=1e-9, fixed_out=np.zeros(8, bool)
+        )
+        assert whole.gain_bound == pytest.approx(best, abs=1e-6 * scale)
+        assert by_parts.gain_bound == pytest.approx(best, abs=1e-6 * scale)
+        assert by_parts.gain == pytest.approx(best, abs=1e-6 * scale)
+        group = by_parts.coalition
+        assert x[list(group)].sum() - cost[group] == pytest.approx(best, abs=1e-6 * scale)
+        # every plan it passes on prices its group at least at the true cost
+        assert all(c >= cost[s] - 1e-6 * scale for s, c in by_parts.found.items() if s in cost)
+
+
+def test_least_core_of_two_parts_equals_brute_force() -> None:
+    data = parts_instance(3, 8)
+    plan = solve_procurement(data, gap=1e-9)
+    eps, cost = brute_force(data, plan.pooled_cost)
+    found = member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9, brute_force_limit=0)
+    scale = max(1.0, plan.pooled_cost)
+    assert found.converged and found.proven
+    assert found.epsilon == pytest.approx(eps, abs=1e-5 * scale)
+    gains = [found.split.shares[list(s)].sum() - c for s, c in cost.items()]
+    assert max(gains) <= found.epsilon + 1e-4 * scale
+
+
+def test_separation_by_parts_at_a_core_split_names_a_part_gaining_0() -> None:
+    # one truck carries everything: the core is not empty, and with two parts its epsilon is
+    # 0 (each part alone gains x(N_k) - C(N_k), which add up to 0); no part's groups gain
+    # more, and the answer names a group gaining 0
+    data = replace(parts_instance(0, 6), payload_kg=np.array([1e5]))
+    plan = solve_procurement(data, gap=1e-9)
+    _, cost = brute_force(data, plan.pooled_cost)
+    rows = np.array([[i in s for i in range(6)] for s in cost], float)
+    lp = linprog(
+        c=np.r_[np.zeros(6), 1.0],
+        A_ub=np.c_[rows, -np.ones(len(rows))],
+        b_ub=np.array(list(cost.values())),
+        A_eq=np.r_[np.ones(6), 0.0][None, :],
+        b_eq=[plan.pooled_cost],
+        bounds=[(None, None)] * 7,
+        method="highs",
+    )
+    x, eps = lp.x[:6], float(lp.x[6])
+    tol = 1e-6 * plan.pooled_cost
+    assert eps == pytest.approx(0.0, abs=tol)
+    found = separate(data, x, Patterns(data), time_limit=60, gap=1e-9)
+    assert found.gain_bound == pytest.approx(0.0, abs=tol)
+    assert 0 < len(found.coalition) < 6  # a group gaining 0 (a part alone, or less)
+    assert found.gain == pytest.approx(x[list(found.coalition)].sum() - cost[found.coalition])
+    assert found.gain == pytest.approx(0.0, abs=tol)

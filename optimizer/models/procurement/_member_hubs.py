@@ -32,11 +32,13 @@ import itertools
 import math
 import time
 from dataclasses import dataclass, field
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from optimizer.models.procurement._member_lp import QP_TIME_LIMIT_S, run_warm, sparse_row
+from optimizer.models.procurement._member_parts import in_parallel
 from optimizer.models.procurement._member_plans import Patterns
 from optimizer.models.procurement.data import ProcurementData
 from optimizer.results import Status
@@ -46,7 +48,7 @@ __all__ = ["HUB_PHASE_FROM", "HubPhase", "hub_phase"]
 HUB_PHASE_FROM = 60  # members above which phase one runs (below, phase two alone is quick)
 HUB_SHARE = 0.9  # share of the search's time phase one may take (it ends early when done)
 FULL_EVERY = 1000  # rounds after which the full MILP bounds the split even when hubs found groups
-RESERVE_S = 7.0  # seconds kept at least for the last full MILP
+RESERVE_S = 3.0  # seconds kept at least for the last full MILP
 COUPLED_PATTERNS = 8  # plans pricing the coupled rows: the first met (the plan shown first)
 COUPLINGS = 60  # random layouts of the hubs' certificate rows (each gives up to ~150 rows)
 PAIRS_AT_MOST = 4_000  # "all but two members of one hub" rows priced from the plans, at most
@@ -107,8 +109,9 @@ def hub_phase(
         since_full += 1
         x, theta = _closest(lp, qp, tol)
         new: dict[frozenset[int], float] = {}
-        for d in np.unique(hub):  # groups of hub d, the other hubs' members held in
-            sep = solve(x, above=float(theta[d]) + tol, fixed_in=hub != d)
+        hubs = np.unique(hub)  # groups of hub d, the other hubs' members held in
+        seps = in_parallel(partial(_hub_milp, solve, x, theta, hub, tol), [hub != d for d in hubs])
+        for d, sep in zip(hubs, seps, strict=True):
             phase.separations += 1  # a row generator: its proof does not matter
             new |= {s: c for s, c in sep.found.items() if float(x[list(s)].sum()) - c > theta[d]}
         found_new = lp.add(new) > 0
@@ -241,6 +244,13 @@ class _Solves:
         if full:
             self.longest = max(self.longest, time.perf_counter() - clock)
         return sep
+
+
+def _hub_milp(
+    solve: _Solves, x: np.ndarray, theta: np.ndarray, hub: np.ndarray, tol: float, held: np.ndarray
+) -> Any:
+    """The groups of one hub gaining more than its bound, the other hubs' members ``held``."""
+    return solve(x, above=float(theta[hub[~held][0]]) + tol, fixed_in=held)
 
 
 def _removals(data: ProcurementData, patterns: Patterns) -> dict[frozenset[int], float]:

@@ -18,6 +18,8 @@ by member, hundreds of coalitions in a few milliseconds.
 
 from __future__ import annotations
 
+import threading
+
 import numpy as np
 
 from optimizer.models.procurement.data import ProcurementData
@@ -52,6 +54,7 @@ class Patterns:
         self._parts: list[tuple[np.ndarray, np.ndarray, np.ndarray]] = []
         self._stack: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         self._keys: set[bytes] = set()
+        self._lock = threading.Lock()  # separation MILPs run in threads and add their plans
 
     def __len__(self) -> int:
         return len(self._parts)
@@ -64,9 +67,10 @@ class Patterns:
         served = sigma.sum(axis=0) > 0.5  # (P, D): the pattern pools p at d
         f = np.where(served.T[d.drop_point], f, 0.0)
         key = np.round(f, 9).tobytes() + np.round(sigma, 9).tobytes()
-        if key in self._keys:
-            return
-        self._keys.add(key)
+        with self._lock:
+            if key in self._keys:
+                return
+            self._keys.add(key)
         offers = zip(*np.nonzero(sigma.sum(axis=2) > 0), strict=True)
         if any((int(s), int(p)) not in self._brackets for s, p in offers):
             return  # a plan ordering from an unusable offer: never from a solved model
@@ -75,8 +79,9 @@ class Patterns:
         orders = np.einsum("mdp,spd->msp", mine, sigma).reshape(len(f), -1)
         loads = np.einsum("mdp,spd,p->msd", mine, sigma, d.weight_kg).reshape(len(f), -1)
         rest = (self._local * (1.0 - f)).sum(axis=1)
-        self._parts.append((orders, loads, rest))
-        self._stack = None
+        with self._lock:
+            self._parts.append((orders, loads, rest))
+            self._stack = None
 
     def add_plan(self, pooled_units: np.ndarray, shipped: np.ndarray, members: np.ndarray) -> None:
         """Add the pattern of a plan for the coalition ``members`` (``(M,)`` bool).
@@ -95,16 +100,19 @@ class Patterns:
 
     def _stacked(self) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Every pattern at once: orders ``(M, T, S*P)``, loads ``(M, T, S*D)``, rest ``(M, T)``."""
-        if self._stack is None:
-            n, d = self.data.n_members, self.data
-            if self._parts:
-                orders, loads, rest = (np.stack(a, axis=1) for a in zip(*self._parts, strict=True))
-            else:
-                orders = np.zeros((n, 0, d.n_suppliers * d.n_products))
-                loads = np.zeros((n, 0, d.n_suppliers * d.n_drop_points))
-                rest = np.zeros((n, 0))
-            self._stack = (orders, loads, rest)
-        return self._stack
+        with self._lock:
+            if self._stack is None:
+                n, d = self.data.n_members, self.data
+                if self._parts:
+                    orders, loads, rest = (
+                        np.stack(a, axis=1) for a in zip(*self._parts, strict=True)
+                    )
+                else:
+                    orders = np.zeros((n, 0, d.n_suppliers * d.n_products))
+                    loads = np.zeros((n, 0, d.n_suppliers * d.n_drop_points))
+                    rest = np.zeros((n, 0))
+                self._stack = (orders, loads, rest)
+            return self._stack
 
     def costs(self, members: np.ndarray, *, first: int | None = None) -> np.ndarray:
         """``(K,)`` the least cost any pattern gives each row of ``members`` (``(K, M)`` 0/1);

@@ -40,6 +40,7 @@ import numpy as np
 
 from optimizer.models.procurement._member_hubs import HubPhase
 from optimizer.models.procurement._member_lp import LeastCoreLP
+from optimizer.models.procurement._member_parts import Separation, by_parts, parts
 from optimizer.models.procurement._member_plans import Patterns, local_search
 from optimizer.models.procurement.core import core_check_model
 from optimizer.models.procurement.data import ProcurementData
@@ -56,18 +57,6 @@ LAZY_ROUNDS = 20  # QP solves per closest point at most (rows the LP holds added
 LAZY_ADD = 200  # rows added to the QP per solve at most, those violated most
 
 __all__ = ["Rounds", "Separation", "least_core_rounds", "separate"]
-
-
-@dataclass(frozen=True)
-class Separation:
-    """One core-check MILP: its best coalition, gain, bound on every gain, plans met."""
-
-    status: Status
-    coalition: frozenset[int]
-    gain: float
-    gain_bound: float
-    runtime_s: float
-    found: dict[frozenset[int], float] = field(default_factory=dict)  # S -> plan's cost
 
 
 @dataclass(frozen=True)
@@ -102,19 +91,24 @@ def separate(
     gap: float,
     above: float = -math.inf,
     fixed_in: np.ndarray | None = None,
+    fixed_out: np.ndarray | None = None,
 ) -> Separation:
     """Solve the core-check MILP at ``shares``; keep every improving plan as a pattern.
 
     ``above``: only coalitions gaining more are sought (HiGHS' objective cutoff); the
     solve then ends as soon as its bound shows that none is left, and when none exists the
-    bound on every gain is ``above`` (the solver's own bound when it is lower). ``fixed_in``:
-    members held in the coalition (the bound then holds only for coalitions holding them).
+    bound on every gain is ``above`` (the solver's own bound when it is lower). ``fixed_in``
+    and ``fixed_out``: members held in or out of the coalition (the bound then holds only
+    for such coalitions). Without either, a game of independent parts is solved part by
+    part (:mod:`~optimizer.models.procurement._member_parts`).
     """
+    if fixed_in is None and fixed_out is None and parts(data).max() > 0:
+        return _by_parts(data, shares, patterns, time_limit=time_limit, gap=gap)
     built, total = core_check_model(data, shares, proper=True)
-    if fixed_in is not None:
-        for z, held in zip(built.switch, np.asarray(fixed_in, bool), strict=True):
-            if held:
-                z.lowBound = 1
+    for held, level in ((fixed_in, "lowBound"), (fixed_out, "upBound")):
+        if held is not None:
+            for z in np.asarray(built.switch)[np.asarray(held, bool)]:
+                setattr(z, level, 1 if level == "lowBound" else 0)
     chosen = os.environ.get(SOLVER_ENV, "").strip().lower()
     highs = "highs" in available_solvers() and chosen in ("", "auto", "highs")
     options: dict[str, object] = {"mip_improving_solution_save": True}
@@ -164,6 +158,21 @@ def separate(
     if report.status is Status.OPTIMAL and gain <= above:
         bound = min(bound, above)  # nothing beat the cutoff: every node was pruned at it
     return Separation(report.status, best, gain, bound, report.runtime_s, found)
+
+
+def _by_parts(
+    data: ProcurementData, shares: np.ndarray, patterns: Patterns, *, time_limit: float, gap: float
+) -> Separation:
+    """The whole MILP's answer part by part; each part's MILP seeks gains above 0 only."""
+    return by_parts(
+        data,
+        shares,
+        patterns,
+        parts(data),
+        lambda out: separate(
+            data, shares, patterns, time_limit=time_limit, gap=gap, above=0.0, fixed_out=out
+        ),
+    )
 
 
 @dataclass
