@@ -103,8 +103,10 @@ def hub_phase(
     lp.add(phase.rows)
     qp.add(phase.rows)
     solve = _Solves(data, patterns, separate, time_limit, gap, tol, deadline)
-    since_full = 0
-    while time.perf_counter() < deadline - max(RESERVE_S, 1.5 * solve.longest):
+    since_full, began, longest = 0, time.perf_counter(), 0.0
+    while time.perf_counter() + longest < deadline - max(RESERVE_S, 1.5 * solve.longest):
+        longest = max(longest, time.perf_counter() - began)  # the longest round so far
+        began = time.perf_counter()
         phase.rounds += 1
         since_full += 1
         x, theta = _closest(lp, qp, tol)
@@ -230,8 +232,8 @@ class _Solves:
     def __call__(
         self, x: np.ndarray, *, above: float, fixed_in: np.ndarray | None = None, full: bool = False
     ) -> Any:
-        clock = time.perf_counter()
-        left = max(self.deadline - clock, 1.0 if full else 0.5)
+        clock = time.perf_counter()  # the hubs' MILPs leave the full one its seconds
+        left = max(self.deadline - clock - (0.0 if full else RESERVE_S), 1.0 if full else 0.5)
         sep = self.separate(
             self.data,
             x,
