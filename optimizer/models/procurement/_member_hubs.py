@@ -65,6 +65,7 @@ class HubPhase:
     separations: int = 0
     spent_s: float = 0.0
     unproven: list[str] = field(default_factory=list)
+    longest_s: float = 0.0  # seconds of the longest full MILP
 
 
 def wanted(data: ProcurementData) -> bool:
@@ -134,6 +135,7 @@ def hub_phase(
     lp.solve()
     _merge(phase.rows, coupled_rows(lp, patterns))
     phase.spent_s = time.perf_counter() - clock
+    phase.longest_s = solve.longest
     return phase
 
 

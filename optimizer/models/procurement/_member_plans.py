@@ -18,7 +18,9 @@ by member, hundreds of coalitions in a few milliseconds.
 
 from __future__ import annotations
 
+import math
 import threading
+import time
 
 import numpy as np
 
@@ -172,13 +174,15 @@ def local_search(
     threshold: float,
     keep_per_step: int = 4,
     max_steps: int = 400,
+    deadline: float = math.inf,
 ) -> dict[frozenset[int], float]:
     """Coalitions whose gain under ``shares`` (by the patterns' bounds) exceeds ``threshold``.
 
     From each start (a 0/1 vector over members) the search moves one member in or out at a
     time, to the neighbour that gains most, while the gain grows; at each step the
-    ``keep_per_step`` best neighbours above the threshold are kept. Returns each kept
-    coalition with its cost bound (only proper coalitions: neither empty nor everyone).
+    ``keep_per_step`` best neighbours above the threshold are kept, until ``max_steps`` steps
+    in all or ``deadline`` (``time.perf_counter``). Returns each kept coalition with its cost
+    bound (only proper coalitions: neither empty nor everyone).
     """
     x = np.asarray(shares, float)
     n = len(x)
@@ -187,7 +191,7 @@ def local_search(
     for start in starts:
         current = np.asarray(start, bool)
         gain = -np.inf
-        while steps < max_steps:
+        while steps < max_steps and time.perf_counter() < deadline:
             steps += 1
             size = current.sum() + np.where(current, -1, 1)
             # x(S) of each neighbour, elementwise (no BLAS: see Patterns.costs)

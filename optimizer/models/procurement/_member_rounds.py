@@ -214,10 +214,13 @@ class _Search:
         n = self.lp.n
         starts = [matrix[r] for r in order[:STARTS]]
         starts += [np.isin(np.arange(n), list(s)) for s in self.last_found]
-        found = local_search(self.patterns, x, starts, threshold=threshold)
+        until = self.deadline - max(MIN_RESERVE_S, 1.5 * self.longest)
+        found = local_search(self.patterns, x, starts, threshold=threshold, deadline=until)
         if not found:  # from more rows, deeper
             deep = [matrix[r] for r in order[STARTS : 8 * STARTS]]
-            found = local_search(self.patterns, x, deep, threshold=threshold, max_steps=1000)
+            found = local_search(
+                self.patterns, x, deep, threshold=threshold, max_steps=1000, deadline=until
+            )
         self.spent["search_s"] += time.perf_counter() - clock
         return found
 
@@ -278,6 +281,7 @@ class _Search:
             return 0, None
         self.separations, self.unproven = phase.separations, list(phase.unproven)
         self.spent["hubs_s"] = phase.spent_s
+        self.longest = phase.longest_s  # the time to keep for one more full MILP
         return phase.rounds, phase.best
 
     @property
