@@ -46,7 +46,7 @@ from optimizer.results import Status
 __all__ = ["HUB_PHASE_FROM", "HubPhase", "hub_phase"]
 
 HUB_PHASE_FROM = 60  # members above which phase one runs (below, phase two alone is quick)
-HUB_SHARE = 0.9  # share of the search's time phase one may take (it ends early when done)
+HUB_SHARE = 0.95  # share of the search's time phase one may take (it ends early when done)
 FULL_EVERY = 1000  # rounds after which the full MILP bounds the split even when hubs found groups
 RESERVE_S = 3.0  # seconds kept at least for the last full MILP
 COUPLED_PATTERNS = 8  # plans pricing the coupled rows: the first met (the plan shown first)
