@@ -10,6 +10,7 @@ reads the run's tables; no model rule is computed.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from typing import Any
 
@@ -150,8 +151,9 @@ def statement_pdf(run: ModelRun, scenario: Scenario, code: str, member: str | No
     figures are the run's (and the credit model's), as ``optimizer statements`` prints.
 
     The app keeps its runs without the raw solver result (``state.cached_run``), which the
-    credit model reads of a procurement run: the credit model then plans from its own
-    procurement solve of the same scenario (the same plan; a second or so more).
+    credit model reads of a procurement run: the plan is then solved again (the same plan
+    whatever the split: a second or so more) and the credit model plans from it with this
+    run's bills, the split the coordinator chose.
     """
     from weasyprint import HTML
 
@@ -160,7 +162,10 @@ def statement_pdf(run: ModelRun, scenario: Scenario, code: str, member: str | No
 
     credit = None
     if "credit" in MODELS and not missing_tables(scenario, "credit"):
-        whole = run if run.result is not None else None
+        whole = run
+        if run.result is None:
+            again = run_model(scenario, "procurement")
+            whole = replace(again, tables={**again.tables, "split": run.tables["split"]})
         planned = run_model(scenario, "credit", procurement=whole)
         if planned.status.has_solution and "schedule" in planned.tables:
             credit = planned

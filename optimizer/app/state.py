@@ -17,6 +17,7 @@ import gc
 import hashlib
 import json
 import logging
+from collections.abc import Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import replace
 from pathlib import Path
@@ -173,18 +174,26 @@ def freeze_kept() -> None:
 
 
 @st.cache_resource(show_spinner=False, max_entries=64)
-def cached_run(key: str, model: str, _scenario: Scenario, what_if: bool = False) -> ModelRun:
+def cached_run(
+    key: str,
+    model: str,
+    _scenario: Scenario,
+    what_if: bool = False,
+    chosen: tuple[tuple[str, str], ...] = (),
+) -> ModelRun:
     """One model's run on one scenario, recorded in the run store behind the figures (on a
     thread of its own: :func:`record_later`); the raw solver result is not kept.
 
     ``key`` is the scenario's :func:`~optimizer.pipeline.inputs.input_digest` for ``model``:
     a what-if on what the model never reads reuses its run. A ``what_if`` run takes the
-    model's :data:`WHATIF_OPTIONS`.
+    model's :data:`WHATIF_OPTIONS`; ``chosen`` are options the user picked on the page (the
+    split of the bill), as ``(name, value)`` pairs.
     """
-    options = WHATIF_OPTIONS[model][0] if what_if and model in WHATIF_OPTIONS else {}
+    options = dict(WHATIF_OPTIONS[model][0]) if what_if and model in WHATIF_OPTIONS else {}
+    options |= dict(chosen)
     run = replace(run_model(_scenario, model, **options), result=None)
     _GROWN[0] = True
-    record_later(run, _scenario)
+    record_later(run, _scenario, options)
     return run
 
 
@@ -199,12 +208,15 @@ def _recorder() -> ThreadPoolExecutor:
     return ThreadPoolExecutor(max_workers=1, thread_name_prefix="record-runs")
 
 
-def record_later(run: ModelRun, scenario: Scenario) -> Future[int | None] | None:
-    """Record a run in the store on the recording thread (the figures need not wait)."""
+def record_later(
+    run: ModelRun, scenario: Scenario, options: Mapping[str, Any] | None = None
+) -> Future[int | None] | None:
+    """Record a run (and the options it was solved with) in the store on the recording
+    thread (the figures need not wait)."""
     store = run_store()
     if store is None:
         return None
-    return _recorder().submit(_record, store, run, scenario)
+    return _recorder().submit(_record, store, run, scenario, options or None)
 
 
 def records_done(timeout: float = 60.0) -> None:
@@ -212,9 +224,11 @@ def records_done(timeout: float = 60.0) -> None:
     _recorder().submit(lambda: None).result(timeout=timeout)
 
 
-def _record(store: RunStore, run: ModelRun, scenario: Scenario) -> int | None:
+def _record(
+    store: RunStore, run: ModelRun, scenario: Scenario, options: Mapping[str, Any] | None
+) -> int | None:
     try:
-        return store.record(run, scenario, label="app")
+        return store.record(run, scenario, options=options, label="app")
     except (InputError, SQLAlchemyError) as error:  # no page to show it on: the server log
         _log.warning("a run of %s was not recorded: %s", run.model, error)
         return None

@@ -46,6 +46,7 @@ from optimizer.scenario.scenario import Scenario
 
 __all__ = [
     "TABLE_ROWS",
+    "Choice",
     "Panel",
     "download_tables",
     "kpi_cards",
@@ -373,12 +374,19 @@ def words_and_notes(run: ModelRun) -> None:
         st.warning(note)
 
 
-def solve(model: str, scenario: Scenario, what: str, *, what_if: bool = False) -> ModelRun | None:
-    """A cached run with a spinner (with the model's what-if options for a ``what_if``); bad
-    input becomes a message, None."""
+def solve(
+    model: str,
+    scenario: Scenario,
+    what: str,
+    *,
+    what_if: bool = False,
+    chosen: tuple[tuple[str, str], ...] = (),
+) -> ModelRun | None:
+    """A cached run with a spinner (with the model's what-if options for a ``what_if``, and
+    the options ``chosen`` on the page); bad input becomes a message, None."""
     try:
         with st.spinner(f"Solving {what} ..."):
-            return cached_run(run_key(scenario, model), model, scenario, what_if)
+            return cached_run(run_key(scenario, model), model, scenario, what_if, chosen)
     except InputError as exc:
         show_input_error(exc, title=f"{what} cannot be solved")
     except Exception as exc:  # the app shows a message, never a traceback nor a path
@@ -409,9 +417,9 @@ def run_header(run: ModelRun, label: str, base: ModelRun | None) -> None:
     words_and_notes(run)
 
 
-def page_runs(model: str, title: str) -> PageRuns | None:
+def page_runs(model: str, title: str, chosen: tuple[tuple[str, str], ...] = ()) -> PageRuns | None:
     """The model's run on the base scenario and, with what-ifs set, on the variant (None, with
-    a message shown, when either cannot be solved)."""
+    a message shown, when either cannot be solved); both with the options ``chosen``."""
     label, base = current_base()
     try:
         variant = current_variant(base)
@@ -420,12 +428,12 @@ def page_runs(model: str, title: str) -> PageRuns | None:
         show_input_error(exc, title="The what-if controls give an invalid scenario")
         st.info("No figures are shown until the what-ifs in the sidebar give a valid scenario.")
         return None
-    base_run = solve(model, base, f"{title} on the base")
+    base_run = solve(model, base, f"{title} on the base", chosen=chosen)
     if base_run is None:
         return None
     run = base_run
     if variant is not None:
-        what_if = solve(model, variant, f"{title} with the what-ifs", what_if=True)
+        what_if = solve(model, variant, f"{title} with the what-ifs", what_if=True, chosen=chosen)
         if what_if is None:
             return None
         run = what_if
@@ -437,12 +445,18 @@ def page_runs(model: str, title: str) -> PageRuns | None:
 Panel = Callable[[ModelRun, Scenario, Sequence[Mapping[str, Any]]], None]
 
 
-def render_model_page(model: str, panel: Panel | None = None) -> None:
-    """A model's page: base and what-if runs, KPI cards, a user's panel, map, members,
-    tables, downloads."""
+#: options a user picks at the top of a model page, drawn by the function, which returns them
+#: (``optimizer.app.split_choice``)
+Choice = Callable[[], dict[str, str]]
+
+
+def render_model_page(model: str, panel: Panel | None = None, choice: Choice | None = None) -> None:
+    """A model's page: the user's options (``choice``), base and what-if runs, KPI cards, a
+    user's panel, map, members, tables, downloads."""
     title = MODEL_PAGES.get(model, (model.title(),))[0]
     st.title(title)
-    runs = page_runs(model, title)
+    chosen = tuple(sorted(choice().items())) if choice is not None else ()
+    runs = page_runs(model, title, chosen)
     if runs is None:
         return
     label, shown, run, against = runs

@@ -13,10 +13,12 @@ from streamlit.testing.v1 import AppTest
 
 from optimizer import load_scenario
 from optimizer.app.roles import bill_sentence, farm_table, stability_sentence, statement_pdf
-from optimizer.app.state import MODEL_PAGES
+from optimizer.app.split_choice import SPLITS
+from optimizer.app.state import MODEL_PAGES, records_done
 from optimizer.io.format import format_number
 from optimizer.io.upload import file_stem
 from optimizer.pipeline.registry import run_model
+from optimizer.store import open_store
 from tests.conftest import LIECHTENSTEIN
 from tests.statements.conftest import pdf_text
 
@@ -154,3 +156,47 @@ def test_the_statement_button_prints_from_the_run_the_app_keeps(
     text = pdf_text(shown)
     assert text == pdf_text(library)
     assert member.name in text[0]
+
+
+def test_the_coordinator_chooses_the_split_and_the_statement_follows_it(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, app_store: str
+) -> None:
+    """The split chosen on the page is the run's (and the stored run's options), and the
+    statement button prints that split's bill and repayment schedule, as the library does."""
+    made: dict[str, Callable[[], Any]] = {}
+    register = MediaFileManager.add_deferred
+
+    def spy(self: MediaFileManager, data: Any, mime: Any, where: str, **options: Any) -> str:
+        made[str(options.get("file_name"))] = data
+        return register(self, data, mime, where, **options)
+
+    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
+    scenario = load_scenario(LIECHTENSTEIN)
+    member = scenario.members[4]
+    at = AppTest.from_file(MODEL_PAGES["procurement"][1], default_timeout=180)
+    at.session_state["scenario_choice"] = SMALL
+    at.run()
+    label = next(
+        k for k, (options, _) in SPLITS.items() if options.get("rule") == "member_least_core"
+    )
+    at.selectbox(key="split-choice").set_value(label).run()
+    at.selectbox(key="coordinator-member").set_value(member.id).run()
+    assert not at.exception and not at.error
+    assert any(c.value == SPLITS[label][1] for c in at.caption)  # what it means, in words
+    assert any(
+        m.value.startswith("The split (member least core, between members)") for m in at.markdown
+    )
+    whole = run_model(scenario, "procurement", rule="member_least_core")
+    shown = tmp_path / "app.pdf"
+    name = f"{member.name} ({member.id})"
+    shown.write_bytes(made[f"{file_stem(scenario.name)}-statement-{file_stem(name)}.pdf"]())
+    library = tmp_path / "library.pdf"
+    library.write_bytes(statement_pdf(whole, scenario, "en", member.id))
+    assert pdf_text(shown) == pdf_text(library)
+    bill = whole.tables["split"].set_index("member").loc[member.id, "bill"]
+    assert f"{bill:,.2f}" in " ".join(pdf_text(shown))
+    records_done()
+    store = open_store(app_store)
+    kept = [store.get(r.id, inputs=False) for r in store.list(model="procurement")]
+    store.close()
+    assert {"rule": "member_least_core", "level": "member"} in [k.options for k in kept]
