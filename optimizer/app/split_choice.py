@@ -2,8 +2,8 @@
 
 Each choice is one of the procurement model's ``rule`` and ``level`` options (the CLI's
 ``--split`` and ``--level``), named in words with what it means in one sentence. The choice
-is kept per session (the widget's key) and goes into the run's cache key, so switching back
-shows the run already made.
+is kept per session, carried from page to page, and goes into the run's cache key, so
+switching back shows the run already made.
 """
 
 from __future__ import annotations
@@ -11,6 +11,8 @@ from __future__ import annotations
 import streamlit as st
 
 __all__ = ["SPLITS", "split_choice"]
+
+_KEPT = "split-choice"  # the label last chosen on any page
 
 #: label → (options of the procurement model, what the split means in one sentence)
 SPLITS: dict[str, tuple[dict[str, str], str]] = {
@@ -43,15 +45,20 @@ SPLITS: dict[str, tuple[dict[str, str], str]] = {
 }
 
 
-def split_choice() -> dict[str, str]:
-    """Draw the choice of split; the procurement model's options for it."""
+def split_choice(page: str) -> dict[str, str]:
+    """Draw the choice of split on ``page``; the model's options for it. The choice carries
+    over from page to page (Procurement and Credit: the debts are the bills)."""
+    labels = list(SPLITS)
+    kept = st.session_state.get(_KEPT, labels[0])
     label = st.selectbox(
         "How the bill is split",
-        list(SPLITS),
-        key="split-choice",
+        labels,
+        index=labels.index(kept) if kept in labels else 0,
+        key=f"split-choice-{page}",
         help="The split decides each member's bill; the plan (what is ordered, from whom, "
         "in which trucks) is the same whichever split is chosen.",
     )
+    st.session_state[_KEPT] = label
     options, meaning = SPLITS[label]
     st.caption(meaning)
     return dict(options)

@@ -179,7 +179,7 @@ def test_the_coordinator_chooses_the_split_and_the_statement_follows_it(
     label = next(
         k for k, (options, _) in SPLITS.items() if options.get("rule") == "member_least_core"
     )
-    at.selectbox(key="split-choice").set_value(label).run()
+    at.selectbox(key="split-choice-procurement").set_value(label).run()
     at.selectbox(key="coordinator-member").set_value(member.id).run()
     assert not at.exception and not at.error
     assert any(c.value == SPLITS[label][1] for c in at.caption)  # what it means, in words
@@ -200,3 +200,19 @@ def test_the_coordinator_chooses_the_split_and_the_statement_follows_it(
     kept = [store.get(r.id, inputs=False) for r in store.list(model="procurement")]
     store.close()
     assert {"rule": "member_least_core", "level": "member"} in [k.options for k in kept]
+
+
+def test_the_split_chosen_carries_over_to_the_credit_page(app_store: str) -> None:
+    # the credit page plans the debts from the bills of the split chosen on Procurement
+    label = next(k for k, (options, _) in SPLITS.items() if options.get("rule") == "volume")
+    at = AppTest.from_file(MODEL_PAGES["credit"][1], default_timeout=180)
+    at.session_state["scenario_choice"] = SMALL
+    at.session_state["split-choice"] = label  # as Procurement leaves it
+    at.run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="split-choice-credit").value == label
+    records_done()
+    store = open_store(app_store)
+    kept = [store.get(r.id, inputs=False) for r in store.list(model="credit")]
+    store.close()
+    assert [k.options for k in kept] == [{"level": "member", "rule": "volume"}]

@@ -9,6 +9,7 @@ import streamlit as st
 
 from optimizer.app.credit_words import season_end_note
 from optimizer.app.shell import page_setup
+from optimizer.app.split_choice import split_choice
 from optimizer.app.views import download_tables, page_runs, readable, run_header
 from optimizer.scenario.scenario import Scenario
 
@@ -67,7 +68,8 @@ def _balance_chart(balance: pd.DataFrame) -> Any:
 
 page_setup()
 st.title("Credit")
-runs = page_runs("credit", "Credit")
+split = split_choice("credit")  # each member's debt is its bill under the split
+runs = page_runs("credit", "Credit", tuple(sorted(split.items())))
 if runs is not None:
     run = runs.run
     run_header(run, runs.label, runs.base_run)
