@@ -15,6 +15,7 @@ import typer
 from rich.console import Console
 
 from optimizer.cli._text import user_text
+from optimizer.cli.runs import NoStoreOption, StoreOption, open_cli_store, record_run
 from optimizer.errors import InputError
 
 __all__ = ["statements_command"]
@@ -48,13 +49,16 @@ def statements_command(
     level: Annotated[
         str, typer.Option("--level", help="Split among cooperatives or members.")
     ] = "cooperative",
+    store: StoreOption = None,
+    no_store: NoStoreOption = False,
 ) -> None:
     """Print the pooled order: each member's statement to sign, order sheets, a summary.
 
     Each member's page names the cooperative and the member, what was ordered for them and
     the price reached, their bill, what they would have paid alone, their savings, the
     rule of the split and, when the scenario has credit data, their repayment schedule; the
-    figures are the procurement run's (and the credit model's).
+    figures are the procurement run's (and the credit model's), both recorded in the run
+    store (labelled "statements") unless ``--no-store``.
     """
     from optimizer.io.write import check_out_folder
     from optimizer.pipeline.registry import missing_tables, run_model
@@ -69,6 +73,7 @@ def statements_command(
         # the statements are written beside ``out`` first and moved in at the end
         check_out_folder(out.parent, "--out's folder")
         scenario = load_scenario(path)
+        opened = open_cli_store(store, no_store, recording=True)
         with _out.status(f"solving procurement on {user_text(scenario.name)} ..."):
             run = run_model(scenario, "procurement", rule=rule, level=level)
         credit = None
@@ -87,6 +92,10 @@ def statements_command(
             written = write_statements(
                 figures, lang, out, progress=lambda m: status.update(f"{m} ...")
             )
+        options = {"rule": rule, "level": level}
+        for made in (run, credit):
+            if made is not None:
+                record_run(opened, made, scenario, options=options, label="statements")
     except InputError as exc:
         _err.print(f"error: {exc.first_line}", markup=False, highlight=False, soft_wrap=True)
         raise typer.Exit(EXIT_BAD_INPUT) from None

@@ -126,3 +126,26 @@ def test_user_text_is_printed_as_written(tmp_path: Path, tiny_dir: Path) -> None
     assert name in page and coop in page  # the footer's CSS string too: the name twice
     assert page.count("Dairy </style>") == 2 and "(m 1#)" in page
     assert len(pdf_text(out / "members.pdf")) == 3
+
+
+def test_the_runs_behind_the_statements_are_stored(tmp_path: Path) -> None:
+    # the procurement run (and the credit run, when the scenario has credit data) that the
+    # statements print are kept in the run store, with the split asked for; --no-store keeps none
+    from optimizer.store import open_store
+
+    url = f"sqlite:///{tmp_path / 'runs.sqlite'}"
+    args = ["statements", str(TINY), "--split", "proportional", "--level", "member"]
+    done = runner.invoke(app, [*args, "--out", str(tmp_path / "a"), "--store", url])
+    assert done.exit_code == 0, done.output
+    assert "stored as run" in done.output
+    store = open_store(url)
+    kept = [store.get(r.id, inputs=False) for r in store.list()]
+    assert {k.model for k in kept} >= {"procurement"}
+    assert all(k.options == {"rule": "proportional", "level": "member"} for k in kept)
+    assert all(k.label == "statements" for k in kept)
+    again = runner.invoke(app, [*args, "--out", str(tmp_path / "b"), "--store", url, "--no-store"])
+    assert again.exit_code == 2 and "either --store URL or --no-store" in again.output
+    quiet = runner.invoke(app, [*args, "--out", str(tmp_path / "c"), "--no-store"])
+    assert quiet.exit_code == 0 and "stored as run" not in quiet.output
+    assert len(store.list()) == len(kept)
+    store.close()
