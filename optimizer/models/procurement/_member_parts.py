@@ -98,9 +98,10 @@ def by_parts(
         best.remove(min(best, key=lambda c: x[list(c)].sum() - found[c]))
     if not best:  # no part gains: the part on its own gaining most (it gains >= 0)
         wholes = np.array([part == j for j in range(k)])
-        gains = wholes @ x - patterns.costs(wholes)
-        best = [frozenset(np.flatnonzero(wholes[int(np.argmax(gains))]).tolist())]
-        found[best[0]] = min(float(x[list(best[0])].sum() - gains.max()), math.inf)
+        costs = patterns.costs(wholes)
+        j = int(np.argmax(wholes @ x - costs))
+        best = [frozenset(np.flatnonzero(wholes[j]).tolist())]
+        found[best[0]] = min(float(costs[j]), found.get(best[0], math.inf))
     union = frozenset[int]().union(*best)
     mask = np.zeros(n, bool)
     mask[list(union)] = True
