@@ -35,6 +35,7 @@ __all__ = [
 ]
 
 _CHOSEN = "background-color: #fff2b3; font-weight: 600"
+_NAMED = 6  # members a sentence names of a group that would leave
 
 
 def pick_member(ids: Iterable[str], names: Mapping[str, str], *, key: str) -> str:
@@ -82,11 +83,20 @@ def stability_sentence(
         )
     gain = format_number(row["gain"], currency)
     ids = [g.strip() for g in str(row.get("gaining_group") or "").split(",") if g.strip()]
-    group = ", ".join(member_label(g, names or {}) for g in ids) or "a group"
-    return (
+    group = ", ".join(member_label(g, names or {}) for g in ids[:_NAMED]) or "a group"
+    if len(ids) > _NAMED:  # a long group: its size, the first few names
+        group = f"the {len(ids)} {_plural(level)} {group} and {len(ids) - _NAMED} more"
+    text = (
         f"The split ({rule}, between {_plural(level)}) is not stable: {group} would save "
         f"{gain} by buying on its own{proven}."
     )
+    least = row.get("epsilon")  # the least core's bound: every split leaves a group this gain
+    if least is not None and pd.notna(least) and float(least) > 0.005:
+        text += (
+            f" No split can be stable here: whatever the bills, some group of "
+            f"{_plural(level)} would save at least {format_number(least, currency)}."
+        )
+    return text
 
 
 def _plural(level: str) -> str:

@@ -58,6 +58,23 @@ def test_a_bill_in_words() -> None:
             "The split (proportional, between members) is not stable: Hof Anna (M1), M2 would "
             "save 12.50 EUR by buying on its own.",
         ),
+        # the members' least core with an empty core: a long group by its size and first
+        # names, and the least any split leaves a group to save
+        (
+            {
+                "rule": "member least core",
+                "level": "member",
+                "stable": False,
+                "gaining_group": ", ".join(f"M{i}" for i in range(1, 9)),
+                "gain": 207.02,
+                "epsilon": 117.6,
+                "proven": True,
+            },
+            "The split (member least core, between members) is not stable: the 8 members "
+            "Hof Anna (M1), M2, M3, M4, M5, M6 and 2 more would save 207.02 EUR by buying on "
+            "its own. No split can be stable here: whatever the bills, some group of members "
+            "would save at least 117.60 EUR.",
+        ),
     ],
 )
 def test_the_split_stability_in_one_sentence(row: dict[str, object], sentence: str) -> None:
