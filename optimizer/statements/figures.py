@@ -159,6 +159,7 @@ class AssemblyFigures:
     equity_by_tag: tuple[tuple[str, int, float, float, float], ...]  # tag, members, shares
     financing_cost: float | None = None  # the credit plan's, when there is one
     members_unpaid: int = 0  # members whose deliveries cannot repay within the season
+    least_gain: float = 0.0  # the least core's bound: every split leaves a group this to save
 
 
 @dataclass(frozen=True)
@@ -354,6 +355,13 @@ def _suppliers(tables: dict, scenario: Scenario, places: dict) -> tuple[Supplier
     return tuple(sheets)
 
 
+def _least_gain(stability: pd.Series) -> float:
+    """The least any split leaves some group to save (the members' least core's bound), 0
+    for the other rules."""
+    value = stability.get("epsilon")
+    return float(value) if value is not None and pd.notna(value) and float(value) > 0 else 0.0
+
+
 def _assembly(run: object, tables: dict, scenario: Scenario) -> AssemblyFigures:
     kpis = run.kpi_values()  # type: ignore[attr-defined]
     stability = tables["stability"].iloc[0]
@@ -390,6 +398,7 @@ def _assembly(run: object, tables: dict, scenario: Scenario) -> AssemblyFigures:
         stable=bool(stability["stable"]),
         gaining_group=tuple(g for g in group if g),
         gain=float(stability["gain"]),
+        least_gain=_least_gain(stability),
         cooperatives=cooperatives,
         equity_by_tag=tuple(
             (

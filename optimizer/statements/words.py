@@ -9,7 +9,9 @@ from __future__ import annotations
 from optimizer.statements.figures import AssemblyFigures, Terms
 from optimizer.statements.language import Language
 
-__all__ = ["rule_sentence", "stability_sentence", "stable_means", "terms_sentence"]
+__all__ = ["NAMED", "rule_sentence", "stability_sentence", "stable_means", "terms_sentence"]
+
+NAMED = 6  # names a sentence gives of a group that would leave
 
 
 def rule_sentence(lang: Language, assembly: AssemblyFigures) -> str:
@@ -74,11 +76,22 @@ def stability_sentence(lang: Language, assembly: AssemblyFigures, currency: str)
         if assembly.level == "cooperative":
             return lang.gettext("Stable: no group of cooperatives can buy cheaper on its own.")
         return lang.gettext("Stable: no group of members can buy cheaper on its own.")
-    group = ", ".join(assembly.gaining_group)
-    return lang.gettext("Not stable: %(group)s would save %(gain)s by ordering on their own.") % {
-        "group": group,
-        "gain": lang.money(assembly.gain, currency),
-    }
+    names = assembly.gaining_group
+    group = ", ".join(names[:NAMED])
+    if len(names) > NAMED:  # a long group: its size and the first names (one page in all)
+        if assembly.level == "cooperative":
+            long = lang.gettext("%(count)s cooperatives (%(names)s and %(more)s more)")
+        else:
+            long = lang.gettext("%(count)s members (%(names)s and %(more)s more)")
+        group = long % {"count": len(names), "names": group, "more": len(names) - NAMED}
+    sentence = lang.gettext("Not stable: %(group)s would save %(gain)s by ordering on their own.")
+    sentence %= {"group": group, "gain": lang.money(assembly.gain, currency)}
+    if assembly.least_gain > 0:  # the core is empty: the least core's bound
+        sentence += " " + lang.gettext(
+            "No split can be stable here: whatever the bills, some group would save at least "
+            "%(gain)s by ordering on its own."
+        ) % {"gain": lang.money(assembly.least_gain, currency)}
+    return sentence
 
 
 def terms_sentence(lang: Language, terms: Terms | None) -> str:

@@ -184,3 +184,35 @@ def test_the_html_says_the_same_as_the_pdf(written: tuple[str, Path], tiny_run: 
     text = html[1].read_text(encoding="utf-8")
     assert f'lang="{code}"' in text
     assert flat(text).count(money(tiny_run.tables["split"]["bill"][1], "EUR", code)) == 1
+
+
+@pytest.mark.parametrize("code", LANGUAGES)
+def test_the_summary_stays_one_page_when_many_members_would_leave(
+    tiny: Scenario, tiny_run: Any, tmp_path: Path, code: str
+) -> None:
+    # the members' least core of a large cooperative can leave an 80-member group gaining:
+    # the summary names its size and six of them, says no split can be stable, on one page
+    import dataclasses
+
+    from weasyprint import HTML
+
+    from optimizer.statements import render_html
+
+    figures = statement_figures(tiny_run, tiny)
+    names = tuple(f"Dairy farm Neu Wustrow {i}" for i in range(80))
+    assembly = dataclasses.replace(
+        figures.assembly,
+        rule="member_least_core",
+        level="member",
+        stable=False,
+        gaining_group=names,
+        gain=195.74,
+        least_gain=117.81,
+    )
+    html = render_html(dataclasses.replace(figures, assembly=assembly), language(code))
+    out = tmp_path / "assembly.pdf"
+    HTML(string=html["assembly"]).write_pdf(out)
+    pages = pdf_text(out)
+    assert len(pages) == 1
+    assert "80" in pages[0] and names[5] in pages[0] and names[6] not in pages[0]
+    assert money(117.81, figures.currency, code) in pages[0]

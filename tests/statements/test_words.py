@@ -31,6 +31,41 @@ def test_a_split_that_is_not_stable_names_the_group_and_its_gain(
 
 
 @pytest.mark.parametrize(
+    ("code", "sentence"),
+    [
+        (
+            "en",
+            "Not stable: 8 members (F1, F2, F3, F4, F5, F6 and 2 more) would save €207.02 by "
+            "ordering on their own. No split can be stable here: whatever the bills, some "
+            "group would save at least €117.60 by ordering on its own.",
+        ),
+        (
+            "de",
+            "Nicht stabil: 8 Mitglieder (F1, F2, F3, F4, F5, F6 und 2 weitere) würden allein "
+            "bestellt 207,02\u00a0€ sparen. Hier kann keine Aufteilung stabil sein: Wie auch "
+            "immer die Rechnungen lauten, eine Gruppe würde allein bestellt mindestens "
+            "117,60\u00a0€ sparen.",
+        ),
+    ],
+)
+def test_a_long_group_is_named_by_its_size_and_an_empty_core_is_said(
+    tiny: Scenario, tiny_run: Any, code: str, sentence: str
+) -> None:
+    # the members' least core with an empty core: 8 members would leave; whatever the split,
+    # some group saves at least the least core's bound. The summary stays one page.
+    assembly = statement_figures(tiny_run, tiny).assembly
+    blocked = dataclasses.replace(
+        assembly,
+        stable=False,
+        level="member",
+        gaining_group=tuple(f"F{i}" for i in range(1, 9)),
+        gain=207.02,
+        least_gain=117.6,
+    )
+    assert stability_sentence(language(code), blocked, "EUR") == sentence
+
+
+@pytest.mark.parametrize(
     ("rule", "level", "start"),
     [
         ("shapley", "cooperative", "The savings were shared among the cooperatives by the Shapley"),
