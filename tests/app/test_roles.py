@@ -143,12 +143,9 @@ def test_statements_download_for_the_chosen_member_and_for_all() -> None:
     assert every.startswith(b"%PDF-") and len(every) > 2 * len(one)
 
 
-def test_the_statement_button_prints_from_the_run_the_app_keeps(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
-) -> None:
-    """The button's own file maker, as the page registers it: the app keeps its runs without
-    the raw solver result, which the credit model reads (the download failed in the browser
-    with "'NoneType' object has no attribute 'purchases'"). The PDF reads as the library's."""
+@pytest.fixture
+def made(monkeypatch: pytest.MonkeyPatch) -> dict[str, Callable[[], Any]]:
+    """The file makers the page registers for its download buttons, by file name."""
     made: dict[str, Callable[[], Any]] = {}
     register = MediaFileManager.add_deferred
 
@@ -157,6 +154,15 @@ def test_the_statement_button_prints_from_the_run_the_app_keeps(
         return register(self, data, mime, where, **options)
 
     monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
+    return made
+
+
+def test_the_statement_button_prints_from_the_run_the_app_keeps(
+    made: dict[str, Callable[[], Any]], tmp_path: Path
+) -> None:
+    """The button's own file maker, as the page registers it: the app keeps its runs without
+    the raw solver result, which the credit model reads (the download failed in the browser
+    with "'NoneType' object has no attribute 'purchases'"). The PDF reads as the library's."""
     scenario = load_scenario(LIECHTENSTEIN)
     member = scenario.members[2]
     at = AppTest.from_file(MODEL_PAGES["procurement"][1], default_timeout=180)
@@ -176,18 +182,10 @@ def test_the_statement_button_prints_from_the_run_the_app_keeps(
 
 
 def test_the_coordinator_chooses_the_split_and_the_statement_follows_it(
-    monkeypatch: pytest.MonkeyPatch, tmp_path: Path, app_store: str
+    made: dict[str, Callable[[], Any]], tmp_path: Path, app_store: str
 ) -> None:
     """The split chosen on the page is the run's (and the stored run's options), and the
     statement button prints that split's bill and repayment schedule, as the library does."""
-    made: dict[str, Callable[[], Any]] = {}
-    register = MediaFileManager.add_deferred
-
-    def spy(self: MediaFileManager, data: Any, mime: Any, where: str, **options: Any) -> str:
-        made[str(options.get("file_name"))] = data
-        return register(self, data, mime, where, **options)
-
-    monkeypatch.setattr(MediaFileManager, "add_deferred", spy)
     scenario = load_scenario(LIECHTENSTEIN)
     member = scenario.members[4]
     at = AppTest.from_file(MODEL_PAGES["procurement"][1], default_timeout=180)
