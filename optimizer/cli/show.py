@@ -6,11 +6,15 @@ Used by ``optimizer solve`` and ``optimizer runs show`` alike; numbers are forma
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
-from typing import Any
+from typing import Any, Literal
 
-from rich.console import Console
+from rich import box
+from rich.cells import cell_len
+from rich.console import Console, ConsoleOptions, Group, RenderResult
 from rich.table import Table
+from rich.text import Text
 
 from optimizer.cli._text import user_text as _user
 from optimizer.io.format import format_cell, format_number
@@ -66,13 +70,8 @@ def print_run(run: Any, *, member: str | None = None, console: Console | None = 
     console.print(run.summary, markup=False, highlight=False)
     for note in run.warnings:
         console.print(f"[yellow]note[/yellow]: {_user(note, 2000)}", highlight=False)
-    kpis = Table(title="Key figures")
-    kpis.add_column("figure")
-    kpis.add_column("value", justify="right")
-    kpis.add_column("unit")
-    for kpi in run.kpis:
-        kpis.add_row(kpi.label, format_number(kpi.value), kpi.unit)
-    console.print(kpis)
+    rows = [[_user(k.label), format_number(k.value), _user(k.unit)] for k in run.kpis]
+    console.print(FrameView("Key figures", ["figure", "value", "unit"], rows, [False, True, False]))
     for name, title in _SHOWN.get(run.model, ()):
         frame = run.tables.get(name)
         if frame is not None and not frame.empty:
@@ -103,38 +102,121 @@ def print_run(run: Any, *, member: str | None = None, console: Console | None = 
         console.print(frame_table(shown, title))
 
 
-def frame_table(frame: Any, title: str, *, max_rows: int = 25) -> Table:
-    """A DataFrame as a terminal table: its first ``max_rows`` rows, cells formatted."""
+def frame_table(frame: Any, title: str, *, max_rows: int = 25) -> FrameView:
+    """A DataFrame as a terminal table: its first ``max_rows`` rows, cells formatted, the
+    columns' words apart (``unit price``).
+
+    Numbers are never cut: when the columns do not fit the terminal the table is drawn
+    without borders, and when even that does not fit each row is shown as a list of
+    ``column: value`` lines (:class:`FrameView`).
+    """
     if len(frame) > max_rows:
         title = f"{title} (first {max_rows} of {len(frame)} rows; all of them in the files)"
         frame = frame.head(max_rows)
-    table = Table(title=title)
-    for column in frame.columns:
-        table.add_column(_user(column))
-    for row in frame.itertuples(index=False):
-        table.add_row(
-            *[_user(format_cell(v, str(c))) for v, c in zip(row, frame.columns, strict=True)]
-        )
-    return table
+    cols = [str(c) for c in frame.columns]
+    columns = [_user(c.replace("_", " ")) for c in cols]
+    rows = [
+        [_user(format_cell(v, str(c)), _CELL_CHARS) for v, c in zip(row, cols, strict=True)]
+        for row in frame.itertuples(index=False)
+    ]
+    numeric = [
+        bool(rows) and all(_NUMBER.fullmatch(r[i]) for r in rows) for i in range(len(columns))
+    ]
+    return FrameView(title, columns, rows, numeric)
 
 
-def kpi_table(kpis: Any, names: Sequence[str], title: str) -> Table:
+_CELL_CHARS = 300  # a cell's text at most (a long group's names); the files hold all of it
+_RECORDS_UP_TO = 3  # rows up to which a table too wide for the terminal reads as lists
+_NUMBER = re.compile(r"[-+–]?[\d,.]*\d[\d,.]*( ?%)?|–")
+
+
+class FrameView:
+    """A table that picks its layout when printed, by the width it is given."""
+
+    def __init__(
+        self, title: str, columns: list[str], rows: list[list[str]], numeric: list[bool]
+    ) -> None:
+        self.title, self.columns, self.rows, self.numeric = title, columns, rows, numeric
+
+    def widths(self, room: int) -> list[int] | None:
+        """Column widths for ``room`` characters of cells with no word cut (a number is one
+        word), the rest shared among the columns that can use it; None if they do not fit."""
+        cells = [[self.columns[i], *(r[i] for r in self.rows)] for i in range(len(self.columns))]
+        most = [max(cell_len(c) for c in col) for col in cells]
+        least = [  # a number is one word even with its unit ("+12.5 %")
+            max(cell_len(w) for c in col[int(number) :] for w in c.split() or [""])
+            for col, number in zip(cells, self.numeric, strict=True)
+        ]
+        least = [
+            max(n, *(cell_len(c) for c in col[1:])) if number else n
+            for n, col, number in zip(least, cells, self.numeric, strict=True)
+        ]
+        spare = room - sum(least)
+        if spare < 0:
+            return None
+        wanted = [m - n for m, n in zip(most, least, strict=True)]
+        if sum(wanted) <= spare:
+            return most
+        return [n + w * spare // sum(wanted) for n, w in zip(least, wanted, strict=True)]
+
+    def table(self, widths: list[int], *, boxed: bool) -> Table:
+        if boxed:
+            table = Table(title=self.title, box=box.HEAVY_HEAD)
+        else:  # one space between columns, the header underlined
+            table = Table(
+                title=self.title,
+                box=None,
+                padding=(0, 1),
+                collapse_padding=True,
+                pad_edge=False,
+                header_style="bold underline",
+            )
+        for column, width, number in zip(self.columns, widths, self.numeric, strict=True):
+            justify: Literal["left", "right"] = "right" if number else "left"
+            table.add_column(column, justify=justify, overflow="fold", width=width)
+        for row in self.rows:
+            table.add_row(*row)
+        return table
+
+    def records(self) -> Group:
+        """Each row as ``column: value`` lines (for tables too wide for the terminal)."""
+        parts: list[Any] = [Text.from_markup(self.title, style="italic", justify="center")]
+        for n, row in enumerate(self.rows, 1):
+            grid = Table.grid(padding=(0, 1))
+            grid.add_column(style="bold", no_wrap=True)
+            grid.add_column(overflow="fold")
+            for column, cell in zip(self.columns, row, strict=True):
+                grid.add_row(column, cell)
+            parts += [Text(f"row {n}", style="dim"), grid]
+        return Group(*parts)
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        """Boxed if every word fits, else without borders (many rows), else as lists: a
+        table whose words do not fit would cut numbers."""
+        n = len(self.columns)
+        boxed = self.widths(options.max_width - 3 * n - 1)
+        if boxed is not None:
+            yield self.table(boxed, boxed=True)
+            return
+        bare = self.widths(options.max_width - (n - 1))
+        if bare is not None and len(self.rows) > _RECORDS_UP_TO:
+            yield self.table(bare, boxed=False)
+            return
+        yield self.records()
+
+
+def kpi_table(kpis: Any, names: Sequence[str], title: str) -> FrameView:
     """A comparison's KPI rows as a terminal table: values per run, then changes in %."""
     from optimizer.pipeline.compare import change_columns
 
-    table = Table(title=_user(title))
-    table.add_column("KPI")
-    table.add_column("unit")
-    for name in names:
-        table.add_column(_user(name), justify="right")
-    for name in names[1:]:
-        table.add_column(_user(f"{name} %"), justify="right")
+    columns = ["KPI", "unit", *(_user(n) for n in names), *(_user(f"{n} %") for n in names[1:])]
+    rows = []
     for row in kpis.to_dict(orient="records"):
         cells = [_user(row["kpi"]), _user(row["unit"])]
         cells += [format_number(row[name]) for name in names]
         cells += [format_number(row[change_columns(name)[1]], "%", sign=True) for name in names[1:]]
-        table.add_row(*cells)
-    return table
+        rows.append(cells)
+    return FrameView(_user(title), columns, rows, [False, False] + [True] * (len(columns) - 2))
 
 
 def print_comparison(comparison: Any, model: str) -> None:
