@@ -56,3 +56,9 @@ def test_wide_tables_read_as_lists_and_names_print_as_written() -> None:
     assert "Supplier [/x] number 0" in text
     boxed = _shown(_orders(5), 200)
     assert "┏" in boxed and "row 1" not in boxed
+
+
+def test_a_table_without_rows_says_so() -> None:
+    for width in (60, 200):
+        text = _shown(_orders(0), width)
+        assert "average price" in text and "0.305" not in text

@@ -71,7 +71,10 @@ def print_run(run: Any, *, member: str | None = None, console: Console | None = 
     for note in run.warnings:
         console.print(f"[yellow]note[/yellow]: {_user(note, 2000)}", highlight=False)
     rows = [[_user(k.label), format_number(k.value), _user(k.unit)] for k in run.kpis]
-    console.print(FrameView("Key figures", ["figure", "value", "unit"], rows, [False, True, False]))
+    if rows:  # a run without a plan has none
+        console.print(
+            FrameView("Key figures", ["figure", "value", "unit"], rows, [False, True, False])
+        )
     for name, title in _SHOWN.get(run.model, ()):
         frame = run.tables.get(name)
         if frame is not None and not frame.empty:
@@ -130,6 +133,13 @@ _RECORDS_UP_TO = 3  # rows up to which a table too wide for the terminal reads a
 _NUMBER = re.compile(r"[-+–]?[\d,.]*\d[\d,.]*( ?%)?|–")
 
 
+def _narrowest(header: str, cells: list[str], *, whole: bool) -> int:
+    """The narrowest a column goes with no word cut: its longest word, a number's cell whole
+    even with its unit (``+12.5 %``)."""
+    words = [cell_len(w) for c in ([header] if whole else [header, *cells]) for w in c.split()]
+    return max([1, *words, *(cell_len(c) for c in cells if whole)])
+
+
 class FrameView:
     """A table that picks its layout when printed, by the width it is given."""
 
@@ -143,13 +153,9 @@ class FrameView:
         word), the rest shared among the columns that can use it; None if they do not fit."""
         cells = [[self.columns[i], *(r[i] for r in self.rows)] for i in range(len(self.columns))]
         most = [max(cell_len(c) for c in col) for col in cells]
-        least = [  # a number is one word even with its unit ("+12.5 %")
-            max(cell_len(w) for c in col[int(number) :] for w in c.split() or [""])
-            for col, number in zip(cells, self.numeric, strict=True)
-        ]
         least = [
-            max(n, *(cell_len(c) for c in col[1:])) if number else n
-            for n, col, number in zip(least, cells, self.numeric, strict=True)
+            _narrowest(col[0], col[1:], whole=number)
+            for col, number in zip(cells, self.numeric, strict=True)
         ]
         spare = room - sum(least)
         if spare < 0:
@@ -188,6 +194,8 @@ class FrameView:
             for column, cell in zip(self.columns, row, strict=True):
                 grid.add_row(column, cell)
             parts += [Text(f"row {n}", style="dim"), grid]
+        if not self.rows:
+            parts.append(Text(f"no rows ({', '.join(self.columns)})", style="dim"))
         return Group(*parts)
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
