@@ -7,6 +7,7 @@ The season of the credit model runs from the first to the last month named in
 
 from __future__ import annotations
 
+from bisect import bisect_left
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -68,11 +69,14 @@ def season_months(months: Iterable[str]) -> tuple[str, ...]:
 def season_problems(
     tables: Mapping[str, RawTable], rows: Mapping[str, tuple[Any, ...]]
 ) -> list[Problem]:
-    """A season of at most :data:`MAX_SEASON_MONTHS` months: rows beyond it are named."""
-    months = [r.month for name in _MONTH_TABLES for r in rows.get(name, ())]
+    """A season of at most :data:`MAX_SEASON_MONTHS` months: the rows outside the window of
+    that many months holding most rows are named (one stray month, say a member's cash in
+    2020, is the row to mend, not the forty rows of the season)."""
+    months = sorted(month_index(r.month) for name in _MONTH_TABLES for r in rows.get(name, ()))
     if not months:
         return []
-    first = min(month_index(m) for m in months)
+    held = [bisect_left(months, m + MAX_SEASON_MONTHS) - i for i, m in enumerate(months)]
+    first = months[held.index(max(held))]
     last_allowed = month_text(first + MAX_SEASON_MONTHS - 1)
     problems: list[Problem] = []
     for name in _MONTH_TABLES:
@@ -82,7 +86,7 @@ def season_problems(
         for index, cells in enumerate(raw.rows):
             month = cells.get("month", "").strip()[:7]
             try:
-                beyond = month_index(month) - first >= MAX_SEASON_MONTHS
+                beyond = not 0 <= month_index(month) - first < MAX_SEASON_MONTHS
             except ValueError:
                 continue  # the row's own problem says what a month looks like
             if beyond:

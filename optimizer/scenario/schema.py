@@ -23,6 +23,7 @@ __all__ = [
     "CREDIT_TABLES",
     "MAX_AMOUNT",
     "MAX_KG",
+    "MAX_MONEY",
     "MAX_PRICE",
     "SPEED_PRESET_NAMES",
     "TABLE_MODELS",
@@ -58,13 +59,17 @@ NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False)]
 # Upper bounds far above any cooperative's figures, so that no sum or product in a model
 # overflows (1e308 x 2 is inf) or turns a solver's numbers to noise. Quantities, capacities
 # and thresholds: at most 1e12 units; prices and costs: at most 1e9 per unit, trip or km;
-# weights and payloads: at most 1e6 kg (a unit of 1,000 t, a payload of 1,000 t).
+# weights and payloads: at most 1e6 kg (a unit of 1,000 t, a payload of 1,000 t); sums of
+# money a credit plan holds (a credit line's limit, a member's cash): at most 1e9 (a line of
+# 1e11 came back from the solver above its limit, within its tolerance).
 MAX_AMOUNT = 1e12
+MAX_MONEY = 1e9
 MAX_PRICE = 1e9
 MAX_KG = 1e6
 Amount = Annotated[float, Field(gt=0, le=MAX_AMOUNT, allow_inf_nan=False)]
 AmountOrZero = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False)]
 Price = Annotated[float, Field(gt=0, le=MAX_PRICE, allow_inf_nan=False)]
+Money = Annotated[float, Field(gt=0, le=MAX_MONEY, allow_inf_nan=False)]
 PriceOrZero = Annotated[float, Field(ge=0, le=MAX_PRICE, allow_inf_nan=False)]
 Kilograms = Annotated[float, Field(gt=0, le=MAX_KG, allow_inf_nan=False)]
 
@@ -270,7 +275,7 @@ class Parameters(_Row):
 # ------------------------------------------------------------------ credit (docs/credit.md)
 Rate = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False)]
 Factor = Annotated[float, Field(gt=0, le=1000, allow_inf_nan=False)]
-MONTH_PATTERN = r"^[0-9]{4}-(0[1-9]|1[0-2])$"
+MONTH_PATTERN = r"^(19|20|21)[0-9]{2}-(0[1-9]|1[0-2])$"  # 1900-01 to 2199-12
 Month = Annotated[str, StringConstraints(strip_whitespace=True, pattern=MONTH_PATTERN)]
 
 
@@ -291,7 +296,7 @@ class CreditLine(_Row):
 
     id: Id
     lender: Text
-    limit: Amount
+    limit: Money
     annual_rate: Rate
     fee: PriceOrZero = 0.0
     commitment_rate: Rate = 0.0
@@ -352,7 +357,7 @@ class MemberCash(_Row):
 
     member: Id
     month: Month
-    amount: Amount
+    amount: Money
 
     _month = field_validator("month", mode="before")(_month_text)
 

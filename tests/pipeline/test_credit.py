@@ -101,6 +101,12 @@ BAD = [
         "feed,2026-03",
         ("row 3", "one row per product and month"),
     ),
+    # a limit the solver's tolerance would let a line pass (1e11 came back above it)
+    ("credit_lines.csv", ",5000,", ",1e11,", ("credit_lines.csv", "row 2", "'limit'", "1e+09")),
+    ("member_cash.csv", ",100", ",2e9", ("member_cash.csv", "'amount'", "at most")),
+    ("member_cash.csv", "2026-03,100", "0000-03,100", ("member_cash.csv", "'month'")),
+    # one stray month is the row named, not the season's other rows
+    ("member_cash.csv", "2026-03,100", "2020-01,100", ("member_cash.csv", "row 2", "2026-03")),
 ]
 
 
