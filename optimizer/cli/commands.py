@@ -13,6 +13,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from optimizer.cli._text import out_path
 from optimizer.cli._text import user_text as _user
 from optimizer.cli.runs import NoStoreOption, StoreOption
 from optimizer.errors import InputError
@@ -48,7 +49,9 @@ def compare_command(
     ],
     out: Annotated[
         Path | None,
-        typer.Option("--out", help="Folder for the KPI and member tables (CSV, XLSX, text)."),
+        typer.Option(
+            "--out", parser=out_path, help="Folder for the KPI and member tables (CSV, XLSX, text)."
+        ),
     ] = None,
     store: StoreOption = None,
     no_store: NoStoreOption = False,

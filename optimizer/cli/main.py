@@ -20,6 +20,7 @@ from rich.console import Console
 from rich.table import Table
 
 from optimizer import __version__
+from optimizer.cli._text import out_path
 from optimizer.cli._text import user_text as _user
 from optimizer.cli.runs import NoStoreOption, StoreOption, open_cli_store, record_run
 from optimizer.errors import InputError
@@ -148,9 +149,9 @@ def print_summary(scenario: Scenario) -> None:
 
 @app.command()
 def demo(
-    out: Annotated[Path, typer.Option("--out", help="Folder for the results.")] = Path(
-        "demo-output"
-    ),
+    out: Annotated[
+        Path, typer.Option("--out", parser=out_path, help="Folder for the results.")
+    ] = Path("demo-output"),
     scenario: Annotated[
         Path | None,
         typer.Option("--scenario", help="Another scenario instead of the bundled default."),
@@ -189,7 +190,9 @@ def solve(
     model: Annotated[
         str, typer.Option("--model", "-m", help="procurement, markets, hubs, routes or credit.")
     ],
-    out: Annotated[Path | None, typer.Option("--out", help="Folder for the result files.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", parser=out_path, help="Folder for the result files.")
+    ] = None,
     member: Annotated[
         str | None, typer.Option("--member", help="Show this member's alternatives (markets).")
     ] = None,
@@ -257,7 +260,8 @@ def solve(
     with _guard():
         record_run(opened, run, scenario, options=options, label=label, console=console)
     if out is not None:
-        written = run.write(out)
+        with _guard():  # a folder where a result file goes: nothing is written
+            written = run.write(out)
         console.print(
             f"\n{len(written)} files written to [bold]{_user(out.resolve(), 1000)}[/bold]"
         )
@@ -327,7 +331,7 @@ def network_info(
 @network_app.command("places")
 def network_places(
     file: Annotated[Path, typer.Argument(help="An OSM file.")],
-    out: Annotated[Path, typer.Option("--out", help="GeoJSON file to write.")],
+    out: Annotated[Path, typer.Option("--out", parser=out_path, help="GeoJSON file to write.")],
 ) -> None:
     """Towns, villages, suburbs, markets, works and crafts of an OSM file: a new scenario's start.
 
@@ -348,7 +352,9 @@ def network_places(
 @network_app.command("matrix")
 def network_matrix(
     path: Annotated[Path, typer.Argument(help="A scenario.")],
-    out: Annotated[Path, typer.Option("--out", help="CSV file: member, buyer, km, minutes.")],
+    out: Annotated[
+        Path, typer.Option("--out", parser=out_path, help="CSV file: member, buyer, km, minutes.")
+    ],
 ) -> None:
     """Road distance and time from every member to every buyer of a scenario."""
     import pandas as pd

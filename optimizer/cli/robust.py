@@ -13,6 +13,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
+from optimizer.cli._text import out_path
 from optimizer.errors import InputError, Problem
 
 __all__ = ["robust_command", "show_robust"]
@@ -45,7 +46,9 @@ def robust_command(
     time_limit: Annotated[
         float | None, typer.Option("--time-limit", help="Seconds for the whole plan.")
     ] = None,
-    out: Annotated[Path | None, typer.Option("--out", help="Folder for the result files.")] = None,
+    out: Annotated[
+        Path | None, typer.Option("--out", parser=out_path, help="Folder for the result files.")
+    ] = None,
 ) -> None:
     """Choose the hubs to open once for many futures; corridors and trucks adapt to each."""
     from optimizer.io.write import check_out_folder
@@ -91,5 +94,9 @@ def show_robust(run: Any, out: Path | None) -> None:
                    "regret_pct", "hubs_added", "hubs_dropped"]  # fmt: skip
         _out.print(frame_table(run.tables["comparison"][columns], "each future"))
     if out is not None:
-        written = run.write(out)
+        try:  # a folder where a result file goes: nothing is written
+            written = run.write(out)
+        except InputError as exc:
+            _err.print(f"error: {exc.first_line}", markup=False, highlight=False, soft_wrap=True)
+            raise typer.Exit(EXIT_BAD_INPUT) from None
         _out.print(f"{len(written)} files written to {out.resolve()}", markup=False)

@@ -19,6 +19,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from optimizer.cli._text import out_path
 from optimizer.cli._text import user_text as _user
 from optimizer.errors import InputError, Problem
 from optimizer.io.format import format_number
@@ -219,7 +220,9 @@ def compare_command(
 @runs_app.command("export")
 def export_command(
     run_id: Annotated[int, typer.Argument(help="The run's id.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the result files.")],
+    out: Annotated[
+        Path, typer.Option("--out", parser=out_path, help="Folder for the result files.")
+    ],
     store: StoreOption = None,
 ) -> None:
     """Write a stored run's files (CSV, XLSX, GeoJSON, JSON), as ``optimizer solve --out``."""
@@ -228,7 +231,7 @@ def export_command(
     with _guard():
         check_out_folder(out)
         stored = open_cli_store(store, False).get(run_id)
-    written = stored.run.write(out)
+        written = stored.run.write(out)
     _out.print(f"{len(written)} files written to [bold]{_user(out.resolve(), 1000)}[/bold]")
 
 

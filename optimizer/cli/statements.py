@@ -14,7 +14,7 @@ from typing import Annotated, Any
 import typer
 from rich.console import Console
 
-from optimizer.cli._text import user_text
+from optimizer.cli._text import out_path, user_text
 from optimizer.cli.runs import NoStoreOption, StoreOption, open_cli_store, record_run
 from optimizer.errors import InputError
 
@@ -32,7 +32,7 @@ def _planned(run: Any) -> bool:
 
 def statements_command(
     path: Annotated[Path, typer.Argument(help="Scenario folder, .xlsx workbook or variant .yaml.")],
-    out: Annotated[Path, typer.Option("--out", help="Folder for the statements.")],
+    out: Annotated[Path, typer.Option("--out", parser=out_path, help="Folder for the statements.")],
     language: Annotated[
         str,
         typer.Option(

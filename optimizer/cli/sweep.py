@@ -23,6 +23,7 @@ from rich.progress import (
 )
 from rich.table import Table
 
+from optimizer.cli._text import out_path
 from optimizer.cli._text import user_text as _user
 from optimizer.errors import InputError
 from optimizer.io.format import format_number
@@ -69,7 +70,8 @@ def sweep_command(
         int | None, typer.Option("--resume", help="Finish the stopped sweep with this id.")
     ] = None,
     out: Annotated[
-        Path | None, typer.Option("--out", help="Folder for tables (CSV, XLSX) and charts.")
+        Path | None,
+        typer.Option("--out", parser=out_path, help="Folder for tables (CSV, XLSX) and charts."),
     ] = None,
     store: Annotated[
         str | None, typer.Option("--store", help="Run store URL (default: the user's store).")

@@ -12,8 +12,12 @@ from __future__ import annotations
 import io
 import json
 import os
+import re
+import shutil
 import tempfile
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from functools import cache
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -28,7 +32,9 @@ __all__ = [
     "Places",
     "check_out_file",
     "check_out_folder",
+    "move_into",
     "places_geojson",
+    "staged",
     "write_atomic",
     "write_geojson",
     "write_json",
@@ -98,11 +104,68 @@ def write_atomic(path: Path, write: Callable[[Path], None]) -> Path:
     os.close(fd)
     try:
         write(Path(tmp))
+        os.chmod(tmp, 0o666 & ~_umask())  # as a file written directly would be (not 0600)
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):
             os.unlink(tmp)
     return path
+
+
+@contextmanager
+def staged(out: Path) -> Iterator[Path]:
+    """A temporary folder beside ``out`` to write a run's files into; when the block ends
+    without an error they are moved into ``out`` by :func:`move_into` (all of them or none),
+    and the temporary folder is removed in any case."""
+    out.parent.mkdir(parents=True, exist_ok=True)
+    stage = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    try:
+        yield stage
+        move_into(stage, out)
+    finally:
+        shutil.rmtree(stage, ignore_errors=True)
+
+
+def move_into(stage: Path, out: Path) -> None:
+    """Move what ``stage`` holds into ``out``: the folder whole if ``out`` does not exist,
+    else each entry over the one it replaces (folders replaced whole, so that no file of an
+    earlier run is left among them). Checked first: a file where a folder goes (or the other
+    way round) is an :class:`InputError` and nothing is moved."""
+    for path in (stage, *stage.rglob("*")):
+        os.chmod(path, (0o777 if path.is_dir() else 0o666) & ~_umask())
+    if not out.exists():
+        os.replace(stage, out)
+        stage.mkdir()  # for the caller's clean-up
+        return
+    problems = [
+        Problem(str(out / e.name), "a folder" if e.is_dir() else "a file, not a folder")
+        for e in sorted(stage.iterdir())
+        if (out / e.name).exists() and e.is_dir() != (out / e.name).is_dir()
+    ]
+    if problems:
+        raise InputError(problems)
+    for entry in sorted(stage.iterdir()):
+        target = out / entry.name
+        if entry.is_dir() and target.is_dir():
+            old = target.with_name(f".{target.name}.old")
+            shutil.rmtree(old, ignore_errors=True)
+            os.replace(target, old)
+            os.replace(entry, target)
+            shutil.rmtree(old, ignore_errors=True)
+        else:
+            os.replace(entry, target)
+
+
+@cache
+def _umask() -> int:
+    """The process's umask, read without setting it (``os.umask`` would, for every thread)."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("Umask:"):
+                return int(line.split()[1], 8)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 0o022
 
 
 def write_tables(tables: Mapping[str, pd.DataFrame], folder: Path, *, workbook: str) -> list[Path]:
@@ -134,7 +197,7 @@ def xlsx_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
     bold = Font(bold=True)
     for name, frame in tables.items():
         sheet = book.create_sheet(name[:31] or "table")
-        header = [WriteOnlyCell(sheet, value=str(column)) for column in frame.columns]
+        header = [WriteOnlyCell(sheet, value=_ILLEGAL.sub(" ", str(c))) for c in frame.columns]
         for cell in header:
             cell.font = bold
         sheet.append(header)
@@ -148,9 +211,14 @@ def xlsx_bytes(tables: Mapping[str, pd.DataFrame]) -> bytes:
     return buffer.getvalue()
 
 
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what openpyxl refuses in a cell
+
+
 def _cell_values(column: pd.Series) -> list[Any]:
     """A column's values as plain Python values for cells (None where missing)."""
     values = column.astype(object).where(column.notna(), None)
+    if column.dtype.kind == "O":  # control characters, which a workbook refuses, as spaces
+        values = values.map(lambda v: _ILLEGAL.sub(" ", v) if isinstance(v, str) else v)
     if column.dtype.kind == "f":  # Excel has no infinity: written as text, as pandas does
         values = values.mask(np.isposinf(column), "inf").mask(np.isneginf(column), "-inf")
     return values.tolist()

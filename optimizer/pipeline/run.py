@@ -17,7 +17,7 @@ from typing import Any
 
 import pandas as pd
 
-from optimizer.io.write import write_atomic, write_geojson, write_json, write_tables
+from optimizer.io.write import staged, write_atomic, write_geojson, write_json, write_tables
 from optimizer.results import Kpi, Status
 
 __all__ = ["ModelRun"]
@@ -68,8 +68,14 @@ class ModelRun:
         )
 
     def write(self, folder: Path) -> list[Path]:
-        """Tables as CSV and one XLSX, map layers as GeoJSON, KPIs and summary as JSON."""
+        """Tables as CSV and one XLSX, map layers as GeoJSON, KPIs and summary as JSON: all
+        of them or none (written beside ``folder`` first, then moved in)."""
         folder = Path(folder)
+        with staged(folder) as stage:
+            written = self._write_into(stage)
+        return [folder / path.relative_to(stage) for path in written]
+
+    def _write_into(self, folder: Path) -> list[Path]:
         written = write_tables(
             {"kpis": self.kpi_table(), **self.tables}, folder, workbook=f"{self.model}.xlsx"
         )

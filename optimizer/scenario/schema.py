@@ -12,6 +12,7 @@ from typing import Annotated, Literal
 
 from pydantic import (
     BaseModel,
+    BeforeValidator,
     ConfigDict,
     Field,
     StringConstraints,
@@ -50,8 +51,24 @@ __all__ = [
     "Withholding",
 ]
 
-Id = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1, max_length=100)]
-Text = Annotated[str, StringConstraints(strip_whitespace=True, max_length=500)]
+_CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def _no_controls(value: object) -> object:
+    """Control characters (a workbook's line break, a terminal's escape) read as spaces: a
+    name is one line of text, printed on terminals and written to workbooks, which refuse
+    them."""
+    return _CONTROL.sub(" ", value) if isinstance(value, str) else value
+
+
+Id = Annotated[
+    str,
+    BeforeValidator(_no_controls),
+    StringConstraints(strip_whitespace=True, min_length=1, max_length=100),
+]
+Text = Annotated[
+    str, BeforeValidator(_no_controls), StringConstraints(strip_whitespace=True, max_length=500)
+]
 Latitude = Annotated[float, Field(ge=-90, le=90)]
 Longitude = Annotated[float, Field(ge=-180, le=180)]
 Positive = Annotated[float, Field(gt=0, allow_inf_nan=False)]

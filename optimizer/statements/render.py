@@ -15,7 +15,6 @@ each member's PDF is cut from that layout (WeasyPrint's ``Document.copy``).
 from __future__ import annotations
 
 import datetime as dt
-import os
 import re
 import shutil
 import tempfile
@@ -28,6 +27,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
+from optimizer.io.write import move_into
 from optimizer.statements.charts import cost_chart, drop_map
 from optimizer.statements.figures import StatementFigures, SupplierFigures
 from optimizer.statements.language import Language
@@ -204,7 +204,7 @@ def write_statements(
         _write_text(tmp / "assembly.html", pages["assembly"])
         HTML(string=pages["assembly"]).write_pdf(tmp / "assembly.pdf")
         files = tuple(sorted(p.relative_to(tmp) for p in tmp.rglob("*") if p.is_file()))
-        _move_into(tmp, out)
+        move_into(tmp, out)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
     return Written(files, time.perf_counter() - started)
@@ -222,23 +222,3 @@ def _first_pages(pages: list[Any], anchors: Iterable[str]) -> list[int]:
 def _write_text(path: Path, text: str) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(text, encoding="utf-8")
-
-
-def _move_into(tmp: Path, out: Path) -> None:
-    """Move what ``tmp`` holds into ``out``: the folder whole if ``out`` does not exist,
-    else each file over the one it replaces (the member folders replaced whole, so that no
-    statement of an earlier run is left among them)."""
-    if not out.exists():
-        os.replace(tmp, out)
-        tmp.mkdir()  # for the caller's clean-up
-        return
-    for entry in sorted(tmp.iterdir()):
-        target = out / entry.name
-        if entry.is_dir() and target.is_dir():
-            old = target.with_name(f".{target.name}.old")
-            shutil.rmtree(old, ignore_errors=True)
-            os.replace(target, old)
-            os.replace(entry, target)
-            shutil.rmtree(old, ignore_errors=True)
-        else:
-            os.replace(entry, target)
