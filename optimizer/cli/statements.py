@@ -61,6 +61,7 @@ def statements_command(
     store (labelled "statements") unless ``--no-store``.
     """
     from optimizer.io.write import check_out_folder
+    from optimizer.models.credit.scenario import incomplete_credit
     from optimizer.pipeline.registry import missing_tables, run_model
     from optimizer.scenario.load import load_scenario
     from optimizer.statements import language as statement_language
@@ -77,6 +78,9 @@ def statements_command(
         with _out.status(f"solving procurement on {user_text(scenario.name)} ..."):
             run = run_model(scenario, "procurement", rule=rule, level=level)
         credit = None
+        incomplete = incomplete_credit(scenario)
+        if incomplete:
+            _out.print(f"note: {user_text(incomplete, 2000)}", highlight=False)
         if not missing_tables(scenario, "credit"):
             with _out.status("planning the credit and its repayment ..."):
                 credit = run_model(scenario, "credit", procurement=run)

@@ -15,10 +15,13 @@ from optimizer.cli.main import app
 from optimizer.errors import InputError
 from optimizer.io.upload import load_upload
 from optimizer.models.credit import SCHEDULE_COLUMNS, CreditData, CreditResult, check_credit
+from optimizer.models.credit.scenario import incomplete_credit
 from optimizer.pipeline import credit as credit_pipeline
 from optimizer.results import Check
 from optimizer.scenario.schema import CREDIT_TABLES
 from tests.conftest import LIECHTENSTEIN, MECKLENBURG, replace_in
+
+runner = CliRunner()
 
 CREDIT_FILES = {
     "credit_lines.csv": "id,lender,limit,annual_rate,fee,commitment_rate,term_months\n"
@@ -218,3 +221,13 @@ def test_each_member_owes_the_bill_its_statement_prints(tiny_dir: Path, rule: st
     owed_back = -share.clip(upper=0).sum()
     assert owed.sum() == pytest.approx(2 * (orders + transport + owed_back), rel=1e-9)
     assert (owed_back > 0) == any("outside the credit plan" in w for w in credit.warnings)
+
+
+def test_credit_tables_without_those_the_model_needs_are_named(tiny_dir: Path) -> None:
+    with_credit(tiny_dir)
+    assert incomplete_credit(load_scenario(tiny_dir)) is None
+    (tiny_dir / "withholding.csv").rename(tiny_dir / "Withholding_.csv")
+    result = runner.invoke(app, ["validate", str(tiny_dir)])
+    assert result.exit_code == 0, result.output
+    words = " ".join(result.output.split())
+    assert "warning" in words and "but not withholding, which the credit model needs" in words

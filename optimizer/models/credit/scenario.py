@@ -20,10 +20,11 @@ from optimizer.models.credit.data import CreditData
 from optimizer.models.markets.data import FARM_GATE
 from optimizer.scenario.credit_checks import month_index, season_months
 from optimizer.scenario.scenario import Scenario
-from optimizer.scenario.schema import DeliveryMonth, InputMonth
+from optimizer.scenario.schema import CREDIT_TABLES, DeliveryMonth, InputMonth
 
 __all__ = [
     "REQUIRED_CREDIT_TABLES",
+    "incomplete_credit",
     "missing_credit_tables",
     "require_credit_tables",
     "scenario_credit_data",
@@ -36,6 +37,21 @@ REQUIRED_CREDIT_TABLES = ("input_months", "delivery_months", "withholding")
 def missing_credit_tables(scenario: Scenario) -> list[str]:
     """The required credit tables the scenario lacks (empty: the model can run)."""
     return [name for name in REQUIRED_CREDIT_TABLES if not getattr(scenario, name)]
+
+
+def incomplete_credit(scenario: Scenario) -> str | None:
+    """A warning when the scenario has some credit tables but not those the credit model
+    needs (a misnamed file, say): without it, statements would go without schedules
+    silently."""
+    missing = missing_credit_tables(scenario)
+    present = [name for name in CREDIT_TABLES if getattr(scenario, name)]
+    if not missing or not present:
+        return None
+    return (
+        f"the scenario has the credit tables {', '.join(present)} but not "
+        f"{', '.join(missing)}, which the credit model needs: there is no credit plan and no "
+        "repayment schedule (see docs/credit.md)"
+    )
 
 
 def require_credit_tables(scenario: Scenario) -> None:
