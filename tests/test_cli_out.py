@@ -92,3 +92,15 @@ def test_statements_stop_before_replacing_anything(tiny_dir: Path, tmp_path: Pat
     assert "members.pdf" in result.output
     assert (out / "assembly.html").read_text() == "old\n"
     assert sorted(p.name for p in out.iterdir()) == ["assembly.html", "members.pdf"]
+
+
+def test_a_file_saved_as_latin1_is_located(tiny_dir: Path) -> None:
+    members = tiny_dir / "members.csv"
+    first = load_scenario(tiny_dir).members[1]
+    text = members.read_text(encoding="utf-8").replace(first.name, "Farm Müller")
+    members.write_bytes(text.encode("latin-1"))
+    result = runner.invoke(app, ["validate", str(tiny_dir)])
+    assert result.exit_code == 2, result.output
+    words = " ".join(result.output.split())
+    assert "members.csv, row 3, column 'name': got 'Farm Müller'" in words
+    assert "UTF-8" in words

@@ -162,16 +162,34 @@ def read_yaml_mapping(path: Path, shown: str | None = None) -> dict[str, Any]:
     return data
 
 
+def _not_utf8(raw: bytes, at: int, shown: str) -> Problem:
+    """Where a CSV file stops being UTF-8: its row and column (a file saved as Latin-1 or
+    Windows-1252 by a spreadsheet, an accented name the first sign)."""
+    start = raw.rfind(b"\n", 0, at) + 1
+    end = raw.find(b"\n", at)
+    header = raw[: raw.find(b"\n")] if b"\n" in raw else raw
+    sep = max((b",", b";", b"\t"), key=header.count)
+    names = header.decode("utf-8", "replace").lstrip("\ufeff").strip().split(sep.decode())
+    field = raw[start:at].count(sep)
+    cell = raw[start : len(raw) if end < 0 else end].split(sep)[field]
+    return Problem(
+        shown,
+        "UTF-8 text (save the file as CSV UTF-8)",
+        row=raw.count(b"\n", 0, at) + 1,
+        column=names[field].strip() if field < len(names) else None,
+        value=cell.decode("cp1252", "replace").strip(),
+    )
+
+
 def read_csv_table(path: Path, name: str, shown: str | None = None) -> RawTable:
     """Read one CSV file (comma, semicolon or tab separated; UTF-8, with or without BOM)."""
     shown = shown or str(path)
     check_size(path, shown)
     try:
-        text = path.read_bytes().decode("utf-8-sig")
+        raw = path.read_bytes()
+        text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise InputError(
-            Problem(shown, f"UTF-8 text (undecodable byte at position {exc.start})")
-        ) from None
+        raise InputError(_not_utf8(raw, exc.start, shown)) from None
     except OSError as exc:
         raise InputError(Problem(shown, f"a readable file ({exc.strerror})")) from None
     if "\x00" in text:

@@ -6,9 +6,10 @@ every problem in a scenario is reported at once.
 
 from __future__ import annotations
 
+import re
 from collections import defaultdict
 from collections.abc import Collection, Mapping
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
@@ -160,18 +161,40 @@ def row_problems(raw: RawTable, model: type[BaseModel]) -> tuple[list[Any], list
         problems.append(raw.problem("at least one row below the header (the table is empty)"))
         return [], problems
     parsed = []
+    numbers = {k for k, f in fields.items() if _is_number(f.annotation)}
     for index, row in enumerate(raw.rows):
         cells = {k: v for k, v in row.items() if v != "" and k in fields}
+        spaced = [k for k in numbers if "_" in cells.get(k, "")]  # Python reads 150_000
+        for k in spaced:
+            problems.append(
+                raw.problem("a number without '_' (150000)", index=index, column=k, value=cells[k])
+            )
+        if spaced:
+            continue
         try:
             parsed.append(model.model_validate(cells))
         except ValidationError as exc:
             for error in exc.errors():
-                where = str(error["loc"][0]) if error["loc"] else None
+                where = str(error["loc"][0]) if error["loc"] else _named(error["msg"], fields)
                 cell = row.get(where) if where else None
                 problems.append(
                     raw.problem(expected_text(error), index=index, column=where, value=cell or None)
                 )
     return parsed, problems
+
+
+def _is_number(annotation: Any) -> bool:
+    """An int or float field, maybe optional or annotated with bounds."""
+    if annotation in (int, float):
+        return True
+    return any(_is_number(arg) for arg in get_args(annotation))
+
+
+def _named(message: str, fields: Collection[str]) -> str | None:
+    """The column a row-wide rule's message names first (``discount_days must not exceed
+    days_to_pay``: ``discount_days``), so that its problem is located to the cell."""
+    words = re.findall(r"[a-z_]+", message)
+    return next((w for w in words if w in fields), None)
 
 
 def check_links(

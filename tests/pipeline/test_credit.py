@@ -91,7 +91,7 @@ BAD = [
         "payment_terms.csv",
         "s1,0.02,10,30",
         "s1,0.02,40,30",
-        ("payment_terms.csv", "row 2", "discount_days must not exceed days_to_pay"),
+        ("payment_terms.csv", "row 2", "'discount_days'", "must not exceed days_to_pay"),
     ),
     ("payment_terms.csv", "s1,", "s9,", ("row 2", "'supplier'", "suppliers table")),
     ("delivery_months.csv", "wheat,", "feed,", ("row 5", "'product'", "kind 'produce'")),
@@ -108,6 +108,7 @@ BAD = [
     ("credit_lines.csv", ",5000,", ",1e11,", ("credit_lines.csv", "row 2", "'limit'", "1e+09")),
     ("member_cash.csv", ",100", ",2e9", ("member_cash.csv", "'amount'", "at most")),
     ("member_cash.csv", "2026-03,100", "0000-03,100", ("member_cash.csv", "'month'")),
+    ("credit_lines.csv", ",5000,", ",5_000,", ("credit_lines.csv", "'limit'", "without '_'")),
     # one stray month is the row named, not the season's other rows
     ("member_cash.csv", "2026-03,100", "2020-01,100", ("member_cash.csv", "row 2", "2026-03")),
 ]
