@@ -91,14 +91,14 @@ def validate(
     With a road network, every closure must close some road and the places are checked
     against the roads: those cut off by a closure or far from any road are warned about.
     """
-    from optimizer.models.credit.scenario import incomplete_credit
+    from optimizer.pipeline.registry import incomplete_tables
     from optimizer.pipeline.travel import check_roads
     from optimizer.scenario.load import load_scenario
 
     with _guard(all_problems=True):
         scenario = load_scenario(path)
         warnings = check_roads(scenario, source=str(path))
-    warnings += [w for w in (incomplete_credit(scenario),) if w]
+    warnings += incomplete_tables(scenario)
     print_summary(scenario)
     for warning in warnings:
         console.print(f"[yellow]warning[/yellow]: {_user(warning, 2000)}", highlight=False)

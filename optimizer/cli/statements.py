@@ -61,8 +61,7 @@ def statements_command(
     store (labelled "statements") unless ``--no-store``.
     """
     from optimizer.io.write import check_out_folder
-    from optimizer.models.credit.scenario import incomplete_credit
-    from optimizer.pipeline.registry import missing_tables, run_model
+    from optimizer.pipeline.registry import incomplete_tables, missing_tables, run_model
     from optimizer.scenario.load import load_scenario
     from optimizer.statements import language as statement_language
     from optimizer.statements import statement_figures, write_statements
@@ -78,8 +77,7 @@ def statements_command(
         with _out.status(f"solving procurement on {user_text(scenario.name)} ..."):
             run = run_model(scenario, "procurement", rule=rule, level=level)
         credit = None
-        incomplete = incomplete_credit(scenario)
-        if incomplete:
+        for incomplete in incomplete_tables(scenario):
             _out.print(f"note: {user_text(incomplete, 2000)}", highlight=False)
         if not missing_tables(scenario, "credit"):
             with _out.status("planning the credit and its repayment ..."):

@@ -12,7 +12,7 @@ from dataclasses import replace
 from typing import Any
 
 from optimizer.errors import InputError, Problem
-from optimizer.models.credit.scenario import missing_credit_tables
+from optimizer.models.credit.scenario import incomplete_credit, missing_credit_tables
 from optimizer.pipeline.credit import run_credit
 from optimizer.pipeline.hubs import run_hubs
 from optimizer.pipeline.markets import run_markets
@@ -21,7 +21,7 @@ from optimizer.pipeline.routes import run_routes
 from optimizer.pipeline.run import ModelRun
 from optimizer.scenario.scenario import Scenario
 
-__all__ = ["MODELS", "ModelFunction", "missing_tables", "run_model"]
+__all__ = ["MODELS", "ModelFunction", "incomplete_tables", "missing_tables", "run_model"]
 
 ModelFunction = Callable[..., ModelRun]
 
@@ -41,6 +41,11 @@ def missing_tables(scenario: Scenario, model: str) -> list[str]:
     """The optional tables ``model`` needs that ``scenario`` lacks (empty: it can run)."""
     needs = _NEEDS.get(model)
     return [] if needs is None else needs(scenario)
+
+
+def incomplete_tables(scenario: Scenario) -> list[str]:
+    """Warnings for optional tables given in part (some credit tables, not those it needs)."""
+    return [w for w in (incomplete_credit(scenario),) if w]
 
 
 def run_model(scenario: Scenario, model: str, **options: Any) -> ModelRun:
