@@ -1,24 +1,30 @@
-"""The core-check MILP with a cutoff bounds every group's gain, not only the groups it saw.
+"""Two instances an independent random check met (seeds 7001 and 7105 of its generator).
 
-The instance and split were met by an independent random check (seed 7001, nine members,
-the hub phase forced on): with the cutoff above every gain, HiGHS ended "optimal" with an
-incumbent gaining 379.28 and its bound at that incumbent, while a group of seven members
-gains 487.05; the bound read from it let a wrong split win.
+7001: the core-check MILP with a cutoff above every gain ended "optimal" with an incumbent
+gaining 379.28 and its bound at that incumbent, while a group of seven members gains 487.05;
+the bound read from it let a wrong split win. 7105: three members' plan orders 96.99998 units
+for a bracket from 97 (the solver's tolerance); priced strictly, its cost was 197.78 above the
+solver's objective and the member least core stopped with an error.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pytest
 
-from optimizer.models.procurement import ProcurementData
+from optimizer.models.procurement import ProcurementData, check_procurement, solve_procurement
 from optimizer.models.procurement._member_plans import Patterns
 from optimizer.models.procurement._member_rounds import separate
+from optimizer.models.procurement.member_core import member_least_core
+from optimizer.models.procurement.plan import goods_cost
 from tests.models.test_procurement_member_core import brute_force
 
-CASE = Path(__file__).parents[1] / "data" / "member_core" / "cutoff_7001.json"
+CASES = Path(__file__).parents[1] / "data" / "member_core"
 ARRAYS = [
     "demand",
     "local_price",
@@ -37,9 +43,7 @@ ARRAYS = [
 ]
 
 
-def _case() -> tuple[ProcurementData, np.ndarray, float]:
-    raw = json.loads(CASE.read_text())
-
+def _data(raw: dict[str, Any]) -> ProcurementData:
     def array(name: str) -> np.ndarray:
         values = [np.nan if v is None else float(v) for v in raw[name]["values"]]
         return np.array(values).reshape(raw[name]["shape"])
@@ -47,8 +51,12 @@ def _case() -> tuple[ProcurementData, np.ndarray, float]:
     fields = {name: array(name) for name in ARRAYS}
     for name in ("offered", "incremental"):
         fields[name] = fields[name].astype(bool)
-    data = ProcurementData(**fields, fuel_price_factor=raw["fuel_price_factor"])
-    return data, np.array(raw["split"]), float(raw["cutoff"])
+    return ProcurementData(**fields, fuel_price_factor=raw["fuel_price_factor"])
+
+
+def _case() -> tuple[ProcurementData, np.ndarray, float]:
+    raw = json.loads((CASES / "cutoff_7001.json").read_text())
+    return _data(raw), np.array(raw["split"]), float(raw["cutoff"])
 
 
 def test_a_cutoff_above_every_gain_bounds_them_all() -> None:
@@ -60,3 +68,26 @@ def test_a_cutoff_above_every_gain_bounds_them_all() -> None:
         found = separate(data, split, Patterns(data), time_limit=60, gap=1e-9, above=above)
         assert found.gain_bound >= worst - 1e-6 * split.sum(), (above, found)
     assert found.gain == found.gain_bound  # without the cutoff it finds that group
+
+
+def test_an_order_at_a_threshold_within_the_solvers_tolerance_gets_its_bracket() -> None:
+    raw = json.loads((CASES / "threshold_7105.json").read_text())
+    data = _data(raw)
+    plan = solve_procurement(data, members=raw["members"], standalone=False, gap=1e-9)
+    assert check_procurement(data, plan).ok
+    assert plan.pooled_cost == pytest.approx(plan.objective, abs=1e-3)
+    s, p = 1, 0  # S1 sells P0 from 97 units at 14.206 (16.245 below)
+    assert goods_cost(data, s, p, 97 - 2.2e-5)[0] == 1
+    assert goods_cost(data, s, p, 97 - 1e-3)[0] == 0
+    # four members, every group tried by brute force in the final check (it stopped there)
+    keep = np.isin(np.arange(data.n_members), [0, *raw["members"]])
+    four = replace(
+        data,
+        demand=data.demand[keep],
+        local_price=data.local_price[keep],
+        drop_point=data.drop_point[keep],
+        member_ids=tuple(np.array(data.member_ids)[keep]),
+    )
+    whole = solve_procurement(four, standalone=False, gap=1e-9)
+    least = member_least_core(four, plan_cost=whole.objective, gap=1e-9, budget_s=30)
+    assert least.converged and least.proven and least.check_method == "brute force"

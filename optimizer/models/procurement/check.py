@@ -12,7 +12,7 @@ import math
 import numpy as np
 
 from optimizer.models.procurement.data import ProcurementData
-from optimizer.models.procurement.plan import ProcurementResult
+from optimizer.models.procurement.plan import REACH_TOL, ProcurementResult
 from optimizer.results import Check
 
 __all__ = ["check_procurement"]
@@ -22,7 +22,7 @@ def _price_of(data: ProcurementData, s: int, p: int, qty: float) -> float:
     """Goods cost of ``qty`` units of offer (s, p), from the bracket table directly."""
     thresholds = [float(v) for v in data.thresholds[s, p] if not math.isnan(v)]
     prices = [float(v) for v in data.unit_price[s, p][: len(thresholds)]]
-    eps = 1e-9 * max(1.0, qty)
+    eps = REACH_TOL * max(1.0, qty)
     if not data.incremental[s, p]:
         reached = [c for t, c in zip(thresholds, prices, strict=True) if t <= qty + eps]
         return reached[-1] * qty

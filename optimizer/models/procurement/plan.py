@@ -109,12 +109,18 @@ class ProcurementResult:
         return "\n".join([*lines, *why])
 
 
+# how far under a bracket's threshold an order still reaches it: the solvers' own tolerance
+# (a bracket's switch at 1 - 1e-6 lets 96.99998 units stand for 97; priced strictly, the plan
+# cost 198 more than the optimum it is)
+REACH_TOL = 1e-6
+
+
 def goods_cost(data: ProcurementData, s: int, p: int, quantity: float) -> tuple[int, float]:
     """The bracket reached by ``quantity`` units of offer ``(s, p)`` and what they cost."""
     t = data.thresholds[s, p]
     c = data.unit_price[s, p]
     count = int(np.sum(~np.isnan(t)))
-    tol = 1e-9 * max(1.0, quantity)
+    tol = REACH_TOL * max(1.0, quantity)
     b = max(i for i in range(count) if t[i] <= quantity + tol)
     if not data.incremental[s, p]:
         return b, float(c[b] * quantity)
