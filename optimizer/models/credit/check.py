@@ -153,6 +153,9 @@ def _lines(
     return interest, fees
 
 
+_HALF_CENT = 0.005  # a debt below it counts as repaid (docs/credit.md)
+
+
 def _members(data: CreditData, result: CreditResult, tol: float, problems: list[str]) -> float:
     """Withholding within deliveries and debts; debts repaid or reported unpaid with a reason."""
     capacity = np.einsum("npt,p->nt", np.asarray(data.deliveries, float), data.max_share)
@@ -175,7 +178,7 @@ def _members(data: CreditData, result: CreditResult, tol: float, problems: list[
                 problems.append(f"{member}: withheld beyond what it owes in {month}")
         unpaid = float(unpaid_of.get(data.member_ids[i], 0.0))
         reason = str(reason_of.get(data.member_ids[i], "") or "")
-        if debt > tol and (abs(unpaid - debt) > tol or not reason):
+        if debt > max(tol, _HALF_CENT) and (abs(unpaid - debt) > tol or not reason):
             problems.append(
                 f"{member} owes {debt:,.2f} at the season's end, reported {unpaid:,.2f} unpaid"
                 + ("" if reason else " without a reason")

@@ -215,7 +215,7 @@ def _build(
     # withholding, within each month's deliveries and never beyond what the member owes
     capacity = data.capacity
     owed = data.owed_before
-    shortfall = repayable(data)[1]
+    shortfall = repayable(data, rounded=False)[1]
     withheld: dict[tuple[int, int], pulp.LpVariable] = {}
     for i in range(len(data.member_ids)):
         cumulative: list[pulp.LpVariable] = []

@@ -29,13 +29,15 @@ CENT = 0.005
 _LINE_COLUMNS = ["line", "lender", "month", "balance", "interest", "fees"]
 
 
-def repayable(data: CreditData) -> tuple[np.ndarray, np.ndarray]:
+def repayable(data: CreditData, *, rounded: bool = True) -> tuple[np.ndarray, np.ndarray]:
     """The most each member's deliveries can repay within the season, and what is left.
 
     Withholding in month t is at most ``cap[i,t]``, and in total by month t never more than
     the member owes then or later (``U[i,t]``, see :mod:`optimizer.models.credit.model`);
     taking as much as allowed each month is the most possible. Returns ``(most, shortfall)``,
-    both ``(n,)``: ``shortfall = max(0, owed at the end − most)``.
+    both ``(n,)``: ``shortfall = max(0, owed at the end − most)``, below half a cent counted
+    as 0 when ``rounded`` (as the members are told); the model allows it unrounded (asked to
+    repay what the deliveries cannot, a member 0.003 short made the whole season infeasible).
     """
     owed = data.owed_before
     ceiling = np.minimum.accumulate(np.maximum(owed, 0.0)[:, ::-1], axis=1)[:, ::-1]
@@ -44,7 +46,8 @@ def repayable(data: CreditData) -> tuple[np.ndarray, np.ndarray]:
     for t in range(data.n_months):
         most = np.minimum(most + capacity[:, t], ceiling[:, t])
     shortfall = np.maximum(owed[:, -1] - most, 0.0)
-    shortfall[shortfall < CENT] = 0.0
+    if rounded:
+        shortfall[shortfall < CENT] = 0.0
     return most, shortfall
 
 
