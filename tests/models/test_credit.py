@@ -195,6 +195,14 @@ def test_the_checker_catches_a_tampered_plan() -> None:
     planned = solved(unpaid)
     hidden = planned.members.assign(unpaid=0.0, reason="")
     assert not check_credit(unpaid, dataclasses.replace(planned, members=hidden)).ok
+    # B could repay all: leaving 100 of it unpaid, even with a reason, is caught
+    less = result.withheld.copy()
+    less[1, 2] -= 100.0
+    excused = result.members.assign(
+        unpaid=np.where(result.members["member_id"] == "B", 100.0, 0.0), reason="said so"
+    )
+    check = check_credit(data, dataclasses.replace(result, withheld=less, members=excused))
+    assert any("could repay all but 0.00" in p for p in check.problems), check.problems
 
 
 def test_bad_arrays_are_input_errors() -> None:

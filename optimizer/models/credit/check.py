@@ -185,4 +185,22 @@ def _members(data: CreditData, result: CreditResult, tol: float, problems: list[
             )
         if debt <= tol and unpaid > tol:
             problems.append(f"{member} has repaid, reported {unpaid:,.2f} unpaid")
+        least = _least_left(data, capacity, i)
+        if debt > max(least, _HALF_CENT) + tol:
+            problems.append(
+                f"{member} owes {debt:,.2f} at the season's end; its deliveries could repay all "
+                f"but {least:,.2f}"
+            )
     return total
+
+
+def _least_left(data: CreditData, capacity: np.ndarray, i: int) -> float:
+    """The least debt member ``i`` can be left with: each month withhold all its deliveries
+    allow, never so much that it would have paid more than it owes then or in a later month
+    (cash it pays later counts)."""
+    owed = np.cumsum(np.asarray(data.inputs[i], float) - np.asarray(data.cash[i], float))
+    ceiling = np.minimum.accumulate(np.maximum(owed, 0.0)[::-1])[::-1]
+    withheld = 0.0
+    for t in range(len(owed)):
+        withheld = min(withheld + float(capacity[i, t]), float(ceiling[t]))
+    return max(float(owed[-1]) - withheld, 0.0)
