@@ -12,20 +12,21 @@ import math
 import numpy as np
 
 from optimizer.models.procurement.data import ProcurementData
-from optimizer.models.procurement.plan import REACH_TOL, ProcurementResult
+from optimizer.models.procurement.plan import ProcurementResult
 from optimizer.results import Check
 
 __all__ = ["check_procurement"]
 
 
-def _price_of(data: ProcurementData, s: int, p: int, qty: float) -> float:
-    """Goods cost of ``qty`` units of offer (s, p), from the bracket table directly."""
+def _price_of(data: ProcurementData, s: int, p: int, qty: float, said: int) -> float:
+    """Goods cost of ``qty`` units of offer (s, p), from the bracket table directly: an
+    all-units order at the price of the bracket reported (the caller checks that it holds
+    the quantity, within the solvers' tolerance at a threshold), an incremental one bracket
+    by bracket (its cost has no jumps)."""
     thresholds = [float(v) for v in data.thresholds[s, p] if not math.isnan(v)]
     prices = [float(v) for v in data.unit_price[s, p][: len(thresholds)]]
-    eps = REACH_TOL * max(1.0, qty)
     if not data.incremental[s, p]:
-        reached = [c for t, c in zip(thresholds, prices, strict=True) if t <= qty + eps]
-        return reached[-1] * qty
+        return prices[said] * qty
     cost = 0.0
     for i, (t, c) in enumerate(zip(thresholds, prices, strict=True)):
         top = thresholds[i + 1] if i + 1 < len(thresholds) else math.inf
@@ -41,8 +42,8 @@ def check_procurement(
     Checks: every served member's demand is met (pooled + local), nobody else buys; pooled
     units match deliveries at each drop point; deliveries only on offered products and roads;
     orders within capacity and at least the minimum order; the reported bracket matches the
-    quantity; truckloads are whole and carry the load; the recomputed cost equals the plan's
-    and never exceeds the solver's objective.
+    quantity; truckloads are whole and carry the load; the recomputed cost equals the plan's,
+    never exceeds the solver's objective and is never below its bound.
 
     Returns
     -------
@@ -62,6 +63,9 @@ def check_procurement(
         problems.append(f"cost recomputed {cost:,.4f} but the plan says {result.pooled_cost:,.4f}")
     if math.isfinite(result.objective) and cost > result.objective + tol * max(1.0, cost):
         problems.append(f"cost {cost:,.4f} above the solver's objective {result.objective:,.4f}")
+    if math.isfinite(result.bound) and cost < result.bound - tol * max(1.0, abs(result.bound)):
+        # no plan costs less than the solver's lower bound: a bracket or a count misread
+        problems.append(f"cost {cost:,.4f} below the solver's bound {result.bound:,.4f}")
     return Check(tuple(problems), cost, _parts(goods, transport, local_cost))
 
 
@@ -177,7 +181,6 @@ def _check_orders(
             problems.append(f"{who}: {qty:g} ordered over capacity {data.capacity[s, p]:g}")
         if qty < data.min_order[s, p] * (1 - tol) - tol:
             problems.append(f"{who}: {qty:g} ordered under the minimum {data.min_order[s, p]:g}")
-        goods += _price_of(data, int(s), int(p), qty)
         said = reported.get((data.supplier_ids[s], data.product_ids[p]))
         if said is None or not _near(said[0], qty, tol):
             problems.append(f"{who}: order table does not match the deliveries")
@@ -185,8 +188,11 @@ def _check_orders(
         t = data.thresholds[s, p]
         b = said[1]
         above = t[b + 1] if b + 1 < len(t) and not math.isnan(t[b + 1]) else math.inf
-        if not (t[b] <= qty * (1 + tol) + tol and qty <= above * (1 + tol) + tol):
+        holds = 0 <= b < len(t) and t[b] <= qty * (1 + tol) + tol
+        if not (holds and qty <= above * (1 + tol) + tol):
             problems.append(f"{who}: bracket {b} does not hold {qty:g} units")
+            continue
+        goods += _price_of(data, int(s), int(p), qty, b)
     return goods
 
 

@@ -109,23 +109,37 @@ class ProcurementResult:
         return "\n".join([*lines, *why])
 
 
-# how far under a bracket's threshold an order still reaches it: the solvers' own tolerance
-# (a bracket's switch at 1 - 1e-6 lets 96.99998 units stand for 97; priced strictly, the plan
-# cost 198 more than the optimum it is)
+# how far under an all-units bracket's threshold an order still reaches it when the solver chose
+# that bracket: the solvers' own tolerance (a bracket's switch at 1 - 1e-6 lets 96.99998 units
+# stand for 97; priced by the bracket below, the plan cost 198 more than the optimum it is)
 REACH_TOL = 1e-6
 
 
-def goods_cost(data: ProcurementData, s: int, p: int, quantity: float) -> tuple[int, float]:
-    """The bracket reached by ``quantity`` units of offer ``(s, p)`` and what they cost."""
+def goods_cost(
+    data: ProcurementData, s: int, p: int, quantity: float, chosen: int | None = None
+) -> tuple[int, float]:
+    """The bracket reached by ``quantity`` units of offer ``(s, p)`` and what they cost.
+
+    ``chosen``: the all-units bracket the solver chose, taken when the quantity is in it
+    within :data:`REACH_TOL` (else, and for incremental offers, whose cost has no jumps, the
+    bracket is the one the quantity reaches).
+    """
     t = data.thresholds[s, p]
     c = data.unit_price[s, p]
     count = int(np.sum(~np.isnan(t)))
-    tol = REACH_TOL * max(1.0, quantity)
-    b = max(i for i in range(count) if t[i] <= quantity + tol)
+    b = max(i for i in range(count) if t[i] <= quantity + 1e-9 * max(1.0, quantity))
     if not data.incremental[s, p]:
+        if chosen is not None and _holds(t, count, chosen, quantity, REACH_TOL):
+            b = chosen
         return b, float(c[b] * quantity)
     cost = sum(float(c[i] * (t[i + 1] - t[i])) for i in range(b))
     return b, cost + float(c[b] * (quantity - t[b]))
+
+
+def _holds(t: np.ndarray, count: int, b: int, quantity: float, tol: float) -> bool:
+    """Whether bracket ``b`` (thresholds ``t``) holds ``quantity`` within ``tol``."""
+    top = float(t[b + 1]) if b + 1 < count else math.inf
+    return 0 <= b < count and t[b] <= quantity * (1 + tol) + tol and quantity <= top * (1 + tol)
 
 
 def empty_result(
@@ -205,7 +219,8 @@ def read_plan(
     arguments are what the solver reported and are passed on unchanged.
     """
     shipments, ordered, load_kg = _shipments(data, built)
-    orders = _orders(data, ordered)
+    chosen = {(bs, bp): b for bs, bp, b, _, u in built.brackets if _value(u) > 0.5}
+    orders = _orders(data, ordered, chosen)
     trucks = _trucks(data, built, load_kg)
     purchases = _purchases(data, built)
     goods = float(sum(o[7] for o in orders))
@@ -251,12 +266,14 @@ def _shipments(
     return shipments, ordered, load_kg
 
 
-def _orders(data: ProcurementData, ordered: np.ndarray) -> list[_OrderRow]:
+def _orders(
+    data: ProcurementData, ordered: np.ndarray, chosen: dict[tuple[int, int], int]
+) -> list[_OrderRow]:
     """One row per offer ordered from, in ``_ORDER_COLUMNS`` order, with its bracket's cost."""
     orders: list[_OrderRow] = []
     for s, p in zip(*np.nonzero(ordered > 1e-9), strict=True):
         qty = float(ordered[s, p])
-        b, cost = goods_cost(data, int(s), int(p), qty)
+        b, cost = goods_cost(data, int(s), int(p), qty, chosen.get((int(s), int(p))))
         orders.append(
             (
                 data.supplier_ids[s],
