@@ -39,6 +39,7 @@ import math
 import os
 import time
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 
@@ -160,14 +161,18 @@ def separate(
         if not best:
             best = coalition
     gain = float(x[list(best)].sum()) - found[best] if best else -math.inf
-    bound = total - report.bound if math.isfinite(report.bound) else math.inf
-    if highs and math.isfinite(above) and gain <= above:
-        # nothing beat the cutoff: the nodes pruned at it may hold gains up to ``above``, which
-        # the solver's own bound (then its incumbent's) leaves out; done, they are all it holds
-        bound = above if report.status is Status.OPTIMAL else max(bound, above)
-    elif report.status is Status.OPTIMAL and gain <= above:
-        bound = min(bound, above)
+    bound = _gain_bound(report, total, gain, above if highs else -math.inf)
     return Separation(report.status, best, gain, bound, report.runtime_s, found)
+
+
+def _gain_bound(report: Any, total: float, gain: float, cutoff: float) -> float:
+    """What bounds every coalition's gain after a core-check MILP cut off at ``cutoff``."""
+    bound = total - report.bound if math.isfinite(report.bound) else math.inf
+    if math.isfinite(cutoff) and gain <= cutoff:
+        # nothing beat the cutoff: the nodes pruned at it may hold gains up to the cutoff,
+        # which the solver's own bound (then its incumbent's) leaves out; done, they are all
+        return cutoff if report.status is Status.OPTIMAL else max(bound, cutoff)
+    return bound
 
 
 def _by_parts(
