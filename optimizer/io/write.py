@@ -32,6 +32,7 @@ __all__ = [
     "Places",
     "check_out_file",
     "check_out_folder",
+    "check_targets",
     "move_into",
     "places_geojson",
     "staged",
@@ -137,13 +138,7 @@ def move_into(stage: Path, out: Path) -> None:
         os.replace(stage, out)
         stage.mkdir()  # for the caller's clean-up
         return
-    problems = [
-        Problem(str(out / e.name), "a folder" if e.is_dir() else "a file, not a folder")
-        for e in sorted(stage.iterdir())
-        if (out / e.name).exists() and e.is_dir() != (out / e.name).is_dir()
-    ]
-    if problems:
-        raise InputError(problems)
+    check_targets(out, {e.name: e.is_dir() for e in stage.iterdir()})
     for entry in sorted(stage.iterdir()):
         target = out / entry.name
         if entry.is_dir() and target.is_dir():
@@ -154,6 +149,18 @@ def move_into(stage: Path, out: Path) -> None:
             shutil.rmtree(old, ignore_errors=True)
         else:
             os.replace(entry, target)
+
+
+def check_targets(out: Path, names: Mapping[str, bool]) -> None:
+    """An :class:`InputError` for each of ``names`` (name -> whether it is a folder) that
+    stands in ``out`` as the other kind: a file where a folder goes or the other way round."""
+    problems = [
+        Problem(str(out / name), "a folder" if folder else "a file, not a folder")
+        for name, folder in sorted(names.items())
+        if (out / name).exists() and (out / name).is_dir() != folder
+    ]
+    if problems:
+        raise InputError(problems)
 
 
 @cache

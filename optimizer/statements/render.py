@@ -27,7 +27,7 @@ from typing import Any
 from jinja2 import Environment, PackageLoader
 from markupsafe import Markup
 
-from optimizer.io.write import move_into
+from optimizer.io.write import check_targets, move_into
 from optimizer.statements.charts import cost_chart, drop_map
 from optimizer.statements.figures import StatementFigures, SupplierFigures
 from optimizer.statements.language import Language
@@ -158,6 +158,16 @@ def _terms(sheet: SupplierFigures, lang: Language) -> str:
     return terms_sentence(lang, sheet.terms)
 
 
+# what the statements' folder holds: name -> whether it is a folder
+_WRITTEN = {
+    "members.pdf": False,
+    "members": True,
+    "suppliers": True,
+    "assembly.html": False,
+    "assembly.pdf": False,
+}
+
+
 def write_statements(
     figures: StatementFigures,
     lang: Language,
@@ -175,6 +185,7 @@ def write_statements(
     say = progress or (lambda _: None)
     pages = render_html(figures, lang, day=day)
     out = Path(out)
+    check_targets(out, _WRITTEN)  # before the layout's seconds, as when moving in
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
     try:
