@@ -396,3 +396,25 @@ def test_each_member_gets_the_nearest_hub_its_cooperative_may_use() -> None:
     )
     scenario = dataclasses.make_dataclass("Scenario", ["hubs", "members"])(hubs, members)
     assert nearest_hubs(scenario) == {"M1": "H1", "M2": "H2", "M3": "H3"}
+
+
+def test_no_road_costs_nothing_per_km_and_still_carries_nothing() -> None:
+    data = ProcurementData(
+        demand=[[1.0]],
+        local_price=[[2.0]],
+        offered=[[True]],
+        thresholds=[[0.0]],
+        unit_price=[[1.0]],
+        incremental=[[False]],
+        min_order=[[0.0]],
+        capacity=[[10.0]],
+        weight_kg=[1.0],
+        drop_point=[0],
+        distance_km=[[np.inf]],
+        payload_kg=[10.0],
+        cost_per_trip=[5.0],
+        cost_per_km=[0.0],
+    )
+    with np.errstate(invalid="raise"):  # 0 x inf would be nan (with a warning)
+        assert np.isposinf(data.trip_cost).all()
+    assert solve_procurement(data, standalone=False).local_cost == pytest.approx(2.0)

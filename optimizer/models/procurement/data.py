@@ -146,9 +146,12 @@ class ProcurementData:
 
     @property
     def trip_cost(self) -> np.ndarray:
-        """``(S, D)`` cost of one truckload from each supplier to each drop point."""
-        per_km = self.fuel_price_factor * self.cost_per_km[:, None] * self.distance_km
-        return self.cost_per_trip[:, None] + per_km
+        """``(S, D)`` cost of one truckload from each supplier to each drop point (``inf``
+        where there is no road, even at no cost per km: 0 x inf would be nan)."""
+        road = np.isfinite(self.distance_km)
+        km = np.where(road, self.distance_km, 0.0)
+        per_km = self.fuel_price_factor * self.cost_per_km[:, None] * km
+        return np.where(road, self.cost_per_trip[:, None] + per_km, np.inf)
 
     def member_index(self, member: str) -> int:
         return self.member_ids.index(member)
