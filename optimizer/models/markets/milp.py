@@ -14,10 +14,12 @@ The MILP is built from arrays over a *candidate* subset of the feasible pairs, t
    beats what its member earns per unit now (moving supply there would pay).
 
 Rounds repeat while pairs are added and time is left. The reported bound is the MILP's
-bound over the candidates, capped by the relaxation's value. The relaxation's value is a
-bound for the whole problem; the candidates' bound is one too when every left-out pair
-would carry nothing in an optimum, which steps 3–4 test but do not prove (a left-out pair
-into a full buyer could still pay through a chain of exchanges). Both are reported. The solver
+bound when the candidates hold every pair, else the relaxation's value (a bound for the whole
+problem); the candidates' own bound would be one only if every left-out pair carried nothing
+in an optimum, which steps 3–4 test but do not prove (a left-out pair into a full buyer could
+still pay through a chain of exchanges; an independent model met plans short of the optimum
+with one to three candidates). So with pairs left out the plan is optimal only within the
+gap of the relaxation, and feasible otherwise. The solver
 works on the margin ``Σ g x``; its relative gap is rescaled so that it stops at ``gap``
 relative to the income ``Σ f s + Σ g x``, the objective the result reports.
 """
@@ -41,6 +43,7 @@ __all__ = ["MilpPlan", "income_of", "solve_milp"]
 
 _TOL = 1e-7
 _MAX_ROUNDS = 4
+PROVE_UP_TO = 20_000  # pairs up to which a last MILP over all of them proves the plan
 
 
 @dataclass(frozen=True)
@@ -128,25 +131,78 @@ def solve_milp(
         status = report.status
         bound = round_bound
         if not added.any() or relative_gap(best_income, relax_income) <= gap:
-            # No left-out pair would pay, or the relaxation (valid for the whole problem)
-            # already proves the plan within the gap.
+            # no left-out pair would pay, or the relaxation proves the plan within the gap
             converged = True
             break
         chosen |= added
 
     n_chosen = int(chosen.sum())
-    if best_x is None:
-        zero = np.zeros(pairs.size)
-        return MilpPlan(
-            status, zero, math.nan, math.nan, name, message, rounds, n_chosen, relax_income
+    if best_x is not None and n_chosen < pairs.size <= PROVE_UP_TO:
+        proof = _over_all_pairs(
+            data, single_buyer, start + time_limit, round_gap, solver, has_contracts
         )
-    bound = max(min(bound, relax_income), best_income)
-    result = _final_status(status, converged, relative_gap(best_income, bound) <= gap)
-    if not converged:
+        if proof is not None:  # its bound holds for the whole problem
+            x_all, status, bound = proof
+            n_chosen, converged = pairs.size, math.isfinite(bound)
+            if income_of(data, x_all) > best_income:
+                best_x, best_income = x_all, income_of(data, x_all)
+    return _finish(
+        best_x, best_income, bound, status, converged and n_chosen == pairs.size, relax_income,
+        gap, f"{name}|{message}", rounds, n_chosen, pairs.size,
+    )  # fmt: skip
+
+
+def _finish(
+    best_x: np.ndarray | None,
+    best_income: float,
+    bound: float,
+    status: Status,
+    proven: bool,
+    relax_income: float,
+    gap: float,
+    said: str,
+    rounds: int,
+    n_chosen: int,
+    n_pairs: int,
+) -> MilpPlan:
+    """The plan found, its bound (the candidates' when they hold every pair and the search
+    ended there, else the relaxation's) and its status."""
+    name, message = said.split("|", 1)
+    if best_x is None:
+        nothing = np.zeros(n_pairs)
+        return MilpPlan(status, nothing, math.nan, math.nan, name, message, rounds, 0, relax_income)
+    if not proven and n_chosen == n_pairs:
         message = f"{message}; candidate pairs still growing when time ran out".strip("; ")
+    bound = max(min(bound if n_chosen == n_pairs else relax_income, relax_income), best_income)
+    result = _final_status(status, proven, relative_gap(best_income, bound) <= gap)
+    if result is not Status.OPTIMAL and n_chosen < n_pairs:
+        message = f"{message}; best among {n_chosen} of {n_pairs} pairs".strip("; ")
     return MilpPlan(
         result, best_x, best_income, bound, name, message, rounds, n_chosen, relax_income
     )
+
+
+def _over_all_pairs(
+    data: MarketData,
+    single_buyer: bool,
+    deadline: float,
+    gap: float,
+    solver: SolverName,
+    has_contracts: bool,
+) -> tuple[np.ndarray, Status, float] | None:
+    """The MILP once over every pair (its plan, status and income bound), if time is left."""
+    if deadline - time.perf_counter() <= 0.5:
+        return None
+    report, x, is_open = _solve_restricted(
+        data, np.arange(data.pairs.size), single_buyer=single_buyer, deadline=deadline,
+        gap=gap, solver=solver,
+    )  # fmt: skip
+    if not report.status.has_solution:
+        return None
+    if has_contracts and not single_buyer:
+        x = _polish(data, x, is_open)
+    bound = report.bound + data.farm_gate_income if math.isfinite(report.bound) else math.inf
+    return x, report.status, bound
 
 
 def _round_gap(data: MarketData, relax_income: float, gap: float) -> float:
@@ -347,6 +403,8 @@ class _Report:
 
 
 def _groups(key: np.ndarray) -> list[np.ndarray]:
+    if not key.size:  # no candidate pair pays more than the farm gate
+        return []
     order = np.argsort(key, kind="stable")
     cuts = np.flatnonzero(np.diff(key[order])) + 1
     return np.split(order, cuts)
