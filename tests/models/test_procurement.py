@@ -417,4 +417,6 @@ def test_no_road_costs_nothing_per_km_and_still_carries_nothing() -> None:
     )
     with np.errstate(invalid="raise"):  # 0 x inf would be nan (with a warning)
         assert np.isposinf(data.trip_cost).all()
-    assert solve_procurement(data, standalone=False).local_cost == pytest.approx(2.0)
+    plan = solve_procurement(data, standalone=False)
+    assert check_procurement(data, plan).ok
+    assert plan.local_cost == pytest.approx(2.0) and plan.trucks.empty
