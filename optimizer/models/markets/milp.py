@@ -148,7 +148,7 @@ def solve_milp(
                 best_x, best_income = x_all, income_of(data, x_all)
     return _finish(
         best_x, best_income, bound, status, converged and n_chosen == pairs.size, relax_income,
-        gap, f"{name}|{message}", rounds, n_chosen, pairs.size,
+        gap, (name, message), rounds, n_chosen, pairs.size,
     )  # fmt: skip
 
 
@@ -160,14 +160,14 @@ def _finish(
     proven: bool,
     relax_income: float,
     gap: float,
-    said: str,
+    said: tuple[str, str],
     rounds: int,
     n_chosen: int,
     n_pairs: int,
 ) -> MilpPlan:
     """The plan found, its bound (the candidates' when they hold every pair and the search
     ended there, else the relaxation's) and its status."""
-    name, message = said.split("|", 1)
+    name, message = said  # the solver's name and message
     if best_x is None:
         nothing = np.zeros(n_pairs)
         return MilpPlan(status, nothing, math.nan, math.nan, name, message, rounds, 0, relax_income)
