@@ -29,6 +29,7 @@ import os
 from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 import numpy as np
 from scipy.sparse import coo_matrix
@@ -37,6 +38,9 @@ from scipy.sparse.csgraph import connected_components
 from optimizer.models.procurement._member_plans import Patterns
 from optimizer.models.procurement.data import ProcurementData
 from optimizer.results import Status
+
+_Job = TypeVar("_Job")
+_Out = TypeVar("_Out")
 
 __all__ = ["Separation", "by_parts", "in_parallel", "parts"]
 
@@ -112,9 +116,7 @@ def by_parts(
     return Separation(status, union, float(x[mask].sum()) - cost, bound, runtime, found)
 
 
-def in_parallel(
-    solve: Callable[[np.ndarray], Separation], jobs: Sequence[np.ndarray]
-) -> list[Separation]:
+def in_parallel(solve: Callable[[_Job], _Out], jobs: Sequence[_Job]) -> list[_Out]:
     """``solve`` on every job, in threads on the cores this process may use (HiGHS lets go of
     the interpreter while it solves: the default scenario's eight per-hub MILPs took 0.68 s
     on two cores against 1.41 s one after the other)."""

@@ -47,6 +47,7 @@ from optimizer.models.procurement._member_hubs import HubPhase
 from optimizer.models.procurement._member_lp import LeastCoreLP
 from optimizer.models.procurement._member_parts import Separation, by_parts, parts
 from optimizer.models.procurement._member_plans import Patterns, local_search
+from optimizer.models.procurement._member_regimes import Regime, outside_row, split_at_regime
 from optimizer.models.procurement.core import core_check_model
 from optimizer.models.procurement.data import ProcurementData
 from optimizer.models.sharing import _closest as _closest_slsqp
@@ -97,6 +98,8 @@ def separate(
     above: float = -math.inf,
     fixed_in: np.ndarray | None = None,
     fixed_out: np.ndarray | None = None,
+    regime: Regime | None = None,
+    split: bool = True,
 ) -> Separation:
     """Solve the core-check MILP at ``shares``; keep every improving plan as a pattern.
 
@@ -107,11 +110,45 @@ def separate(
     379 at a cutoff of 572). ``fixed_in``
     and ``fixed_out``: members held in or out of the coalition (the bound then holds only
     for such coalitions). Without either, a game of independent parts is solved part by
-    part (:mod:`~optimizer.models.procurement._member_parts`).
+    part (:mod:`~optimizer.models.procurement._member_parts`), and each part split at its
+    plan's brackets (:mod:`~optimizer.models.procurement._member_regimes`; ``regime``: the
+    MILP is then the half outside it; ``split=False``: the whole MILP).
     """
     if fixed_in is None and fixed_out is None and parts(data).max() > 0:
         return _by_parts(data, shares, patterns, time_limit=time_limit, gap=gap)
+    if fixed_in is None and regime is None and split:
+        halves = split_at_regime(
+            data,
+            shares,
+            np.ones(data.n_members, bool) if fixed_out is None else ~np.asarray(fixed_out, bool),
+            above=above,
+            time_limit=time_limit,
+            milp=lambda cut, limit, reg: separate(
+                data, shares, patterns, time_limit=limit, gap=gap, above=cut,
+                fixed_out=fixed_out, regime=reg, split=False,
+            ),
+        )  # fmt: skip
+        if halves is not None:
+            return halves
+    return _whole(data, shares, patterns, time_limit, gap, above, fixed_in, fixed_out, regime)
+
+
+def _whole(
+    data: ProcurementData,
+    shares: np.ndarray,
+    patterns: Patterns,
+    time_limit: float,
+    gap: float,
+    above: float,
+    fixed_in: np.ndarray | None,
+    fixed_out: np.ndarray | None,
+    regime: Regime | None,
+) -> Separation:
+    """The core-check MILP itself (outside ``regime`` unless ``None``)."""
     built, total = core_check_model(data, shares, proper=True)
+    row = None if regime is None else outside_row(data, built, regime)
+    if row is not None:
+        built.problem += row, "outside_regime"
     for held, level in ((fixed_in, "lowBound"), (fixed_out, "upBound")):
         if held is not None:
             for z in np.asarray(built.switch)[np.asarray(held, bool)]:
