@@ -343,25 +343,30 @@ def split_at_regime(
     when the whole MILP does not end within :data:`WHOLE_FIRST_S`.
 
     ``milp(cutoff, seconds, regime)`` solves the core-check MILP (outside ``regime`` unless
-    ``None``). ``None`` when there is nothing to split (the members at one drop point, no
-    plan, or a plan buying an offer up to its capacity): the caller solves the whole MILP.
+    ``None``). ``None`` when there is nothing to split (the members at one drop point, or
+    too little time): the caller solves the whole MILP.
     """
     start = time.perf_counter()
     x = np.asarray(shares, float)
-    if len(np.unique(np.asarray(data.drop_point)[inside])) < 2:
+    if len(np.unique(np.asarray(data.drop_point)[inside])) < 2 or time_limit < 3 * WHOLE_FIRST_S:
         return None
-    plan = solve_procurement(
-        data, members=np.flatnonzero(inside).tolist(), standalone=False, time_limit=time_limit
-    )
-    if not plan.status.has_solution or _at_capacity(data, plan.orders):
-        return None  # capacities would tie the hubs too: the programme leaves them out
     whole = Separation(Status.NO_SOLUTION, frozenset(), -math.inf, math.inf, 0.0)
     if WHOLE_FIRST_S > 0:
-        whole = milp(above, min(time_limit, WHOLE_FIRST_S), None)
+        whole = milp(above, WHOLE_FIRST_S, None)
     if whole.status is Status.OPTIMAL:
         return whole
     if not whole.status.has_solution:  # nothing met in its seconds
         whole = Separation(whole.status, frozenset(), -math.inf, math.inf, whole.runtime_s)
+    plan = solve_procurement(
+        data,
+        members=np.flatnonzero(inside).tolist(),
+        standalone=False,
+        time_limit=_left(start, time_limit),
+    )
+    if not plan.status.has_solution or _at_capacity(data, plan.orders):
+        # capacities would tie the hubs too (the programme leaves them out): the whole MILP
+        merged = milp(above, _left(start, time_limit), None)
+        return _merge(merged, whole, x, above, merged.gain_bound, start)
     regime = regime_of(data, inside, plan.orders)
     cut = max(above, whole.gain)
     out = milp(cut, _left(start, time_limit), regime)
@@ -375,7 +380,7 @@ def split_at_regime(
     best, gain = max(((whole.coalition, whole.gain), (out.coalition, out.gain)), key=lambda t: t[1])
     if inner[1] is not None:
         group = frozenset(inner[1].tolist())
-        cost = _cost(data, group, time_limit)
+        cost = _cost(data, group, _left(start, time_limit))
         if cost is None or x[inner[1]].sum() - cost < inner[0] - EXACT * max(1.0, abs(x.sum())):
             merged = milp(above, _left(start, time_limit), None)
             return _merge(merged, whole, x, above, merged.gain_bound, start)
