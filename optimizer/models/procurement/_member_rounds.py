@@ -28,6 +28,9 @@ the LP's point (in-out) or within a box around it (box step) did worse in the sa
 When the members fall into independent parts (no product or drop point in common, even
 through others), the core-check MILP without members held in or out is solved part by part
 (:mod:`~optimizer.models.procurement._member_parts`): the same bound, several times faster.
+A part whose MILP has not ended after a few seconds is split at its plan's brackets
+(:mod:`~optimizer.models.procurement._member_regimes`): the MILP outside them, the hubs
+apart inside (44.40 EUR proven in about 10 s where the whole MILP's bound was 58.26 after 60).
 
 Seeds: every member alone (proven), every member's complement ``N - {i}``, the members at
 each drop point and those needing each product, and their complements (by the patterns).
