@@ -211,8 +211,9 @@ def _frontier(
     """Points covering every group of the members ``keep`` (one hub) inside ``regime``.
 
     A solve at lower bounds ``r`` on the enforced offers' quantities finds the best gain
-    ``g`` with quantities ``q``: every group reaching ``r`` gains at most ``g``, and those
-    not beyond ``q`` (plus a step) in some offer are covered; the others start beyond it.
+    ``g`` with quantities ``q``: every group reaching ``r`` gains at most ``g`` (more
+    quantity asked, less gain), so those not beyond ``q`` plus a step in any offer are
+    covered; the others start beyond it.
     ``None`` when the budget ran out.
     """
     idx = np.flatnonzero(keep)
@@ -222,9 +223,9 @@ def _frontier(
     step = share * lows
     points: list[_Point] = []
     solved: list[tuple[np.ndarray, np.ndarray | None]] = []  # (r, q); q None: infeasible
-    todo = [np.zeros(len(dims))]
+    todo = [(np.zeros(len(dims)), np.ones(len(dims)))]  # lower bounds, their steps' sizes
     while todo:
-        r = todo.pop()
+        r, size = todo.pop()
         if np.any(r > top + QTOL * lows) or any(
             np.all(r0 <= r) and (q is None or np.all(q >= r)) for r0, q in solved
         ):
@@ -241,12 +242,18 @@ def _frontier(
             continue
         q = point.amounts[dims]
         solved.append((r, q))
-        point.reach = np.minimum(q + step, np.maximum(top, q))
+        # a group sitting at the bound (pooling part of a demand) would make the next start
+        # crawl a step at a time: there each step is one longer than the last (a looser
+        # cover, still a cover: asking more quantity never gains more)
+        crawl = q < r + step
+        size = np.where(crawl, size + 1, 1.0)
+        start = np.maximum(q + step, r + size * step)
+        point.reach = np.minimum(start, np.maximum(top, q))
         points.append(point)
         for k in range(len(dims)):
             child = r.copy()
-            child[k] = q[k] + step[k]
-            todo.append(child)
+            child[k] = start[k]
+            todo.append((child, size))
     return points
 
 
