@@ -377,6 +377,8 @@ def split_at_regime(
     regime = regime_of(data, inside, plan.orders)
     cut = max(above, whole.gain)
     out = milp(cut, _left(start, time_limit), regime)
+    if out.status is Status.INFEASIBLE:  # no plan outside the regime: every group is inside
+        out = Separation(Status.OPTIMAL, frozenset(), -math.inf, -math.inf, out.runtime_s)
     inner = None
     if out.status.has_solution:
         inner = _inner(data, x, inside, regime, max(cut, out.gain), start + time_limit)
@@ -384,6 +386,8 @@ def split_at_regime(
         merged = milp(above, _left(start, time_limit), None)
         return _merge(merged, whole, x, above, merged.gain_bound, start)
     found = {**whole.found, **out.found}
+    if 0 < int(inside.sum()) < data.n_members:  # the part's own plan, a row to keep
+        found[frozenset(np.flatnonzero(inside).tolist())] = float(plan.objective)
     best, gain = max(((whole.coalition, whole.gain), (out.coalition, out.gain)), key=lambda t: t[1])
     if inner[1] is not None:
         group = frozenset(inner[1].tolist())
