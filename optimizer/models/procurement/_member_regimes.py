@@ -42,6 +42,7 @@ import math
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -58,6 +59,7 @@ from optimizer.solver import solve_milp
 
 __all__ = ["Regime", "inside_bound", "outside_row", "regime_of", "split_at_regime"]
 
+MIN_LEFT_S = 1.0  # seconds a MILP needs at least; with less left, the answer as it stands
 WHOLE_FIRST_S = 2.0  # the whole MILP first, for this long: it ends fast at poor splits
 STEP = 1e-3  # a frontier point's quantities are taken as up to this share of the bound more
 MAX_HUB_SOLVES = 600  # hub MILPs per bound at most; beyond, no bound (the caller's MILP runs)
@@ -364,6 +366,9 @@ def split_at_regime(
         return whole
     if not whole.status.has_solution:  # nothing met in its seconds
         whole = Separation(whole.status, frozenset(), -math.inf, math.inf, whole.runtime_s)
+    again = partial(_again, milp, whole, x, above, start, time_limit)
+    if _left(start, time_limit) < MIN_LEFT_S:
+        return again()
     plan = solve_procurement(
         data,
         members=np.flatnonzero(inside).tolist(),
@@ -371,11 +376,11 @@ def split_at_regime(
         time_limit=_left(start, time_limit),
     )
     if not plan.status.has_solution or _at_capacity(data, plan.orders):
-        # capacities would tie the hubs too (the programme leaves them out): the whole MILP
-        merged = milp(above, _left(start, time_limit), None)
-        return _merge(merged, whole, x, above, merged.gain_bound, start)
+        return again()  # capacities would tie the hubs too (the programme leaves them out)
     regime = regime_of(data, inside, plan.orders)
     cut = max(above, whole.gain)
+    if _left(start, time_limit) < MIN_LEFT_S:
+        return again()
     out = milp(cut, _left(start, time_limit), regime)
     if out.status is Status.INFEASIBLE:  # no plan outside the regime: every group is inside
         out = Separation(Status.OPTIMAL, frozenset(), -math.inf, -math.inf, out.runtime_s)
@@ -383,18 +388,16 @@ def split_at_regime(
     if out.status.has_solution:
         inner = _inner(data, x, inside, regime, max(cut, out.gain), start + time_limit)
     if inner is None:  # out of time, or loose: the whole MILP in the time left
-        merged = milp(above, _left(start, time_limit), None)
-        return _merge(merged, whole, x, above, merged.gain_bound, start)
+        return again()
     found = {**whole.found, **out.found}
     if 0 < int(inside.sum()) < data.n_members:  # the part's own plan, a row to keep
         found[frozenset(np.flatnonzero(inside).tolist())] = float(plan.objective)
     best, gain = max(((whole.coalition, whole.gain), (out.coalition, out.gain)), key=lambda t: t[1])
     if inner[1] is not None:
         group = frozenset(inner[1].tolist())
-        cost = _cost(data, group, _left(start, time_limit))
+        cost = _cost(data, group, max(_left(start, time_limit), MIN_LEFT_S))
         if cost is None or x[inner[1]].sum() - cost < inner[0] - EXACT * max(1.0, abs(x.sum())):
-            merged = milp(above, _left(start, time_limit), None)
-            return _merge(merged, whole, x, above, merged.gain_bound, start)
+            return again()
         found[group] = min(cost, found.get(group, math.inf))
         if x[inner[1]].sum() - found[group] > gain:
             best, gain = group, float(x[inner[1]].sum() - found[group])
@@ -406,7 +409,24 @@ def split_at_regime(
 
 
 def _left(start: float, time_limit: float) -> float:
-    return max(time_limit - (time.perf_counter() - start), 1.0)
+    return time_limit - (time.perf_counter() - start)
+
+
+def _again(
+    milp: Callable[[float, float, Regime | None], Separation],
+    whole: Separation,
+    x: np.ndarray,
+    above: float,
+    start: float,
+    time_limit: float,
+) -> Separation:
+    """The whole MILP in the time left (at least :data:`MIN_LEFT_S`, else the first
+    attempt's answer as it stands), with what the first attempt met."""
+    left = _left(start, time_limit)
+    if left < MIN_LEFT_S:
+        return _merge(whole, whole, x, above, whole.gain_bound, start)
+    merged = milp(above, left, None)
+    return _merge(merged, whole, x, above, merged.gain_bound, start)
 
 
 def _inner(
