@@ -68,6 +68,7 @@ def test_the_halves_bound_every_coalition_and_name_one_that_gains_it(
     monkeypatch.setattr(regimes, "WHOLE_FIRST_S", 0.0)  # the halves even where the whole is quick
     data = game(seed)
     plan = solve_procurement(data, gap=1e-9)
+    assert check_procurement(data, plan).ok
     cost = costs(data)
     total = plan.pooled_cost
     scale = max(1.0, total)
@@ -125,6 +126,7 @@ def test_the_inside_half_is_exact_where_a_bracket_needs_two_hubs() -> None:
         }
     )
     plan = solve_procurement(data, gap=1e-9)
+    assert check_procurement(data, plan).ok
     inside = np.ones(7, bool)
     regime = regimes.regime_of(data, inside, plan.orders)
     assert (0, 0, 1) in regime.held and regime.lows[regime.held.index((0, 0, 1))] == 100.0
@@ -140,4 +142,5 @@ def test_the_inside_half_is_exact_where_a_bracket_needs_two_hubs() -> None:
     assert bound >= best_inside - 1e-6
     assert group is not None and data.demand[group, 0].sum() >= 100.0
     own = solve_procurement(data, members=group.tolist(), standalone=False, gap=1e-9)
+    assert check_procurement(data, own).ok
     assert float(x[group].sum()) - own.pooled_cost == pytest.approx(bound, abs=1e-6)
