@@ -24,9 +24,12 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["LeastCoreLP", "run_warm", "sparse_row"]
+__all__ = ["QP_LIMITS_S", "LeastCoreLP", "run_warm", "sparse_row"]
 
-QP_TIME_LIMIT_S = 5.0
+# seconds for the closest-point QP from its last basis, then from scratch (its solves took at
+# most 0.12 s on 148 members; one in 92 on a 51-member game cycled from either start: the
+# callers then hold its level a hair higher, where it was solved in 0.004 s)
+QP_LIMITS_S = (0.5, 0.5)
 
 
 class LeastCoreLP:
@@ -47,6 +50,7 @@ class LeastCoreLP:
         self._offset: list[float] = []  # total for a row written over the complement, else 0
         self._masks: list[np.ndarray] = []
         self._matrix: np.ndarray | None = None  # (rows, n) 0/1, rebuilt when rows were added
+        self._held = 0.0  # the closest-point model's eps, scaled (added to every row's bound)
         inf = highspy.kHighsInf
         self._inf = inf
         lp = _highs()
@@ -81,7 +85,7 @@ class LeastCoreLP:
             if row is not None:
                 if cost < self._cost[row] - 1e-9 * max(1.0, abs(cost)):
                     self._cost[row] = cost
-                    bound = (cost - self._offset[row]) / self.scale
+                    bound = (cost - self._offset[row]) / self.scale + self._held
                     self._lp.changeRowBounds(row + 1, -self._inf, bound)
                     changed += 1
                 continue
@@ -98,7 +102,7 @@ class LeastCoreLP:
             nonzeros += len(cols) + 1
             index.append(np.r_[cols, self.n].astype(np.int32))
             signs.append(np.r_[np.full(len(cols), sign), -1.0])  # the eps column closes it
-            upper.append((cost - offset) / self.scale)
+            upper.append((cost - offset) / self.scale + self._held)
             changed += 1
         if index:
             flat = np.concatenate(index)
@@ -133,16 +137,23 @@ class LeastCoreLP:
         return np.einsum("rm,m->r", self.matrix, np.asarray(x, float)) - self.costs
 
     def hold(self, eps: float) -> None:
-        """Fix ``eps`` (the closest-point model)."""
-        e = np.array([eps / self.scale])
-        self._lp.changeColsBounds(1, np.array([self.n], np.int32), e, e)
+        """Fix ``eps`` (the closest-point model): every row's bound moves up by it, the
+        ``eps`` column held at 0 (HiGHS' QP solver 1.16 ignored a column fixed at a small
+        value, 1e-4 here after scaling, and then called its point infeasible)."""
+        self._held = eps / self.scale
+        zero = np.zeros(1)
+        self._lp.changeColsBounds(1, np.array([self.n], np.int32), zero, zero)
+        if self.coalitions:
+            rows = np.arange(1, len(self.coalitions) + 1, dtype=np.int32)
+            upper = (self.costs - np.asarray(self._offset)) / self.scale + self._held
+            self._lp.changeRowsBounds(len(rows), rows, np.full(len(rows), -self._inf), upper)
 
     def solve(self) -> tuple[float, np.ndarray]:
-        """``eps`` and the LP's point (the basis of the last solve is kept)."""
-        if self.reference is not None:  # HiGHS' time limit counts every run of the model
-            self._lp.setOptionValue("time_limit", self._lp.getRunTime() + QP_TIME_LIMIT_S)
-        col = run_warm(self._lp, "least-core LP") * self.scale
-        return float(col[self.n]), col[: self.n]
+        """``eps`` (the level held, for the closest-point model) and the point (the basis of
+        the last solve is kept)."""
+        limits = QP_LIMITS_S if self.reference is not None else None
+        col = run_warm(self._lp, "least-core LP", limits) * self.scale
+        return float(col[self.n]) + self._held * self.scale, col[: self.n]
 
 
 def sparse_row(members: np.ndarray, total: float) -> tuple[np.ndarray, float, float]:
@@ -156,15 +167,23 @@ def sparse_row(members: np.ndarray, total: float) -> tuple[np.ndarray, float, fl
     return np.flatnonzero(mask), 1.0, 0.0
 
 
-def run_warm(lp: Any, name: str) -> np.ndarray:
+def run_warm(lp: Any, name: str, limits: tuple[float, float] | None = None) -> np.ndarray:
     """Solve a kept HiGHS model from its last basis (once more from scratch if that fails);
-    its columns' values. ``RuntimeError`` naming ``name`` when it is not solved to optimality."""
+    its columns' values. ``RuntimeError`` naming ``name`` when it is not solved to optimality.
+
+    ``limits``: seconds for the warm run and for the run from scratch (HiGHS' time limit
+    counts every run of a kept model, so each is set from the time run so far).
+    """
     import highspy
 
+    if limits is not None:
+        lp.setOptionValue("time_limit", lp.getRunTime() + limits[0])
     lp.run()
     status = lp.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:
         lp.clearSolver()
+        if limits is not None:
+            lp.setOptionValue("time_limit", lp.getRunTime() + limits[1])
         lp.run()
         status = lp.getModelStatus()
     if status != highspy.HighsModelStatus.kOptimal:

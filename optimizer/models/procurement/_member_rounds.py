@@ -292,13 +292,19 @@ class _Search:
         return (x_lp, False) if y is None else (y, True)
 
     def _lazy_closest(self, qp: LeastCoreLP, level: float) -> np.ndarray | None:
-        """The QP's point, rows of the LP it violates added to it until it violates none."""
-        qp.hold(level)
-        for _ in range(LAZY_ROUNDS):
+        """The QP's point, rows of the LP it violates added to it until it violates none;
+        a QP whose active set cycles is solved again a hair higher (then solved at once)."""
+        for above in (0.0, self.tol / 10):
+            qp.hold(level + above)
             try:
-                y = qp.solve()[1]
-            except RuntimeError:  # HiGHS' QP stopped (its active set can cycle)
-                return None
+                return self._lazy_rows(qp, level + above)
+            except RuntimeError:  # HiGHS' QP stopped (its active set cycled)
+                continue
+        return None
+
+    def _lazy_rows(self, qp: LeastCoreLP, level: float) -> np.ndarray | None:
+        for _ in range(LAZY_ROUNDS):
+            y = qp.solve()[1]
             gains = self.lp.gains(y)
             over = np.flatnonzero(gains > level + self.tol / 10)
             if not len(over):
@@ -466,10 +472,6 @@ def _closest(
     if x is None or np.any(rows @ x > upper + slack) or abs(x.sum() - total) > slack:
         return None
     return x
-
-
-def _best_gain(found: dict[frozenset[int], float], x: np.ndarray) -> float:
-    return max((float(x[list(s)].sum()) - c for s, c in found.items()), default=-math.inf)
 
 
 def _most_violated(
