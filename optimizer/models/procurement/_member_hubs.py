@@ -28,7 +28,6 @@ and more than :data:`HUB_PHASE_FROM` members (below, phase two alone is fast).
 
 from __future__ import annotations
 
-import itertools
 import math
 import time
 from dataclasses import dataclass, field
@@ -39,7 +38,7 @@ import numpy as np
 
 from optimizer.models.procurement._member_lp import QP_LIMITS_S, run_warm, sparse_row
 from optimizer.models.procurement._member_parts import in_parallel
-from optimizer.models.procurement._member_plans import Patterns
+from optimizer.models.procurement._member_plans import Patterns, removal_rows
 from optimizer.models.procurement.data import ProcurementData
 from optimizer.results import Status
 
@@ -48,10 +47,11 @@ __all__ = ["HUB_PHASE_FROM", "HubPhase", "hub_phase"]
 HUB_PHASE_FROM = 60  # members above which phase one runs (below, phase two alone is quick)
 HUB_SHARE = 0.95  # share of the search's time phase one may take (it ends early when done)
 FULL_EVERY = 1000  # rounds after which the full MILP bounds the split even when hubs found groups
+LAZY_ROUNDS = 20  # QP solves per closest point at most (the LP's rows added as broken)
+LAZY_ADD = 200  # rows added to the QP per solve at most, those broken most
 RESERVE_S = 3.0  # seconds kept at least for the last full MILP
 COUPLED_PATTERNS = 8  # plans pricing the coupled rows: the first met (the plan shown first)
 COUPLINGS = 60  # random layouts of the hubs' certificate rows (each gives up to ~150 rows)
-PAIRS_AT_MOST = 4_000  # "all but two members of one hub" rows priced from the plans, at most
 
 
 @dataclass
@@ -100,9 +100,9 @@ def hub_phase(
     scale = max(1.0, abs(total) / max(n, 1))
     lp = _HubLP(hub, total, scale)
     qp = _HubLP(hub, total, scale, reference)
-    phase = HubPhase(rows=dict(seeds) | _removals(data, patterns))
+    phase = HubPhase(rows=dict(seeds) | removal_rows(data, patterns))
     lp.add(phase.rows)
-    qp.add(phase.rows)
+    qp.add(dict(seeds))  # the others as the QP's point breaks them
     solve = _Solves(data, patterns, separate, time_limit, gap, tol, deadline)
     since_full, began, longest = 0, time.perf_counter(), 0.0
     while time.perf_counter() + longest < deadline - max(RESERVE_S, 1.5 * solve.longest):
@@ -196,10 +196,28 @@ def _closest(lp: _HubLP, qp: _HubLP, tol: float) -> tuple[np.ndarray, np.ndarray
     for above in (tol / 10, tol / 5):  # a QP whose active set cycles is solved a hair higher
         qp.hold(float(theta.sum()) + above)
         try:
-            return qp.solve()
+            found = _lazy(lp, qp, tol)
         except RuntimeError:  # HiGHS' QP stopped (its active set cycled, or its time ran out)
             continue
+        if found is not None:
+            return found
     return x, theta
+
+
+def _lazy(lp: _HubLP, qp: _HubLP, tol: float) -> tuple[np.ndarray, np.ndarray] | None:
+    """The QP's point, the LP's rows it breaks added to it until it breaks none (the QP
+    starts with few rows: with every "all but three" row at once, 0.32 s a solve)."""
+    for _ in range(LAZY_ROUNDS):
+        y, theta = qp.solve()
+        excess = lp.excess(y, theta)
+        over = np.flatnonzero(excess > tol / 10)
+        if not len(over):
+            return y, theta
+        rows: dict[frozenset[int], float] = {}
+        for r in over[np.argsort(-excess[over])][:LAZY_ADD]:
+            rows |= lp.row(int(r))
+        qp.add(rows)
+    return None
 
 
 def _merge(rows: dict[frozenset[int], float], new: dict[frozenset[int], float]) -> None:
@@ -259,28 +277,6 @@ def _hub_milp(
     return solve(x, above=float(theta[hub[~held][0]]) + tol, fixed_in=held)
 
 
-def _removals(data: ProcurementData, patterns: Patterns) -> dict[frozenset[int], float]:
-    """Everyone but one member, and (while few) everyone but two members of one drop point,
-    each priced by the plans met so far (an upper bound on its cost)."""
-    n = data.n_members
-    out: list[tuple[int, ...]] = []
-    for d in np.unique(data.drop_point):
-        members = np.flatnonzero(data.drop_point == d)
-        out += [(int(i),) for i in members]
-        out += list(itertools.combinations(members.tolist(), 2))
-    if len(out) > PAIRS_AT_MOST:
-        out = [(i,) for i in range(n)]
-    masks = np.ones((len(out), n), bool)
-    for r, left_out in enumerate(out):
-        masks[r, list(left_out)] = False
-    costs = patterns.costs(masks)
-    rows = {}
-    for mask, cost in zip(masks, costs, strict=True):
-        if 0 < mask.sum() < n and math.isfinite(cost):
-            rows[frozenset(np.flatnonzero(mask).tolist())] = float(cost)
-    return rows
-
-
 class _HubLP:
     """``min sum theta`` over ``x`` (free) and ``theta >= 0`` (one per drop point), rows
     ``x(S) - sum_{d in H(S)} theta[d] <= c(S)``, ``H(S)`` the drop points of the members
@@ -302,6 +298,8 @@ class _HubLP:
         self.total = total
         self.known: dict[frozenset[int], float] = {}
         self.keys: list[frozenset[int]] = []  # each row's coalition, in the model's order
+        self._rows: list[tuple[np.ndarray, np.ndarray, float]] = []  # inside, hubs out, cost
+        self._dense: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
         lp = _quiet_highs()
         lp.setOptionValue("solver", "simplex")
         import highspy
@@ -347,6 +345,10 @@ class _HubLP:
             inside = np.zeros(self.n, bool)
             inside[list(coalition)] = True
             hubs = np.unique(self.hub[~inside])
+            out = np.zeros(self.d, bool)
+            out[hubs] = True
+            self._rows.append((inside, out, cost))
+            self._dense = None
             cols, sign, offset = sparse_row(inside, self.total)
             starts.append(nonzeros)
             index.append(np.r_[cols, self.n + hubs].astype(np.int32))
@@ -364,6 +366,24 @@ class _HubLP:
                 np.concatenate(values),
             )
         return len(index)
+
+    def excess(self, x: np.ndarray, theta: np.ndarray) -> np.ndarray:
+        """Each row's ``x(S) - c(S) - sum_{d in H(S)} theta[d]`` (``> 0``: broken)."""
+        if self._dense is None:
+            inside, out, cost = zip(*self._rows, strict=True) if self._rows else ((), (), ())
+            self._dense = (
+                np.array(inside, float).reshape(-1, self.n),
+                np.array(out, float).reshape(-1, self.d),
+                np.array(cost, float),
+            )
+        inside_m, out_m, cost_m = self._dense
+        # einsum, not matmul: a threaded BLAS is many times slower on a loaded machine
+        paid = np.einsum("rm,m->r", inside_m, np.asarray(x, float))
+        return paid - cost_m - np.einsum("rd,d->r", out_m, np.asarray(theta, float))
+
+    def row(self, r: int) -> dict[frozenset[int], float]:
+        """Row ``r`` as ``{coalition: cost}``."""
+        return {self.keys[r]: self._rows[r][2]}
 
     def solve(self) -> tuple[np.ndarray, np.ndarray]:
         """The payments ``x`` and the bounds ``theta`` (the last basis is kept)."""

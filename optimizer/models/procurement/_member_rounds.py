@@ -49,7 +49,7 @@ import numpy as np
 from optimizer.models.procurement._member_hubs import HubPhase
 from optimizer.models.procurement._member_lp import LeastCoreLP
 from optimizer.models.procurement._member_parts import Separation, by_parts, parts
-from optimizer.models.procurement._member_plans import Patterns, local_search
+from optimizer.models.procurement._member_plans import Patterns, local_search, removal_rows
 from optimizer.models.procurement._member_regimes import Regime, outside_row, split_at_regime
 from optimizer.models.procurement.core import core_check_model
 from optimizer.models.procurement.data import ProcurementData
@@ -458,8 +458,8 @@ def _models(
     for model in (lp, qp):
         if model is not None:
             model.add(first)
-    if phase is not None:
-        lp.add(phase.rows)
+    # everyone but a few members of a drop point (phase one's rows hold them): the LP only
+    lp.add(phase.rows if phase is not None else removal_rows(data, patterns))
     return lp, qp
 
 
