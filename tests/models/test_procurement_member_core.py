@@ -9,6 +9,7 @@ from __future__ import annotations
 import itertools
 import time
 from dataclasses import replace
+from types import SimpleNamespace
 from typing import Any
 
 import numpy as np
@@ -18,9 +19,11 @@ from scipy.optimize import linprog
 from optimizer import load_scenario
 from optimizer.models.procurement import (
     ProcurementData,
+    _member_byparts,
     _member_hubs,
     _member_parts,
     check_procurement,
+    member_core,
     scenario_procurement_data,
     solve_procurement,
 )
@@ -245,7 +248,7 @@ def test_coupled_rows_leave_out_one_certificate_group_per_hub() -> None:
     # of the four rows. Laid out together, the three hubs' rows leave out 0, 1 and 2 at once:
     # the coalition {3, 4, 5}, priced by the plans (none here: every member buys locally).
     data = hubs_instance(0, 6)
-    lp = _member_hubs._HubLP(data.drop_point, 100.0, 1.0)
+    lp = _member_hubs.HubLP(data.drop_point, 100.0, 1.0)
     everyone = frozenset(range(6))
     lp.add({everyone - {d}: 80.0 for d in range(3)} | {frozenset({0, 1, 2}): 45.0})
     _, theta = lp.solve()
@@ -258,7 +261,7 @@ def test_coupled_rows_leave_out_one_certificate_group_per_hub() -> None:
 def test_hub_lp_bounds_each_row_by_the_hubs_it_leaves_out() -> None:
     # members 0, 1 at drop point 0, member 2 at 1: the row {0} leaves out 1 (hub 0) and 2
     # (hub 1), so x0 <= c + theta0 + theta1; {0, 1} leaves out hub 1 only
-    lp = _member_hubs._HubLP(np.array([0, 0, 1]), 30.0, 1.0)
+    lp = _member_hubs.HubLP(np.array([0, 0, 1]), 30.0, 1.0)
     assert lp.add({frozenset([0]): 5.0, frozenset([0, 1]): 12.0, frozenset([2]): 10.0}) == 3
     assert lp.add({frozenset([0]): 6.0}) == 0  # dearer than the row held: nothing added
     x, theta = lp.solve()
@@ -361,3 +364,69 @@ def test_separation_by_parts_at_a_core_split_names_a_part_gaining_0() -> None:
     assert 0 < len(found.coalition) < 6  # a group gaining 0 (a part alone, or less)
     assert found.gain == pytest.approx(x[list(found.coalition)].sum() - cost[found.coalition])
     assert found.gain == pytest.approx(0.0, abs=tol)
+
+
+def empty_parts_instance(second: list[float]) -> ProcurementData:
+    """Two parts whose cores are empty: three farms of 60 units at one drop point needing
+    product 0 and farms of ``second`` units at another needing product 1, trucks of 130."""
+    demand = [[60.0, 0.0]] * 3 + [[0.0, q] for q in second]
+    data = instance(demand, payload=130.0, discount_from=1e5, seed=4)
+    where = np.array([0] * 3 + [1] * len(second))
+    return replace(data, drop_point=where, distance_km=[[10.0, 25.0]], drop_point_ids=("H0", "H1"))
+
+
+@pytest.mark.parametrize("second", [[50.0, 70.0, 60.0, 45.0], [60.0, 60.0, 60.0]])
+def test_joint_bound_of_the_parts_with_every_row_is_the_least_core(second: list[float]) -> None:
+    # with every coalition of each part as a row, the LP with one bound per part is the
+    # least core of the whole game (brute force over all its coalitions); with each part's
+    # rows but not all, it is lower
+    data = empty_parts_instance(second)
+    plan = solve_procurement(data, gap=1e-9)
+    eps, cost = brute_force(data, plan.pooled_cost)
+    assert eps > 1.0  # both cores empty: a group gains in each part
+    part = _member_parts.parts(data)
+    n = data.n_members
+    alone = np.array([cost[frozenset([i])] for i in range(n)])
+
+    def joint(keep: int) -> float:
+        parts = []
+        for j in range(2):
+            members = np.flatnonzero(part == j)
+            mine = {
+                frozenset(np.flatnonzero(np.isin(members, list(s))).tolist()): c
+                for s, c in cost.items()
+                if set(s) <= set(members.tolist()) and 1 < len(s) < len(members)
+            }
+            rows = SimpleNamespace(known=dict(list(mine.items())[:keep]))
+            whole = cost[frozenset(members.tolist())]
+            parts.append(
+                _member_byparts._Part(members, data, Patterns(data), whole, whole, whole, rows)  # type: ignore[arg-type]
+            )
+        return _member_byparts._joint_bound(parts, alone, plan.pooled_cost)
+
+    scale = max(1.0, plan.pooled_cost)
+    assert joint(1000) == pytest.approx(eps, abs=1e-6 * scale)
+    assert joint(0) < eps - 1.0  # the members alone and the parts whole do not tell it
+
+
+@pytest.mark.parametrize("second", [[50.0, 70.0, 60.0, 45.0], [60.0, 60.0, 60.0]])
+def test_least_core_part_by_part_brackets_the_epsilon(
+    second: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # each part searched alone, joined by the LP over the transfer: the LP's bound is at
+    # most the least-core epsilon, the split's bound at least every group's gain
+    monkeypatch.setattr(member_core, "BY_PARTS_FROM", 0)
+    data = empty_parts_instance(second)
+    plan = solve_procurement(data, gap=1e-9)
+    eps, cost = brute_force(data, plan.pooled_cost)
+    found = member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9, brute_force_limit=0)
+    scale = max(1.0, plan.pooled_cost)
+    assert found.spent["milp_s"] > 0  # the parts' own searches ran
+    assert found.split.shares.sum() == pytest.approx(plan.pooled_cost)
+    gains = [found.split.shares[list(s)].sum() - c for s, c in cost.items()]
+    assert found.epsilon <= eps + 1e-6 * scale
+    assert found.epsilon == pytest.approx(eps, abs=1e-5 * scale)  # every part's rows found
+    assert eps <= max(gains) + 1e-6 * scale <= found.epsilon_upper + 1e-4 * scale
+    assert found.best_gain <= max(gains) + 1e-4 * scale  # the check names a real group
+    if found.converged:
+        assert max(gains) <= found.epsilon + 1e-4 * scale

@@ -27,8 +27,9 @@ import numpy as np
 
 from optimizer.models.procurement.data import ProcurementData
 from optimizer.models.procurement.model import bracket_bounds
+from optimizer.models.procurement.plan import ProcurementResult
 
-__all__ = ["REMOVALS_AT_MOST", "Patterns", "local_search", "removal_rows"]
+__all__ = ["REMOVALS_AT_MOST", "Patterns", "local_search", "plan_arrays", "removal_rows"]
 
 _TOL = 1e-9
 REMOVALS_AT_MOST = 50_000  # "everyone but a few members of one drop point" rows, at most
@@ -257,3 +258,27 @@ def removal_rows(
         for mask, cost in zip(masks, costs, strict=True)
         if math.isfinite(cost)
     }
+
+
+def plan_arrays(data: ProcurementData, plan: ProcurementResult) -> tuple[np.ndarray, np.ndarray]:
+    """Units pooled per member and product, units shipped per supplier, product, drop point."""
+    members = {m: i for i, m in enumerate(data.member_ids)}
+    products = {p: i for i, p in enumerate(data.product_ids)}
+    suppliers = {s: i for i, s in enumerate(data.supplier_ids)}
+    drops = {d: i for i, d in enumerate(data.drop_point_ids)}
+    pooled = np.zeros((data.n_members, data.n_products))
+    buys = plan.purchases
+    np.add.at(
+        pooled,
+        (buys["member"].map(members).to_numpy(int), buys["product"].map(products).to_numpy(int)),
+        buys["pooled"].to_numpy(float),
+    )
+    shipped = np.zeros((data.n_suppliers, data.n_products, data.n_drop_points))
+    sent = plan.shipments
+    where = (
+        sent["supplier"].map(suppliers).to_numpy(int),
+        sent["product"].map(products).to_numpy(int),
+        sent["drop_point"].map(drops).to_numpy(int),
+    )
+    np.add.at(shipped, where, sent["quantity"].to_numpy(float))
+    return pooled, shipped

@@ -41,6 +41,7 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
 from typing import Any
@@ -385,13 +386,14 @@ def split_at_regime(
     cut = max(above, whole.gain)
     if _left(start, time_limit) < MIN_LEFT_S:
         return again()
-    out = milp(cut, _left(start, time_limit), regime)
+    # the halves side by side: the inside's hub MILPs mostly wait for its largest hub
+    with ThreadPoolExecutor(1) as pool:
+        outside = pool.submit(milp, cut, _left(start, time_limit), regime)
+        inner = _inner(data, x, inside, regime, cut, start + time_limit)
+        out = outside.result()
     if out.status is Status.INFEASIBLE:  # no plan outside the regime: every group is inside
         out = Separation(Status.OPTIMAL, frozenset(), -math.inf, -math.inf, out.runtime_s)
-    inner = None
-    if out.status.has_solution:
-        inner = _inner(data, x, inside, regime, max(cut, out.gain), start + time_limit)
-    if inner is None:  # out of time, or loose: the whole MILP in the time left
+    if inner is None or not out.status.has_solution:  # out of time, or loose: the whole MILP
         return again()
     found = {**whole.found, **out.found}
     if 0 < int(inside.sum()) < data.n_members:  # the part's own plan, a row to keep

@@ -89,6 +89,7 @@ class Rounds:
     tightest: frozenset[int] = frozenset()  # the row gaining most at the end
     closest: bool = True  # the split is the closest point of the last round (QP solved)
     out_of_time: bool = False
+    known: dict[frozenset[int], float] = field(default_factory=dict)  # the LP's rows
 
 
 def separate(
@@ -437,6 +438,7 @@ def least_core_rounds(
         tightest,
         closest and np.array_equal(x, y),
         run.out_of_time or rounds >= max_iterations,
+        dict(zip(lp.coalitions, lp.costs.tolist(), strict=True)),
     )
 
 

@@ -40,13 +40,17 @@ import math
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from functools import partial
 
 import numpy as np
 import pandas as pd
 
+from optimizer.models.procurement._member_byparts import by_parts_search
 from optimizer.models.procurement._member_hubs import HUB_SHARE, hub_phase
 from optimizer.models.procurement._member_hubs import wanted as hub_phase_wanted
+from optimizer.models.procurement._member_parts import parts
 from optimizer.models.procurement._member_plans import Patterns
+from optimizer.models.procurement._member_plans import plan_arrays as _plan_arrays
 from optimizer.models.procurement._member_rounds import (
     Rounds,
     Separation,
@@ -64,6 +68,7 @@ from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S
 __all__ = ["BRUTE_FORCE_LIMIT", "STABLE_MEANS", "MemberCore", "member_least_core"]
 
 BRUTE_FORCE_LIMIT = 10  # members up to which the final check tries every coalition
+BY_PARTS_FROM = 60  # members above which a game of independent parts is searched part by part
 BUDGET_S = 25.0  # seconds the search may take by default (issue 14: 30 s in all)
 STABLE_MEANS = (
     "Stable means that no group of members, ordering the same inputs on its own, would pay "
@@ -213,10 +218,40 @@ def _search(
     max_iterations: int,
     search: dict[str, float],
 ) -> Rounds:
-    """Phase one by hub (when it pays off), then constraint generation in the time left."""
+    """Part by part when the game has independent parts and many members, else one search."""
     patterns = _patterns(data, plan)
+    part = parts(data)
+    if part.max() > 0 and data.n_members > BY_PARTS_FROM:
+        found = by_parts_search(
+            data, part, patterns, total=total, alone=alone, reference=reference,
+            search=search, deadline=start + search["budget_s"],
+            search_one=partial(_search_one, max_iterations=max_iterations, search=search),
+        )  # fmt: skip
+        if found is not None:
+            return found
+    left = search["budget_s"] - (time.perf_counter() - start)
+    return _search_one(
+        data, patterns, total, alone, reference, left, max_iterations=max_iterations, search=search
+    )
+
+
+def _search_one(
+    data: ProcurementData,
+    patterns: Patterns,
+    total: float,
+    alone: np.ndarray,
+    reference: np.ndarray,
+    budget_s: float,
+    tol: float | None = None,
+    *,
+    max_iterations: int,
+    search: dict[str, float],
+) -> Rounds:
+    """Phase one by hub (when it pays off), then constraint generation in the time left
+    (``tol``: the tolerance, if not the search's)."""
+    start = time.perf_counter()
+    search = search if tol is None else search | {"tol": tol}
     phase = None
-    budget_s = search["budget_s"]
     if hub_phase_wanted(data):
         seeds = {frozenset([i]): float(alone[i]) for i in range(data.n_members)}
         ends = start + HUB_SHARE * budget_s
@@ -266,30 +301,6 @@ def _patterns(data: ProcurementData, plan: ProcurementResult | None) -> Patterns
     if plan is not None and len(plan.members_served) == data.n_members:
         patterns.add_plan(*_plan_arrays(data, plan), np.ones(data.n_members, bool))
     return patterns
-
-
-def _plan_arrays(data: ProcurementData, plan: ProcurementResult) -> tuple[np.ndarray, np.ndarray]:
-    """Units pooled per member and product, units shipped per supplier, product, drop point."""
-    members = {m: i for i, m in enumerate(data.member_ids)}
-    products = {p: i for i, p in enumerate(data.product_ids)}
-    suppliers = {s: i for i, s in enumerate(data.supplier_ids)}
-    drops = {d: i for i, d in enumerate(data.drop_point_ids)}
-    pooled = np.zeros((data.n_members, data.n_products))
-    buys = plan.purchases
-    np.add.at(
-        pooled,
-        (buys["member"].map(members).to_numpy(int), buys["product"].map(products).to_numpy(int)),
-        buys["pooled"].to_numpy(float),
-    )
-    shipped = np.zeros((data.n_suppliers, data.n_products, data.n_drop_points))
-    sent = plan.shipments
-    where = (
-        sent["supplier"].map(suppliers).to_numpy(int),
-        sent["product"].map(products).to_numpy(int),
-        sent["drop_point"].map(drops).to_numpy(int),
-    )
-    np.add.at(shipped, where, sent["quantity"].to_numpy(float))
-    return pooled, shipped
 
 
 def _independent_check(
