@@ -42,7 +42,7 @@ from optimizer.results import Status
 
 __all__ = ["by_parts_search"]
 
-END_S = 1.5  # seconds kept for the LP joining the parts (0.9 s on the default scenario)
+END_S = 2.5  # seconds kept for the LP joining the parts (0.9 s on the default scenario)
 # one part's search: (part's data, patterns, bill, alone, reference, seconds, tolerance)
 SearchOne = Callable[
     [ProcurementData, Patterns, float, np.ndarray, np.ndarray, float, float], Rounds
@@ -158,12 +158,13 @@ def _own(p: _Part, n: int) -> Separation:
     def named(c: frozenset[int]) -> frozenset[int]:
         return frozenset(p.members[sorted(c)].tolist())
 
-    found = {named(c): cost for c, cost in {**p.rounds.known, **last.found}.items()}
+    found = {named(c): cost for c, cost in last.found.items()}
     found[everyone] = p.cost
     coalition, gain = named(last.coalition), last.gain
     tight = p.rounds.tightest
     if not last.coalition and tight in p.rounds.known:  # none beat the cutoff: the row
         coalition = named(tight)  # gaining most stands for the part's group
+        found[coalition] = p.rounds.known[tight]
         gain = float(p.rounds.shares[sorted(tight)].sum()) - p.rounds.known[tight]
     if full > gain:
         coalition, gain = everyone, full

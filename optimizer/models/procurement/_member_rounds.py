@@ -32,8 +32,8 @@ A part whose MILP has not ended after a few seconds is split at its plan's brack
 (:mod:`~optimizer.models.procurement._member_regimes`): the MILP outside them, the hubs
 apart inside (44.40 EUR proven in about 10 s where the whole MILP's bound was 58.26 after 60).
 
-Seeds: every member alone (proven), every member's complement ``N - {i}``, the members at
-each drop point and those needing each product, and their complements (by the patterns).
+Seeds: every member alone (proven), ``N - {i}``, each drop point's and each product's members
+and their complements; in the LP, everyone but a few members of a drop point (by the plans).
 """
 
 from __future__ import annotations

@@ -20,6 +20,10 @@ known to lie between the two bounds; the verdict says so and gives both.
 ``eps <= 0``: the split is stable (in the core). ``eps > 0``: the core is empty, no split is
 stable, and ``eps`` is the least money some group of members still gains by leaving.
 
+When the members fall into independent parts and are many, each part is searched on its own
+(:mod:`optimizer.models.procurement._member_byparts`): the splits side by side, the lower bound
+from an LP with one bound per part over the parts' rows.
+
 With many members at several drop points, phase one
 (:mod:`optimizer.models.procurement._member_hubs`) runs first, with most of the time: the
 groups that gain most mix members of every hub and their gains nearly add up hub by hub, so
