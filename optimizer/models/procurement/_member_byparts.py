@@ -82,7 +82,7 @@ def by_parts_search(
     some part's own plan was not found (then the whole game is searched at once).
     """
     try:
-        parts = _parts(data, part, total, search)
+        parts = _parts(data, part, total, search, deadline)
     except _NoPlan:
         return None
     left = max(1.0, deadline - END_S - time.perf_counter())
@@ -108,10 +108,15 @@ def by_parts_search(
 
 
 def _parts(
-    data: ProcurementData, part: np.ndarray, total: float, search: dict[str, float]
+    data: ProcurementData,
+    part: np.ndarray,
+    total: float,
+    search: dict[str, float],
+    deadline: float,
 ) -> list[_Part]:
     """Each part's data, its own plan (seeding its patterns; its cost is the part's bill,
-    scaled so that the bills add up to ``total``) and what the part costs at least."""
+    scaled so that the bills add up to ``total``) and what the part costs at least; each
+    plan within the search's time."""
     out = []
     for j in range(int(part.max()) + 1):
         members = np.flatnonzero(part == j)
@@ -122,9 +127,8 @@ def _parts(
             drop_point=np.asarray(data.drop_point)[members],
             member_ids=tuple(np.asarray(data.member_ids)[members].tolist()),
         )
-        plan = solve_procurement(
-            sub, standalone=False, time_limit=search["time_limit"], gap=search["gap"]
-        )
+        left = max(1.0, min(search["time_limit"], deadline - time.perf_counter()))
+        plan = solve_procurement(sub, standalone=False, time_limit=left, gap=search["gap"])
         own = Patterns(sub)
         cost, floor = math.inf, -math.inf
         if plan.status.has_solution and len(plan.members_served) == len(members):
