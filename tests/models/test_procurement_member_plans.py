@@ -79,4 +79,5 @@ def test_removal_rows_leave_out_a_few_members_of_one_drop_point_within_the_cap()
     assert frozenset([0, 1, 2, 3]) in capped and frozenset([4, 5, 6]) in capped
     for coalition, cost in rows.items():  # priced by a plan: never below the optimum
         alone = solve_procurement(data, members=sorted(coalition), standalone=False, gap=1e-9)
+        assert check_procurement(data, alone).ok
         assert cost >= alone.pooled_cost - 1e-6
