@@ -120,13 +120,7 @@ def _parts(
     out = []
     for j in range(int(part.max()) + 1):
         members = np.flatnonzero(part == j)
-        sub = dataclasses.replace(
-            data,
-            demand=np.asarray(data.demand)[members],
-            local_price=np.asarray(data.local_price)[members],
-            drop_point=np.asarray(data.drop_point)[members],
-            member_ids=tuple(np.asarray(data.member_ids)[members].tolist()),
-        )
+        sub = data.members_only(members)
         left = max(1.0, min(search["time_limit"], deadline - time.perf_counter()))
         plan = solve_procurement(sub, standalone=False, time_limit=left, gap=search["gap"])
         own = Patterns(sub)

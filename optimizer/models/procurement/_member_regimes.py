@@ -269,11 +269,7 @@ def _hub_data(data: ProcurementData, keep: np.ndarray, price: np.ndarray) -> Pro
     offered = np.asarray(data.offered) & np.isfinite(price)
     shape = offered.shape
     return dataclasses.replace(
-        data,
-        demand=np.asarray(data.demand)[keep],
-        local_price=np.asarray(data.local_price)[keep],
-        drop_point=np.asarray(data.drop_point)[keep],
-        member_ids=tuple(np.asarray(data.member_ids)[keep].tolist()),
+        data.members_only(keep),
         offered=offered,
         thresholds=np.where(offered, 0.0, np.nan)[:, :, None],
         unit_price=np.where(offered, price, np.nan)[:, :, None],

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -155,6 +156,16 @@ class ProcurementData:
 
     def member_index(self, member: str) -> int:
         return self.member_ids.index(member)
+
+    def members_only(self, members: np.ndarray) -> ProcurementData:
+        """The same offers and roads for the members ``members`` (a mask or indices) alone."""
+        return dataclasses.replace(
+            self,
+            demand=np.asarray(self.demand)[members],
+            local_price=np.asarray(self.local_price)[members],
+            drop_point=np.asarray(self.drop_point)[members],
+            member_ids=tuple(np.asarray(self.member_ids)[members].tolist()),
+        )
 
     # checks ------------------------------------------------------------------------------
     def _shape_problems(self) -> list[Problem]:
