@@ -22,6 +22,7 @@ from optimizer.models.procurement import (
     _member_byparts,
     _member_hubs,
     _member_parts,
+    _member_rounds,
     check_procurement,
     member_core,
     scenario_procurement_data,
@@ -240,6 +241,46 @@ def test_hub_phase_then_rounds_equal_brute_force(
     assert found.epsilon == pytest.approx(eps, abs=1e-5 * scale)
     gains = [found.split.shares[list(s)].sum() - c for s, c in cost.items()]
     assert max(gains) <= found.epsilon + 1e-4 * scale
+
+
+@pytest.mark.parametrize("seed", [0, 1, 2, 3, 4, 5])
+def test_phase_two_near_a_split_bounded_before_ends_at_the_brute_force_epsilon(
+    seed: int, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # after phase one the QP's point stays near the best split bounded so far, at a level
+    # between L and its bound, the MILP cut off at that level; started from the proportional
+    # split (bounded by its MILP, as phase one's best would be), the rounds still end at the
+    # least core, proven (the QP runs for 8 members here, where SLSQP would)
+    monkeypatch.setattr(_member_rounds, "SLSQP_LIMIT", 0)
+    steps: list[tuple[float, float]] = []  # (L, the point's level) each round
+    level = _member_rounds._Search.level
+
+    def recorded(run: Any, eps: float) -> float:
+        steps.append((eps, level(run, eps)))
+        return steps[-1][1]
+
+    monkeypatch.setattr(_member_rounds._Search, "level", recorded)
+    data = hubs_instance(seed, 8)
+    plan = solve_procurement(data, gap=1e-9)
+    eps, cost = brute_force(data, plan.pooled_cost)
+    total, n = plan.pooled_cost, data.n_members
+    tol = 1e-6 * max(1.0, total)
+    alone = np.array([cost[frozenset([i])] for i in range(n)])
+    reference = alone * total / alone.sum()
+    start = separate(data, reference, Patterns(data), time_limit=60, gap=1e-9)
+    phase = _member_hubs.HubPhase(best=(reference, start))
+    found = _member_rounds.least_core_rounds(
+        data, total=total, alone=alone, reference=reference, patterns=Patterns(data),
+        time_limit=60, gap=1e-9, tol=tol, max_iterations=200, phase=phase,
+    )  # fmt: skip
+    assert not found.out_of_time and not found.unproven and not found.closest
+    assert found.epsilon == pytest.approx(eps, abs=1e-5 * total)
+    assert found.upper <= found.epsilon + tol + 1e-9 * total  # proven within the tolerance
+    gains = [found.shares[list(s)].sum() - c for s, c in cost.items()]
+    assert max(gains) <= found.upper + 1e-6 * total
+    assert found.shares.sum() == pytest.approx(total)
+    if start.gain_bound > eps + 2 * tol:  # the proportional split was not in the least core
+        assert any(at > lower + tol for lower, at in steps)  # so the level stepped above L
 
 
 def test_coupled_rows_leave_out_one_certificate_group_per_hub() -> None:

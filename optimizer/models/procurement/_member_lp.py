@@ -24,7 +24,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["QP_LIMITS_S", "LeastCoreLP", "run_warm", "sparse_row"]
+from optimizer.models.sharing import _closest as _closest_slsqp
+
+__all__ = ["QP_LIMITS_S", "LeastCoreLP", "closest_few", "run_warm", "sparse_row"]
 
 # seconds for the closest-point QP from its last basis, then from scratch (its solves took at
 # most 0.12 s on 148 members; one in 92 on a 51-member game cycled from either start: the
@@ -69,6 +71,12 @@ class LeastCoreLP:
 
     def __len__(self) -> int:
         return len(self.coalitions)
+
+    def centre(self, reference: np.ndarray) -> None:
+        """The closest-point model's point to stay near (its basis kept)."""
+        self.reference = np.asarray(reference, float)
+        cols = np.arange(self.n, dtype=np.int32)
+        self._lp.changeColsCost(self.n, cols, -2.0 * self.reference / self.scale)
 
     def add(self, found: dict[frozenset[int], float]) -> int:
         """Add rows for new coalitions, lower the cost of known ones; how many changed."""
@@ -195,3 +203,14 @@ def _highs() -> Any:
     from optimizer.solver import _quiet_highs
 
     return _quiet_highs()
+
+
+def closest_few(
+    rows: np.ndarray, upper: np.ndarray, total: float, ref: np.ndarray, start: np.ndarray
+) -> np.ndarray | None:
+    """SLSQP's closest point (few members), checked feasible."""
+    x = _closest_slsqp(rows, upper, total, ref, start)
+    slack = 1e-9 * max(1.0, abs(total))
+    if x is None or np.any(rows @ x > upper + slack) or abs(x.sum() - total) > slack:
+        return None
+    return x

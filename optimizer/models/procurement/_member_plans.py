@@ -29,7 +29,15 @@ from optimizer.models.procurement.data import ProcurementData
 from optimizer.models.procurement.model import bracket_bounds
 from optimizer.models.procurement.plan import ProcurementResult
 
-__all__ = ["REMOVALS_AT_MOST", "Patterns", "local_search", "plan_arrays", "removal_rows"]
+__all__ = [
+    "REMOVALS_AT_MOST",
+    "Patterns",
+    "local_search",
+    "most_gaining",
+    "plan_arrays",
+    "removal_rows",
+    "seed_rows",
+]
 
 _TOL = 1e-9
 REMOVALS_AT_MOST = 50_000  # "everyone but a few members of one drop point" rows, at most
@@ -282,3 +290,28 @@ def plan_arrays(data: ProcurementData, plan: ProcurementResult) -> tuple[np.ndar
     )
     np.add.at(shipped, where, sent["quantity"].to_numpy(float))
     return pooled, shipped
+
+
+def seed_rows(data: ProcurementData, patterns: Patterns) -> dict[frozenset[int], float]:
+    """The first rows: ``N - {i}``, the members at each drop point or needing each product,
+    and their complements, priced by the plans met."""
+    n = data.n_members
+    groups = [~np.eye(n, dtype=bool)]
+    groups.append(data.drop_point[None, :] == np.arange(data.n_drop_points)[:, None])
+    groups.append((data.demand > 0).T)
+    masks = np.vstack(groups)
+    masks = np.vstack([masks, ~masks])
+    sizes = masks.sum(axis=1)
+    masks = masks[(sizes > 0) & (sizes < n)]
+    costs = patterns.costs(masks)
+    return {
+        frozenset(np.flatnonzero(m).tolist()): float(c) for m, c in zip(masks, costs, strict=True)
+    }
+
+
+def most_gaining(
+    found: dict[frozenset[int], float], x: np.ndarray, count: int
+) -> dict[frozenset[int], float]:
+    """The ``count`` coalitions of ``found`` that gain most under ``x``."""
+    gain = {s: float(x[list(s)].sum()) - c for s, c in found.items()}
+    return {s: found[s] for s in sorted(found, key=gain.__getitem__, reverse=True)[:count]}
