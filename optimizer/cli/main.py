@@ -203,7 +203,13 @@ def solve(
     ] = None,
     time_limit: Annotated[
         float | None,
-        typer.Option("--time-limit", help="Seconds of search per vehicle group (routes)."),
+        typer.Option(
+            "--time-limit",
+            help=(
+                "Seconds of search per vehicle group (routes), or for the member-least-core "
+                "split (procurement, default 25)."
+            ),
+        ),
     ] = None,
     rule: Annotated[
         str | None,
@@ -240,21 +246,7 @@ def solve(
             scenario.member(member) if member in {m.id for m in scenario.members} else _no_member(
                 member
             )
-        options: dict[str, Any] = {}
-        if rule is not None or level is not None:
-            if model not in ("procurement", "credit"):
-                raise InputError("--split and --level apply to --model procurement or credit only")
-            options = {k: v for k, v in (("rule", rule), ("level", level)) if v}
-        if engine is not None or time_limit is not None:
-            if model != "routes":
-                raise InputError("--engine and --time-limit apply to --model routes only")
-            if engine not in (None, "pyvrp", "ortools"):
-                raise InputError(f"--engine {engine}: expected pyvrp or ortools")
-            if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
-                raise InputError(
-                    f"--time-limit {time_limit}: expected a positive, finite number of seconds"
-                )
-            options = {k: v for k, v in (("engine", engine), ("time_limit", time_limit)) if v}
+        options = _solve_options(model, rule, level, engine, time_limit)
         opened = open_cli_store(store, no_store, recording=True)
         with console.status(f"solving {model} on {scenario.name} ..."):
             run = run_model(scenario, model, **options)
@@ -267,6 +259,35 @@ def solve(
         console.print(
             f"\n{len(written)} files written to [bold]{_user(out.resolve(), 1000)}[/bold]"
         )
+
+
+def _solve_options(
+    model: str, rule: str | None, level: str | None, engine: str | None, time_limit: float | None
+) -> dict[str, Any]:
+    """The model's options from ``solve``'s flags, each checked against the model."""
+    options: dict[str, Any] = {}
+    if rule is not None or level is not None:
+        if model not in ("procurement", "credit"):
+            raise InputError("--split and --level apply to --model procurement or credit only")
+        options = {k: v for k, v in (("rule", rule), ("level", level)) if v}
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
+        raise InputError(
+            f"--time-limit {time_limit}: expected a positive, finite number of seconds"
+        )
+    if time_limit is not None and model == "procurement":
+        if (rule or "").replace("-", "_") != "member_least_core":
+            raise InputError("--time-limit applies to --split member-least-core only")
+        options["time_limit"] = time_limit
+    elif engine is not None or time_limit is not None:
+        if model != "routes":
+            raise InputError(
+                "--engine applies to --model routes only; --time-limit to routes and to "
+                "procurement's --split member-least-core"
+            )
+        if engine not in (None, "pyvrp", "ortools"):
+            raise InputError(f"--engine {engine}: expected pyvrp or ortools")
+        options = {k: v for k, v in (("engine", engine), ("time_limit", time_limit)) if v}
+    return options
 
 
 def print_run(run: Any, *, member: str | None = None) -> None:

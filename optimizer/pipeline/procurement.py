@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from typing import Any
 
 import pandas as pd
@@ -10,6 +11,7 @@ from optimizer.errors import InputError, Problem
 from optimizer.models.equity import Equity, equity_figures
 from optimizer.models.procurement import (
     MemberCore,
+    ProcurementData,
     ProcurementResult,
     SharingResult,
     check_procurement,
@@ -21,7 +23,7 @@ from optimizer.models.procurement import (
     solve_procurement,
     split_procurement,
 )
-from optimizer.models.procurement.member_core import STABLE_MEANS
+from optimizer.models.procurement.member_core import BUDGET_S, STABLE_MEANS
 from optimizer.pipeline._common import _checked, _no_plan, _with_ends
 from optimizer.pipeline.run import ModelRun
 from optimizer.pipeline.travel import Travel, route_lines, travel
@@ -35,7 +37,11 @@ LEVELS = ("member", "cooperative")
 
 
 def run_procurement(
-    scenario: Scenario, *, rule: str = "shapley", level: str = "cooperative"
+    scenario: Scenario,
+    *,
+    rule: str = "shapley",
+    level: str = "cooperative",
+    time_limit: float | None = None,
 ) -> ModelRun:
     """The pooled order, its truckloads, each member's bill and savings, and a stable split.
 
@@ -45,11 +51,13 @@ def run_procurement(
     would pay alone. The verdict says whether any group of players would pay less ordering
     on its own. ``member_least_core`` (or ``member-least-core``) is the least core among
     members closest to the proportional split
-    (:mod:`optimizer.models.procurement.member_core`), whatever ``level`` says.
+    (:mod:`optimizer.models.procurement.member_core`), whatever ``level`` says; ``time_limit``
+    is the seconds its search may take (default
+    :data:`~optimizer.models.procurement.member_core.BUDGET_S`).
     """
     rule = rule.replace("-", "_")
     level = "member" if rule == "member_least_core" else level
-    _check_options(scenario, rule, level)
+    _check_options(scenario, rule, level, time_limit)
     deliveries = _deliveries(scenario)
     data = scenario_procurement_data(scenario, deliveries.distance_m / 1000)
     params = scenario.parameters
@@ -64,16 +72,7 @@ def run_procurement(
     groups = member_groups(scenario, data)
     sharing: SharingResult | MemberCore
     if rule == "member_least_core":
-        sharing = member_least_core(
-            data,
-            plan_cost=result.pooled_cost,
-            plan_proven=result.status is Status.OPTIMAL,
-            standalone=result.members["standalone_cost"].to_numpy(float),
-            plan=result,
-            time_limit=params.time_limit_s,
-            gap=gap,
-            labels=_names(scenario, level),
-        )
+        sharing = _member_split(scenario, data, result, gap, time_limit)
     else:
         sharing = split_procurement(
             data,
@@ -113,7 +112,33 @@ def run_procurement(
     )
 
 
-def _check_options(scenario: Scenario, rule: str, level: str) -> None:
+def _member_split(
+    scenario: Scenario,
+    data: ProcurementData,
+    result: ProcurementResult,
+    gap: float,
+    budget_s: float | None,
+) -> MemberCore:
+    """The member least core of the plan's bill (``budget_s``: seconds for its search)."""
+    return member_least_core(
+        data,
+        plan_cost=result.pooled_cost,
+        plan_proven=result.status is Status.OPTIMAL,
+        standalone=result.members["standalone_cost"].to_numpy(float),
+        plan=result,
+        time_limit=scenario.parameters.time_limit_s,
+        gap=gap,
+        labels=_names(scenario, "member"),
+        budget_s=BUDGET_S if budget_s is None else budget_s,
+    )
+
+
+def _check_options(scenario: Scenario, rule: str, level: str, time_limit: float | None) -> None:
+    if time_limit is not None and rule != "member_least_core":
+        raise InputError(Problem("time limit", "the member-least-core split", value=rule))
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
+        seconds = "a positive, finite number of seconds"
+        raise InputError(Problem("time limit", seconds, value=time_limit))
     if rule not in RULES:
         raise InputError(
             Problem(

@@ -7,6 +7,7 @@ least-core LP (one row per coalition), independently of the constraint generatio
 from __future__ import annotations
 
 import itertools
+import math
 import time
 from dataclasses import replace
 from types import SimpleNamespace
@@ -443,7 +444,9 @@ def test_joint_bound_of_the_parts_with_every_row_is_the_least_core(second: list[
             parts.append(
                 _member_byparts._Part(members, data, Patterns(data), whole, whole, whole, rows)  # type: ignore[arg-type]
             )
-        return _member_byparts._joint_bound(parts, alone, plan.pooled_cost)
+        lower, sums = _member_byparts._joint_bound(parts, alone, plan.pooled_cost)
+        assert sums.sum() == pytest.approx(plan.pooled_cost)  # the parts' bills at the LP
+        return lower
 
     scale = max(1.0, plan.pooled_cost)
     assert joint(1000) == pytest.approx(eps, abs=1e-6 * scale)
@@ -471,3 +474,32 @@ def test_least_core_part_by_part_brackets_the_epsilon(
     assert found.best_gain <= max(gains) + 1e-4 * scale  # the check names a real group
     if found.converged:
         assert max(gains) <= found.epsilon + 1e-4 * scale
+
+
+@pytest.mark.parametrize("second", [[40.0] * 4, [30.0] * 5, [45.0, 45.0, 45.0, 30.0]])
+def test_parts_searched_again_at_the_lps_transfer_reach_the_least_core(
+    second: list[float], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # three farms of 60 units in trucks of 130 (groups of two bind) beside farms whose
+    # binding groups are larger: each part's least core at its own cost, side by side, is
+    # not the least core of the whole (money must move between the parts), and searched
+    # again at the bills the joint LP gives them, from their splits moved by the
+    # difference, the parts reach it, proven
+    monkeypatch.setattr(member_core, "BY_PARTS_FROM", 0)
+    data = empty_parts_instance(second)
+    plan = solve_procurement(data, gap=1e-9)
+    eps, cost = brute_force(data, plan.pooled_cost)
+    scale = max(1.0, plan.pooled_cost)
+
+    def least_core(transfer_from: float) -> Any:
+        monkeypatch.setattr(_member_byparts, "TRANSFER_FROM_S", transfer_from)
+        return member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9, brute_force_limit=0)
+
+    once = least_core(math.inf)
+    assert not once.converged and once.epsilon_upper > eps + 1.0  # at the parts' own costs
+    found = least_core(0.0)
+    assert found.converged and found.proven
+    assert found.epsilon == pytest.approx(eps, abs=1e-5 * scale)
+    gains = [found.split.shares[list(s)].sum() - c for s, c in cost.items()]
+    assert max(gains) <= found.epsilon + 1e-4 * scale
+    assert found.split.shares.sum() == pytest.approx(plan.pooled_cost)

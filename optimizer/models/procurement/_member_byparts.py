@@ -13,12 +13,14 @@ row mixing the parts' groups. On the default scenario, with the rows of a 25 s s
 128.64 EUR where the plain LP gave 125.80: the rows the plain LP lacks are the unions of a
 group of the 51 dairy farms with a group of the 97 others.
 
-So each part's least core is searched on its own (phase one and constraint generation, in a
-share of the time by its members), the part's cost in the plan shown as its bill. Their splits
-side by side are a split of the whole whose largest gain is at most the sum of the parts'
-bounds; their rows, joined in the LP above, give the lower bound. While time is left, the LP's
-point closest to the proportional split is checked part by part (each part's core-check MILP,
-the other parts held out, which also adds rows), and the best split checked is the answer.
+So each part's least core is searched on its own (phase one and constraint generation, side
+by side), the part's own plan's cost as its bill. Their splits side by side are a split of the
+whole whose largest gain is at most the sum of the parts' bounds; their rows, joined in the LP
+above, give the lower bound. The least core may move money between the parts (each euro moved
+changes each part's epsilon by the weight of its binding groups' sizes: on the default scenario
+0.947 for the farms, 0.889 for the others), so with time enough (:data:`TRANSFER_FROM_S`) the
+parts are searched again at the bills the LP gives them, each from its split moved by the
+difference (whose bound needs no MILP) with the rows it found, and the better answer is kept.
 """
 
 from __future__ import annotations
@@ -27,11 +29,12 @@ import dataclasses
 import math
 import time
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 from scipy.sparse import coo_matrix
 
+from optimizer.models.procurement._member_hubs import HubPhase
 from optimizer.models.procurement._member_lp import run_warm
 from optimizer.models.procurement._member_parts import Separation, by_parts, in_parallel
 from optimizer.models.procurement._member_plans import Patterns, plan_arrays
@@ -43,9 +46,13 @@ from optimizer.results import Status
 __all__ = ["by_parts_search"]
 
 END_S = 2.5  # seconds kept for the LP joining the parts (0.9 s on the default scenario)
-# one part's search: (part's data, patterns, bill, alone, reference, seconds, tolerance)
+TRANSFER_FROM_S = 40.0  # seconds from which the parts are searched again at the LP's transfer
+FIRST_SHARE = 0.5  # share of those seconds the first search (at the parts' own costs) takes
+# one part's search: (part's data, patterns, bill, alone, reference, seconds, tolerance,
+# rows and a bounded split to start from instead of phase one)
 SearchOne = Callable[
-    [ProcurementData, Patterns, float, np.ndarray, np.ndarray, float, float], Rounds
+    [ProcurementData, Patterns, float, np.ndarray, np.ndarray, float, float, HubPhase | None],
+    Rounds,
 ]
 
 
@@ -60,7 +67,7 @@ class _Part:
     cost: float  # the part's own plan (an upper bound on what the part costs on its own)
     floor: float  # what the part costs at least (the solver's bound)
     rounds: Rounds | None = None
-    spent: dict[str, float] = field(default_factory=dict)
+    begin: HubPhase | None = None  # the search's start at a moved bill (rows, bounded split)
 
 
 def by_parts_search(
@@ -79,32 +86,101 @@ def by_parts_search(
 
     ``patterns`` holds the plans met (the answer's check adds to them); ``search`` the time
     limit, gap and tolerance; ``search_one`` searches one part's least core. ``None`` when
-    some part's own plan was not found (then the whole game is searched at once).
+    some part's own plan was not found (then the whole game is searched at once). With
+    :data:`TRANSFER_FROM_S` seconds or more, the parts are searched twice: at their own
+    costs, then at the bills the joint LP moves them to, and the better answer is taken.
     """
     try:
         parts = _parts(data, part, total, search, deadline)
     except _NoPlan:
         return None
     left = max(1.0, deadline - END_S - time.perf_counter())
+    twice = left >= TRANSFER_FROM_S
+    _search_parts(
+        parts, left * FIRST_SHARE if twice else left, alone, reference, search, search_one
+    )
+    joined = _Joined.of(parts, alone, total, data.n_members)
+    runs = [p.rounds for p in parts if p.rounds is not None]
+    if twice and joined.upper > joined.lower + search["tol"]:
+        moved = _moved(parts, joined.sums, alone)
+        left = max(1.0, deadline - END_S - time.perf_counter())
+        _search_parts(moved, left, alone, reference, search, search_one)
+        again = _Joined.of(moved, alone, total, data.n_members)
+        runs += [p.rounds for p in moved if p.rounds is not None]
+        lower = max(joined.lower, again.lower)  # both are valid bounds
+        if again.upper < joined.upper:
+            parts, joined = moved, again
+        joined = dataclasses.replace(joined, lower=lower)
+    return _rounds(data, part, patterns, parts, joined, runs, search["tol"])
+
+
+def _search_parts(
+    parts: list[_Part],
+    left: float,
+    alone: np.ndarray,
+    reference: np.ndarray,
+    search: dict[str, float],
+    search_one: SearchOne,
+) -> None:
+    """Each part's least core searched in ``left`` seconds, side by side, the largest first
+    (a small part ends early and leaves its core to the rest)."""
+    total = sum(p.bill for p in parts)
 
     def run(p: _Part) -> Rounds:
-        tol = search["tol"] * p.bill / total if total > 0 else search["tol"]
-        ref = reference[p.members]
-        return search_one(p.data, p.patterns, p.bill, alone[p.members], ref, left, tol)
+        tol = search["tol"] * abs(p.bill / total) if total > 0 else search["tol"]
+        members = p.members
+        return search_one(
+            p.data, p.patterns, p.bill, alone[members], reference[members], left, tol, p.begin
+        )
 
-    # side by side, the largest first: a small part ends early and leaves its core to the rest
     searched = sorted((p for p in parts if len(p.members) > 1), key=lambda q: -len(q.members))
     for p, rounds in zip(searched, in_parallel(run, searched), strict=True):
         p.rounds = rounds
-    x = np.zeros(data.n_members)
-    for p in parts:
-        x[p.members] = p.rounds.shares if p.rounds is not None else p.bill
-    own = [_own(p, data.n_members) for p in parts]
-    lower = _joint_bound(parts, alone, total)
-    upper = _upper(own, parts, x)
-    closest = all(p.rounds is None or p.rounds.closest for p in parts)
-    done = upper <= lower + search["tol"]
-    return _rounds(data, part, patterns, parts, (x, own), (lower, upper, done, closest))
+
+
+@dataclass(frozen=True)
+class _Joined:
+    """The parts' splits side by side: the split, each part's last MILP (in the whole game's
+    numbering), the joint LP's bound and each part's sum there, the sum of the parts' bounds,
+    and whether every part's split is its closest point."""
+
+    x: np.ndarray
+    own: list[Separation]
+    lower: float
+    sums: np.ndarray
+    upper: float
+    closest: bool
+
+    @classmethod
+    def of(cls, parts: list[_Part], alone: np.ndarray, total: float, n: int) -> _Joined:
+        x = np.zeros(n)
+        for p in parts:
+            x[p.members] = p.rounds.shares if p.rounds is not None else p.bill
+        own = [_own(p, n) for p in parts]
+        lower, sums = _joint_bound(parts, alone, total)
+        closest = all(p.rounds is None or p.rounds.closest for p in parts)
+        return cls(x, own, lower, sums, _upper(own, parts, x), closest)
+
+
+def _moved(parts: list[_Part], sums: np.ndarray, alone: np.ndarray) -> list[_Part]:
+    """The parts at the bills the joint LP gives them, each search to start from its split
+    moved by the difference (in proportion to what its members pay alone) with the rows it
+    found. The moved split's bound needs no MILP: a group's gain grows by its share of the
+    money added, at most all of it, and never grows when money is taken away."""
+    out = []
+    for p, bill in zip(parts, sums.tolist(), strict=True):
+        begin = None
+        if p.rounds is not None:
+            move = bill - p.bill
+            weight = alone[p.members]
+            if not (np.all(weight >= 0) and weight.sum() > 0):
+                weight = np.ones(len(p.members))
+            x = p.rounds.shares + move * weight / weight.sum()
+            bound = p.rounds.upper + max(move, 0.0)
+            start = Separation(Status.OPTIMAL, frozenset(), -math.inf, bound, 0.0, {})
+            begin = HubPhase(rows=dict(p.rounds.known), best=(x, start))
+        out.append(dataclasses.replace(p, bill=bill, rounds=None, begin=begin))
+    return out
 
 
 def _parts(
@@ -182,9 +258,9 @@ def _upper(seps: list[Separation], parts: list[_Part], x: np.ndarray) -> float:
     return total
 
 
-def _joint_bound(parts: list[_Part], alone: np.ndarray, total: float) -> float:
-    """The LP's least sum of the parts' bounds: one bound per part, every row the parts'
-    searches found, each member alone and each part whole.
+def _joint_bound(parts: list[_Part], alone: np.ndarray, total: float) -> tuple[float, np.ndarray]:
+    """The LP's least sum of the parts' bounds (one bound per part, every row the parts'
+    searches found, each member alone and each part whole) and each part's sum there.
 
     Written with each part's sum ``X[k] = x(N_k)`` as a column, so that a row of most of a
     part reads ``X[k] - x(the rest)``: a few entries a row (75,000 rows: under a second).
@@ -241,7 +317,7 @@ def _joint_bound(parts: list[_Part], alone: np.ndarray, total: float) -> float:
         matrix.data,
     )
     col = run_warm(lp, "least-core LP by parts")
-    return float(col[n : n + k].sum()) * scale
+    return float(col[n : n + k].sum()) * scale, col[n + k : n + 2 * k] * scale
 
 
 def _rounds(
@@ -249,32 +325,32 @@ def _rounds(
     part: np.ndarray,
     patterns: Patterns,
     parts: list[_Part],
-    best: tuple[np.ndarray, list[Separation]],
-    ended: tuple[float, float, bool, bool],
+    joined: _Joined,
+    runs: list[Rounds],
+    tol: float,
 ) -> Rounds:
-    """The answer in the shape of one search's: the best split checked, the joint LP's bound,
-    the parts' MILPs as one (the independent check names the group they found)."""
-    x, seps = best
-    lower, upper, done, closest = ended
+    """The answer in the shape of one search's: the parts' splits, the joint LP's bound, the
+    parts' MILPs as one (the independent check names the group they found); rounds, MILPs
+    and seconds of every search (``runs``)."""
+    x, seps = joined.x, joined.own
     last = by_parts(data, x, patterns, part, lambda out: seps[int(part[~out][0])])
-    last = dataclasses.replace(last, gain_bound=upper)
-    runs = [p.rounds for p in parts if p.rounds is not None]
+    last = dataclasses.replace(last, gain_bound=joined.upper)
     spent: dict[str, float] = {}
     for r in runs:
         for key, seconds in r.spent.items():
             spent[key] = spent.get(key, 0.0) + seconds
     return Rounds(
         x,
-        lower,
-        upper,
+        joined.lower,
+        joined.upper,
         sum(r.rounds for r in runs),
         sum(r.separations for r in runs),
-        sum(len(r.known) for r in runs),
+        sum(len(p.rounds.known) for p in parts if p.rounds is not None),
         last,
         tuple(u for r in runs for u in r.unproven),
         spent,
         last.coalition,
-        closest,
-        not done,
+        joined.closest,
+        joined.upper > joined.lower + tol,
         last.found,
     )

@@ -50,7 +50,7 @@ import numpy as np
 import pandas as pd
 
 from optimizer.models.procurement._member_byparts import by_parts_search
-from optimizer.models.procurement._member_hubs import HUB_SHARE, hub_phase
+from optimizer.models.procurement._member_hubs import HUB_SHARE, HubPhase, hub_phase
 from optimizer.models.procurement._member_hubs import wanted as hub_phase_wanted
 from optimizer.models.procurement._member_parts import parts
 from optimizer.models.procurement._member_plans import Patterns
@@ -247,16 +247,18 @@ def _search_one(
     reference: np.ndarray,
     budget_s: float,
     tol: float | None = None,
+    begin: HubPhase | None = None,
     *,
     max_iterations: int,
     search: dict[str, float],
 ) -> Rounds:
     """Phase one by hub (when it pays off), then constraint generation in the time left
-    (``tol``: the tolerance, if not the search's)."""
+    (``tol``: the tolerance, if not the search's; ``begin``: rows and a bounded split to
+    start from instead of phase one)."""
     start = time.perf_counter()
     search = search if tol is None else search | {"tol": tol}
-    phase = None
-    if hub_phase_wanted(data):
+    phase = begin
+    if phase is None and hub_phase_wanted(data):
         seeds = {frozenset([i]): float(alone[i]) for i in range(data.n_members)}
         ends = start + HUB_SHARE * budget_s
         phase = hub_phase(
