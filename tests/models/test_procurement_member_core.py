@@ -453,18 +453,24 @@ def test_joint_bound_of_the_parts_with_every_row_is_the_least_core(second: list[
     assert joint(0) < eps - 1.0  # the members alone and the parts whole do not tell it
 
 
+def searched_by_parts(second: list[float], monkeypatch: pytest.MonkeyPatch) -> Any:
+    """The two-part game of ``second`` searched part by part: data, plan, the brute-force
+    epsilon, every coalition's cost, and the money scale."""
+    monkeypatch.setattr(member_core, "BY_PARTS_FROM", 0)
+    data = empty_parts_instance(second)
+    plan = solve_procurement(data, gap=1e-9)
+    eps, cost = brute_force(data, plan.pooled_cost)
+    return data, plan, eps, cost, max(1.0, plan.pooled_cost)
+
+
 @pytest.mark.parametrize("second", [[50.0, 70.0, 60.0, 45.0], [60.0, 60.0, 60.0]])
 def test_least_core_part_by_part_brackets_the_epsilon(
     second: list[float], monkeypatch: pytest.MonkeyPatch
 ) -> None:
     # each part searched alone, joined by the LP over the transfer: the LP's bound is at
     # most the least-core epsilon, the split's bound at least every group's gain
-    monkeypatch.setattr(member_core, "BY_PARTS_FROM", 0)
-    data = empty_parts_instance(second)
-    plan = solve_procurement(data, gap=1e-9)
-    eps, cost = brute_force(data, plan.pooled_cost)
+    data, plan, eps, cost, scale = searched_by_parts(second, monkeypatch)
     found = member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9, brute_force_limit=0)
-    scale = max(1.0, plan.pooled_cost)
     assert found.spent["milp_s"] > 0  # the parts' own searches ran
     assert found.split.shares.sum() == pytest.approx(plan.pooled_cost)
     gains = [found.split.shares[list(s)].sum() - c for s, c in cost.items()]
@@ -485,11 +491,7 @@ def test_parts_searched_again_at_the_lps_transfer_reach_the_least_core(
     # not the least core of the whole (money must move between the parts), and searched
     # again at the bills the joint LP gives them, from their splits moved by the
     # difference, the parts reach it, proven
-    monkeypatch.setattr(member_core, "BY_PARTS_FROM", 0)
-    data = empty_parts_instance(second)
-    plan = solve_procurement(data, gap=1e-9)
-    eps, cost = brute_force(data, plan.pooled_cost)
-    scale = max(1.0, plan.pooled_cost)
+    data, plan, eps, cost, scale = searched_by_parts(second, monkeypatch)
 
     def least_core(transfer_from: float) -> Any:
         monkeypatch.setattr(_member_byparts, "TRANSFER_FROM_S", transfer_from)
