@@ -128,9 +128,11 @@ def test_out_of_time_gives_epsilon_between_two_bounds() -> None:
     low, high = f"{found.epsilon:,.2f}", f"{found.epsilon_upper:,.2f}"
     assert f"the least-core epsilon is between {low} and {high} EUR" in found.verdict
     assert found.verdict.startswith("not finished")
+    assert "more time for the search may narrow the range" in found.verdict
     # given the time, the same instance ends with the bounds met (within the tolerance)
     done = member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9)
     assert done.converged and done.epsilon == pytest.approx(eps, abs=1e-5 * plan.pooled_cost)
+    assert "more time" not in done.verdict
     assert done.epsilon_upper <= done.epsilon + tol + 1e-9
 
 

@@ -384,7 +384,8 @@ def _verdict(
             f"not finished: after {split.iterations} rounds the least-core epsilon is between "
             f"{eps:,.2f} and {upper:,.2f} {c} (no split lets every group gain less than the "
             f"first; under this split no group gains more than the second, and a group of "
-            f"{len(check.coalition)} members gains {check.gain:,.2f} {c})"
+            f"{len(check.coalition)} members gains {check.gain:,.2f} {c}); more time for the "
+            f"search may narrow the range"
         )
     elif eps <= tol:
         head = (
