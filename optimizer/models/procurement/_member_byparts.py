@@ -17,10 +17,11 @@ So each part's least core is searched on its own (phase one and constraint gener
 by side), the part's own plan's cost as its bill. Their splits side by side are a split of the
 whole whose largest gain is at most the sum of the parts' bounds; their rows, joined in the LP
 above, give the lower bound. The least core may move money between the parts (each euro moved
-changes each part's epsilon by the weight of its binding groups' sizes: on the default scenario
-0.947 for the farms, 0.889 for the others), so with time enough (:data:`TRANSFER_FROM_S`) the
-parts are searched again at the bills the LP gives them, each from its split moved by the
-difference (whose bound needs no MILP) with the rows it found, and the better answer is kept.
+changes a part's epsilon by the weighted share of its members in its binding groups: on the
+default scenario 0.947 for the farms, 0.889 for the others), so with time enough
+(:data:`TRANSFER_FROM_S`) the parts are searched again at the bills the LP gives them, each
+from its split moved by the difference (whose bound needs no MILP) with the rows it found, and
+the better answer is kept.
 """
 
 from __future__ import annotations
