@@ -22,14 +22,17 @@ stable, and ``eps`` is the least money some group of members still gains by leav
 
 When the members fall into independent parts and are many, each part is searched on its own
 (:mod:`optimizer.models.procurement._member_byparts`): the splits side by side, the lower bound
-from an LP with one bound per part over the parts' rows.
+from an LP with one bound per part over the parts' rows, and with 40 s or more a second search
+of the parts at the money that LP moves between them.
 
 With many members at several drop points, phase one
 (:mod:`optimizer.models.procurement._member_hubs`) runs first, with most of the time: the
 groups that gain most mix members of every hub and their gains nearly add up hub by hub, so
 it bounds each hub's worst groups by a number of its own and minimises their sum; its rows
 and its best split bounded by the full MILP start the constraint generation, and when time
-runs out first that split is the answer (its bound is the upper one).
+runs out first that split is the answer (its bound is the upper one). After phase one the
+rounds stay near its best split (level steps), so the answer is then not the closest to the
+proportional split among the least-core splits; ``MemberCore.closest`` says which.
 
 The final split is checked from scratch on every run: for at most :data:`BRUTE_FORCE_LIMIT`
 members by trying every coalition, each cost solved anew; otherwise the last core-check MILP,
