@@ -57,8 +57,18 @@ def test_the_member_least_core_takes_its_time_limit(monkeypatch: pytest.MonkeyPa
         return search(*args, **kwargs)
 
     monkeypatch.setattr(procurement, "member_least_core", recorded)
-    result = runner.invoke(app, ["solve", str(TINY), *MEMBER_CORE, "--time-limit=7", "--no-store"])
+    result = runner.invoke(app, ["solve", str(TINY), *MEMBER_CORE, "--time-limit=12", "--no-store"])
     assert result.exit_code == 0, result.output
-    assert "member least core" in result.output and budgets == [7.0]
+    assert "member least core" in result.output and budgets == [12.0]
     result = runner.invoke(app, ["solve", str(TINY), *MEMBER_CORE, "--no-store"])
-    assert result.exit_code == 0 and budgets == [7.0, procurement.BUDGET_S]
+    assert result.exit_code == 0 and budgets == [12.0, procurement.BUDGET_S]
+
+
+def test_a_member_least_core_time_limit_below_its_setup_is_refused() -> None:
+    # its setup (the parts' plans, the first rows, one MILP) takes several seconds: a budget
+    # under MIN_BUDGET_S could not be kept
+    result = runner.invoke(app, ["solve", str(TINY), *MEMBER_CORE, "--time-limit=5", "--no-store"])
+    assert result.exit_code == 2, result.output
+    lines = [line for line in result.output.splitlines() if line.strip()]
+    assert len(lines) == 1 and lines[0].startswith("error:"), result.output
+    assert "at least 10" in lines[0]

@@ -207,7 +207,7 @@ def solve(
             "--time-limit",
             help=(
                 "Seconds of search per vehicle group (routes), or for the member-least-core "
-                "split (procurement, default 25)."
+                "split (procurement, default 25, at least 10)."
             ),
         ),
     ] = None,

@@ -23,7 +23,7 @@ from optimizer.models.procurement import (
     solve_procurement,
     split_procurement,
 )
-from optimizer.models.procurement.member_core import BUDGET_S, STABLE_MEANS
+from optimizer.models.procurement.member_core import BUDGET_S, MIN_BUDGET_S, STABLE_MEANS
 from optimizer.pipeline._common import _checked, _no_plan, _with_ends
 from optimizer.pipeline.run import ModelRun
 from optimizer.pipeline.travel import Travel, route_lines, travel
@@ -136,8 +136,8 @@ def _member_split(
 def _check_options(scenario: Scenario, rule: str, level: str, time_limit: float | None) -> None:
     if time_limit is not None and rule != "member_least_core":
         raise InputError(Problem("time limit", "the member-least-core split", value=rule))
-    if time_limit is not None and not (math.isfinite(time_limit) and time_limit > 0):
-        seconds = "a positive, finite number of seconds"
+    if time_limit is not None and not (math.isfinite(time_limit) and time_limit >= MIN_BUDGET_S):
+        seconds = f"a finite number of seconds, at least {MIN_BUDGET_S:g} (the search's setup)"
         raise InputError(Problem("time limit", seconds, value=time_limit))
     if rule not in RULES:
         raise InputError(

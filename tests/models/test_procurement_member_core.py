@@ -116,6 +116,7 @@ def test_out_of_time_gives_epsilon_between_two_bounds() -> None:
     demand = rng.integers(10, 90, (8, 2)).astype(float).tolist()
     data = instance(demand, payload=float(rng.choice([120.0, 250.0])), seed=3)
     plan = solve_procurement(data, gap=1e-9)
+    assert check_procurement(data, plan).ok
     found = member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9, budget_s=0.0)
     eps, cost = brute_force(data, plan.pooled_cost)
     gains = [found.split.shares[list(s)].sum() - c for s, c in cost.items()]
@@ -144,6 +145,7 @@ def test_empty_core_gives_epsilon_and_names_the_group() -> None:
     # eps = 20, 580 each; every pair still saves 20 by ordering alone.
     data = instance([[60.0], [60.0], [60.0]], payload=130.0, discount_from=1e5)
     plan = solve_procurement(data, gap=1e-9)
+    assert check_procurement(data, plan).ok
     assert plan.pooled_cost == pytest.approx(1740)
     names = {"M0": "Farm Zero", "M1": "Farm One", "M2": "Farm Two"}
     found = member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9, labels=names)
@@ -166,6 +168,7 @@ def test_stable_split_stays_proportional_where_it_can() -> None:
     # bills (9/12 of standalone) are in the core: nothing moves.
     data = instance([[60.0], [50.0], [70.0], [40.0]])
     plan = solve_procurement(data, gap=1e-9)
+    assert check_procurement(data, plan).ok
     found = member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9)
     assert found.core.stable and not found.empty_core
     assert found.verdict.startswith("stable: no group of members can buy cheaper alone")
@@ -265,6 +268,7 @@ def test_phase_two_near_a_split_bounded_before_ends_at_the_brute_force_epsilon(
     monkeypatch.setattr(_member_rounds._Search, "level", recorded)
     data = hubs_instance(seed, 8)
     plan = solve_procurement(data, gap=1e-9)
+    assert check_procurement(data, plan).ok
     eps, cost = brute_force(data, plan.pooled_cost)
     total, n = plan.pooled_cost, data.n_members
     tol = 1e-6 * max(1.0, total)
@@ -351,6 +355,7 @@ def test_parts_are_members_linked_by_a_product_or_a_drop_point() -> None:
 def test_separation_by_parts_equals_the_whole_milp_and_brute_force(seed: int) -> None:
     data = parts_instance(seed, 8)
     plan = solve_procurement(data, gap=1e-9)
+    assert check_procurement(data, plan).ok
     assert _member_parts.parts(data).tolist() == [0, 1] * 4
     _, cost = brute_force(data, plan.pooled_cost)
     rng = np.random.default_rng(seed)
@@ -374,6 +379,7 @@ def test_separation_by_parts_equals_the_whole_milp_and_brute_force(seed: int) ->
 def test_least_core_of_two_parts_equals_brute_force() -> None:
     data = parts_instance(3, 8)
     plan = solve_procurement(data, gap=1e-9)
+    assert check_procurement(data, plan).ok
     eps, cost = brute_force(data, plan.pooled_cost)
     found = member_least_core(data, plan_cost=plan.pooled_cost, gap=1e-9, brute_force_limit=0)
     scale = max(1.0, plan.pooled_cost)
@@ -389,6 +395,7 @@ def test_separation_by_parts_at_a_core_split_names_a_part_gaining_0() -> None:
     # more, and the answer names a group gaining 0
     data = replace(parts_instance(0, 6), payload_kg=np.array([1e5]))
     plan = solve_procurement(data, gap=1e-9)
+    assert check_procurement(data, plan).ok
     _, cost = brute_force(data, plan.pooled_cost)
     rows = np.array([[i in s for i in range(6)] for s in cost], float)
     lp = linprog(
@@ -426,6 +433,7 @@ def test_joint_bound_of_the_parts_with_every_row_is_the_least_core(second: list[
     # rows but not all, it is lower
     data = empty_parts_instance(second)
     plan = solve_procurement(data, gap=1e-9)
+    assert check_procurement(data, plan).ok
     eps, cost = brute_force(data, plan.pooled_cost)
     assert eps > 1.0  # both cores empty: a group gains in each part
     part = _member_parts.parts(data)
@@ -461,6 +469,7 @@ def searched_by_parts(second: list[float], monkeypatch: pytest.MonkeyPatch) -> A
     monkeypatch.setattr(member_core, "BY_PARTS_FROM", 0)
     data = empty_parts_instance(second)
     plan = solve_procurement(data, gap=1e-9)
+    assert check_procurement(data, plan).ok
     eps, cost = brute_force(data, plan.pooled_cost)
     return data, plan, eps, cost, max(1.0, plan.pooled_cost)
 

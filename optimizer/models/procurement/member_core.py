@@ -72,11 +72,21 @@ from optimizer.models.sharing import CoalitionGame, CoreCheck, Split, core_verdi
 from optimizer.results import Status
 from optimizer.solver import DEFAULT_GAP, DEFAULT_TIME_LIMIT_S
 
-__all__ = ["BRUTE_FORCE_LIMIT", "STABLE_MEANS", "MemberCore", "member_least_core"]
+__all__ = [
+    "BRUTE_FORCE_LIMIT",
+    "BUDGET_S",
+    "MIN_BUDGET_S",
+    "STABLE_MEANS",
+    "MemberCore",
+    "member_least_core",
+]
 
 BRUTE_FORCE_LIMIT = 10  # members up to which the final check tries every coalition
 BY_PARTS_FROM = 60  # members above which a game of independent parts is searched part by part
 BUDGET_S = 25.0  # seconds the search may take by default (issue 14: 30 s in all)
+# seconds the search may be given at least: its setup (the parts' plans, the first rows, one
+# MILP) takes several; with 1 s the default scenario's search took 7.8 s, with 10 s 9.2-9.8 s
+MIN_BUDGET_S = 10.0
 STABLE_MEANS = (
     "Stable means that no group of members, ordering the same inputs on its own, would pay "
     "less than the sum of its members' bills here."
